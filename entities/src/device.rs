@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "devices")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// `phone` or `tablet`.
+    pub kind: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub imei: Option<String>,
+    /// `organization` or `private`.
+    pub ownership: String,
+    /// `ordered`, `in_stock`, `assigned`, `in_repair` or `retired`.
+    pub status: String,
+    /// The responsible unit (cost centre owner).
+    pub unit_id: Option<Uuid>,
+    pub assigned_employee_id: Option<Uuid>,
+    pub assigned_unit_id: Option<Uuid>,
+    pub purchase_price_ore: Option<i64>,
+    pub purchased_on: Option<Date>,
+    pub warranty_ends_on: Option<Date>,
+    pub retired_reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "employees")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub unit_id: Uuid,
+    pub role_id: Uuid,
+    /// `permanent`, `temporary` or `hired` (from a staffing agency).
+    pub employment_type: String,
+    pub employment_ends_on: Option<Date>,
+    pub external_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    #[sea_orm(belongs_to, from = "unit_id", to = "id")]
+    pub unit: BelongsTo<super::unit::Entity>,
+    #[sea_orm(belongs_to, from = "role_id", to = "id")]
+    pub role: BelongsTo<super::role::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

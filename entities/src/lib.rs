@@ -1,0 +1,10 @@
+//! Stilla's tables as SeaORM entities: plain data, one file per table, no logic.
+//! The migrations are the source of truth for the schema; these mirror them.
+pub mod api_token;
+pub mod audit_event;
+pub mod device;
+pub mod employee;
+pub mod role;
+pub mod subscription;
+pub mod tenant;
+pub mod unit;

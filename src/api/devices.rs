@@ -1,0 +1,240 @@
+//! `/api/v1/devices`: the device inventory and its lifecycle actions.
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    ApiJson, ApiPath, ApiQuery,
+    export::{FormatParam, csv_download},
+};
+use crate::{
+    app::AppState,
+    audit::{self, HistoryItem},
+    auth::Caller,
+    db::begin_write,
+    error::AppResult,
+    inventory::{
+        devices::{
+            self, AssignDevice, DeviceChange, DeviceCsvRow, DeviceFilter, DevicePatch, DeviceView,
+            NewDevice, RetireDevice,
+        },
+        lifecycle::DeviceAction,
+    },
+    pagination::{Page, PageParams},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_device, list_devices))
+        .routes(routes!(get_device, update_device))
+        .routes(routes!(device_history))
+        .routes(routes!(receive))
+        .routes(routes!(assign))
+        .routes(routes!(unassign))
+        .routes(routes!(send_to_repair))
+        .routes(routes!(return_from_repair))
+        .routes(routes!(retire))
+}
+
+#[utoipa::path(post, path = "/devices", tag = "devices", request_body = NewDevice,
+    responses((status = 201, body = DeviceView)))]
+async fn create_device(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiJson(input): ApiJson<NewDevice>,
+) -> AppResult<(StatusCode, Json<DeviceView>)> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let device = devices::create_device(&txn, &caller.actor(), input).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(device)))
+}
+
+/// Devices the caller may see; `?format=csv` exports every match.
+#[utoipa::path(get, path = "/devices", tag = "devices", params(DeviceFilter, PageParams, FormatParam),
+    responses((status = 200, body = Page<DeviceView>), (status = 200, description = "CSV export", content_type = "text/csv")))]
+async fn list_devices(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiQuery(filter): ApiQuery<DeviceFilter>,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(format): ApiQuery<FormatParam>,
+) -> AppResult<Response> {
+    caller.require_reader()?;
+    let scope = caller.unit_scope(&db).await?;
+    let cond = devices::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
+    if format.is_csv() {
+        return Ok(csv_download("devices.csv", move |page| {
+            let (db, cond) = (db.clone(), cond.clone());
+            async move {
+                Ok(devices::list_devices(&db, cond, page)
+                    .await?
+                    .map(DeviceCsvRow::from))
+            }
+        }));
+    }
+    let page = devices::list_devices(&db, cond, page.request()?).await?;
+    Ok(Json(page.map(DeviceView::from)).into_response())
+}
+
+#[utoipa::path(get, path = "/devices/{id}", tag = "devices", responses((status = 200, body = DeviceView)))]
+async fn get_device(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<DeviceView>> {
+    caller.require_reader()?;
+    let scope = caller.unit_scope(&db).await?;
+    Ok(Json(
+        devices::get_device(&db, caller.tenant_id, &scope, id).await?,
+    ))
+}
+
+/// Corrects a device's facts; the status moves only through the lifecycle actions.
+#[utoipa::path(patch, path = "/devices/{id}", tag = "devices", request_body = DevicePatch,
+    responses((status = 200, body = DeviceView)))]
+async fn update_device(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(patch): ApiJson<DevicePatch>,
+) -> AppResult<Json<DeviceView>> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let device = devices::update_device(&txn, &caller.actor(), id, patch).await?;
+    txn.commit().await?;
+    Ok(Json(device))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct History {
+    pub items: Vec<HistoryItem>,
+}
+
+/// Every step of the device's life, oldest first.
+#[utoipa::path(get, path = "/devices/{id}/history", tag = "devices", responses((status = 200, body = History)))]
+async fn device_history(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<History>> {
+    caller.require_reader()?;
+    let scope = caller.unit_scope(&db).await?;
+    devices::get_device(&db, caller.tenant_id, &scope, id).await?;
+    let items = audit::entity_history(&db, caller.tenant_id, "device", id).await?;
+    Ok(Json(History { items }))
+}
+
+async fn act(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    action: DeviceAction,
+    change: DeviceChange,
+) -> AppResult<Json<DeviceView>> {
+    caller.require_admin()?;
+    let txn = begin_write(db).await?;
+    let device = devices::apply_action(&txn, &caller.actor(), id, action, change).await?;
+    txn.commit().await?;
+    Ok(Json(device))
+}
+
+/// `ordered -> in_stock`: the device has arrived.
+#[utoipa::path(post, path = "/devices/{id}/receive", tag = "devices", responses((status = 200, body = DeviceView)))]
+async fn receive(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<DeviceView>> {
+    act(&db, &caller, id, DeviceAction::Receive, DeviceChange::None).await
+}
+
+/// `in_stock -> assigned`: to one employee, or to one unit (a shared ward device).
+#[utoipa::path(post, path = "/devices/{id}/assign", tag = "devices", request_body = AssignDevice,
+    responses((status = 200, body = DeviceView)))]
+async fn assign(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(target): ApiJson<AssignDevice>,
+) -> AppResult<Json<DeviceView>> {
+    act(
+        &db,
+        &caller,
+        id,
+        DeviceAction::Assign,
+        DeviceChange::Assign(target),
+    )
+    .await
+}
+
+/// `assigned -> in_stock`: handed back.
+#[utoipa::path(post, path = "/devices/{id}/unassign", tag = "devices", responses((status = 200, body = DeviceView)))]
+async fn unassign(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<DeviceView>> {
+    act(&db, &caller, id, DeviceAction::Unassign, DeviceChange::None).await
+}
+
+/// `in_stock|assigned -> in_repair`.
+#[utoipa::path(post, path = "/devices/{id}/send-to-repair", tag = "devices", responses((status = 200, body = DeviceView)))]
+async fn send_to_repair(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<DeviceView>> {
+    act(
+        &db,
+        &caller,
+        id,
+        DeviceAction::SendToRepair,
+        DeviceChange::None,
+    )
+    .await
+}
+
+/// `in_repair -> in_stock`.
+#[utoipa::path(post, path = "/devices/{id}/return-from-repair", tag = "devices", responses((status = 200, body = DeviceView)))]
+async fn return_from_repair(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<DeviceView>> {
+    act(
+        &db,
+        &caller,
+        id,
+        DeviceAction::ReturnFromRepair,
+        DeviceChange::None,
+    )
+    .await
+}
+
+/// Any status but retired `-> retired`, with a reason. Final.
+#[utoipa::path(post, path = "/devices/{id}/retire", tag = "devices", request_body = RetireDevice,
+    responses((status = 200, body = DeviceView)))]
+async fn retire(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<RetireDevice>,
+) -> AppResult<Json<DeviceView>> {
+    act(
+        &db,
+        &caller,
+        id,
+        DeviceAction::Retire,
+        DeviceChange::Retire(body.reason),
+    )
+    .await
+}

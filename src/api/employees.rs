@@ -1,0 +1,93 @@
+//! `/api/v1/employees`.
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use sea_orm::DatabaseConnection;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    ApiJson, ApiPath, ApiQuery,
+    export::{FormatParam, csv_download},
+};
+use crate::{
+    app::AppState,
+    auth::Caller,
+    db::begin_write,
+    error::AppResult,
+    org::employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
+    pagination::{Page, PageParams},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_employee, list_employees))
+        .routes(routes!(get_employee, update_employee))
+}
+
+#[utoipa::path(post, path = "/employees", tag = "organisation", request_body = NewEmployee,
+    responses((status = 201, body = EmployeeView)))]
+async fn create_employee(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiJson(input): ApiJson<NewEmployee>,
+) -> AppResult<(StatusCode, Json<EmployeeView>)> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let employee = employees::create_employee(&txn, &caller.actor(), input).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(employee)))
+}
+
+/// Employees the caller may see; `?format=csv` exports every match.
+#[utoipa::path(get, path = "/employees", tag = "organisation", params(EmployeeFilter, PageParams, FormatParam),
+    responses((status = 200, body = Page<EmployeeView>), (status = 200, description = "CSV export", content_type = "text/csv")))]
+async fn list_employees(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiQuery(filter): ApiQuery<EmployeeFilter>,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(format): ApiQuery<FormatParam>,
+) -> AppResult<Response> {
+    caller.require_reader()?;
+    let scope = caller.unit_scope(&db).await?;
+    let cond = employees::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
+    if format.is_csv() {
+        return Ok(csv_download("employees.csv", move |page| {
+            let (db, cond) = (db.clone(), cond.clone());
+            async move { employees::list_employees(&db, cond, page).await }
+        }));
+    }
+    Ok(Json(employees::list_employees(&db, cond, page.request()?).await?).into_response())
+}
+
+#[utoipa::path(get, path = "/employees/{id}", tag = "organisation", responses((status = 200, body = EmployeeView)))]
+async fn get_employee(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<EmployeeView>> {
+    caller.require_reader()?;
+    let scope = caller.unit_scope(&db).await?;
+    Ok(Json(
+        employees::get_employee(&db, caller.tenant_id, &scope, id).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/employees/{id}", tag = "organisation", request_body = EmployeePatch,
+    responses((status = 200, body = EmployeeView)))]
+async fn update_employee(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(patch): ApiJson<EmployeePatch>,
+) -> AppResult<Json<EmployeeView>> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let employee = employees::update_employee(&txn, &caller.actor(), id, patch).await?;
+    txn.commit().await?;
+    Ok(Json(employee))
+}

@@ -1,0 +1,147 @@
+//! Extractors whose rejections speak problem+json, like every other error.
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Query, Request},
+    http::{header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldError};
+
+/// A JSON body. A syntax error is a 400; a body of the wrong shape is a 422 naming the
+/// field (`kind`, `audience.unit_ids[2]`), found with `serde_path_to_error`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !is_json {
+            return Err(AppError::BadRequest(
+                "send the body as Content-Type: application/json".to_owned(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Strips serde_json's " at line L column C" so the message reads as a sentence.
+fn without_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if !inner.is_data() {
+            return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
+        }
+        let message = without_position(&inner.to_string()).to_owned();
+        // A missing field is reported at its parent; name the field itself.
+        let field = match message.strip_prefix("missing field `") {
+            Some(rest) => {
+                let name = rest.trim_end_matches('`');
+                if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
+            }
+            None if path == "." => "body".to_owned(),
+            None => path,
+        };
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A path parameter; a malformed id is a 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| AppError::BadRequest(e.body_text()))
+    }
+}
+
+/// Query parameters; a malformed one is a 400 naming it.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| AppError::BadRequest(e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        kind: Kind,
+        name: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Phone,
+    }
+
+    fn fields(err: AppError) -> Vec<FieldError> {
+        match err {
+            AppError::Invalid(errors) => errors,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_value_names_its_field() {
+        let errors = fields(parse_json::<Body>(br#"{"kind":"fax","name":"x"}"#).unwrap_err());
+        assert_eq!(errors[0].field, "kind");
+        assert!(errors[0].message.contains("fax"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let errors = fields(parse_json::<Body>(br#"{"kind":"phone"}"#).unwrap_err());
+        assert_eq!(errors[0].field, "name");
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request() {
+        assert!(matches!(
+            parse_json::<Body>(b"{\"kind\":"),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(br#"{"kind":"phone","name":"x"} x"#),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+}

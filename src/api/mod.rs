@@ -1,0 +1,196 @@
+//! The HTTP API: thin handlers that parse, call one domain function, and render.
+mod audit;
+mod devices;
+mod employees;
+mod export;
+mod extract;
+mod health;
+mod imports;
+mod me;
+mod roles;
+mod subscriptions;
+mod tokens;
+mod units;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::{
+    Json, Router,
+    extract::{MatchedPath, Request},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, RefOr,
+        response::ResponseBuilder,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub use extract::{ApiJson, ApiPath, ApiQuery};
+
+use crate::{app::AppState, error::AppError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Stilla",
+        description = "Work phones, subscriptions and quiet-hours staff notices for Swedish healthcare regions and municipalities. Errors are RFC 9457 application/problem+json."
+    ),
+    modifiers(&BearerAuth, &ProblemResponses),
+    components(schemas(crate::error::Problem, crate::error::FieldError, crate::error::LineError))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        doc.security = Some(vec![openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// Adds the problem+json answers every authenticated route can give, so each handler's
+/// annotation lists only its own successes.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        openapi::content::ContentBuilder::new()
+                            .schema(Some(openapi::Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let answers = [
+            ("400", "Malformed request"),
+            ("401", "No token, or a bad one"),
+            ("403", "The token's role may not do this"),
+            ("404", "Not found, or not visible to this token"),
+            (
+                "409",
+                "Duplicate, or a lifecycle action the status does not allow",
+            ),
+            ("422", "Invalid field values; `errors` lists them"),
+        ];
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
+                continue;
+            }
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, description) in answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                }
+            }
+        }
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .merge(tokens::routes())
+        .merge(units::routes())
+        .merge(roles::routes())
+        .merge(employees::routes())
+        .merge(devices::routes())
+        .merge(subscriptions::routes())
+        .merge(imports::routes())
+        .merge(audit::routes())
+        .merge(me::routes())
+        .routes(routes!(openapi_json));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::routes())
+        .nest("/api/v1", v1)
+}
+
+/// The OpenAPI document, generated from the handlers' annotations once.
+pub fn openapi_document() -> Arc<openapi::OpenApi> {
+    static DOC: OnceLock<Arc<openapi::OpenApi>> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, mut doc) = api_routes().split_for_parts();
+        ProblemResponses.modify(&mut doc);
+        Arc::new(doc)
+    })
+    .clone()
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+async fn openapi_json() -> impl IntoResponse {
+    Json(openapi_document())
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("route")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+        Json(serde_json::json!({
+            "type": "about:blank",
+            "title": "Method Not Allowed",
+            "status": 405,
+            "detail": "this route does not take that method",
+        })),
+    )
+}
+
+pub fn router(state: AppState) -> Router {
+    let (router, _) = api_routes().split_for_parts();
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str)
+                    .to_owned();
+                if route == "/healthz" || route == "/readyz" {
+                    tracing::debug_span!("request", method = %request.method(), route)
+                } else {
+                    tracing::info_span!("request", method = %request.method(), route)
+                }
+            }),
+        )
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
+        .with_state(state)
+}

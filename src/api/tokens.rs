@@ -1,0 +1,74 @@
+//! `/api/v1/tokens`: issue and revoke API tokens (admin).
+use axum::{Json, extract::State, http::StatusCode};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{ApiJson, ApiPath, ApiQuery};
+use crate::{
+    app::AppState,
+    auth::{
+        Caller,
+        tokens::{self, IssuedToken, NewToken, TokenView},
+    },
+    db::begin_write,
+    error::AppResult,
+    pagination::{Page, PageParams, fetch_page},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(revoke_token))
+}
+
+/// Issues a token. Its secret is in this answer only; Stilla keeps just a hash.
+#[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = IssuedToken)))]
+async fn create_token(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiJson(input): ApiJson<NewToken>,
+) -> AppResult<(StatusCode, Json<IssuedToken>)> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let issued = tokens::issue_token(&txn, caller.tenant_id, &caller.actor(), input).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// The tenant's tokens, revoked ones included, never their secrets.
+#[utoipa::path(get, path = "/tokens", tag = "tokens", params(PageParams),
+    responses((status = 200, body = Page<TokenView>)))]
+async fn list_tokens(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> AppResult<Json<Page<TokenView>>> {
+    caller.require_admin()?;
+    let select = entities::api_token::Entity::find()
+        .filter(entities::api_token::Column::TenantId.eq(caller.tenant_id));
+    let page = fetch_page(
+        &db,
+        select,
+        entities::api_token::Column::Id,
+        |t| t.id,
+        page.request()?,
+    )
+    .await?;
+    Ok(Json(page.map(TokenView::from)))
+}
+
+/// Revokes a token at once.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", responses((status = 204, description = "Revoked")))]
+async fn revoke_token(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<StatusCode> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    tokens::revoke_token(&txn, caller.tenant_id, &caller.actor(), id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,7 @@
+//! Who is calling: API tokens, their access roles, and the units a manager may see.
+mod caller;
+mod scope;
+pub mod tokens;
+
+pub use caller::{AccessRole, Caller};
+pub use scope::{UnitScope, subtree_of};

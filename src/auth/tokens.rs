@@ -1,0 +1,237 @@
+//! Token secrets and token records. A secret is 256 random bits, shown once; only its
+//! SHA-256 is stored. A slow password hash would add nothing for a secret that cannot be
+//! guessed, and would cost every request.
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use entities::{api_token, employee, unit};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::AccessRole;
+use crate::{
+    audit::{self, Actor},
+    error::{AppError, AppResult, FieldError},
+};
+
+const SECRET_PREFIX: &str = "stl_";
+
+/// A new random secret, ready to hand out.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{SECRET_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// Who or what uses the token ("Anna's laptop", "HR integration").
+    pub name: String,
+    pub role: AccessRole,
+    /// Required for `employee` tokens: the employee it speaks for.
+    pub employee_id: Option<Uuid>,
+    /// Required for `manager` tokens: the units (with subtrees) it manages.
+    pub unit_ids: Option<Vec<Uuid>>,
+    /// May send urgent notices. Admin tokens always may.
+    pub can_send_urgent: Option<bool>,
+}
+
+/// A token as listed: never its secret.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub employee_id: Option<Uuid>,
+    pub unit_ids: Vec<Uuid>,
+    pub can_send_urgent: bool,
+    pub created_at: chrono::DateTime<Utc>,
+    pub revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<api_token::Model> for TokenView {
+    fn from(m: api_token::Model) -> Self {
+        Self {
+            unit_ids: unit_ids_of(&m),
+            id: m.id,
+            name: m.name,
+            role: m.role,
+            employee_id: m.employee_id,
+            can_send_urgent: m.can_send_urgent,
+            created_at: m.created_at,
+            revoked_at: m.revoked_at,
+        }
+    }
+}
+
+pub fn unit_ids_of(token: &api_token::Model) -> Vec<Uuid> {
+    serde_json::from_value(token.unit_ids.clone()).unwrap_or_default()
+}
+
+/// The created token with its secret, which is never shown again.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IssuedToken {
+    pub id: Uuid,
+    pub token: String,
+    #[serde(flatten)]
+    pub view: TokenView,
+}
+
+/// Checks the request against the tenant's data and issues the token.
+pub async fn issue_token<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    actor: &Actor,
+    input: NewToken,
+) -> AppResult<IssuedToken> {
+    let mut errors = Vec::new();
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    let unit_ids = input.unit_ids.unwrap_or_default();
+    match input.role {
+        AccessRole::Employee if input.employee_id.is_none() => {
+            errors.push(FieldError::new(
+                "employee_id",
+                "an employee token must name its employee",
+            ));
+        }
+        AccessRole::Manager if unit_ids.is_empty() => {
+            errors.push(FieldError::new(
+                "unit_ids",
+                "a manager token must name at least one unit",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(employee_id) = input.employee_id {
+        let found = employee::Entity::find_by_id(employee_id)
+            .filter(employee::Column::TenantId.eq(tenant_id))
+            .count(db)
+            .await?;
+        if found == 0 {
+            errors.push(FieldError::new("employee_id", "no such employee"));
+        }
+    }
+    if !unit_ids.is_empty() {
+        let found = unit::Entity::find()
+            .filter(unit::Column::TenantId.eq(tenant_id))
+            .filter(unit::Column::Id.is_in(unit_ids.clone()))
+            .count(db)
+            .await?;
+        let distinct: std::collections::HashSet<_> = unit_ids.iter().collect();
+        if found != distinct.len() as u64 {
+            errors.push(FieldError::new(
+                "unit_ids",
+                "names a unit that does not exist",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let (token, model) = insert_token(
+        db,
+        tenant_id,
+        name,
+        input.role,
+        input.employee_id,
+        unit_ids,
+        input.role == AccessRole::Admin || input.can_send_urgent.unwrap_or(false),
+    )
+    .await?;
+    let view = TokenView::from(model);
+    audit::record(db, actor, "create", "token", view.id, None, Some(&view)).await?;
+    Ok(IssuedToken {
+        id: view.id,
+        token,
+        view,
+    })
+}
+
+/// Writes a token row and returns its secret. The one place secrets are made.
+pub async fn insert_token<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    name: String,
+    role: AccessRole,
+    employee_id: Option<Uuid>,
+    unit_ids: Vec<Uuid>,
+    can_send_urgent: bool,
+) -> AppResult<(String, api_token::Model)> {
+    let secret = generate_secret();
+    let model = api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        name: Set(name),
+        role: Set(role.as_str().to_owned()),
+        employee_id: Set(employee_id),
+        unit_ids: Set(serde_json::to_value(unit_ids).map_err(anyhow::Error::from)?),
+        can_send_urgent: Set(can_send_urgent),
+        secret_hash: Set(hash_secret(&secret)),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok((secret, model))
+}
+
+pub async fn revoke_token<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<()> {
+    let token = api_token::Entity::find_by_id(id)
+        .filter(api_token::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("token"))?;
+    if token.revoked_at.is_some() {
+        return Ok(());
+    }
+    let before = TokenView::from(token.clone());
+    let mut active: api_token::ActiveModel = token.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    let after = TokenView::from(active.update(db).await?);
+    audit::record(
+        db,
+        actor,
+        "revoke",
+        "token",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_hash_stably() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert_ne!(a, b);
+        assert!(a.starts_with("stl_") && a.len() == 4 + 43, "{a}");
+        assert_eq!(hash_secret(&a), hash_secret(&a));
+        assert_ne!(hash_secret(&a), hash_secret(&b));
+        assert_eq!(hash_secret(&a).len(), 64);
+    }
+}

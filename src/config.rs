@@ -1,0 +1,101 @@
+//! Settings: built-in defaults <- `config/default.toml`-style file <- `STILLA_*` environment.
+//!
+//! Nested keys use a double underscore in the environment: `[database] url` is
+//! `STILLA_DATABASE__URL`. Tests build a [`Config`] in code and never touch the process
+//! environment.
+use std::{net::SocketAddr, path::Path};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Config {
+    /// Address the HTTP API listens on.
+    pub listen: SocketAddr,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST/DB`. May carry a password, so it
+    /// is kept secret: `Debug` prints `[REDACTED]`.
+    #[serde(serialize_with = "serialize_secret")]
+    pub url: SecretString,
+    /// Upper bound of the connection pool.
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `stilla=debug,tower_http=info`.
+    pub filter: String,
+}
+
+fn serialize_secret<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose_secret())
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: DatabaseConfig {
+                url: SecretString::from("sqlite://stilla.db?mode=rwc"),
+                max_connections: 16,
+            },
+            log: LogConfig {
+                filter: "info".to_owned(),
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Layers the optional file and then the `STILLA_*` environment over the defaults.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("STILLA_").split("__"))
+            .extract()
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database.url.expose_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_database_url() {
+        let mut config = Config::default();
+        config.database.url = SecretString::from("postgres://stilla:hunter2@db/stilla");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    #[test]
+    fn a_file_overrides_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stilla.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.database.max_connections, 3);
+        assert_eq!(config.database_url(), "sqlite://stilla.db?mode=rwc");
+    }
+}

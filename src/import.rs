@@ -1,0 +1,456 @@
+//! CSV imports of devices, employees and subscriptions: all rows or none.
+//!
+//! The file is what Excel in a Swedish locale saves: UTF-8 with or without a BOM, comma
+//! or semicolon separated. Its header names the API's fields. Every row is checked — its
+//! fields, its references, and its unique values against the file and the database — and
+//! every bad row is reported with its line number (the header is line 1) before anything
+//! is written. A file with no errors is written in one transaction.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait, TryIntoModel,
+};
+use serde::{Serialize, de::DeserializeOwned};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Actor},
+    error::{AppError, AppResult, FieldError, LineError},
+    inventory::{
+        devices::{self, NewDevice},
+        subscriptions::{self, NewSubscription},
+    },
+    org::{
+        KnownIds,
+        employees::{self, NewEmployee},
+    },
+};
+
+/// Rows written per INSERT: well under every store's limit on bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ImportOutcome {
+    /// Rows written (0 on a dry run).
+    pub created: usize,
+    /// Rows that passed every check.
+    pub valid_rows: usize,
+    pub dry_run: bool,
+}
+
+/// What one kind of record needs to be imported.
+pub trait Importable: DeserializeOwned + Send {
+    type Entity: EntityTrait;
+    type Valid: Send + Sync;
+    /// The audit trail's name for the entity.
+    const ENTITY_TYPE: &'static str;
+    /// Header columns every file must have.
+    const REQUIRED: &'static [&'static str];
+    /// Header columns a file may have.
+    const OPTIONAL: &'static [&'static str];
+    /// Columns an export adds, accepted and ignored so an export imports again.
+    const IGNORED: &'static [&'static str];
+
+    fn validate(&self, known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>>;
+    /// The row's values that must be unique in the tenant, with their field and column.
+    fn unique_values(
+        valid: &Self::Valid,
+    ) -> Vec<(
+        &'static str,
+        <Self::Entity as EntityTrait>::Column,
+        Option<String>,
+    )>;
+    fn tenant_column() -> <Self::Entity as EntityTrait>::Column;
+    /// Which existing rows hold their unique values (all but terminated subscriptions).
+    fn live_rows() -> Condition {
+        Condition::all()
+    }
+    /// The row to insert, its id, and its audit snapshot.
+    fn build(
+        valid: Self::Valid,
+        tenant_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<(
+        <Self::Entity as EntityTrait>::ActiveModel,
+        Uuid,
+        serde_json::Value,
+    )>;
+}
+
+/// The file's text without a BOM; 400 if it is not UTF-8.
+fn decode(body: &[u8]) -> AppResult<&str> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "the file is not UTF-8 (byte {}); in Excel choose \"CSV UTF-8\"",
+            e.valid_up_to()
+        ))
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Semicolon when the header has more semicolons than commas (Excel in a Swedish
+/// locale), else comma.
+fn delimiter_of(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    if header.matches(';').count() > header.matches(',').count() {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Parses the rows into `T`, collecting header and row errors.
+fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<(Vec<(u64, T)>, Vec<LineError>)> {
+    let text = decode(body)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter_of(text))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::BadRequest(format!("cannot read the header row: {e}")))?
+        .clone();
+    let mut errors = Vec::new();
+    let mut kept = Vec::new();
+    for (index, name) in headers.iter().enumerate() {
+        if T::REQUIRED.contains(&name) || T::OPTIONAL.contains(&name) {
+            kept.push(index);
+        } else if !T::IGNORED.contains(&name) {
+            errors.push(LineError {
+                line: 1,
+                field: Some(name.to_owned()),
+                message: format!(
+                    "unknown column; the columns are {}",
+                    [T::REQUIRED, T::OPTIONAL].concat().join(", ")
+                ),
+            });
+        }
+    }
+    for required in T::REQUIRED {
+        if !headers.iter().any(|h| h == *required) {
+            errors.push(LineError {
+                line: 1,
+                field: Some((*required).to_owned()),
+                message: "required column is missing".to_owned(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::ImportRejected(errors));
+    }
+    let kept_headers: csv::StringRecord = kept.iter().map(|&i| &headers[i]).collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                errors.push(LineError {
+                    line: e.position().map_or(0, |p| p.line()),
+                    field: None,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue; // Excel leaves rows of bare separators at the end.
+        }
+        let kept_record: csv::StringRecord =
+            kept.iter().map(|&i| record.get(i).unwrap_or("")).collect();
+        match kept_record.deserialize::<T>(Some(&kept_headers)) {
+            Ok(row) => rows.push((line, row)),
+            Err(e) => {
+                let (field, message) = match e.kind() {
+                    csv::ErrorKind::Deserialize { err, .. } => (
+                        err.field()
+                            .and_then(|i| kept_headers.get(i as usize))
+                            .map(str::to_owned),
+                        err.kind().to_string(),
+                    ),
+                    _ => (None, e.to_string()),
+                };
+                errors.push(LineError {
+                    line,
+                    field,
+                    message,
+                });
+            }
+        }
+    }
+    Ok((rows, errors))
+}
+
+/// Finds values that repeat within the file or already exist in the tenant.
+async fn check_unique<T: Importable>(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    valid: &[(u64, T::Valid)],
+    errors: &mut Vec<LineError>,
+) -> AppResult<()> {
+    let mut by_field: HashMap<
+        &'static str,
+        (<T::Entity as EntityTrait>::Column, Vec<(u64, String)>),
+    > = HashMap::new();
+    for (line, row) in valid {
+        for (field, column, value) in T::unique_values(row) {
+            if let Some(value) = value {
+                by_field
+                    .entry(field)
+                    .or_insert_with(|| (column, Vec::new()))
+                    .1
+                    .push((*line, value));
+            }
+        }
+    }
+    for (field, (column, values)) in by_field {
+        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        for (line, value) in &values {
+            if let Some(first) = first_line.get(value.as_str()) {
+                errors.push(LineError {
+                    line: *line,
+                    field: Some(field.to_owned()),
+                    message: format!("`{value}` is also on line {first}"),
+                });
+            } else {
+                first_line.insert(value, *line);
+            }
+        }
+        let mut existing = HashSet::new();
+        let distinct: Vec<String> = first_line.keys().map(|v| (*v).to_owned()).collect();
+        for chunk in distinct.chunks(INSERT_CHUNK) {
+            let found: Vec<String> = T::Entity::find()
+                .select_only()
+                .column(column)
+                .filter(T::tenant_column().eq(tenant_id))
+                .filter(column.is_in(chunk.iter().cloned()))
+                .filter(T::live_rows())
+                .into_tuple()
+                .all(db)
+                .await?;
+            existing.extend(found);
+        }
+        for (line, value) in &values {
+            if existing.contains(value) {
+                errors.push(LineError {
+                    line: *line,
+                    field: Some(field.to_owned()),
+                    message: format!("`{value}` already exists"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Imports a CSV file of `T`, all rows or none.
+pub async fn import_csv<T: Importable>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    body: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportOutcome> {
+    let (rows, mut errors) = parse_rows::<T>(body)?;
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let mut valid = Vec::with_capacity(rows.len());
+    for (line, row) in rows {
+        match row.validate(&known) {
+            Ok(v) => valid.push((line, v)),
+            Err(field_errors) => errors.extend(field_errors.into_iter().map(|e| LineError {
+                line,
+                field: Some(e.field),
+                message: e.message,
+            })),
+        }
+    }
+    check_unique::<T>(db, actor.tenant_id, &valid, &mut errors).await?;
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(AppError::ImportRejected(errors));
+    }
+    let valid_rows = valid.len();
+    if dry_run {
+        return Ok(ImportOutcome {
+            created: 0,
+            valid_rows,
+            dry_run: true,
+        });
+    }
+    let now = Utc::now();
+    let mut models = Vec::with_capacity(valid_rows);
+    let mut snapshots = Vec::with_capacity(valid_rows);
+    for (_, row) in valid {
+        let (model, id, snapshot) = T::build(row, actor.tenant_id, now)?;
+        models.push(model);
+        snapshots.push((id, snapshot));
+    }
+    let txn = db.begin().await?;
+    let mut models = models.into_iter().peekable();
+    while models.peek().is_some() {
+        let chunk: Vec<_> = models.by_ref().take(INSERT_CHUNK).collect();
+        T::Entity::insert_many(chunk)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| AppError::from_db_write(e, &[]))?;
+    }
+    audit::record_created_many(&txn, actor, "import", T::ENTITY_TYPE, &snapshots).await?;
+    txn.commit().await?;
+    Ok(ImportOutcome {
+        created: valid_rows,
+        valid_rows,
+        dry_run: false,
+    })
+}
+
+fn snapshot_of<A, M, V>(active: &A) -> AppResult<serde_json::Value>
+where
+    A: ActiveModelTrait + TryIntoModel<M> + Clone,
+    M: sea_orm::ModelTrait + Into<V>,
+    V: Serialize,
+{
+    let model = active.clone().try_into_model()?;
+    Ok(serde_json::to_value(model.into()).map_err(anyhow::Error::from)?)
+}
+
+impl Importable for NewDevice {
+    type Entity = entities::device::Entity;
+    type Valid = devices::ValidDevice;
+    const ENTITY_TYPE: &'static str = "device";
+    const REQUIRED: &'static [&'static str] = &[
+        "kind",
+        "manufacturer",
+        "model",
+        "serial_number",
+        "ownership",
+    ];
+    const OPTIONAL: &'static [&'static str] = &[
+        "imei",
+        "status",
+        "unit_id",
+        "purchase_price",
+        "purchased_on",
+        "warranty_ends_on",
+    ];
+    const IGNORED: &'static [&'static str] = devices::EXPORT_ONLY_COLUMNS;
+
+    fn validate(&self, known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>> {
+        devices::validate_device(self, known)
+    }
+
+    fn unique_values(
+        valid: &Self::Valid,
+    ) -> Vec<(&'static str, entities::device::Column, Option<String>)> {
+        use entities::device::Column;
+        vec![
+            (
+                "serial_number",
+                Column::SerialNumber,
+                Some(valid.serial_number.clone()),
+            ),
+            ("imei", Column::Imei, valid.imei.clone()),
+        ]
+    }
+
+    fn tenant_column() -> entities::device::Column {
+        entities::device::Column::TenantId
+    }
+
+    fn build(
+        valid: Self::Valid,
+        tenant_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<(entities::device::ActiveModel, Uuid, serde_json::Value)> {
+        let active = devices::new_active_model(tenant_id, valid, now);
+        let snapshot = snapshot_of::<_, entities::device::Model, devices::DeviceView>(&active)?;
+        let id = *active.id.as_ref();
+        Ok((active, id, snapshot))
+    }
+}
+
+impl Importable for NewEmployee {
+    type Entity = entities::employee::Entity;
+    type Valid = employees::ValidEmployee;
+    const ENTITY_TYPE: &'static str = "employee";
+    const REQUIRED: &'static [&'static str] =
+        &["name", "email", "unit_id", "role_id", "employment_type"];
+    const OPTIONAL: &'static [&'static str] = &["employment_ends_on", "external_id"];
+    const IGNORED: &'static [&'static str] = &["id", "created_at", "updated_at"];
+
+    fn validate(&self, known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>> {
+        employees::validate_employee(self, known)
+    }
+
+    fn unique_values(
+        valid: &Self::Valid,
+    ) -> Vec<(&'static str, entities::employee::Column, Option<String>)> {
+        use entities::employee::Column;
+        vec![
+            ("email", Column::Email, Some(valid.email.clone())),
+            ("external_id", Column::ExternalId, valid.external_id.clone()),
+        ]
+    }
+
+    fn tenant_column() -> entities::employee::Column {
+        entities::employee::Column::TenantId
+    }
+
+    fn build(
+        valid: Self::Valid,
+        tenant_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<(entities::employee::ActiveModel, Uuid, serde_json::Value)> {
+        let active = employees::new_active_model(tenant_id, valid, now);
+        let snapshot =
+            snapshot_of::<_, entities::employee::Model, employees::EmployeeView>(&active)?;
+        let id = *active.id.as_ref();
+        Ok((active, id, snapshot))
+    }
+}
+
+impl Importable for NewSubscription {
+    type Entity = entities::subscription::Entity;
+    type Valid = subscriptions::ValidSubscription;
+    const ENTITY_TYPE: &'static str = "subscription";
+    const REQUIRED: &'static [&'static str] = &["msisdn", "operator", "plan", "monthly_cost"];
+    const OPTIONAL: &'static [&'static str] = &["iccid", "extension", "status"];
+    const IGNORED: &'static [&'static str] = subscriptions::EXPORT_ONLY_COLUMNS;
+
+    fn validate(&self, _known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>> {
+        subscriptions::validate_subscription(self)
+    }
+
+    fn unique_values(
+        valid: &Self::Valid,
+    ) -> Vec<(&'static str, entities::subscription::Column, Option<String>)> {
+        use entities::subscription::Column;
+        vec![
+            ("msisdn", Column::Msisdn, Some(valid.msisdn.clone())),
+            ("iccid", Column::Iccid, valid.iccid.clone()),
+        ]
+    }
+
+    fn tenant_column() -> entities::subscription::Column {
+        entities::subscription::Column::TenantId
+    }
+
+    fn live_rows() -> Condition {
+        Condition::all().add(entities::subscription::Column::Status.ne("terminated"))
+    }
+
+    fn build(
+        valid: Self::Valid,
+        tenant_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<(entities::subscription::ActiveModel, Uuid, serde_json::Value)> {
+        let active = subscriptions::new_active_model(tenant_id, valid, now);
+        let snapshot =
+            snapshot_of::<_, entities::subscription::Model, subscriptions::SubscriptionView>(
+                &active,
+            )?;
+        let id = *active.id.as_ref();
+        Ok((active, id, snapshot))
+    }
+}

@@ -1,0 +1,619 @@
+//! Devices: phones and tablets, organisation-owned or an employee's own phone registered
+//! for notices, through their lifecycle.
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::device;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    identifiers::normalize_imei,
+    lifecycle::{Action, DeviceAction, DeviceStatus, StoredStatus, transition},
+    visibility::{device_visible, devices_linked_to},
+};
+use crate::{
+    audit::{self, Actor},
+    auth::{UnitScope, subtree_of},
+    error::{AppError, AppResult, FieldError},
+    filters::text_matches,
+    money::Money,
+    org::{KnownIds, employees, optional_text, patch_field, required_text},
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("serial_number", "a device with this serial_number"),
+    ("imei", "a device with this imei"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    Phone,
+    Tablet,
+}
+
+impl DeviceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Phone => "phone",
+            DeviceKind::Tablet => "tablet",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Ownership {
+    Organization,
+    /// An employee's own phone, registered only to receive notices.
+    Private,
+}
+
+impl Ownership {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ownership::Organization => "organization",
+            Ownership::Private => "private",
+        }
+    }
+}
+
+/// The status a device may be registered in: still on order, or already in stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialDeviceStatus {
+    Ordered,
+    InStock,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetireReason {
+    Recycled,
+    Sold,
+    Lost,
+    Stolen,
+    Broken,
+}
+
+impl RetireReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetireReason::Recycled => "recycled",
+            RetireReason::Sold => "sold",
+            RetireReason::Lost => "lost",
+            RetireReason::Stolen => "stolen",
+            RetireReason::Broken => "broken",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    pub kind: DeviceKind,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    /// 15 digits with a valid Luhn check digit.
+    pub imei: Option<String>,
+    pub ownership: Ownership,
+    /// Default `in_stock`.
+    pub status: Option<InitialDeviceStatus>,
+    /// The responsible unit.
+    pub unit_id: Option<Uuid>,
+    #[schema(value_type = Option<String>, example = "4995.00")]
+    pub purchase_price: Option<Money>,
+    pub purchased_on: Option<NaiveDate>,
+    pub warranty_ends_on: Option<NaiveDate>,
+}
+
+/// Fields to change (not the status: that moves through the lifecycle actions).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DevicePatch {
+    pub kind: Option<DeviceKind>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub serial_number: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub imei: Option<Option<String>>,
+    pub ownership: Option<Ownership>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub unit_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub purchase_price: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub purchased_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub warranty_ends_on: Option<Option<NaiveDate>>,
+}
+
+/// `assign`: to one employee or to one unit (a shared ward device).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignDevice {
+    pub employee_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetireDevice {
+    pub reason: RetireReason,
+}
+
+/// Who holds a device: exactly one of the two is set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Assignee {
+    pub employee_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DeviceView {
+    pub id: Uuid,
+    pub kind: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub imei: Option<String>,
+    pub ownership: String,
+    pub status: String,
+    pub unit_id: Option<Uuid>,
+    /// Null unless the status is `assigned`.
+    pub assigned_to: Option<Assignee>,
+    #[schema(value_type = Option<String>, example = "4995.00")]
+    pub purchase_price: Option<Money>,
+    pub purchased_on: Option<NaiveDate>,
+    pub warranty_ends_on: Option<NaiveDate>,
+    pub retired_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<device::Model> for DeviceView {
+    fn from(m: device::Model) -> Self {
+        let assigned_to = (m.assigned_employee_id.is_some() || m.assigned_unit_id.is_some())
+            .then_some(Assignee {
+                employee_id: m.assigned_employee_id,
+                unit_id: m.assigned_unit_id,
+            });
+        Self {
+            id: m.id,
+            kind: m.kind,
+            manufacturer: m.manufacturer,
+            model: m.model,
+            serial_number: m.serial_number,
+            imei: m.imei,
+            ownership: m.ownership,
+            status: m.status,
+            unit_id: m.unit_id,
+            assigned_to,
+            purchase_price: m.purchase_price_ore.map(Money),
+            purchased_on: m.purchased_on,
+            warranty_ends_on: m.warranty_ends_on,
+            retired_reason: m.retired_reason,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A device as one flat CSV row. Its first columns are [`NewDevice`]'s fields, so an
+/// export can be imported again.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceCsvRow {
+    pub kind: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub imei: Option<String>,
+    pub ownership: String,
+    pub status: String,
+    pub unit_id: Option<Uuid>,
+    pub purchase_price: Option<Money>,
+    pub purchased_on: Option<NaiveDate>,
+    pub warranty_ends_on: Option<NaiveDate>,
+    pub id: Uuid,
+    pub assigned_employee_id: Option<Uuid>,
+    pub assigned_unit_id: Option<Uuid>,
+    pub retired_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Columns of [`DeviceCsvRow`] that an import accepts and ignores.
+pub const EXPORT_ONLY_COLUMNS: &[&str] = &[
+    "id",
+    "assigned_employee_id",
+    "assigned_unit_id",
+    "retired_reason",
+    "created_at",
+    "updated_at",
+];
+
+impl From<device::Model> for DeviceCsvRow {
+    fn from(m: device::Model) -> Self {
+        Self {
+            kind: m.kind,
+            manufacturer: m.manufacturer,
+            model: m.model,
+            serial_number: m.serial_number,
+            imei: m.imei,
+            ownership: m.ownership,
+            status: m.status,
+            unit_id: m.unit_id,
+            purchase_price: m.purchase_price_ore.map(Money),
+            purchased_on: m.purchased_on,
+            warranty_ends_on: m.warranty_ends_on,
+            id: m.id,
+            assigned_employee_id: m.assigned_employee_id,
+            assigned_unit_id: m.assigned_unit_id,
+            retired_reason: m.retired_reason,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceFilter {
+    pub status: Option<DeviceStatus>,
+    pub kind: Option<DeviceKind>,
+    pub ownership: Option<Ownership>,
+    /// Devices linked to this unit or its subunits (responsible, assigned to the unit, or
+    /// assigned to one of its employees).
+    pub unit_id: Option<Uuid>,
+    /// Devices assigned to this employee.
+    pub employee_id: Option<Uuid>,
+    /// Free text over serial number, IMEI, manufacturer and model.
+    pub q: Option<String>,
+}
+
+/// A device whose fields passed every check, normalised for storage.
+#[derive(Clone, Debug)]
+pub struct ValidDevice {
+    pub kind: DeviceKind,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub imei: Option<String>,
+    pub ownership: Ownership,
+    pub status: DeviceStatus,
+    pub unit_id: Option<Uuid>,
+    pub purchase_price: Option<Money>,
+    pub purchased_on: Option<NaiveDate>,
+    pub warranty_ends_on: Option<NaiveDate>,
+}
+
+/// Every check on a device's fields, collecting all errors.
+pub fn validate_device(
+    input: &NewDevice,
+    known: &KnownIds,
+) -> Result<ValidDevice, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let manufacturer = required_text("manufacturer", &input.manufacturer, 100, &mut errors);
+    let model = required_text("model", &input.model, 100, &mut errors);
+    let serial_number = required_text("serial_number", &input.serial_number, 100, &mut errors);
+    let imei = optional_text("imei", input.imei.as_deref(), 40, &mut errors).and_then(|imei| {
+        normalize_imei(&imei)
+            .map_err(|message| errors.push(FieldError::new("imei", message)))
+            .ok()
+    });
+    known.check_unit("unit_id", input.unit_id, &mut errors);
+    if input.purchase_price.is_some_and(|p| p.ore() < 0) {
+        errors.push(FieldError::new("purchase_price", "must not be negative"));
+    }
+    if let (Some(bought), Some(warranty)) = (input.purchased_on, input.warranty_ends_on)
+        && warranty < bought
+    {
+        errors.push(FieldError::new(
+            "warranty_ends_on",
+            "must not be before purchased_on",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ValidDevice {
+        kind: input.kind,
+        manufacturer,
+        model,
+        serial_number,
+        imei,
+        ownership: input.ownership,
+        status: match input.status {
+            Some(InitialDeviceStatus::Ordered) => DeviceStatus::Ordered,
+            Some(InitialDeviceStatus::InStock) | None => DeviceStatus::InStock,
+        },
+        unit_id: input.unit_id,
+        purchase_price: input.purchase_price,
+        purchased_on: input.purchased_on,
+        warranty_ends_on: input.warranty_ends_on,
+    })
+}
+
+pub fn new_active_model(
+    tenant_id: Uuid,
+    valid: ValidDevice,
+    now: DateTime<Utc>,
+) -> device::ActiveModel {
+    device::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        kind: Set(valid.kind.as_str().to_owned()),
+        manufacturer: Set(valid.manufacturer),
+        model: Set(valid.model),
+        serial_number: Set(valid.serial_number),
+        imei: Set(valid.imei),
+        ownership: Set(valid.ownership.as_str().to_owned()),
+        status: Set(valid.status.as_str().to_owned()),
+        unit_id: Set(valid.unit_id),
+        assigned_employee_id: Set(None),
+        assigned_unit_id: Set(None),
+        purchase_price_ore: Set(valid.purchase_price.map(Money::ore)),
+        purchased_on: Set(valid.purchased_on),
+        warranty_ends_on: Set(valid.warranty_ends_on),
+        retired_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn find_in_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> AppResult<device::Model> {
+    device::Entity::find_by_id(id)
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("device"))
+}
+
+pub async fn create_device<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: NewDevice,
+) -> AppResult<DeviceView> {
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let valid = validate_device(&input, &known).map_err(AppError::Invalid)?;
+    let model = new_active_model(actor.tenant_id, valid, Utc::now())
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+    let view = DeviceView::from(model);
+    audit::record(db, actor, "create", "device", view.id, None, Some(&view)).await?;
+    Ok(view)
+}
+
+pub async fn get_device<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    id: Uuid,
+) -> AppResult<DeviceView> {
+    let device = find_in_tenant(db, tenant_id, id).await?;
+    if !device_visible(db, scope, &device).await? {
+        return Err(AppError::NotFound("device"));
+    }
+    Ok(device.into())
+}
+
+pub async fn update_device<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    patch: DevicePatch,
+) -> AppResult<DeviceView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let before = DeviceView::from(current.clone());
+    let merged = NewDevice {
+        kind: patch.kind.unwrap_or(if current.kind == "tablet" {
+            DeviceKind::Tablet
+        } else {
+            DeviceKind::Phone
+        }),
+        manufacturer: patch.manufacturer.unwrap_or(current.manufacturer.clone()),
+        model: patch.model.unwrap_or(current.model.clone()),
+        serial_number: patch.serial_number.unwrap_or(current.serial_number.clone()),
+        imei: patch.imei.unwrap_or(current.imei.clone()),
+        ownership: patch
+            .ownership
+            .unwrap_or(if current.ownership == "private" {
+                Ownership::Private
+            } else {
+                Ownership::Organization
+            }),
+        status: None,
+        unit_id: patch.unit_id.unwrap_or(current.unit_id),
+        purchase_price: patch
+            .purchase_price
+            .unwrap_or(current.purchase_price_ore.map(Money)),
+        purchased_on: patch.purchased_on.unwrap_or(current.purchased_on),
+        warranty_ends_on: patch.warranty_ends_on.unwrap_or(current.warranty_ends_on),
+    };
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let valid = validate_device(&merged, &known).map_err(AppError::Invalid)?;
+    let mut active: device::ActiveModel = current.into();
+    active.kind = Set(valid.kind.as_str().to_owned());
+    active.manufacturer = Set(valid.manufacturer);
+    active.model = Set(valid.model);
+    active.serial_number = Set(valid.serial_number);
+    active.imei = Set(valid.imei);
+    active.ownership = Set(valid.ownership.as_str().to_owned());
+    active.unit_id = Set(valid.unit_id);
+    active.purchase_price_ore = Set(valid.purchase_price.map(Money::ore));
+    active.purchased_on = Set(valid.purchased_on);
+    active.warranty_ends_on = Set(valid.warranty_ends_on);
+    active.updated_at = Set(Utc::now());
+    let view = DeviceView::from(
+        active
+            .update(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
+    );
+    audit::record(
+        db,
+        actor,
+        "update",
+        "device",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// What a lifecycle action carries besides its name.
+#[derive(Clone, Debug)]
+pub enum DeviceChange {
+    None,
+    Assign(AssignDevice),
+    Retire(RetireReason),
+}
+
+/// Applies one lifecycle action: checks the transition, then updates the device and
+/// records the step in the audit trail (which is the device's history).
+pub async fn apply_action<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: DeviceAction,
+    change: DeviceChange,
+) -> AppResult<DeviceView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let from = DeviceStatus::parse(&current.status)
+        .ok_or_else(|| anyhow::anyhow!("device {id} has unknown status {}", current.status))?;
+    let to = transition(from, action)?;
+    let before = DeviceView::from(current.clone());
+    let mut active: device::ActiveModel = current.into();
+    active.status = Set(to.as_str().to_owned());
+    if to != DeviceStatus::Assigned {
+        // Stock, repair and retirement all end an assignment; the history keeps who had it.
+        active.assigned_employee_id = Set(None);
+        active.assigned_unit_id = Set(None);
+    }
+    match change {
+        DeviceChange::Assign(target) => {
+            let (employee_id, unit_id) = check_assignee(db, actor.tenant_id, target).await?;
+            active.assigned_employee_id = Set(employee_id);
+            active.assigned_unit_id = Set(unit_id);
+        }
+        DeviceChange::Retire(reason) => {
+            active.retired_reason = Set(Some(reason.as_str().to_owned()));
+        }
+        DeviceChange::None => {}
+    }
+    active.updated_at = Set(Utc::now());
+    let view = DeviceView::from(active.update(db).await?);
+    audit::record(
+        db,
+        actor,
+        action.name(),
+        "device",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+async fn check_assignee<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    target: AssignDevice,
+) -> AppResult<(Option<Uuid>, Option<Uuid>)> {
+    match (target.employee_id, target.unit_id) {
+        (Some(employee_id), None) => {
+            employees::find_in_tenant(db, tenant_id, employee_id)
+                .await
+                .map_err(|_| AppError::invalid("employee_id", "no such employee"))?;
+            Ok((Some(employee_id), None))
+        }
+        (None, Some(unit_id)) => {
+            let known = KnownIds::load(db, tenant_id).await?;
+            let mut errors = Vec::new();
+            known.check_unit("unit_id", Some(unit_id), &mut errors);
+            if !errors.is_empty() {
+                return Err(AppError::Invalid(errors));
+            }
+            Ok((None, Some(unit_id)))
+        }
+        _ => Err(AppError::invalid(
+            "employee_id",
+            "give exactly one of employee_id and unit_id",
+        )),
+    }
+}
+
+/// The filters of a device list, as one condition (shared by pages and CSV export).
+pub async fn list_condition<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    filter: &DeviceFilter,
+) -> AppResult<Condition> {
+    let mut cond = Condition::all().add(device::Column::TenantId.eq(tenant_id));
+    if let UnitScope::Units(units) = scope {
+        cond = cond.add(devices_linked_to(units));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        cond = cond.add(devices_linked_to(
+            &subtree_of(db, tenant_id, &[unit_id]).await?,
+        ));
+    }
+    if let Some(status) = filter.status {
+        cond = cond.add(device::Column::Status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        cond = cond.add(device::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(ownership) = filter.ownership {
+        cond = cond.add(device::Column::Ownership.eq(ownership.as_str()));
+    }
+    if let Some(employee_id) = filter.employee_id {
+        cond = cond.add(device::Column::AssignedEmployeeId.eq(employee_id));
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        cond = cond.add(text_matches(
+            &[
+                device::Column::SerialNumber,
+                device::Column::Imei,
+                device::Column::Manufacturer,
+                device::Column::Model,
+            ],
+            q,
+        ));
+    }
+    Ok(cond)
+}
+
+pub async fn list_devices<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    page: PageRequest,
+) -> AppResult<Page<device::Model>> {
+    fetch_page(
+        db,
+        device::Entity::find().filter(cond),
+        device::Column::Id,
+        |m| m.id,
+        page,
+    )
+    .await
+}

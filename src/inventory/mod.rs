@@ -1,0 +1,6 @@
+//! The device and subscription inventory: lifecycles, validation and visibility.
+pub mod devices;
+pub mod identifiers;
+pub mod lifecycle;
+pub mod subscriptions;
+pub mod visibility;

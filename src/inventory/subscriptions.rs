@@ -1,0 +1,442 @@
+//! Mobile subscriptions: a number (E.164), optional SIM (ICCID) and switchboard
+//! extension, an operator, a plan and a monthly cost, tied to a device and/or a person.
+use chrono::{DateTime, Utc};
+use entities::{device, subscription};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    identifiers::{normalize_extension, normalize_iccid, normalize_msisdn},
+    lifecycle::{Action, StoredStatus, SubscriptionAction, SubscriptionStatus, transition},
+    visibility::{subscription_visible, subscriptions_linked_to},
+};
+use crate::{
+    audit::{self, Actor},
+    auth::{UnitScope, subtree_of},
+    error::{AppError, AppResult, FieldError},
+    filters::{phone_digits, text_matches},
+    money::Money,
+    org::{employees, patch_field, required_text},
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("msisdn", "a live subscription with this msisdn"),
+    ("iccid", "a live subscription with this iccid"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialSubscriptionStatus {
+    Ordered,
+    Active,
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscription {
+    /// The number; Swedish national form is accepted and stored as E.164.
+    #[schema(example = "070-123 45 67")]
+    pub msisdn: String,
+    /// The SIM's number: 19-20 digits with a Luhn check digit.
+    pub iccid: Option<String>,
+    /// Switchboard extension.
+    pub extension: Option<String>,
+    pub operator: String,
+    pub plan: String,
+    #[schema(value_type = String, example = "149.00")]
+    pub monthly_cost: Money,
+    /// Default `active`.
+    pub status: Option<InitialSubscriptionStatus>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionPatch {
+    pub msisdn: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub iccid: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub extension: Option<Option<String>>,
+    pub operator: Option<String>,
+    pub plan: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub monthly_cost: Option<Money>,
+}
+
+/// `assign`: a key that is present sets the link, `null` removes it, an absent key keeps it.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignSubscription {
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub device_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub employee_id: Option<Option<Uuid>>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    pub id: Uuid,
+    pub msisdn: String,
+    pub iccid: Option<String>,
+    pub extension: Option<String>,
+    pub operator: String,
+    pub plan: String,
+    #[schema(value_type = String, example = "149.00")]
+    pub monthly_cost: Money,
+    pub status: String,
+    pub device_id: Option<Uuid>,
+    pub employee_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<subscription::Model> for SubscriptionView {
+    fn from(m: subscription::Model) -> Self {
+        Self {
+            id: m.id,
+            msisdn: m.msisdn,
+            iccid: m.iccid,
+            extension: m.extension,
+            operator: m.operator,
+            plan: m.plan,
+            monthly_cost: Money(m.monthly_cost_ore),
+            status: m.status,
+            device_id: m.device_id,
+            employee_id: m.employee_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// Columns of a subscription export that an import accepts and ignores.
+pub const EXPORT_ONLY_COLUMNS: &[&str] =
+    &["id", "device_id", "employee_id", "created_at", "updated_at"];
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubscriptionFilter {
+    pub status: Option<SubscriptionStatus>,
+    /// Subscriptions linked to this unit or its subunits (through employee or device).
+    pub unit_id: Option<Uuid>,
+    pub employee_id: Option<Uuid>,
+    pub device_id: Option<Uuid>,
+    /// Free text over number (typed any way), ICCID, extension, operator and plan.
+    pub q: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ValidSubscription {
+    pub msisdn: String,
+    pub iccid: Option<String>,
+    pub extension: Option<String>,
+    pub operator: String,
+    pub plan: String,
+    pub monthly_cost: Money,
+    pub status: SubscriptionStatus,
+}
+
+fn normalized(
+    field: &str,
+    value: Option<&str>,
+    normalize: fn(&str) -> Result<String, String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    normalize(value)
+        .map_err(|m| errors.push(FieldError::new(field, m)))
+        .ok()
+}
+
+pub fn validate_subscription(
+    input: &NewSubscription,
+) -> Result<ValidSubscription, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let msisdn = normalize_msisdn(&input.msisdn)
+        .map_err(|m| errors.push(FieldError::new("msisdn", m)))
+        .unwrap_or_default();
+    let iccid = normalized(
+        "iccid",
+        input.iccid.as_deref(),
+        normalize_iccid,
+        &mut errors,
+    );
+    let extension = normalized(
+        "extension",
+        input.extension.as_deref(),
+        normalize_extension,
+        &mut errors,
+    );
+    let operator = required_text("operator", &input.operator, 100, &mut errors);
+    let plan = required_text("plan", &input.plan, 100, &mut errors);
+    if input.monthly_cost.ore() < 0 {
+        errors.push(FieldError::new("monthly_cost", "must not be negative"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ValidSubscription {
+        msisdn,
+        iccid,
+        extension,
+        operator,
+        plan,
+        monthly_cost: input.monthly_cost,
+        status: match input.status {
+            Some(InitialSubscriptionStatus::Ordered) => SubscriptionStatus::Ordered,
+            Some(InitialSubscriptionStatus::Active) | None => SubscriptionStatus::Active,
+        },
+    })
+}
+
+pub fn new_active_model(
+    tenant_id: Uuid,
+    valid: ValidSubscription,
+    now: DateTime<Utc>,
+) -> subscription::ActiveModel {
+    subscription::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        msisdn: Set(valid.msisdn),
+        iccid: Set(valid.iccid),
+        extension: Set(valid.extension),
+        operator: Set(valid.operator),
+        plan: Set(valid.plan),
+        monthly_cost_ore: Set(valid.monthly_cost.ore()),
+        status: Set(valid.status.as_str().to_owned()),
+        device_id: Set(None),
+        employee_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn find_in_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> AppResult<subscription::Model> {
+    subscription::Entity::find_by_id(id)
+        .filter(subscription::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("subscription"))
+}
+
+pub async fn create_subscription<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: NewSubscription,
+) -> AppResult<SubscriptionView> {
+    let valid = validate_subscription(&input).map_err(AppError::Invalid)?;
+    let model = new_active_model(actor.tenant_id, valid, Utc::now())
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+    let view = SubscriptionView::from(model);
+    audit::record(
+        db,
+        actor,
+        "create",
+        "subscription",
+        view.id,
+        None,
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+pub async fn get_subscription<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    id: Uuid,
+) -> AppResult<SubscriptionView> {
+    let subscription = find_in_tenant(db, tenant_id, id).await?;
+    if !subscription_visible(db, scope, &subscription).await? {
+        return Err(AppError::NotFound("subscription"));
+    }
+    Ok(subscription.into())
+}
+
+pub async fn update_subscription<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    patch: SubscriptionPatch,
+) -> AppResult<SubscriptionView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let before = SubscriptionView::from(current.clone());
+    let merged = NewSubscription {
+        msisdn: patch.msisdn.unwrap_or(current.msisdn.clone()),
+        iccid: patch.iccid.unwrap_or(current.iccid.clone()),
+        extension: patch.extension.unwrap_or(current.extension.clone()),
+        operator: patch.operator.unwrap_or(current.operator.clone()),
+        plan: patch.plan.unwrap_or(current.plan.clone()),
+        monthly_cost: patch
+            .monthly_cost
+            .unwrap_or(Money(current.monthly_cost_ore)),
+        status: None,
+    };
+    let valid = validate_subscription(&merged).map_err(AppError::Invalid)?;
+    let mut active: subscription::ActiveModel = current.into();
+    active.msisdn = Set(valid.msisdn);
+    active.iccid = Set(valid.iccid);
+    active.extension = Set(valid.extension);
+    active.operator = Set(valid.operator);
+    active.plan = Set(valid.plan);
+    active.monthly_cost_ore = Set(valid.monthly_cost.ore());
+    active.updated_at = Set(Utc::now());
+    let view = SubscriptionView::from(
+        active
+            .update(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
+    );
+    audit::record(
+        db,
+        actor,
+        "update",
+        "subscription",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Applies one lifecycle action (for `assign`, with its links) and records it.
+pub async fn apply_action<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: SubscriptionAction,
+    links: Option<AssignSubscription>,
+) -> AppResult<SubscriptionView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let from = SubscriptionStatus::parse(&current.status).ok_or_else(|| {
+        anyhow::anyhow!("subscription {id} has unknown status {}", current.status)
+    })?;
+    let to = transition(from, action)?;
+    let before = SubscriptionView::from(current.clone());
+    let mut active: subscription::ActiveModel = current.into();
+    active.status = Set(to.as_str().to_owned());
+    if let Some(links) = links {
+        if links.device_id.is_none() && links.employee_id.is_none() {
+            return Err(AppError::invalid(
+                "device_id",
+                "give device_id and/or employee_id (null removes a link)",
+            ));
+        }
+        let mut errors = Vec::new();
+        if let Some(device_id) = links.device_id {
+            if let Some(device_id) = device_id {
+                let device = device::Entity::find_by_id(device_id)
+                    .filter(device::Column::TenantId.eq(actor.tenant_id))
+                    .one(db)
+                    .await?;
+                match device {
+                    None => errors.push(FieldError::new("device_id", "no such device")),
+                    Some(d) if d.status == "retired" => {
+                        errors.push(FieldError::new("device_id", "the device is retired"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            active.device_id = Set(device_id);
+        }
+        if let Some(employee_id) = links.employee_id {
+            if let Some(employee_id) = employee_id
+                && employees::find_in_tenant(db, actor.tenant_id, employee_id)
+                    .await
+                    .is_err()
+            {
+                errors.push(FieldError::new("employee_id", "no such employee"));
+            }
+            active.employee_id = Set(employee_id);
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+    }
+    active.updated_at = Set(Utc::now());
+    let view = SubscriptionView::from(active.update(db).await?);
+    audit::record(
+        db,
+        actor,
+        action.name(),
+        "subscription",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+pub async fn list_condition<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    filter: &SubscriptionFilter,
+) -> AppResult<Condition> {
+    let mut cond = Condition::all().add(subscription::Column::TenantId.eq(tenant_id));
+    if let UnitScope::Units(units) = scope {
+        cond = cond.add(subscriptions_linked_to(units));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        cond = cond.add(subscriptions_linked_to(
+            &subtree_of(db, tenant_id, &[unit_id]).await?,
+        ));
+    }
+    if let Some(status) = filter.status {
+        cond = cond.add(subscription::Column::Status.eq(status.as_str()));
+    }
+    if let Some(employee_id) = filter.employee_id {
+        cond = cond.add(subscription::Column::EmployeeId.eq(employee_id));
+    }
+    if let Some(device_id) = filter.device_id {
+        cond = cond.add(subscription::Column::DeviceId.eq(device_id));
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let mut any = text_matches(
+            &[
+                subscription::Column::Msisdn,
+                subscription::Column::Iccid,
+                subscription::Column::Extension,
+                subscription::Column::Operator,
+                subscription::Column::Plan,
+            ],
+            q,
+        );
+        if let Some(digits) = phone_digits(q) {
+            any = any.add(text_matches(&[subscription::Column::Msisdn], &digits));
+        }
+        cond = cond.add(any);
+    }
+    Ok(cond)
+}
+
+pub async fn list_subscriptions<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    page: PageRequest,
+) -> AppResult<Page<SubscriptionView>> {
+    let select = subscription::Entity::find().filter(cond);
+    Ok(
+        fetch_page(db, select, subscription::Column::Id, |m| m.id, page)
+            .await?
+            .map(SubscriptionView::from),
+    )
+}

@@ -1,0 +1,20 @@
+//! Stilla: work phones, subscriptions and quiet-hours staff notices for Swedish
+//! healthcare regions and municipalities.
+//!
+//! `main.rs` only parses the command line; everything it runs lives here so the
+//! integration tests drive the very same code.
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod filters;
+pub mod import;
+pub mod inventory;
+pub mod money;
+pub mod org;
+pub mod pagination;
+pub mod tenants;

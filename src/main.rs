@@ -1,0 +1,139 @@
+//! The `stilla` command line: parse, load the configuration, call the library.
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use stilla::{app::App, config::Config, db, tenants};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "stilla",
+    version,
+    about = "Work phones, subscriptions and quiet-hours staff notices"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// A TOML file layered over the defaults (see config/default.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST/DB`.
+    #[arg(long, global = true)]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrations are applied first).
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Create a tenant and its admin token; prints one JSON line.
+    Bootstrap {
+        #[command(flatten)]
+        common: Common,
+        /// The tenant's name, e.g. "Region Västerbotten".
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+fn load(common: &Common) -> anyhow::Result<Config> {
+    let mut config = Config::load(common.config.as_deref()).context("reading the configuration")?;
+    if let Some(url) = &common.database {
+        config.database.url = SecretString::from(url.clone());
+    }
+    Ok(config)
+}
+
+fn init_tracing(config: &Config) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { common, listen } => {
+            let mut config = load(&common)?;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            init_tracing(&config);
+            let app = App::build(&config).await?;
+            if let Some(created) = &app.bootstrapped {
+                println!(
+                    "Created tenant \"Default\" ({}). Its admin token, shown only this once:",
+                    created.tenant_id
+                );
+                println!("  {}", created.admin_token);
+                println!(
+                    "Use it as: curl -H 'Authorization: Bearer {}' http://{}/api/v1/units",
+                    created.admin_token,
+                    app.local_addr()
+                );
+            }
+            println!("listening on http://{}", app.local_addr());
+            app.run(shutdown_signal()).await?;
+        }
+        Command::Migrate { common } => {
+            let config = load(&common)?;
+            init_tracing(&config);
+            let db = db::connect(config.database_url(), 1).await?;
+            db::migrate(&db).await?;
+            println!("migrations applied");
+        }
+        Command::Bootstrap { common, tenant } => {
+            let config = load(&common)?;
+            init_tracing(&config);
+            let db = db::connect(config.database_url(), 2).await?;
+            db::migrate(&db).await?;
+            let created = tenants::bootstrap_tenant(&db, &tenant).await?;
+            println!("{}", serde_json::to_string(&created)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! Employees: permanent, temporary, or hired from a staffing agency. Temporary and hired
+//! staff carry an end date, which is when their devices are due back.
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::employee;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{KnownIds, optional_text, patch_field, required_text};
+use crate::{
+    audit::{self, Actor},
+    auth::{UnitScope, subtree_of},
+    error::{AppError, AppResult, FieldError},
+    filters::text_matches,
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+/// What an employee's unique fields are called when a duplicate is refused.
+pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("email", "an employee with this email"),
+    ("external_id", "an employee with this external_id"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmploymentType {
+    Permanent,
+    Temporary,
+    /// Staff hired from a staffing agency (bemanningsföretag).
+    Hired,
+}
+
+impl EmploymentType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmploymentType::Permanent => "permanent",
+            EmploymentType::Temporary => "temporary",
+            EmploymentType::Hired => "hired",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "permanent" => Some(EmploymentType::Permanent),
+            "temporary" => Some(EmploymentType::Temporary),
+            "hired" => Some(EmploymentType::Hired),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEmployee {
+    pub name: String,
+    pub email: String,
+    pub unit_id: Uuid,
+    pub role_id: Uuid,
+    pub employment_type: EmploymentType,
+    /// Required for temporary and hired staff.
+    pub employment_ends_on: Option<NaiveDate>,
+    /// The id in the HR or scheduling system.
+    pub external_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatch {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub unit_id: Option<Uuid>,
+    pub role_id: Option<Uuid>,
+    pub employment_type: Option<EmploymentType>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub employment_ends_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EmployeeView {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub unit_id: Uuid,
+    pub role_id: Uuid,
+    pub employment_type: String,
+    pub employment_ends_on: Option<NaiveDate>,
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<employee::Model> for EmployeeView {
+    fn from(m: employee::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            email: m.email,
+            unit_id: m.unit_id,
+            role_id: m.role_id,
+            employment_type: m.employment_type,
+            employment_ends_on: m.employment_ends_on,
+            external_id: m.external_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EmployeeFilter {
+    /// This unit and its subunits.
+    pub unit_id: Option<Uuid>,
+    pub role_id: Option<Uuid>,
+    pub employment_type: Option<EmploymentType>,
+    /// Free text over name, email and external id.
+    pub q: Option<String>,
+}
+
+/// An employee whose fields have passed every check, normalised for storage.
+#[derive(Clone, Debug)]
+pub struct ValidEmployee {
+    pub name: String,
+    pub email: String,
+    pub unit_id: Uuid,
+    pub role_id: Uuid,
+    pub employment_type: EmploymentType,
+    pub employment_ends_on: Option<NaiveDate>,
+    pub external_id: Option<String>,
+}
+
+fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.chars().any(char::is_whitespace)
+}
+
+/// Every check on an employee's fields, collecting all errors.
+pub fn validate_employee(
+    input: &NewEmployee,
+    known: &KnownIds,
+) -> Result<ValidEmployee, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = required_text("name", &input.name, 200, &mut errors);
+    let email = input.email.trim().to_lowercase();
+    if email.len() > 254 || !is_plausible_email(&email) {
+        errors.push(FieldError::new("email", "is not an email address"));
+    }
+    known.check_unit("unit_id", Some(input.unit_id), &mut errors);
+    if !known.roles.contains(&input.role_id) {
+        errors.push(FieldError::new("role_id", "no such role category"));
+    }
+    if input.employment_type != EmploymentType::Permanent && input.employment_ends_on.is_none() {
+        errors.push(FieldError::new(
+            "employment_ends_on",
+            "is required for temporary and hired staff",
+        ));
+    }
+    let external_id = optional_text(
+        "external_id",
+        input.external_id.as_deref(),
+        100,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ValidEmployee {
+        name,
+        email,
+        unit_id: input.unit_id,
+        role_id: input.role_id,
+        employment_type: input.employment_type,
+        employment_ends_on: input.employment_ends_on,
+        external_id,
+    })
+}
+
+pub fn new_active_model(
+    tenant_id: Uuid,
+    valid: ValidEmployee,
+    now: DateTime<Utc>,
+) -> employee::ActiveModel {
+    employee::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        name: Set(valid.name),
+        email: Set(valid.email),
+        unit_id: Set(valid.unit_id),
+        role_id: Set(valid.role_id),
+        employment_type: Set(valid.employment_type.as_str().to_owned()),
+        employment_ends_on: Set(valid.employment_ends_on),
+        external_id: Set(valid.external_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+pub async fn find_in_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> AppResult<employee::Model> {
+    employee::Entity::find_by_id(id)
+        .filter(employee::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("employee"))
+}
+
+pub async fn create_employee<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: NewEmployee,
+) -> AppResult<EmployeeView> {
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let valid = validate_employee(&input, &known).map_err(AppError::Invalid)?;
+    let model = new_active_model(actor.tenant_id, valid, Utc::now())
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+    let view = EmployeeView::from(model);
+    audit::record(db, actor, "create", "employee", view.id, None, Some(&view)).await?;
+    Ok(view)
+}
+
+pub async fn get_employee<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    id: Uuid,
+) -> AppResult<EmployeeView> {
+    let employee = find_in_tenant(db, tenant_id, id).await?;
+    if !scope.contains(employee.unit_id) {
+        return Err(AppError::NotFound("employee"));
+    }
+    Ok(employee.into())
+}
+
+pub async fn update_employee<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    patch: EmployeePatch,
+) -> AppResult<EmployeeView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let before = EmployeeView::from(current.clone());
+    let merged = NewEmployee {
+        name: patch.name.unwrap_or(current.name.clone()),
+        email: patch.email.unwrap_or(current.email.clone()),
+        unit_id: patch.unit_id.unwrap_or(current.unit_id),
+        role_id: patch.role_id.unwrap_or(current.role_id),
+        employment_type: patch
+            .employment_type
+            .or(EmploymentType::parse(&current.employment_type))
+            .unwrap_or(EmploymentType::Permanent),
+        employment_ends_on: patch
+            .employment_ends_on
+            .unwrap_or(current.employment_ends_on),
+        external_id: patch.external_id.unwrap_or(current.external_id.clone()),
+    };
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let valid = validate_employee(&merged, &known).map_err(AppError::Invalid)?;
+    let mut active: employee::ActiveModel = current.into();
+    active.name = Set(valid.name);
+    active.email = Set(valid.email);
+    active.unit_id = Set(valid.unit_id);
+    active.role_id = Set(valid.role_id);
+    active.employment_type = Set(valid.employment_type.as_str().to_owned());
+    active.employment_ends_on = Set(valid.employment_ends_on);
+    active.external_id = Set(valid.external_id);
+    active.updated_at = Set(Utc::now());
+    let view = EmployeeView::from(
+        active
+            .update(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
+    );
+    audit::record(
+        db,
+        actor,
+        "update",
+        "employee",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// The filters of an employee list, as one condition (shared by pages and CSV export).
+pub async fn list_condition<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    filter: &EmployeeFilter,
+) -> AppResult<Condition> {
+    let mut cond = Condition::all().add(employee::Column::TenantId.eq(tenant_id));
+    if let UnitScope::Units(units) = scope {
+        cond = cond.add(employee::Column::UnitId.is_in(units.iter().copied()));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        let subtree = subtree_of(db, tenant_id, &[unit_id]).await?;
+        cond = cond.add(employee::Column::UnitId.is_in(subtree));
+    }
+    if let Some(role_id) = filter.role_id {
+        cond = cond.add(employee::Column::RoleId.eq(role_id));
+    }
+    if let Some(kind) = filter.employment_type {
+        cond = cond.add(employee::Column::EmploymentType.eq(kind.as_str()));
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        cond = cond.add(text_matches(
+            &[
+                employee::Column::Name,
+                employee::Column::Email,
+                employee::Column::ExternalId,
+            ],
+            q,
+        ));
+    }
+    Ok(cond)
+}
+
+pub async fn list_employees<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    page: PageRequest,
+) -> AppResult<Page<EmployeeView>> {
+    let select = employee::Entity::find().filter(cond);
+    Ok(fetch_page(db, select, employee::Column::Id, |m| m.id, page)
+        .await?
+        .map(EmployeeView::from))
+}

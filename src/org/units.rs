@@ -1,0 +1,196 @@
+//! Units: wards, clinics, departments, in a tree. Each has a cost centre.
+use chrono::{DateTime, Utc};
+use entities::unit;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{optional_text, patch_field, required_text};
+use crate::{
+    audit::{self, Actor},
+    auth::UnitScope,
+    error::{AppError, AppResult, FieldError},
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub cost_center: Option<String>,
+}
+
+/// Fields to change; a field set to null is cleared.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitPatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub cost_center: Option<Option<String>>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UnitView {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub cost_center: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<unit::Model> for UnitView {
+    fn from(m: unit::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            parent_id: m.parent_id,
+            cost_center: m.cost_center,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitFilter {
+    /// Only the direct children of this unit.
+    pub parent_id: Option<Uuid>,
+}
+
+async fn find_in_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> AppResult<unit::Model> {
+    unit::Entity::find_by_id(id)
+        .filter(unit::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("unit"))
+}
+
+pub async fn create_unit<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: NewUnit,
+) -> AppResult<UnitView> {
+    let mut errors = Vec::new();
+    let name = required_text("name", &input.name, 200, &mut errors);
+    let cost_center = optional_text("cost_center", input.cost_center.as_deref(), 50, &mut errors);
+    if let Some(parent) = input.parent_id
+        && find_in_tenant(db, actor.tenant_id, parent).await.is_err()
+    {
+        errors.push(FieldError::new("parent_id", "no such unit"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = Utc::now();
+    let model = unit::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(actor.tenant_id),
+        name: Set(name),
+        parent_id: Set(input.parent_id),
+        cost_center: Set(cost_center),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let view = UnitView::from(model);
+    audit::record(db, actor, "create", "unit", view.id, None, Some(&view)).await?;
+    Ok(view)
+}
+
+pub async fn get_unit<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    id: Uuid,
+) -> AppResult<UnitView> {
+    if !scope.contains(id) {
+        return Err(AppError::NotFound("unit"));
+    }
+    find_in_tenant(db, tenant_id, id).await.map(UnitView::from)
+}
+
+pub async fn list_units<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    filter: &UnitFilter,
+    page: PageRequest,
+) -> AppResult<Page<UnitView>> {
+    let mut select = unit::Entity::find().filter(unit::Column::TenantId.eq(tenant_id));
+    if let UnitScope::Units(units) = scope {
+        select = select.filter(unit::Column::Id.is_in(units.iter().copied()));
+    }
+    if let Some(parent) = filter.parent_id {
+        select = select.filter(unit::Column::ParentId.eq(parent));
+    }
+    Ok(fetch_page(db, select, unit::Column::Id, |m| m.id, page)
+        .await?
+        .map(UnitView::from))
+}
+
+pub async fn update_unit<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    patch: UnitPatch,
+) -> AppResult<UnitView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let before = UnitView::from(current.clone());
+    let mut errors = Vec::new();
+    let mut active: unit::ActiveModel = current.into();
+    if let Some(name) = &patch.name {
+        active.name = Set(required_text("name", name, 200, &mut errors));
+    }
+    if let Some(cost_center) = &patch.cost_center {
+        active.cost_center = Set(optional_text(
+            "cost_center",
+            cost_center.as_deref(),
+            50,
+            &mut errors,
+        ));
+    }
+    if let Some(parent) = patch.parent_id {
+        if let Some(parent) = parent {
+            // Walking up from the new parent must never reach this unit, or the tree
+            // would become a loop.
+            let mut cursor = Some(parent);
+            while let Some(ancestor) = cursor {
+                if ancestor == id {
+                    errors.push(FieldError::new(
+                        "parent_id",
+                        "a unit cannot be placed under itself or its own subunit",
+                    ));
+                    break;
+                }
+                match find_in_tenant(db, actor.tenant_id, ancestor).await {
+                    Ok(unit) => cursor = unit.parent_id,
+                    Err(_) => {
+                        errors.push(FieldError::new("parent_id", "no such unit"));
+                        break;
+                    }
+                }
+            }
+        }
+        active.parent_id = Set(parent);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    active.updated_at = Set(Utc::now());
+    let view = UnitView::from(active.update(db).await?);
+    audit::record(db, actor, "update", "unit", id, Some(&before), Some(&view)).await?;
+    Ok(view)
+}
