@@ -57,7 +57,7 @@ impl Default for Config {
 
 impl Config {
     /// Layers the optional file and then the `STILLA_*` environment over the defaults.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
@@ -65,6 +65,7 @@ impl Config {
         figment
             .merge(Env::prefixed("STILLA_").split("__"))
             .extract()
+            .map_err(Box::new)
     }
 
     pub fn database_url(&self) -> &str {

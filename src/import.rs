@@ -41,6 +41,22 @@ pub struct ImportOutcome {
     pub dry_run: bool,
 }
 
+/// The column type of an importable's table.
+type ColumnOf<T> = <<T as Importable>::Entity as EntityTrait>::Column;
+
+/// A value that must be unique in the tenant: its field, column and value (if any).
+pub struct UniqueValue<C> {
+    pub field: &'static str,
+    pub column: C,
+    pub value: Option<String>,
+}
+
+/// The rows of a file that parsed, by line, and the errors of those that did not.
+struct ParsedRows<T> {
+    rows: Vec<(u64, T)>,
+    errors: Vec<LineError>,
+}
+
 /// What one kind of record needs to be imported.
 pub trait Importable: DeserializeOwned + Send {
     type Entity: EntityTrait;
@@ -56,13 +72,7 @@ pub trait Importable: DeserializeOwned + Send {
 
     fn validate(&self, known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>>;
     /// The row's values that must be unique in the tenant, with their field and column.
-    fn unique_values(
-        valid: &Self::Valid,
-    ) -> Vec<(
-        &'static str,
-        <Self::Entity as EntityTrait>::Column,
-        Option<String>,
-    )>;
+    fn unique_values(valid: &Self::Valid) -> Vec<UniqueValue<ColumnOf<Self>>>;
     fn tenant_column() -> <Self::Entity as EntityTrait>::Column;
     /// Which existing rows hold their unique values (all but terminated subscriptions).
     fn live_rows() -> Condition {
@@ -103,7 +113,7 @@ fn delimiter_of(text: &str) -> u8 {
 }
 
 /// Parses the rows into `T`, collecting header and row errors.
-fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<(Vec<(u64, T)>, Vec<LineError>)> {
+fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
     let text = decode(body)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter_of(text))
@@ -141,7 +151,6 @@ fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<(Vec<(u64, T)>, Vec<LineE
     if !errors.is_empty() {
         return Err(AppError::ImportRejected(errors));
     }
-    let kept_headers: csv::StringRecord = kept.iter().map(|&i| &headers[i]).collect();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
@@ -159,29 +168,33 @@ fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<(Vec<(u64, T)>, Vec<LineE
         if record.iter().all(str::is_empty) {
             continue; // Excel leaves rows of bare separators at the end.
         }
-        let kept_record: csv::StringRecord =
-            kept.iter().map(|&i| record.get(i).unwrap_or("")).collect();
-        match kept_record.deserialize::<T>(Some(&kept_headers)) {
+        // Each row goes through the same JSON shape as the API's bodies, so a bad value
+        // is named and worded exactly as it would be in a POST.
+        let fields: serde_json::Map<String, serde_json::Value> = kept
+            .iter()
+            .map(|&i| {
+                let value = record.get(i).unwrap_or("");
+                let value = if value.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::Value::String(value.to_owned())
+                };
+                (headers[i].to_owned(), value)
+            })
+            .collect();
+        match serde_path_to_error::deserialize::<_, T>(serde_json::Value::Object(fields)) {
             Ok(row) => rows.push((line, row)),
             Err(e) => {
-                let (field, message) = match e.kind() {
-                    csv::ErrorKind::Deserialize { err, .. } => (
-                        err.field()
-                            .and_then(|i| kept_headers.get(i as usize))
-                            .map(str::to_owned),
-                        err.kind().to_string(),
-                    ),
-                    _ => (None, e.to_string()),
-                };
+                let error = FieldError::from_serde(&e.path().to_string(), &e.inner().to_string());
                 errors.push(LineError {
                     line,
-                    field,
-                    message,
+                    field: Some(error.field),
+                    message: error.message,
                 });
             }
         }
     }
-    Ok((rows, errors))
+    Ok(ParsedRows { rows, errors })
 }
 
 /// Finds values that repeat within the file or already exist in the tenant.
@@ -191,12 +204,16 @@ async fn check_unique<T: Importable>(
     valid: &[(u64, T::Valid)],
     errors: &mut Vec<LineError>,
 ) -> AppResult<()> {
-    let mut by_field: HashMap<
-        &'static str,
-        (<T::Entity as EntityTrait>::Column, Vec<(u64, String)>),
-    > = HashMap::new();
+    // Per unique field: its column, and each (line, value) of the file.
+    type Occurrences<C> = (C, Vec<(u64, String)>);
+    let mut by_field: HashMap<&'static str, Occurrences<ColumnOf<T>>> = HashMap::new();
     for (line, row) in valid {
-        for (field, column, value) in T::unique_values(row) {
+        for UniqueValue {
+            field,
+            column,
+            value,
+        } in T::unique_values(row)
+        {
             if let Some(value) = value {
                 by_field
                     .entry(field)
@@ -253,7 +270,7 @@ pub async fn import_csv<T: Importable>(
     body: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportOutcome> {
-    let (rows, mut errors) = parse_rows::<T>(body)?;
+    let ParsedRows { rows, mut errors } = parse_rows::<T>(body)?;
     let known = KnownIds::load(db, actor.tenant_id).await?;
     let mut valid = Vec::with_capacity(rows.len());
     for (line, row) in rows {
@@ -340,17 +357,19 @@ impl Importable for NewDevice {
         devices::validate_device(self, known)
     }
 
-    fn unique_values(
-        valid: &Self::Valid,
-    ) -> Vec<(&'static str, entities::device::Column, Option<String>)> {
+    fn unique_values(valid: &Self::Valid) -> Vec<UniqueValue<entities::device::Column>> {
         use entities::device::Column;
         vec![
-            (
-                "serial_number",
-                Column::SerialNumber,
-                Some(valid.serial_number.clone()),
-            ),
-            ("imei", Column::Imei, valid.imei.clone()),
+            UniqueValue {
+                field: "serial_number",
+                column: Column::SerialNumber,
+                value: Some(valid.serial_number.clone()),
+            },
+            UniqueValue {
+                field: "imei",
+                column: Column::Imei,
+                value: valid.imei.clone(),
+            },
         ]
     }
 
@@ -383,13 +402,19 @@ impl Importable for NewEmployee {
         employees::validate_employee(self, known)
     }
 
-    fn unique_values(
-        valid: &Self::Valid,
-    ) -> Vec<(&'static str, entities::employee::Column, Option<String>)> {
+    fn unique_values(valid: &Self::Valid) -> Vec<UniqueValue<entities::employee::Column>> {
         use entities::employee::Column;
         vec![
-            ("email", Column::Email, Some(valid.email.clone())),
-            ("external_id", Column::ExternalId, valid.external_id.clone()),
+            UniqueValue {
+                field: "email",
+                column: Column::Email,
+                value: Some(valid.email.clone()),
+            },
+            UniqueValue {
+                field: "external_id",
+                column: Column::ExternalId,
+                value: valid.external_id.clone(),
+            },
         ]
     }
 
@@ -422,13 +447,19 @@ impl Importable for NewSubscription {
         subscriptions::validate_subscription(self)
     }
 
-    fn unique_values(
-        valid: &Self::Valid,
-    ) -> Vec<(&'static str, entities::subscription::Column, Option<String>)> {
+    fn unique_values(valid: &Self::Valid) -> Vec<UniqueValue<entities::subscription::Column>> {
         use entities::subscription::Column;
         vec![
-            ("msisdn", Column::Msisdn, Some(valid.msisdn.clone())),
-            ("iccid", Column::Iccid, valid.iccid.clone()),
+            UniqueValue {
+                field: "msisdn",
+                column: Column::Msisdn,
+                value: Some(valid.msisdn.clone()),
+            },
+            UniqueValue {
+                field: "iccid",
+                column: Column::Iccid,
+                value: valid.iccid.clone(),
+            },
         ]
     }
 

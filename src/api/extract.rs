@@ -33,11 +33,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Strips serde_json's " at line L column C" so the message reads as a sentence.
-fn without_position(message: &str) -> &str {
-    message.split(" at line ").next().unwrap_or(message)
-}
-
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
@@ -46,21 +41,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         if !inner.is_data() {
             return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
         }
-        let message = without_position(&inner.to_string()).to_owned();
-        // A missing field is reported at its parent; name the field itself.
-        let field = match message.strip_prefix("missing field `") {
-            Some(rest) => {
-                let name = rest.trim_end_matches('`');
-                if path == "." {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                }
-            }
-            None if path == "." => "body".to_owned(),
-            None => path,
-        };
-        AppError::Invalid(vec![FieldError::new(field, message)])
+        AppError::Invalid(vec![FieldError::from_serde(&path, &inner.to_string())])
     })?;
     deserializer
         .end()

@@ -85,8 +85,8 @@ mod tests {
 
     #[test]
     fn iccid_needs_nineteen_or_twenty_digits_and_luhn() {
-        assert!(normalize_iccid("8946202100123456784").is_ok());
-        assert!(normalize_iccid("8946202100123456785").is_err());
+        assert!(normalize_iccid("8946202100123456782").is_ok());
+        assert!(normalize_iccid("8946202100123456783").is_err());
         assert!(normalize_iccid("89462021001234567").is_err());
     }
 

@@ -1,1 +1,13 @@
-fn main() {}
+//! Integration tests: one binary, the real app on port 0, each test on a fresh SQLite
+//! file and (with `STILLA_TEST_POSTGRES`) a fresh PostgreSQL database.
+mod helpers;
+
+mod authorization;
+mod cli;
+mod devices;
+mod health;
+mod imports;
+mod lists;
+mod organisation;
+mod subscriptions;
+mod validation;

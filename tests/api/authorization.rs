@@ -1,0 +1,466 @@
+//! Who may call what: every route, every kind of caller.
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, both_stores, imei};
+
+/// The callers, in the order they call each route (admin last: it changes things).
+const CALLERS: [&str; 7] = [
+    "none",
+    "bad",
+    "employee",
+    "manager_other",
+    "manager",
+    "other_admin",
+    "admin",
+];
+
+#[derive(Clone)]
+enum Body {
+    None,
+    Json(Value),
+    Csv(String),
+}
+
+struct Route {
+    method: Method,
+    path: String,
+    body: Body,
+    /// Expected status per caller, in [`CALLERS`] order.
+    expect: [u16; 7],
+    /// An id that must appear in the answers of these callers, and in no other's.
+    reveals: Option<(String, &'static [&'static str])>,
+}
+
+// Expected statuses by the kind of route, in CALLERS order.
+/// Who sees an object in the managed unit: its manager and the tenant's admin.
+const SCOPED_VIEWERS: &[&str] = &["manager", "admin"];
+const READ_SCOPED: [u16; 7] = [401, 401, 403, 404, 200, 404, 200];
+const LIST_SCOPED: [u16; 7] = [401, 401, 403, 200, 200, 200, 200];
+const ADMIN_LIST: [u16; 7] = [401, 401, 403, 403, 403, 200, 200];
+const WRITE_OBJECT: [u16; 7] = [401, 401, 403, 403, 403, 404, 200];
+const CREATE_OWN: [u16; 7] = [401, 401, 403, 403, 403, 201, 201];
+/// A create whose body refers to the first tenant's units: another tenant's admin
+/// gets 422, never a row tied to someone else's unit.
+const CREATE_REFERRING: [u16; 7] = [401, 401, 403, 403, 403, 422, 201];
+const IMPORT_OWN: [u16; 7] = [401, 401, 403, 403, 403, 200, 200];
+const IMPORT_REFERRING: [u16; 7] = [401, 401, 403, 403, 403, 422, 200];
+const ME: [u16; 7] = [401, 401, 200, 404, 404, 404, 404];
+const REVOKE: [u16; 7] = [401, 401, 403, 403, 403, 404, 204];
+
+fn route(method: Method, path: impl Into<String>, body: Body, expect: [u16; 7]) -> Route {
+    Route {
+        method,
+        path: path.into(),
+        body,
+        expect,
+        reveals: None,
+    }
+}
+
+async fn every_route_answers_every_caller_as_expected(app: TestApp) {
+    let managed = app.unit("Avd 12", None).await;
+    let ward = app.unit("Avd 12 natt", Some(&managed)).await;
+    let elsewhere = app.unit("Akuten", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let nurse = app.employee("nurse@region.se", &ward, &role).await;
+    app.employee("other@region.se", &elsewhere, &role).await;
+
+    let tokens: Vec<String> = vec![
+        String::new(),
+        "stl_not-a-real-token".to_owned(),
+        app.token(json!({"name": "nurse", "role": "employee", "employee_id": nurse}))
+            .await,
+        app.token(json!({"name": "other manager", "role": "manager", "unit_ids": [elsewhere]}))
+            .await,
+        app.token(json!({"name": "manager", "role": "manager", "unit_ids": [managed]}))
+            .await,
+        app.other_tenant().await.1,
+        app.admin.clone(),
+    ];
+
+    // Objects inside the managed unit's subtree.
+    let device_in = |status: &'static str, serial: String| {
+        let app = &app;
+        let nurse = nurse.clone();
+        async move {
+            let initial = if status == "ordered" {
+                "ordered"
+            } else {
+                "in_stock"
+            };
+            let id = app
+                .device(&serial, json!({"status": initial}))
+                .await
+                .expect(201)
+                .id();
+            match status {
+                "assigned" => {
+                    app.post(
+                        &format!("/api/v1/devices/{id}/assign"),
+                        &app.admin,
+                        json!({"employee_id": nurse}),
+                    )
+                    .await
+                    .expect(200);
+                }
+                "in_repair" => {
+                    app.post(
+                        &format!("/api/v1/devices/{id}/send-to-repair"),
+                        &app.admin,
+                        json!({}),
+                    )
+                    .await
+                    .expect(200);
+                }
+                _ => {}
+            }
+            id
+        }
+    };
+    let held = device_in("assigned", "HELD".into()).await;
+    let subscription_in = |status: &'static str, number: &'static str| {
+        let app = &app;
+        let nurse = nurse.clone();
+        async move {
+            let initial = if status == "ordered" {
+                "ordered"
+            } else {
+                "active"
+            };
+            let id = app
+                .subscription(number, json!({"status": initial}))
+                .await
+                .expect(201)
+                .id();
+            app.post(
+                &format!("/api/v1/subscriptions/{id}/assign"),
+                &app.admin,
+                json!({"employee_id": nurse}),
+            )
+            .await
+            .expect(200);
+            if status == "suspended" {
+                app.post(
+                    &format!("/api/v1/subscriptions/{id}/suspend"),
+                    &app.admin,
+                    json!({}),
+                )
+                .await
+                .expect(200);
+            }
+            id
+        }
+    };
+    let number = subscription_in("active", "0701000001").await;
+    let spare_token = app
+        .post(
+            "/api/v1/tokens",
+            &app.admin,
+            json!({"name": "spare", "role": "admin"}),
+        )
+        .await
+        .expect(201)
+        .id();
+
+    let mut routes = vec![
+        route(
+            Method::GET,
+            format!("/api/v1/units/{ward}"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/employees/{nurse}"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/devices/{held}"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/devices/{held}/history"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/subscriptions/{number}"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/subscriptions/{number}/history"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        Route {
+            reveals: Some((ward.clone(), SCOPED_VIEWERS)),
+            ..route(Method::GET, "/api/v1/units", Body::None, LIST_SCOPED)
+        },
+        Route {
+            reveals: Some((role.clone(), &["manager_other", "manager", "admin"])),
+            ..route(
+                Method::GET,
+                "/api/v1/roles",
+                Body::None,
+                [401, 401, 403, 200, 200, 200, 200],
+            )
+        },
+        Route {
+            reveals: Some((nurse.clone(), SCOPED_VIEWERS)),
+            ..route(Method::GET, "/api/v1/employees", Body::None, LIST_SCOPED)
+        },
+        Route {
+            reveals: Some((held.clone(), SCOPED_VIEWERS)),
+            ..route(Method::GET, "/api/v1/devices", Body::None, LIST_SCOPED)
+        },
+        Route {
+            reveals: Some((held.clone(), SCOPED_VIEWERS)),
+            ..route(
+                Method::GET,
+                "/api/v1/devices?format=csv",
+                Body::None,
+                LIST_SCOPED,
+            )
+        },
+        Route {
+            reveals: Some((number.clone(), SCOPED_VIEWERS)),
+            ..route(
+                Method::GET,
+                "/api/v1/subscriptions",
+                Body::None,
+                LIST_SCOPED,
+            )
+        },
+        Route {
+            reveals: Some((nurse.clone(), SCOPED_VIEWERS)),
+            ..route(
+                Method::GET,
+                "/api/v1/employees?format=csv",
+                Body::None,
+                LIST_SCOPED,
+            )
+        },
+        Route {
+            reveals: Some((spare_token.clone(), SCOPED_VIEWERS)),
+            ..route(Method::GET, "/api/v1/tokens", Body::None, ADMIN_LIST)
+        },
+        Route {
+            reveals: Some((held.clone(), SCOPED_VIEWERS)),
+            ..route(Method::GET, "/api/v1/audit", Body::None, ADMIN_LIST)
+        },
+        route(Method::GET, "/api/v1/me", Body::None, ME),
+        route(Method::GET, "/api/v1/me/devices", Body::None, ME),
+        route(Method::GET, "/api/v1/me/subscriptions", Body::None, ME),
+        route(
+            Method::POST,
+            "/api/v1/units",
+            Body::Json(json!({"name": "Ny", "parent_id": managed})),
+            CREATE_REFERRING,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/roles",
+            Body::Json(json!({"name": "Barnmorska"})),
+            CREATE_OWN,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/employees",
+            Body::Json(
+                json!({"name": "Ny", "email": "ny@region.se", "unit_id": ward, "role_id": role, "employment_type": "permanent"}),
+            ),
+            CREATE_REFERRING,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/devices",
+            Body::Json(
+                json!({"kind": "phone", "manufacturer": "A", "model": "B", "serial_number": "NEW", "ownership": "organization", "unit_id": managed}),
+            ),
+            CREATE_REFERRING,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/subscriptions",
+            Body::Json(
+                json!({"msisdn": "0709999999", "operator": "Telia", "plan": "P", "monthly_cost": "1.00"}),
+            ),
+            CREATE_OWN,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/tokens",
+            Body::Json(json!({"name": "t", "role": "manager", "unit_ids": [managed]})),
+            CREATE_REFERRING,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/units/{ward}"),
+            Body::Json(json!({"cost_center": "K1"})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/employees/{nurse}"),
+            Body::Json(json!({"name": "Nurse N"})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/devices/{held}"),
+            Body::Json(json!({"model": "C"})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/subscriptions/{number}"),
+            Body::Json(json!({"plan": "Q"})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/tokens/{spare_token}"),
+            Body::None,
+            REVOKE,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/import/devices",
+            Body::Csv(format!(
+                "kind,manufacturer,model,serial_number,imei,ownership\nphone,A,B,IMP-1,{},organization\n",
+                imei(5)
+            )),
+            IMPORT_OWN,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/import/subscriptions",
+            Body::Csv("msisdn,operator,plan,monthly_cost\n0708888888,Telia,P,1.00\n".to_owned()),
+            IMPORT_OWN,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/import/employees",
+            Body::Csv(format!(
+                "name,email,unit_id,role_id,employment_type\nImp,imp@region.se,{ward},{role},permanent\n"
+            )),
+            IMPORT_REFERRING,
+        ),
+    ];
+    // Each lifecycle action on an object in the state that allows it, so the admin's
+    // final call succeeds only if no one before it changed anything.
+    let device_actions = [
+        ("ordered", "receive", json!({})),
+        ("in_stock", "assign", json!({"employee_id": nurse})),
+        ("assigned", "unassign", json!({})),
+        ("assigned", "send-to-repair", json!({})),
+        ("in_repair", "return-from-repair", json!({})),
+        ("in_stock", "retire", json!({"reason": "sold"})),
+    ];
+    for (n, (status, action, body)) in device_actions.into_iter().enumerate() {
+        let id = device_in(status, format!("ACT-{n}")).await;
+        app.patch(
+            &format!("/api/v1/devices/{id}"),
+            &app.admin,
+            json!({"unit_id": managed}),
+        )
+        .await
+        .expect(200);
+        routes.push(route(
+            Method::POST,
+            format!("/api/v1/devices/{id}/{action}"),
+            Body::Json(body),
+            [401, 401, 403, 403, 403, 404, 200],
+        ));
+    }
+    let subscription_actions = [
+        ("ordered", "activate", "0702000001", json!({})),
+        ("active", "suspend", "0702000002", json!({})),
+        ("suspended", "resume", "0702000003", json!({})),
+        ("active", "terminate", "0702000004", json!({})),
+        (
+            "active",
+            "assign",
+            "0702000005",
+            json!({"employee_id": nurse}),
+        ),
+    ];
+    for (status, action, number, body) in subscription_actions {
+        let id = subscription_in(status, number).await;
+        routes.push(route(
+            Method::POST,
+            format!("/api/v1/subscriptions/{id}/{action}"),
+            Body::Json(body),
+            WRITE_OBJECT,
+        ));
+    }
+
+    let mut failures = Vec::new();
+    for route in &routes {
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let mut request = app
+                .client
+                .request(route.method.clone(), format!("{}{}", app.base, route.path));
+            if !tokens[i].is_empty() {
+                request = request.bearer_auth(&tokens[i]);
+            }
+            request = match &route.body {
+                Body::None => request,
+                Body::Json(v) => request.json(v),
+                Body::Csv(s) => request.header("content-type", "text/csv").body(s.clone()),
+            };
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            let text = response.text().await.unwrap();
+            assert!(
+                status < 500,
+                "{} {} as {caller}: {status} {text}",
+                route.method,
+                route.path
+            );
+            if status != route.expect[i] {
+                failures.push(format!(
+                    "{} {} as {caller}: {status}, expected {} ({text})",
+                    route.method, route.path, route.expect[i]
+                ));
+            }
+            if status >= 400 && content_type != "application/problem+json" {
+                failures.push(format!(
+                    "{} {} as {caller}: {status} is not problem+json",
+                    route.method, route.path
+                ));
+            }
+            if let Some((id, viewers)) = &route.reveals
+                && status == 200
+            {
+                let may_see = viewers.contains(caller);
+                if text.contains(id.as_str()) != may_see {
+                    failures.push(format!(
+                        "{} {} as {caller}: visibility of {id} wrong",
+                        route.method, route.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+both_stores!(every_route_answers_every_caller_as_expected);

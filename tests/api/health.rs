@@ -1,0 +1,83 @@
+use reqwest::Method;
+
+use crate::helpers::{TestApp, both_stores};
+
+async fn probes_and_the_openapi_document_need_no_token(app: TestApp) {
+    let answer = app
+        .call(Method::GET, "/healthz", None, None)
+        .await
+        .expect(200);
+    assert_eq!(answer.json["status"], "ok");
+    let answer = app
+        .call(Method::GET, "/readyz", None, None)
+        .await
+        .expect(200);
+    assert_eq!(answer.json["status"], "ready");
+
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .expect(200)
+        .json;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/units",
+        "/api/v1/units/{id}",
+        "/api/v1/roles",
+        "/api/v1/employees",
+        "/api/v1/employees/{id}",
+        "/api/v1/me",
+        "/api/v1/devices",
+        "/api/v1/devices/{id}",
+        "/api/v1/devices/{id}/history",
+        "/api/v1/devices/{id}/receive",
+        "/api/v1/devices/{id}/assign",
+        "/api/v1/devices/{id}/unassign",
+        "/api/v1/devices/{id}/send-to-repair",
+        "/api/v1/devices/{id}/return-from-repair",
+        "/api/v1/devices/{id}/retire",
+        "/api/v1/subscriptions",
+        "/api/v1/subscriptions/{id}/activate",
+        "/api/v1/subscriptions/{id}/suspend",
+        "/api/v1/subscriptions/{id}/resume",
+        "/api/v1/subscriptions/{id}/terminate",
+        "/api/v1/subscriptions/{id}/assign",
+        "/api/v1/subscriptions/{id}/history",
+        "/api/v1/import/devices",
+        "/api/v1/import/employees",
+        "/api/v1/import/subscriptions",
+        "/api/v1/audit",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "the OpenAPI document lacks {path}"
+        );
+    }
+    // Error answers are documented as problem+json.
+    let create = &doc["paths"]["/api/v1/devices"]["post"]["responses"];
+    assert!(
+        create["422"]["content"]["application/problem+json"].is_object(),
+        "{create}"
+    );
+}
+both_stores!(probes_and_the_openapi_document_need_no_token);
+
+async fn unknown_routes_and_methods_answer_problems(app: TestApp) {
+    let answer = app
+        .get("/api/v1/nothing-here", &app.admin)
+        .await
+        .expect(404);
+    assert_eq!(answer.content_type, "application/problem+json");
+    let answer = app
+        .call(Method::PUT, "/api/v1/devices", Some(&app.admin), None)
+        .await
+        .expect(405);
+    assert_eq!(answer.content_type, "application/problem+json");
+}
+both_stores!(unknown_routes_and_methods_answer_problems);

@@ -1,0 +1,388 @@
+//! Spawning the real app on port 0 against a fresh database, and calling it.
+use std::sync::Once;
+
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use stilla::{app::App, config::Config, tenants};
+use uuid::Uuid;
+
+/// Runs one async test body against SQLite, and again against PostgreSQL when
+/// `STILLA_TEST_POSTGRES` names a server (each run with a database of its own).
+macro_rules! both_stores {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::sqlite().await;
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $crate::helpers::TestApp::postgres().await else {
+                    eprintln!("skipped: set STILLA_TEST_POSTGRES to run against PostgreSQL");
+                    return;
+                };
+                super::$name(app).await;
+            }
+        }
+    };
+}
+pub(crate) use both_stores;
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter("debug")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+struct PgDatabase {
+    server_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let server_url = self.server_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async; a thread with its own runtime keeps it simple.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(db) = Database::connect(&server_url).await {
+                    let _ = db
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The address of a database named `name` on the server `server_url` points at.
+fn with_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// The Default tenant's admin token.
+    pub admin: String,
+    pub db: DatabaseConnection,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgDatabase>,
+}
+
+/// An answer: status and body (JSON when it is JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Answer {
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {}",
+            self.text
+        );
+        self
+    }
+
+    /// The `field`s named in a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn id(&self) -> String {
+        self.json["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("stilla.db").display()
+        );
+        let mut app = Self::spawn(url).await;
+        app._dir = Some(dir);
+        app
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let server_url = std::env::var("STILLA_TEST_POSTGRES")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let name = format!("stilla_test_{}", Uuid::now_v7().simple());
+        let server = Database::connect(&server_url)
+            .await
+            .expect("STILLA_TEST_POSTGRES answers");
+        server
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap();
+        server.close().await.unwrap();
+        let guard = PgDatabase {
+            server_url: server_url.clone(),
+            name: name.clone(),
+        };
+        let mut app = Self::spawn(with_database(&server_url, &name)).await;
+        app._pg = Some(guard);
+        Some(app)
+    }
+
+    async fn spawn(database_url: String) -> TestApp {
+        init_logs();
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        };
+        config.database.url = SecretString::from(database_url);
+        config.database.max_connections = 5;
+        let app = App::build(&config).await.expect("the app builds");
+        let bootstrapped = app
+            .bootstrapped
+            .clone()
+            .expect("a fresh database gets the Default tenant");
+        let base = format!("http://{}", app.local_addr());
+        let db = app.state().db.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run(async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            admin: bootstrapped.admin_token,
+            db,
+            shutdown: Some(tx),
+            _dir: None,
+            _pg: None,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::answer(request.send().await.expect("the app answers")).await
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            text,
+            json,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn post_csv(&self, path: &str, token: &str, body: impl Into<Vec<u8>>) -> Answer {
+        let request = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(body.into());
+        Self::answer(request.send().await.unwrap()).await
+    }
+
+    // ---- fixtures -------------------------------------------------------------------
+
+    pub async fn unit(&self, name: &str, parent: Option<&str>) -> String {
+        self.post(
+            "/api/v1/units",
+            &self.admin,
+            json!({"name": name, "parent_id": parent}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    pub async fn role(&self, name: &str) -> String {
+        self.post("/api/v1/roles", &self.admin, json!({"name": name}))
+            .await
+            .expect(201)
+            .id()
+    }
+
+    pub async fn employee(&self, email: &str, unit: &str, role: &str) -> String {
+        self.post(
+            "/api/v1/employees",
+            &self.admin,
+            json!({"name": email, "email": email, "unit_id": unit, "role_id": role, "employment_type": "permanent"}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    pub async fn device(&self, serial: &str, extra: Value) -> Answer {
+        let mut body = json!({"kind": "phone", "manufacturer": "Apple", "model": "iPhone 15",
+            "serial_number": serial, "ownership": "organization"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.post("/api/v1/devices", &self.admin, body).await
+    }
+
+    pub async fn subscription(&self, msisdn: &str, extra: Value) -> Answer {
+        let mut body = json!({"msisdn": msisdn, "operator": "Telia", "plan": "Jobbmobil 10 GB", "monthly_cost": "149.00"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.post("/api/v1/subscriptions", &self.admin, body).await
+    }
+
+    pub async fn token(&self, body: Value) -> String {
+        self.post("/api/v1/tokens", &self.admin, body)
+            .await
+            .expect(201)
+            .json["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Another tenant and its admin token.
+    pub async fn other_tenant(&self) -> (Uuid, String) {
+        let created = tenants::bootstrap_tenant(&self.db, "Other region")
+            .await
+            .unwrap();
+        (created.tenant_id, created.admin_token)
+    }
+
+    /// How many rows a table holds (to prove a refused request wrote nothing).
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A valid IMEI: 14 digits from `n` and the Luhn check digit.
+pub fn imei(n: u64) -> String {
+    with_luhn(&format!("35{:012}", n))
+}
+
+/// A valid ICCID: 19 digits with the Luhn check digit.
+pub fn iccid(n: u64) -> String {
+    with_luhn(&format!("894620{:012}", n))
+}
+
+/// A Swedish mobile number in national form.
+pub fn mobile(n: u64) -> String {
+    format!("070{:07}", n)
+}
+
+pub fn with_luhn(body: &str) -> String {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = u32::from(c - b'0');
+            if i % 2 == 0 {
+                let d2 = d * 2;
+                if d2 > 9 { d2 - 9 } else { d2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}

@@ -1,0 +1,282 @@
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, both_stores};
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn pages_follow_cursors_without_gaps_or_repeats(app: TestApp) {
+    let mut created = Vec::new();
+    for n in 0..7 {
+        created.push(
+            app.device(&format!("SN-{n}"), json!({}))
+                .await
+                .expect(201)
+                .id(),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/devices?limit=3&cursor={c}"),
+            None => "/api/v1/devices?limit=3".to_owned(),
+        };
+        let page = app.get(&path, &app.admin).await.expect(200).json;
+        pages += 1;
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, created, "stable order, nothing lost, nothing twice");
+    let page = app
+        .get("/api/v1/devices", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page).len(), 7);
+    assert!(page["next_cursor"].is_null());
+    assert_eq!(
+        app.get("/api/v1/devices?limit=501", &app.admin)
+            .await
+            .expect(422)
+            .error_fields(),
+        ["limit"]
+    );
+    assert_eq!(
+        app.get("/api/v1/devices?limit=0", &app.admin)
+            .await
+            .expect(422)
+            .error_fields(),
+        ["limit"]
+    );
+    assert_eq!(
+        app.get("/api/v1/devices?cursor=nope", &app.admin)
+            .await
+            .expect(422)
+            .error_fields(),
+        ["cursor"]
+    );
+    app.get("/api/v1/devices?status=broken", &app.admin)
+        .await
+        .expect(400);
+    app.get("/api/v1/devices?limit=many", &app.admin)
+        .await
+        .expect(400);
+}
+both_stores!(pages_follow_cursors_without_gaps_or_repeats);
+
+async fn device_filters_combine(app: TestApp) {
+    let clinic = app.unit("Kirurgkliniken", None).await;
+    let ward = app.unit("Avd 7", Some(&clinic)).await;
+    let elsewhere = app.unit("Akuten", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let nurse = app.employee("n@region.se", &ward, &role).await;
+
+    let held = app.device("APPLE-1", json!({})).await.expect(201).id();
+    app.post(
+        &format!("/api/v1/devices/{held}/assign"),
+        &app.admin,
+        json!({"employee_id": nurse}),
+    )
+    .await
+    .expect(200);
+    let shared = app
+        .device("APPLE-2", json!({"kind": "tablet"}))
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/devices/{shared}/assign"),
+        &app.admin,
+        json!({"unit_id": ward}),
+    )
+    .await
+    .expect(200);
+    let owned = app
+        .device(
+            "SAMSUNG-3",
+            json!({"manufacturer": "Samsung", "unit_id": clinic}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let away = app
+        .device(
+            "SAMSUNG-4",
+            json!({"manufacturer": "Samsung", "unit_id": elsewhere, "status": "ordered"}),
+        )
+        .await
+        .expect(201)
+        .id();
+
+    let set = |page: Value| ids(&page).into_iter().collect::<HashSet<_>>();
+    let app = &app;
+    let q = |path: String| async move { app.get(&path, &app.admin).await };
+    assert_eq!(
+        set(q(format!("/api/v1/devices?unit_id={clinic}"))
+            .await
+            .expect(200)
+            .json),
+        HashSet::from([held.clone(), shared.clone(), owned.clone()])
+    );
+    assert_eq!(
+        set(q(format!("/api/v1/devices?unit_id={ward}"))
+            .await
+            .expect(200)
+            .json),
+        HashSet::from([held.clone(), shared.clone()])
+    );
+    assert_eq!(
+        set(q("/api/v1/devices?status=ordered".into())
+            .await
+            .expect(200)
+            .json),
+        HashSet::from([away.clone()])
+    );
+    assert_eq!(
+        set(q("/api/v1/devices?kind=tablet".into())
+            .await
+            .expect(200)
+            .json),
+        HashSet::from([shared.clone()])
+    );
+    assert_eq!(
+        set(q(format!("/api/v1/devices?employee_id={nurse}"))
+            .await
+            .expect(200)
+            .json),
+        HashSet::from([held.clone()])
+    );
+    assert_eq!(
+        set(q("/api/v1/devices?q=samsung".into()).await.expect(200).json),
+        HashSet::from([owned.clone(), away.clone()])
+    );
+    assert_eq!(
+        set(q("/api/v1/devices?q=%25".into()).await.expect(200).json),
+        HashSet::new(),
+        "% is literal"
+    );
+    assert_eq!(
+        set(q(format!(
+            "/api/v1/devices?unit_id={clinic}&status=assigned&kind=phone"
+        ))
+        .await
+        .expect(200)
+        .json),
+        HashSet::from([held.clone()])
+    );
+    // CSV export honours the same filters.
+    let csv = app
+        .client
+        .get(format!("{}/api/v1/devices?format=csv&q=samsung", app.base))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .starts_with("kind,manufacturer,model,serial_number")
+    );
+}
+both_stores!(device_filters_combine);
+
+async fn employee_and_subscription_filters(app: TestApp) {
+    let clinic = app.unit("Kirurgkliniken", None).await;
+    let ward = app.unit("Avd 7", Some(&clinic)).await;
+    let other = app.unit("Akuten", None).await;
+    let nurse_role = app.role("Sjuksköterska").await;
+    let doctor_role = app.role("Läkare").await;
+    let a = app.employee("a@region.se", &ward, &nurse_role).await;
+    let b = app.employee("b@region.se", &other, &doctor_role).await;
+    let page = app
+        .get(&format!("/api/v1/employees?unit_id={clinic}"), &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page), [a.as_str()]);
+    let page = app
+        .get(
+            &format!("/api/v1/employees?role_id={doctor_role}"),
+            &app.admin,
+        )
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page), [b.as_str()]);
+    let page = app
+        .get("/api/v1/employees?q=B%40REGION", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page), [b.as_str()]);
+
+    let s1 = app
+        .subscription("070-111 22 33", json!({}))
+        .await
+        .expect(201)
+        .id();
+    let s2 = app
+        .subscription("070-999 88 77", json!({"status": "ordered"}))
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/subscriptions/{s1}/assign"),
+        &app.admin,
+        json!({"employee_id": a}),
+    )
+    .await
+    .expect(200);
+    let page = app
+        .get("/api/v1/subscriptions?q=070-111", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page), [s1.as_str()]);
+    let page = app
+        .get("/api/v1/subscriptions?status=ordered", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page), [s2.as_str()]);
+    let page = app
+        .get(
+            &format!("/api/v1/subscriptions?unit_id={clinic}"),
+            &app.admin,
+        )
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(ids(&page), [s1.as_str()]);
+    let csv = app
+        .client
+        .get(format!("{}/api/v1/employees?format=csv", app.base))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 3);
+}
+both_stores!(employee_and_subscription_filters);
