@@ -17,4 +17,5 @@ pub mod inventory;
 pub mod money;
 pub mod org;
 pub mod pagination;
+pub mod reachability;
 pub mod tenants;

@@ -1,0 +1,170 @@
+//! `evaluate`: the one question the engine answers.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    HORIZON_DAYS,
+    local_time::local_date,
+    windows::{
+        Holidays, Schedule, ScheduleMode, Span, WorkingWindows, blocks, on_call_at, subtract,
+    },
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Info,
+    /// Asks for acknowledgement and leads the digest; held like `info`.
+    Important,
+    /// Breaks through quiet hours: justified, audited, counted.
+    Urgent,
+}
+
+/// Why a delivery lands when it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Inside the person's weekly working hours.
+    WorkingHours,
+    /// Inside one of the person's work shifts.
+    Shift,
+    /// Urgent, in an on-call shift: an expected contact.
+    OnCall,
+    /// Held: the person is in focus time ("in a patient meeting").
+    Focus,
+    /// Held: outside working time.
+    OffDuty,
+    /// Held: a public holiday.
+    Holiday,
+    /// Held: the person is away (vacation, sick, parental leave).
+    Absence,
+    /// Urgent, outside every window: an after-hours contact.
+    Urgent,
+    /// Nothing is known of the person's working time within the horizon: a non-urgent
+    /// notice fails closed and is not pushed.
+    NoWorkingTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Decision {
+    /// When the notice may be pushed; `None` when it may not within the horizon.
+    pub deliver_at: Option<DateTime<Utc>>,
+    pub reason: Reason,
+    /// The end of the window the delivery lands in: a non-urgent push expires then.
+    pub window_ends_at: Option<DateTime<Utc>>,
+}
+
+fn instant(seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(seconds, 0)
+}
+
+/// Where a delivery may land: the first allowed instant at or after `t`, and the end of
+/// its window; with the release delay added when it had to wait for the window to open.
+fn first_allowed(schedule: &Schedule<'_>, t: i64, blocked: &[Span]) -> Option<(i64, i64, bool)> {
+    let horizon = t + HORIZON_DAYS * 86_400;
+    for window in WorkingWindows::new(schedule, t, horizon, Holidays::Honoured) {
+        if window.start > horizon {
+            return None;
+        }
+        if window.end <= t {
+            continue;
+        }
+        for piece in subtract(window, blocked) {
+            if piece.end <= t {
+                continue;
+            }
+            if piece.start <= t {
+                return Some((t, piece.end, false));
+            }
+            let release = piece.start + schedule.release_delay;
+            if release < piece.end && release <= horizon {
+                return Some((release, piece.end, true));
+            }
+        }
+    }
+    None
+}
+
+/// The working window holding `t`, not counting blocks.
+fn window_at(schedule: &Schedule<'_>, t: i64, holidays: Holidays) -> Option<Span> {
+    WorkingWindows::new(schedule, t, t, holidays)
+        .take_while(|w| w.start <= t)
+        .find(|w| w.contains(t))
+}
+
+fn in_window_reason(schedule: &Schedule<'_>) -> Reason {
+    match schedule.mode {
+        ScheduleMode::Weekly => Reason::WorkingHours,
+        ScheduleMode::Shifts => Reason::Shift,
+    }
+}
+
+/// Why a non-urgent notice at `t` has to wait.
+fn waiting_reason(schedule: &Schedule<'_>, t: i64) -> Reason {
+    let date = local_date(schedule.zone, t);
+    if schedule
+        .absences
+        .iter()
+        .any(|a| a.starts_on <= date && date <= a.ends_on)
+    {
+        return Reason::Absence;
+    }
+    let in_window = window_at(schedule, t, Holidays::Honoured).is_some();
+    if in_window && schedule.focus_until.is_some_and(|f| t < f.timestamp()) {
+        return Reason::Focus;
+    }
+    if !in_window
+        && schedule.mode == ScheduleMode::Weekly
+        && window_at(schedule, t, Holidays::Ignored).is_some()
+    {
+        return Reason::Holiday;
+    }
+    Reason::OffDuty
+}
+
+/// When may a notice of `priority`, sent at `at`, reach the person with `schedule`?
+pub fn evaluate(schedule: &Schedule<'_>, priority: Priority, at: DateTime<Utc>) -> Decision {
+    let t = at.timestamp();
+    if priority == Priority::Urgent {
+        // Urgent is always now; what it counts as depends on where `t` falls. Time off
+        // (absence) is never working time, focus is.
+        let absent = blocks(schedule, false);
+        let working = window_at(schedule, t, Holidays::Honoured)
+            .and_then(|w| subtract(w, &absent).find(|piece| piece.contains(t)));
+        return match working {
+            Some(piece) => Decision {
+                deliver_at: Some(at),
+                reason: in_window_reason(schedule),
+                window_ends_at: instant(piece.end),
+            },
+            None => Decision {
+                deliver_at: Some(at),
+                reason: if on_call_at(schedule, t).is_some() {
+                    Reason::OnCall
+                } else {
+                    Reason::Urgent
+                },
+                window_ends_at: None,
+            },
+        };
+    }
+    let blocked = blocks(schedule, true);
+    match first_allowed(schedule, t, &blocked) {
+        Some((deliver, ends, waited)) => Decision {
+            // Whole seconds: the engine works in seconds, so keep the caller's sub-second
+            // part when delivering at once.
+            deliver_at: if waited { instant(deliver) } else { Some(at) },
+            reason: if waited {
+                waiting_reason(schedule, t)
+            } else {
+                in_window_reason(schedule)
+            },
+            window_ends_at: instant(ends),
+        },
+        None => Decision {
+            deliver_at: None,
+            reason: Reason::NoWorkingTime,
+            window_ends_at: None,
+        },
+    }
+}

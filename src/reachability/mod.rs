@@ -1,0 +1,25 @@
+//! The quiet-hours engine: when may a notice reach a person?
+//!
+//! Pure functions, no I/O and no clock: `(schedule, priority, T) -> Decision`. The
+//! rules are DESIGN.md's "Reachability": working windows in the person's wall-clock time
+//! (their shifts, or else a weekly pattern minus holidays), minus absences and focus
+//! time; half-open windows that merge when back to back; on-call opens no window for
+//! ordinary notices; urgent is always T, classified as an expected (on-call) or an
+//! after-hours contact.
+mod engine;
+pub mod holidays;
+mod local_time;
+pub mod pattern;
+mod windows;
+
+pub use engine::{Decision, Priority, Reason, evaluate};
+pub use pattern::{PatternError, WeeklyPattern, WindowSpec};
+pub use windows::{Absence, Schedule, ScheduleMode, Shift, ShiftKind};
+
+/// How far ahead the engine looks for a window before it gives up (`no_working_time`).
+pub const HORIZON_DAYS: i64 = 400;
+
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod tests;
