@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     api,
+    auth::TokenCache,
     clock::{Clock, SystemClock},
     config::Config,
     db,
@@ -18,6 +19,7 @@ use crate::{
 pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
+    pub tokens: TokenCache,
 }
 
 /// A built application: migrated database, bound listener, router.
@@ -39,6 +41,7 @@ impl App {
         let state = AppState {
             db,
             clock: Arc::new(SystemClock),
+            tokens: TokenCache::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(App {

@@ -15,8 +15,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if in_memory {
+        // Each SQLite connection is a worker thread; more of them than twice the cores
+        // only adds context switches (BENCHMARKS.md), and writes are serialised anyway.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        options.max_connections(max_connections.min(2 * cores).max(2));
+        if url.contains(":memory:") || url.contains("mode=memory") {
             // Each connection to an in-memory database is a database of its own.
             options.max_connections(1);
         }
@@ -26,6 +29,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
+                // A page of 500 rows should not stall the SQLite worker thread on
+                // backpressure halfway through (the default buffer is 50 rows).
+                .row_buffer_size(512)
         });
     }
     Database::connect(options).await

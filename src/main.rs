@@ -4,8 +4,13 @@ use std::{net::SocketAddr, path::PathBuf};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
-use stilla::{app::App, config::Config, db, tenants};
+use stilla::{app::App, config::Config, db, demo, tenants};
 use tracing_subscriber::EnvFilter;
+
+// glibc's malloc contends between the request threads and SQLite's worker threads;
+// mimalloc keeps allocation thread-local.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +55,20 @@ enum Command {
         /// The tenant's name, e.g. "Region Västerbotten".
         #[arg(long)]
         tenant: String,
+    },
+    /// Create a tenant filled with made-up units, staff, devices and subscriptions, to
+    /// try Stilla or load-test it; prints its id and admin token as one JSON line.
+    Demo {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value = "Demoregionen")]
+        tenant: String,
+        #[arg(long, default_value_t = 100)]
+        units: usize,
+        #[arg(long, default_value_t = 20_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 100_000)]
+        devices: usize,
     },
 }
 
@@ -133,6 +152,29 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&db).await?;
             let created = tenants::bootstrap_tenant(&db, &tenant).await?;
             println!("{}", serde_json::to_string(&created)?);
+        }
+        Command::Demo {
+            common,
+            tenant,
+            units,
+            employees,
+            devices,
+        } => {
+            let config = load(&common)?;
+            init_tracing(&config);
+            let db = db::connect(config.database_url(), 2).await?;
+            db::migrate(&db).await?;
+            let created = tenants::bootstrap_tenant(&db, &tenant).await?;
+            let size = demo::DemoSize {
+                units: units.max(1),
+                employees,
+                devices,
+            };
+            let summary = demo::seed(&db, created.tenant_id, size).await?;
+            println!(
+                "{}",
+                serde_json::json!({"tenant_id": created.tenant_id, "admin_token": created.admin_token, "created": summary})
+            );
         }
     }
     Ok(())

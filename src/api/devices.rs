@@ -1,10 +1,5 @@
 //! `/api/v1/devices`: the device inventory and its lifecycle actions.
-use axum::{
-    Json,
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     ApiJson, ApiPath, ApiQuery,
-    export::{FormatParam, csv_download},
+    export::{FormatParam, csv_download, json_page},
 };
 use crate::{
     app::AppState,
@@ -82,7 +77,7 @@ async fn list_devices(
         }));
     }
     let page = devices::list_devices(&db, cond, page.request()?).await?;
-    Ok(Json(page.map(DeviceView::from)).into_response())
+    Ok(json_page(&page.map(DeviceView::from)))
 }
 
 #[utoipa::path(get, path = "/devices/{id}", tag = "devices", responses((status = 200, body = DeviceView)))]

@@ -1,17 +1,12 @@
 //! `/api/v1/employees`.
-use axum::{
-    Json,
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use sea_orm::DatabaseConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
     ApiJson, ApiPath, ApiQuery,
-    export::{FormatParam, csv_download},
+    export::{FormatParam, csv_download, json_page},
 };
 use crate::{
     app::AppState,
@@ -61,7 +56,9 @@ async fn list_employees(
             async move { employees::list_employees(&db, cond, page).await }
         }));
     }
-    Ok(Json(employees::list_employees(&db, cond, page.request()?).await?).into_response())
+    Ok(json_page(
+        &employees::list_employees(&db, cond, page.request()?).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/employees/{id}", tag = "organisation", responses((status = 200, body = EmployeeView)))]

@@ -1,10 +1,5 @@
 //! `/api/v1/subscriptions`: mobile subscriptions and their lifecycle actions.
-use axum::{
-    Json,
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use sea_orm::DatabaseConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -12,7 +7,7 @@ use uuid::Uuid;
 use super::{
     ApiJson, ApiPath, ApiQuery,
     devices::History,
-    export::{FormatParam, csv_download},
+    export::{FormatParam, csv_download, json_page},
 };
 use crate::{
     app::AppState,
@@ -75,7 +70,9 @@ async fn list_subscriptions(
             async move { subscriptions::list_subscriptions(&db, cond, page).await }
         }));
     }
-    Ok(Json(subscriptions::list_subscriptions(&db, cond, page.request()?).await?).into_response())
+    Ok(json_page(
+        &subscriptions::list_subscriptions(&db, cond, page.request()?).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/subscriptions/{id}", tag = "subscriptions", responses((status = 200, body = SubscriptionView)))]

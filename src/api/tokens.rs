@@ -8,7 +8,7 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::{
-        Caller,
+        Caller, TokenCache,
         tokens::{self, IssuedToken, NewToken, TokenView},
     },
     db::begin_write,
@@ -63,6 +63,7 @@ async fn list_tokens(
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", responses((status = 204, description = "Revoked")))]
 async fn revoke_token(
     State(db): State<DatabaseConnection>,
+    State(cache): State<TokenCache>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
@@ -70,5 +71,6 @@ async fn revoke_token(
     let txn = begin_write(&db).await?;
     tokens::revoke_token(&txn, caller.tenant_id, &caller.actor(), id).await?;
     txn.commit().await?;
+    cache.evict(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -114,14 +114,18 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or(AppError::Unauthorized)?;
+        let secret_hash = tokens::hash_secret(secret);
+        if let Some(caller) = state.tokens.get(&secret_hash) {
+            return Ok(caller);
+        }
         let token = api_token::Entity::find()
-            .filter(api_token::Column::SecretHash.eq(tokens::hash_secret(secret)))
+            .filter(api_token::Column::SecretHash.eq(secret_hash.as_str()))
             .filter(api_token::Column::RevokedAt.is_null())
             .one(&state.db)
             .await?
             .ok_or(AppError::Unauthorized)?;
         let role = AccessRole::parse(&token.role).ok_or(AppError::Unauthorized)?;
-        Ok(Caller {
+        let caller = Caller {
             tenant_id: token.tenant_id,
             token_id: token.id,
             unit_ids: tokens::unit_ids_of(&token),
@@ -129,6 +133,8 @@ impl FromRequestParts<AppState> for Caller {
             role,
             employee_id: token.employee_id,
             can_send_urgent: token.can_send_urgent,
-        })
+        };
+        state.tokens.put(secret_hash, caller.clone());
+        Ok(caller)
     }
 }

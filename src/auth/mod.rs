@@ -1,7 +1,9 @@
 //! Who is calling: API tokens, their access roles, and the units a manager may see.
+mod cache;
 mod caller;
 mod scope;
 pub mod tokens;
 
+pub use cache::{TOKEN_CACHE_TTL, TokenCache};
 pub use caller::{AccessRole, Caller};
 pub use scope::{UnitScope, subtree_of};

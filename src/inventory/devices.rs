@@ -570,12 +570,11 @@ pub async fn list_condition<C: ConnectionTrait>(
 ) -> AppResult<Condition> {
     let mut cond = Condition::all().add(device::Column::TenantId.eq(tenant_id));
     if let UnitScope::Units(units) = scope {
-        cond = cond.add(devices_linked_to(units));
+        cond = cond.add(devices_linked_to(db, tenant_id, units).await?);
     }
     if let Some(unit_id) = filter.unit_id {
-        cond = cond.add(devices_linked_to(
-            &subtree_of(db, tenant_id, &[unit_id]).await?,
-        ));
+        let subtree = subtree_of(db, tenant_id, &[unit_id]).await?;
+        cond = cond.add(devices_linked_to(db, tenant_id, &subtree).await?);
     }
     if let Some(status) = filter.status {
         cond = cond.add(device::Column::Status.eq(status.as_str()));

@@ -99,7 +99,8 @@ fn in_window_reason(schedule: &Schedule<'_>) -> Reason {
     }
 }
 
-/// Why a non-urgent notice at `t` has to wait.
+/// Why a non-urgent notice at `t` has to wait. The window lookups run only where they
+/// can change the answer (focus set, a holiday near), so the common case costs nothing.
 fn waiting_reason(schedule: &Schedule<'_>, t: i64) -> Reason {
     let date = local_date(schedule.zone, t);
     if schedule
@@ -109,12 +110,19 @@ fn waiting_reason(schedule: &Schedule<'_>, t: i64) -> Reason {
     {
         return Reason::Absence;
     }
-    let in_window = window_at(schedule, t, Holidays::Honoured).is_some();
-    if in_window && schedule.focus_until.is_some_and(|f| t < f.timestamp()) {
+    let focused = schedule.focus_until.is_some_and(|f| t < f.timestamp());
+    let in_window = || window_at(schedule, t, Holidays::Honoured).is_some();
+    if focused && in_window() {
         return Reason::Focus;
     }
-    if !in_window
-        && schedule.mode == ScheduleMode::Weekly
+    // A window that would hold `t` started today or yesterday: only a holiday on one of
+    // those days can have removed it.
+    let holiday_near = [date, date - chrono::Duration::days(1)]
+        .iter()
+        .any(|d| schedule.holidays.binary_search(d).is_ok());
+    if schedule.mode == ScheduleMode::Weekly
+        && holiday_near
+        && !in_window()
         && window_at(schedule, t, Holidays::Ignored).is_some()
     {
         return Reason::Holiday;

@@ -53,24 +53,19 @@ pub struct DayClock {
 
 impl DayClock {
     pub fn new(zone: Tz, date: NaiveDate) -> Self {
-        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-        let next = midnight + Duration::days(1);
-        let steady_offset = match (
-            zone.from_local_datetime(&midnight),
-            zone.from_local_datetime(&next),
-        ) {
-            (LocalResult::Single(a), LocalResult::Single(b)) => {
-                let (oa, ob) = (
-                    a.offset().fix().local_minus_utc(),
-                    b.offset().fix().local_minus_utc(),
-                );
-                (oa == ob).then_some(i64::from(oa))
-            }
-            _ => None,
-        };
+        // Every offset lies within ±14 h, so the local day lies inside this UTC span; if
+        // the offset is the same at both ends, no change happens within the day. Two
+        // lookups by UTC instant are much cheaper than two by local time.
+        let midnight = date
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp();
+        let before = offset_at(zone, midnight - 14 * 3600);
+        let after = offset_at(zone, midnight + 38 * 3600);
         Self {
             date,
-            steady_offset,
+            steady_offset: (before == after).then_some(before),
             zone,
         }
     }

@@ -89,6 +89,7 @@ pub struct WorkingWindows<'a> {
     next_date: NaiveDate,
     next_shift: usize,
     last_date: NaiveDate,
+    /// Windows of the last expanded day, in reverse order (popped from the end).
     pending: Vec<Span>,
     current: Option<Span>,
 }
@@ -137,7 +138,7 @@ impl<'a> WorkingWindows<'a> {
                     self.next_date = date + Duration::days(1);
                     self.expand_day(date);
                 }
-                Some(self.pending.remove(0))
+                self.pending.pop()
             }
         }
     }
@@ -153,7 +154,7 @@ impl<'a> WorkingWindows<'a> {
             return;
         }
         let clock = DayClock::new(self.schedule.zone, date);
-        for spec in specs {
+        for spec in specs.iter().rev() {
             let start = clock.instant(u32::from(spec.start));
             let end = clock.instant(u32::from(spec.start) + u32::from(spec.wall_minutes()));
             if end > start {

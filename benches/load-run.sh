@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The inventory load run behind BENCHMARKS.md (issue 2's targets).
+#
+#   benches/load-run.sh                       # SQLite, then PostgreSQL if reachable
+#   STILLA_LOAD_PG=postgres://postgres@127.0.0.1:5432 benches/load-run.sh
+#
+# For each store: a fresh database filled by `stilla demo` (100,000 devices, 20,000
+# employees, 100 units), `stilla serve` from the release build, then wrk with 64
+# connections on 2 threads for 20 s per scenario, and a 10,000-row device CSV import.
+# Needs wrk (apt-get install wrk) and curl. Client and server share this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet
+BIN=target/release/stilla
+WORK=$(mktemp -d)
+PORT=18480
+DURATION=${STILLA_LOAD_SECONDS:-20}
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+run_store() {
+    local label=$1 url=$2
+    echo "== $label"
+    $BIN demo --database "$url" > "$WORK/demo.json" 2>/dev/null
+    export STILLA_TOKEN=$(python3 -c "import json,sys; print(json.load(open('$WORK/demo.json'))['admin_token'])")
+    $BIN serve --database "$url" --listen 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
+    local server=$!
+    for _ in $(seq 1 50); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.2; done
+    curl -sf -H "Authorization: Bearer $STILLA_TOKEN" "http://127.0.0.1:$PORT/api/v1/units?limit=500" \
+        | python3 -c "import json,sys; [print(u['id']) for u in json.load(sys.stdin)['items']]" > "$WORK/units.txt"
+    export STILLA_UNITS="$WORK/units.txt"
+    for scenario in devices_by_status devices_by_unit; do
+        echo "-- $scenario: 64 connections, ${DURATION}s"
+        wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
+            | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
+    done
+    python3 - "$WORK/import.csv" <<'PY'
+import sys
+def luhn(body):
+    total = 0
+    for i, c in enumerate(reversed(body)):
+        d = int(c)
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return body + str((10 - total % 10) % 10)
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("\ufeffkind;manufacturer;model;serial_number;imei;ownership;status;purchase_price;purchased_on\n")
+    for n in range(10_000):
+        f.write(f"phone;Apple;iPhone 15;IMPORT-{n:06};{luhn('36%012d' % n)};organization;in_stock;4 995,00;2026-11-01\n")
+PY
+    echo "-- import of 10,000 device rows (one request, one transaction)"
+    curl -s -o "$WORK/import.out" -w "   HTTP %{http_code} in %{time_total} s\n" -X POST \
+        -H "Authorization: Bearer $STILLA_TOKEN" -H "Content-Type: text/csv" \
+        --data-binary @"$WORK/import.csv" "http://127.0.0.1:$PORT/api/v1/import/devices"
+    echo "   $(cat "$WORK/import.out")"
+    kill -INT $server; wait $server || true
+}
+
+run_store "SQLite" "sqlite://$WORK/load.db?mode=rwc"
+PG=${STILLA_LOAD_PG:-postgres://postgres@127.0.0.1:5432}
+if psql "$PG/postgres" -qc "select 1" >/dev/null 2>&1; then
+    DB=stilla_load_$$
+    psql "$PG/postgres" -qc "CREATE DATABASE $DB"
+    # Loopback: TLS would only encrypt traffic that never leaves the machine.
+    run_store "PostgreSQL" "$PG/$DB?sslmode=disable"
+    psql "$PG/postgres" -qc "DROP DATABASE $DB WITH (FORCE)"
+else
+    echo "PostgreSQL at $PG not reachable: skipped"
+fi
