@@ -88,6 +88,8 @@ pub async fn seed(
             }),
             parent_id: Set(parent),
             cost_center: Set(Some(format!("K{:04}", 1000 + n))),
+            working_hours: Set(None),
+            time_zone: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -129,6 +131,10 @@ pub async fn seed(
                 employment_ends_on: Set((kind != "permanent")
                     .then(|| now.date_naive() + chrono::Duration::days((n % 120) as i64))),
                 external_id: Set(Some(format!("HR-{n:06}"))),
+                working_hours: Set(None),
+                time_zone: Set(None),
+                schedule_mode: Set("weekly".to_owned()),
+                focus_until: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

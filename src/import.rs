@@ -396,7 +396,13 @@ impl Importable for NewEmployee {
     const REQUIRED: &'static [&'static str] =
         &["name", "email", "unit_id", "role_id", "employment_type"];
     const OPTIONAL: &'static [&'static str] = &["employment_ends_on", "external_id"];
-    const IGNORED: &'static [&'static str] = &["id", "created_at", "updated_at"];
+    const IGNORED: &'static [&'static str] = &[
+        "id",
+        "schedule_mode",
+        "time_zone",
+        "created_at",
+        "updated_at",
+    ];
 
     fn validate(&self, known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>> {
         employees::validate_employee(self, known)

@@ -19,4 +19,5 @@ pub mod money;
 pub mod org;
 pub mod pagination;
 pub mod reachability;
+pub mod schedules;
 pub mod tenants;

@@ -15,6 +15,14 @@ pub struct Model {
     pub employment_type: String,
     pub employment_ends_on: Option<Date>,
     pub external_id: Option<String>,
+    /// Own weekly hours; null inherits from the unit chain, then the tenant.
+    pub working_hours: Option<Json>,
+    /// Own zone (e.g. a stay abroad); null inherits.
+    pub time_zone: Option<String>,
+    /// `weekly` or `shifts`.
+    pub schedule_mode: String,
+    /// "In a patient meeting" until then.
+    pub focus_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(belongs_to, from = "unit_id", to = "id")]

@@ -1,10 +1,13 @@
 //! Stilla's tables as SeaORM entities: plain data, one file per table, no logic.
 //! The migrations are the source of truth for the schema; these mirror them.
+pub mod absence;
 pub mod api_token;
 pub mod audit_event;
 pub mod device;
 pub mod employee;
+pub mod policy;
 pub mod role;
+pub mod shift;
 pub mod subscription;
 pub mod tenant;
 pub mod unit;

@@ -10,6 +10,9 @@ pub struct Model {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub cost_center: Option<String>,
+    /// Weekly hours for the unit's staff; null inherits from the parent unit.
+    pub working_hours: Option<Json>,
+    pub time_zone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(has_many)]

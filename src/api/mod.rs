@@ -7,10 +7,12 @@ mod extract;
 mod health;
 mod imports;
 mod me;
+mod reachability;
 mod roles;
 mod subscriptions;
 mod tokens;
 mod units;
+mod working_time;
 
 use std::sync::{Arc, OnceLock};
 
@@ -129,6 +131,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(imports::routes())
         .merge(audit::routes())
         .merge(me::routes())
+        .merge(working_time::routes())
+        .merge(reachability::routes())
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())

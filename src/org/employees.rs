@@ -16,6 +16,7 @@ use crate::{
     error::{AppError, AppResult, FieldError},
     filters::text_matches,
     pagination::{Page, PageRequest, fetch_page},
+    reachability::ScheduleMode,
 };
 
 /// What an employee's unique fields are called when a duplicate is refused.
@@ -80,6 +81,11 @@ pub struct EmployeePatch {
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
+    pub schedule_mode: Option<ScheduleMode>,
+    /// An IANA zone such as `Europe/Stockholm`, or null to inherit.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub time_zone: Option<Option<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -92,6 +98,10 @@ pub struct EmployeeView {
     pub employment_type: String,
     pub employment_ends_on: Option<NaiveDate>,
     pub external_id: Option<String>,
+    /// `weekly` (working hours) or `shifts`.
+    pub schedule_mode: String,
+    /// The employee's own zone, when set (else the unit's or the tenant's applies).
+    pub time_zone: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -107,6 +117,8 @@ impl From<employee::Model> for EmployeeView {
             employment_type: m.employment_type,
             employment_ends_on: m.employment_ends_on,
             external_id: m.external_id,
+            schedule_mode: m.schedule_mode,
+            time_zone: m.time_zone,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -204,6 +216,10 @@ pub fn new_active_model(
         employment_type: Set(valid.employment_type.as_str().to_owned()),
         employment_ends_on: Set(valid.employment_ends_on),
         external_id: Set(valid.external_id),
+        working_hours: Set(None),
+        time_zone: Set(None),
+        schedule_mode: Set("weekly".to_owned()),
+        focus_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -273,8 +289,35 @@ pub async fn update_employee<C: ConnectionTrait>(
         external_id: patch.external_id.unwrap_or(current.external_id.clone()),
     };
     let known = KnownIds::load(db, actor.tenant_id).await?;
+    let mut errors = validate_employee(&merged, &known).err().unwrap_or_default();
+    let time_zone = match patch.time_zone {
+        Some(Some(zone)) => match zone.parse::<chrono_tz::Tz>() {
+            Ok(_) => Some(Some(zone)),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "time_zone",
+                    "is not an IANA time zone such as Europe/Stockholm",
+                ));
+                None
+            }
+        },
+        other => other,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
     let valid = validate_employee(&merged, &known).map_err(AppError::Invalid)?;
     let mut active: employee::ActiveModel = current.into();
+    if let Some(mode) = patch.schedule_mode {
+        active.schedule_mode = Set(match mode {
+            ScheduleMode::Weekly => "weekly",
+            ScheduleMode::Shifts => "shifts",
+        }
+        .to_owned());
+    }
+    if let Some(zone) = time_zone {
+        active.time_zone = Set(zone);
+    }
     active.name = Set(valid.name);
     active.email = Set(valid.email);
     active.unit_id = Set(valid.unit_id);

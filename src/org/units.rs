@@ -100,6 +100,8 @@ pub async fn create_unit<C: ConnectionTrait>(
         name: Set(name),
         parent_id: Set(input.parent_id),
         cost_center: Set(cost_center),
+        working_hours: Set(None),
+        time_zone: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

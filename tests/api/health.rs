@@ -53,6 +53,17 @@ async fn probes_and_the_openapi_document_need_no_token(app: TestApp) {
         "/api/v1/import/employees",
         "/api/v1/import/subscriptions",
         "/api/v1/audit",
+        "/api/v1/policy",
+        "/api/v1/policy/holidays/swedish",
+        "/api/v1/units/{id}/working-hours",
+        "/api/v1/employees/{id}/working-hours",
+        "/api/v1/employees/{id}/shifts",
+        "/api/v1/shifts/{id}",
+        "/api/v1/employees/{id}/absences",
+        "/api/v1/absences/{id}",
+        "/api/v1/me/focus",
+        "/api/v1/employees/{id}/reachability",
+        "/api/v1/me/reachability",
     ] {
         assert!(
             paths.contains_key(path),

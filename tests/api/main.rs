@@ -11,3 +11,4 @@ mod lists;
 mod organisation;
 mod subscriptions;
 mod validation;
+mod working_time;
