@@ -112,8 +112,17 @@ fn delimiter_of(text: &str) -> u8 {
     }
 }
 
-/// Parses the rows into `T`, collecting header and row errors.
-fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
+/// A CSV file read as text: its header and its non-blank rows with their line numbers,
+/// and the rows that could not be read at all.
+pub struct Table {
+    pub headers: csv::StringRecord,
+    pub rows: Vec<(u64, csv::StringRecord)>,
+    pub errors: Vec<LineError>,
+}
+
+/// Reads a CSV upload: UTF-8 with or without BOM, comma or semicolon, fields trimmed;
+/// rows of bare separators (Excel leaves them at the end) are skipped.
+pub fn read_table(body: &[u8]) -> AppResult<Table> {
     let text = decode(body)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter_of(text))
@@ -123,6 +132,33 @@ fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
         .headers()
         .map_err(|e| AppError::BadRequest(format!("cannot read the header row: {e}")))?
         .clone();
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) if record.iter().all(str::is_empty) => {}
+            Ok(record) => rows.push((record.position().map_or(0, |p| p.line()), record)),
+            Err(e) => errors.push(LineError {
+                line: e.position().map_or(0, |p| p.line()),
+                field: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+    Ok(Table {
+        headers,
+        rows,
+        errors,
+    })
+}
+
+/// Parses the rows into `T`, collecting header and row errors.
+fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
+    let Table {
+        headers,
+        rows: records,
+        errors: mut read_errors,
+    } = read_table(body)?;
     let mut errors = Vec::new();
     let mut kept = Vec::new();
     for (index, name) in headers.iter().enumerate() {
@@ -152,22 +188,8 @@ fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
         return Err(AppError::ImportRejected(errors));
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                errors.push(LineError {
-                    line: e.position().map_or(0, |p| p.line()),
-                    field: None,
-                    message: e.to_string(),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
-            continue; // Excel leaves rows of bare separators at the end.
-        }
+    errors.append(&mut read_errors);
+    for (line, record) in records {
         // Each row goes through the same JSON shape as the API's bodies, so a bad value
         // is named and worded exactly as it would be in a POST.
         let fields: serde_json::Map<String, serde_json::Value> = kept

@@ -18,6 +18,7 @@ use crate::{
     import::{ImportOutcome, Importable, import_csv},
     inventory::{devices::NewDevice, subscriptions::NewSubscription},
     org::employees::NewEmployee,
+    schedules::shift_import::{self, ShiftImportOutcome},
 };
 
 /// Imports are larger than JSON bodies: 10,000 rows of devices are about 2 MB.
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(import_devices))
         .routes(routes!(import_employees))
         .routes(routes!(import_subscriptions))
+        .routes(routes!(import_shifts))
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT))
 }
 
@@ -36,6 +38,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct ImportParams {
     /// Check every row and report, but write nothing.
     pub dry_run: Option<bool>,
+    /// For `text/calendar` shift imports: whose calendar it is.
+    pub employee_id: Option<uuid::Uuid>,
 }
 
 async fn run<T: Importable>(
@@ -100,4 +104,39 @@ async fn import_subscriptions(
     body: Bytes,
 ) -> AppResult<Json<ImportOutcome>> {
     run::<NewSubscription>(&db, &caller, &headers, &params, &body).await
+}
+
+/// Imports shifts: CSV (`employee` as email or external id, `starts_at`, `ends_at` as
+/// local time in the employee's zone or RFC 3339, `kind`) or iCalendar (`text/calendar`,
+/// one employee's calendar, `?employee_id=`). All or nothing; DST-shifted local times
+/// are resolved and reported as warnings.
+#[utoipa::path(post, path = "/import/shifts", tag = "import", params(ImportParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ShiftImportOutcome)))]
+async fn import_shifts(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: Bytes,
+) -> AppResult<Json<ShiftImportOutcome>> {
+    caller.require_admin()?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let dry_run = params.dry_run.unwrap_or(false);
+    let outcome = if content_type.starts_with("text/csv") {
+        shift_import::import_csv(&db, &caller.actor(), &body, dry_run).await?
+    } else if content_type.starts_with("text/calendar") {
+        let employee_id = params.employee_id.ok_or_else(|| {
+            AppError::invalid("employee_id", "an iCalendar import needs ?employee_id=")
+        })?;
+        shift_import::import_ical(&db, &caller.actor(), employee_id, &body, dry_run).await?
+    } else {
+        return Err(AppError::BadRequest(
+            "send text/csv or text/calendar".to_owned(),
+        ));
+    };
+    Ok(Json(outcome))
 }

@@ -88,6 +88,28 @@ pub fn local_date(zone: Tz, utc_seconds: i64) -> NaiveDate {
     instant.with_timezone(&zone).date_naive()
 }
 
+/// `local` in `zone` as an instant, by the engine's rule, with a warning when the local
+/// time does not exist or occurs twice (for imports to report).
+pub fn resolve_with_warning(
+    zone: Tz,
+    local: NaiveDateTime,
+) -> (chrono::DateTime<chrono::Utc>, Option<String>) {
+    let seconds = resolve(zone, local);
+    let instant = chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default();
+    let warning = match zone.from_local_datetime(&local) {
+        LocalResult::Single(_) => None,
+        LocalResult::Ambiguous(..) => Some(format!(
+            "{local} occurs twice in {zone} (the clocks go back); read as the earlier, {}",
+            instant.with_timezone(&zone).to_rfc3339()
+        )),
+        LocalResult::None => Some(format!(
+            "{local} does not exist in {zone} (the clocks go forward); read as {}",
+            instant.with_timezone(&zone).to_rfc3339()
+        )),
+    };
+    (instant, warning)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, NaiveDate};

@@ -13,6 +13,7 @@ pub mod pattern;
 mod windows;
 
 pub use engine::{Decision, Priority, Reason, evaluate};
+pub use local_time::resolve_with_warning;
 pub use pattern::{PatternError, WeeklyPattern, WindowSpec};
 pub use windows::{Absence, Schedule, ScheduleMode, Shift, ShiftKind};
 

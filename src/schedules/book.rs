@@ -183,6 +183,11 @@ impl ScheduleBook {
         })
     }
 
+    /// The zone a loaded employee's local times are read in.
+    pub fn zone(&self, employee_id: Uuid) -> Option<Tz> {
+        self.people.get(&employee_id).map(|p| p.zone)
+    }
+
     /// The schedule of one loaded employee.
     pub fn schedule(&self, employee_id: Uuid) -> Option<Schedule<'_>> {
         let person = self.people.get(&employee_id)?;

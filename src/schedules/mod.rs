@@ -6,6 +6,7 @@ pub mod book;
 pub mod focus;
 pub mod hours;
 pub mod policy;
+pub mod shift_import;
 pub mod shifts;
 
 use chrono_tz::Tz;

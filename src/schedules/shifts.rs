@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// A shift longer than this is a typing error, not a shift.
-const LONGEST_SHIFT_HOURS: i64 = 36;
+pub const LONGEST_SHIFT_HOURS: i64 = 36;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -64,6 +64,7 @@ async fn probes_and_the_openapi_document_need_no_token(app: TestApp) {
         "/api/v1/me/focus",
         "/api/v1/employees/{id}/reachability",
         "/api/v1/me/reachability",
+        "/api/v1/import/shifts",
     ] {
         assert!(
             paths.contains_key(path),

@@ -514,3 +514,133 @@ async fn absences_and_focus_hold_notices_and_urgent_breaks_through(app: TestApp)
     .expect(403);
 }
 both_stores!(absences_and_focus_hold_notices_and_urgent_breaks_through);
+
+async fn shift_rosters_import_from_csv_and_icalendar(app: TestApp) {
+    let unit = app.unit("IVA", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let anna = app.employee("anna@region.se", &unit, &role).await;
+    app.patch(
+        &format!("/api/v1/employees/{anna}"),
+        &app.admin,
+        json!({"external_id": "TC-1", "schedule_mode": "shifts"}),
+    )
+    .await
+    .expect(200);
+    let bo = app.employee("bo@region.se", &unit, &role).await;
+
+    // Bad lines: unknown person, bad time, reversed, overlapping, bad kind. Nothing written.
+    let csv = "employee;starts_at;ends_at;kind\n\
+               anna@region.se;2026-11-18 07:00;2026-11-18 15:30;work\n\
+               nobody@region.se;2026-11-18 07:00;2026-11-18 15:30;work\n\
+               TC-1;2026-11-19 7am;2026-11-19 15:30;work\n\
+               bo@region.se;2026-11-19 15:30;2026-11-19 07:00;work\n\
+               TC-1;2026-11-18 15:00;2026-11-18 21:00;work\n\
+               bo@region.se;2026-11-20 07:00;2026-11-20 15:00;jour\n";
+    let answer = app
+        .post_csv("/api/v1/import/shifts", &app.admin, csv)
+        .await
+        .expect(422);
+    let lines: Vec<(u64, String)> = answer.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (3, "employee".into()),
+            (4, "starts_at".into()),
+            (5, "ends_at".into()),
+            (6, "starts_at".into()),
+            (7, "kind".into())
+        ]
+    );
+    assert_eq!(app.count("shifts").await, 0);
+
+    // Local times in the employee's zone; the spring gap and the autumn double hour are
+    // resolved by the engine's rule and reported.
+    let csv = "employee,starts_at,ends_at,kind\n\
+               anna@region.se,2026-03-28 21:00,2026-03-29 02:30,work\n\
+               TC-1,2026-10-25 02:30,2026-10-25 10:00,beredskap\n\
+               bo@region.se,2026-11-18T07:00:00+01:00,2026-11-18T15:30:00+01:00,work\n";
+    let done = app
+        .post_csv("/api/v1/import/shifts", &app.admin, csv)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(done["created"], 3);
+    let warnings: Vec<u64> = done["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(warnings, [2, 3]);
+    let shifts = app
+        .get(&format!("/api/v1/employees/{anna}/shifts"), &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(
+        shifts["items"][0]["ends_at"], "2026-03-29T01:00:00Z",
+        "02:30 does not exist: 03:00 CEST"
+    );
+    assert_eq!(
+        shifts["items"][1]["starts_at"], "2026-10-25T00:30:00Z",
+        "02:30 twice: the earlier"
+    );
+    assert_eq!(shifts["items"][1]["kind"], "on_call");
+
+    // iCalendar, one employee's calendar.
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Schema//SV\r\n\
+               BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Dag\r\nDTSTART;TZID=Europe/Stockholm:20261123T070000\r\nDTEND;TZID=Europe/Stockholm:20261123T153000\r\nEND:VEVENT\r\n\
+               BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Beredskap\r\nDTSTART:20261123T200000Z\r\nDTEND:20261124T060000Z\r\nEND:VEVENT\r\n\
+               END:VCALENDAR\r\n";
+    let ical = |path: String, body: &str| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .bearer_auth(&app.admin)
+            .header("content-type", "text/calendar")
+            .body(body.to_owned())
+            .send()
+    };
+    assert_eq!(
+        ical("/api/v1/import/shifts".into(), ics)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422,
+        "needs ?employee_id="
+    );
+    let response = ical(format!("/api/v1/import/shifts?employee_id={bo}"), ics)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let shifts = app
+        .get(
+            &format!("/api/v1/employees/{bo}/shifts?from=2026-11-23T00:00:00Z"),
+            &app.admin,
+        )
+        .await
+        .expect(200)
+        .json;
+    let items = shifts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["starts_at"], "2026-11-23T06:00:00Z");
+    assert_eq!(items[1]["kind"], "on_call");
+    // The same calendar again overlaps what is stored: refused at the event's line.
+    let response = ical(format!("/api/v1/import/shifts?employee_id={bo}"), ics)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["line"], 4);
+}
+both_stores!(shift_rosters_import_from_csv_and_icalendar);
