@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     error::AppResult,
-    inventory::{devices, lifecycle::DeviceStatus},
+    inventory::{devices, identifiers::luhn_check_digit, lifecycle::DeviceStatus},
     money::Money,
 };
 
@@ -43,21 +43,8 @@ const ROLES: [&str; 6] = [
 /// A valid IMEI made from `n` (TAC 35, Luhn check digit last).
 pub fn demo_imei(n: u64) -> String {
     let body = format!("35{n:012}");
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = u32::from(c - b'0');
-            if i % 2 == 0 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let check = luhn_check_digit(&body);
+    format!("{body}{check}")
 }
 
 /// Seeds `tenant_id` in one transaction. Rows are written directly, not through the

@@ -42,6 +42,13 @@ pub struct ImportParams {
     pub employee_id: Option<uuid::Uuid>,
 }
 
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
 async fn run<T: Importable>(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -50,11 +57,7 @@ async fn run<T: Importable>(
     body: &[u8],
 ) -> AppResult<Json<ImportOutcome>> {
     caller.require_admin()?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("text/csv") {
+    if !content_type(headers).starts_with("text/csv") {
         return Err(AppError::BadRequest(
             "send the file as Content-Type: text/csv".to_owned(),
         ));
@@ -121,14 +124,11 @@ async fn import_shifts(
     body: Bytes,
 ) -> AppResult<Json<ShiftImportOutcome>> {
     caller.require_admin()?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
     let dry_run = params.dry_run.unwrap_or(false);
-    let outcome = if content_type.starts_with("text/csv") {
+    let kind = content_type(&headers);
+    let outcome = if kind.starts_with("text/csv") {
         shift_import::import_csv(&db, &caller.actor(), &body, dry_run).await?
-    } else if content_type.starts_with("text/calendar") {
+    } else if kind.starts_with("text/calendar") {
         let employee_id = params.employee_id.ok_or_else(|| {
             AppError::invalid("employee_id", "an iCalendar import needs ?employee_id=")
         })?;

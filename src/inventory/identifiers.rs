@@ -16,6 +16,15 @@ pub fn luhn_valid(digits: &str) -> bool {
     sum % 10 == 0
 }
 
+/// The Luhn check digit that completes `body` (ASCII digits): for making valid test and
+/// demo numbers.
+pub fn luhn_check_digit(body: &str) -> char {
+    (0..=9u8)
+        .map(|d| char::from(b'0' + d))
+        .find(|d| luhn_valid(&format!("{body}{d}")))
+        .unwrap_or('0')
+}
+
 fn digits_only(input: &str) -> Option<String> {
     let cleaned: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     cleaned

@@ -370,19 +370,8 @@ pub fn mobile(n: u64) -> String {
 }
 
 pub fn with_luhn(body: &str) -> String {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = u32::from(c - b'0');
-            if i % 2 == 0 {
-                let d2 = d * 2;
-                if d2 > 9 { d2 - 9 } else { d2 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    format!(
+        "{body}{}",
+        stilla::inventory::identifiers::luhn_check_digit(body)
+    )
 }
