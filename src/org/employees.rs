@@ -17,6 +17,7 @@ use crate::{
     filters::text_matches,
     pagination::{Page, PageRequest, fetch_page},
     reachability::ScheduleMode,
+    schedules::parse_zone,
 };
 
 /// What an employee's unique fields are called when a duplicate is refused.
@@ -289,31 +290,19 @@ pub async fn update_employee<C: ConnectionTrait>(
         external_id: patch.external_id.unwrap_or(current.external_id.clone()),
     };
     let known = KnownIds::load(db, actor.tenant_id).await?;
-    let mut errors = validate_employee(&merged, &known).err().unwrap_or_default();
+    let validated = validate_employee(&merged, &known);
+    let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
     let time_zone = match patch.time_zone {
-        Some(Some(zone)) => match zone.parse::<chrono_tz::Tz>() {
-            Ok(_) => Some(Some(zone)),
-            Err(_) => {
-                errors.push(FieldError::new(
-                    "time_zone",
-                    "is not an IANA time zone such as Europe/Stockholm",
-                ));
-                None
-            }
-        },
+        Some(Some(zone)) => parse_zone("time_zone", &zone, &mut errors).map(|_| Some(zone)),
         other => other,
     };
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let valid = validate_employee(&merged, &known).map_err(AppError::Invalid)?;
+    let valid = match validated {
+        Ok(valid) if errors.is_empty() => valid,
+        _ => return Err(AppError::Invalid(errors)),
+    };
     let mut active: employee::ActiveModel = current.into();
     if let Some(mode) = patch.schedule_mode {
-        active.schedule_mode = Set(match mode {
-            ScheduleMode::Weekly => "weekly",
-            ScheduleMode::Shifts => "shifts",
-        }
-        .to_owned());
+        active.schedule_mode = Set(mode.as_str().to_owned());
     }
     if let Some(zone) = time_zone {
         active.time_zone = Set(zone);

@@ -19,6 +19,15 @@ pub enum ScheduleMode {
     Shifts,
 }
 
+impl ScheduleMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScheduleMode::Weekly => "weekly",
+            ScheduleMode::Shifts => "shifts",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShiftKind {
