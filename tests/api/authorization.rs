@@ -355,6 +355,131 @@ async fn every_route_answers_every_caller_as_expected(app: TestApp) {
             IMPORT_REFERRING,
         ),
     ];
+    // Working time (issue 3).
+    let hours = json!({"working_hours": {"mon": [{"start": "08:00", "end": "17:00"}]}});
+    let policy = json!({"time_zone": "Europe/Stockholm", "working_hours": {"mon": [{"start": "08:00", "end": "17:00"}]}});
+    let shift = |day: u32| json!({"shifts": [{"starts_at": format!("2026-12-{day:02}T07:00:00+01:00"), "ends_at": format!("2026-12-{day:02}T15:00:00+01:00"), "kind": "work"}]});
+    let stored_shift = app
+        .post(
+            &format!("/api/v1/employees/{nurse}/shifts"),
+            &app.admin,
+            shift(1),
+        )
+        .await
+        .expect(201)
+        .json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let absence = json!({"starts_on": "2026-12-21", "ends_on": "2026-12-22", "kind": "vacation"});
+    let stored_absence = app
+        .post(
+            &format!("/api/v1/employees/{nurse}/absences"),
+            &app.admin,
+            absence.clone(),
+        )
+        .await
+        .expect(201)
+        .id();
+    let focus = json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()});
+    const DELETE_OBJECT: [u16; 7] = [401, 401, 403, 403, 403, 404, 204];
+    const CREATE_FOR_OBJECT: [u16; 7] = [401, 401, 403, 403, 403, 404, 201];
+    const MY_DELETE: [u16; 7] = [401, 401, 204, 404, 404, 404, 404];
+    routes.extend([
+        route(Method::GET, "/api/v1/policy", Body::None, ADMIN_LIST),
+        route(
+            Method::PUT,
+            "/api/v1/policy",
+            Body::Json(policy),
+            IMPORT_OWN,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/policy/holidays/swedish?year=2026",
+            Body::Json(json!({})),
+            IMPORT_OWN,
+        ),
+        route(
+            Method::PUT,
+            format!("/api/v1/units/{ward}/working-hours"),
+            Body::Json(hours.clone()),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/units/{ward}/working-hours"),
+            Body::None,
+            DELETE_OBJECT,
+        ),
+        route(
+            Method::PUT,
+            format!("/api/v1/employees/{nurse}/working-hours"),
+            Body::Json(hours),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/employees/{nurse}/working-hours"),
+            Body::None,
+            DELETE_OBJECT,
+        ),
+        route(
+            Method::POST,
+            format!("/api/v1/employees/{nurse}/shifts"),
+            Body::Json(shift(2)),
+            CREATE_FOR_OBJECT,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/employees/{nurse}/shifts"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/shifts/{stored_shift}"),
+            Body::None,
+            DELETE_OBJECT,
+        ),
+        route(
+            Method::POST,
+            format!("/api/v1/employees/{nurse}/absences"),
+            Body::Json(absence),
+            CREATE_FOR_OBJECT,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/employees/{nurse}/absences"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/absences/{stored_absence}"),
+            Body::None,
+            DELETE_OBJECT,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/employees/{nurse}/reachability"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        route(Method::GET, "/api/v1/me/reachability", Body::None, ME),
+        route(Method::PUT, "/api/v1/me/focus", Body::Json(focus), ME),
+        route(Method::DELETE, "/api/v1/me/focus", Body::None, MY_DELETE),
+        route(
+            Method::POST,
+            "/api/v1/import/shifts",
+            Body::Csv(
+                "employee,starts_at,ends_at,kind
+nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
+"
+                .to_owned(),
+            ),
+            IMPORT_REFERRING,
+        ),
+    ]);
     // Each lifecycle action on an object in the state that allows it, so the admin's
     // final call succeeds only if no one before it changed anything.
     let device_actions = [
