@@ -8,7 +8,10 @@ use uuid::Uuid;
 
 use crate::{
     error::AppResult,
-    inventory::{devices, identifiers::luhn_check_digit, lifecycle::DeviceStatus},
+    inventory::{
+        devices, identifiers::luhn_check_digit, lifecycle::DeviceStatus,
+        visibility::refresh_device_units,
+    },
     money::Money,
 };
 
@@ -194,9 +197,11 @@ pub async fn seed(
                 });
             }
         }
+        let ids: Vec<Uuid> = devices_rows.iter().map(|d| *d.id.as_ref()).collect();
         device::Entity::insert_many(devices_rows)
             .exec_without_returning(&txn)
             .await?;
+        refresh_device_units(&txn, tenant_id, &ids).await?;
         if !subscription_rows.is_empty() {
             subscription::Entity::insert_many(subscription_rows)
                 .exec_without_returning(&txn)

@@ -22,6 +22,7 @@ use crate::{
     inventory::{
         devices::{self, NewDevice},
         subscriptions::{self, NewSubscription},
+        visibility::refresh_device_units,
     },
     org::{
         KnownIds,
@@ -78,6 +79,8 @@ pub trait Importable: DeserializeOwned + Send {
     fn live_rows() -> Condition {
         Condition::all()
     }
+    /// Whether inserted rows need their unit links computed (devices).
+    const LINKS_UNITS: bool = false;
     /// The row to insert, its id, and its audit snapshot.
     fn build(
         valid: Self::Valid,
@@ -335,6 +338,10 @@ pub async fn import_csv<T: Importable>(
             .await
             .map_err(|e| AppError::from_db_write(e, &[]))?;
     }
+    if T::LINKS_UNITS {
+        let ids: Vec<Uuid> = snapshots.iter().map(|(id, _)| *id).collect();
+        refresh_device_units(&txn, actor.tenant_id, &ids).await?;
+    }
     audit::record_created_many(&txn, actor, "import", T::ENTITY_TYPE, &snapshots).await?;
     txn.commit().await?;
     Ok(ImportOutcome {
@@ -374,6 +381,7 @@ impl Importable for NewDevice {
         "warranty_ends_on",
     ];
     const IGNORED: &'static [&'static str] = devices::EXPORT_ONLY_COLUMNS;
+    const LINKS_UNITS: bool = true;
 
     fn validate(&self, known: &KnownIds) -> Result<Self::Valid, Vec<FieldError>> {
         devices::validate_device(self, known)

@@ -65,18 +65,20 @@ impl<T> Page<T> {
     }
 }
 
-/// Fetches one page of `select` ordered by `id_column`. Reads one row more than asked to
+/// Fetches one page of `select` ordered by `id_column` (the entity's id, or a column
+/// equal to it in a join). Reads one row more than asked to
 /// learn whether another page follows, so the last page never points at an empty one.
-pub async fn fetch_page<E, C>(
+pub async fn fetch_page<E, C, K>(
     db: &C,
     select: Select<E>,
-    id_column: E::Column,
+    id_column: K,
     id_of: impl Fn(&E::Model) -> Uuid,
     page: PageRequest,
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
     C: ConnectionTrait,
+    K: ColumnTrait,
 {
     let mut select = select.order_by_asc(id_column).limit(page.limit + 1);
     if let Some(after) = page.after {

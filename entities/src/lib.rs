@@ -4,6 +4,7 @@ pub mod absence;
 pub mod api_token;
 pub mod audit_event;
 pub mod device;
+pub mod device_unit;
 pub mod employee;
 pub mod policy;
 pub mod role;

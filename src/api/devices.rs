@@ -65,18 +65,18 @@ async fn list_devices(
 ) -> AppResult<Response> {
     caller.require_reader()?;
     let scope = caller.unit_scope(&db).await?;
-    let cond = devices::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
+    let query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
     if format.is_csv() {
         return Ok(csv_download("devices.csv", move |page| {
-            let (db, cond) = (db.clone(), cond.clone());
+            let (db, query) = (db.clone(), query.clone());
             async move {
-                Ok(devices::list_devices(&db, cond, page)
+                Ok(devices::list_devices(&db, query, page)
                     .await?
                     .map(DeviceCsvRow::from))
             }
         }));
     }
-    let page = devices::list_devices(&db, cond, page.request()?).await?;
+    let page = devices::list_devices(&db, query, page.request()?).await?;
     Ok(json_page(&page.map(DeviceView::from)))
 }
 

@@ -81,6 +81,14 @@ impl Caller {
         }
     }
 
+    /// A manager's one unit, when the token names exactly one: their lists start there.
+    pub fn home_unit(&self) -> Option<Uuid> {
+        match (self.role, self.unit_ids.as_slice()) {
+            (AccessRole::Manager, [unit]) => Some(*unit),
+            _ => None,
+        }
+    }
+
     /// The employee this token speaks for, for `/me` routes.
     pub fn own_employee_id(&self) -> AppResult<Uuid> {
         self.employee_id

@@ -1,9 +1,10 @@
 //! Devices: phones and tablets, organisation-owned or an employee's own phone registered
 //! for notices, through their lifecycle.
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::device;
+use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,11 +13,11 @@ use uuid::Uuid;
 use super::{
     identifiers::normalize_imei,
     lifecycle::{Action, DeviceAction, DeviceStatus, StoredStatus, transition},
-    visibility::{device_visible, devices_linked_to},
+    visibility::{device_visible, devices_linked_to, refresh_device_units},
 };
 use crate::{
     audit::{self, Actor},
-    auth::{UnitScope, subtree_of},
+    auth::UnitScope,
     error::{AppError, AppResult, FieldError},
     filters::text_matches,
     money::Money,
@@ -394,6 +395,7 @@ pub async fn create_device<C: ConnectionTrait>(
         .insert(db)
         .await
         .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+    refresh_device_units(db, actor.tenant_id, &[model.id]).await?;
     let view = DeviceView::from(model);
     audit::record(db, actor, "create", "device", view.id, None, Some(&view)).await?;
     Ok(view)
@@ -465,6 +467,7 @@ pub async fn update_device<C: ConnectionTrait>(
             .await
             .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
     );
+    refresh_device_units(db, actor.tenant_id, &[id]).await?;
     audit::record(
         db,
         actor,
@@ -520,6 +523,7 @@ pub async fn apply_action<C: ConnectionTrait>(
     }
     active.updated_at = Set(Utc::now());
     let view = DeviceView::from(active.update(db).await?);
+    refresh_device_units(db, actor.tenant_id, &[id]).await?;
     audit::record(
         db,
         actor,
@@ -561,20 +565,30 @@ async fn check_assignee<C: ConnectionTrait>(
     }
 }
 
-/// The filters of a device list, as one condition (shared by pages and CSV export).
-pub async fn list_condition<C: ConnectionTrait>(
-    db: &C,
+/// A device list's filters: a condition, and the unit whose `device_units` rows drive
+/// the query when one unit (with its subtree) is asked for.
+#[derive(Clone, Debug)]
+pub struct DeviceQuery {
+    pub tenant_id: Uuid,
+    pub cond: Condition,
+    pub via_unit: Option<Uuid>,
+}
+
+/// The filters of a device list (shared by pages and CSV export). `home_unit` is the
+/// caller's one managed unit, if it has exactly one: its lists are driven by it.
+pub fn list_query(
     tenant_id: Uuid,
     scope: &UnitScope,
     filter: &DeviceFilter,
-) -> AppResult<Condition> {
+    home_unit: Option<Uuid>,
+) -> DeviceQuery {
     let mut cond = Condition::all().add(device::Column::TenantId.eq(tenant_id));
+    let via_unit = filter.unit_id.or(home_unit);
     if let UnitScope::Units(units) = scope {
-        cond = cond.add(devices_linked_to(db, tenant_id, units).await?);
-    }
-    if let Some(unit_id) = filter.unit_id {
-        let subtree = subtree_of(db, tenant_id, &[unit_id]).await?;
-        cond = cond.add(devices_linked_to(db, tenant_id, &subtree).await?);
+        // Everything linked below a unit in scope is in scope; otherwise check.
+        if !via_unit.is_some_and(|u| units.contains(&u)) {
+            cond = cond.add(devices_linked_to(tenant_id, units));
+        }
     }
     if let Some(status) = filter.status {
         cond = cond.add(device::Column::Status.eq(status.as_str()));
@@ -599,20 +613,32 @@ pub async fn list_condition<C: ConnectionTrait>(
             q,
         ));
     }
-    Ok(cond)
+    DeviceQuery {
+        tenant_id,
+        cond,
+        via_unit,
+    }
 }
 
 pub async fn list_devices<C: ConnectionTrait>(
     db: &C,
-    cond: Condition,
+    query: DeviceQuery,
     page: PageRequest,
 ) -> AppResult<Page<device::Model>> {
-    fetch_page(
-        db,
-        device::Entity::find().filter(cond),
-        device::Column::Id,
-        |m| m.id,
-        page,
-    )
-    .await
+    let select = device::Entity::find().filter(query.cond);
+    match query.via_unit {
+        // Walk the unit's `device_units` range in device order: a page reads ~51 rows
+        // however large the unit's subtree is.
+        Some(unit_id) => {
+            let select = select
+                .join(
+                    JoinType::InnerJoin,
+                    device_unit::Relation::Device.def().rev(),
+                )
+                .filter(device_unit::Column::TenantId.eq(query.tenant_id))
+                .filter(device_unit::Column::UnitId.eq(unit_id));
+            fetch_page(db, select, device_unit::Column::DeviceId, |m| m.id, page).await
+        }
+        None => fetch_page(db, select, device::Column::Id, |m| m.id, page).await,
+    }
 }

@@ -15,6 +15,7 @@ use crate::{
     auth::{UnitScope, subtree_of},
     error::{AppError, AppResult, FieldError},
     filters::text_matches,
+    inventory::visibility::refresh_held_by,
     pagination::{Page, PageRequest, fetch_page},
     reachability::ScheduleMode,
     schedules::parse_zone,
@@ -300,6 +301,7 @@ pub async fn update_employee<C: ConnectionTrait>(
         Ok(valid) if errors.is_empty() => valid,
         _ => return Err(AppError::Invalid(errors)),
     };
+    let moved = valid.unit_id != current.unit_id;
     let mut active: employee::ActiveModel = current.into();
     if let Some(mode) = patch.schedule_mode {
         active.schedule_mode = Set(mode.as_str().to_owned());
@@ -321,6 +323,10 @@ pub async fn update_employee<C: ConnectionTrait>(
             .await
             .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
     );
+    if moved {
+        // The devices they hold now belong to their new unit's managers.
+        refresh_held_by(db, actor.tenant_id, id).await?;
+    }
     audit::record(
         db,
         actor,

@@ -11,6 +11,7 @@ use crate::{
     audit::{self, Actor},
     auth::UnitScope,
     error::{AppError, AppResult, FieldError},
+    inventory::visibility::refresh_all_device_units,
     pagination::{Page, PageRequest, fetch_page},
 };
 
@@ -151,6 +152,7 @@ pub async fn update_unit<C: ConnectionTrait>(
 ) -> AppResult<UnitView> {
     let current = find_in_tenant(db, actor.tenant_id, id).await?;
     let before = UnitView::from(current.clone());
+    let current_parent = current.parent_id;
     let mut errors = Vec::new();
     let mut active: unit::ActiveModel = current.into();
     if let Some(name) = &patch.name {
@@ -164,6 +166,7 @@ pub async fn update_unit<C: ConnectionTrait>(
             &mut errors,
         ));
     }
+    let moved = patch.parent_id.is_some_and(|p| p != current_parent);
     if let Some(parent) = patch.parent_id {
         if let Some(parent) = parent {
             // Walking up from the new parent must never reach this unit, or the tree
@@ -193,6 +196,10 @@ pub async fn update_unit<C: ConnectionTrait>(
     }
     active.updated_at = Set(Utc::now());
     let view = UnitView::from(active.update(db).await?);
+    if moved {
+        // Every device's ancestor links may have changed: rare enough to redo them all.
+        refresh_all_device_units(db, actor.tenant_id).await?;
+    }
     audit::record(db, actor, "update", "unit", id, Some(&before), Some(&view)).await?;
     Ok(view)
 }

@@ -280,3 +280,91 @@ async fn employee_and_subscription_filters(app: TestApp) {
     assert_eq!(csv.lines().count(), 3);
 }
 both_stores!(employee_and_subscription_filters);
+
+async fn unit_lists_follow_people_and_units_when_they_move(app: TestApp) {
+    let north = app.unit("Norra kliniken", None).await;
+    let south = app.unit("Södra kliniken", None).await;
+    let ward = app.unit("Avd 3", Some(&north)).await;
+    let role = app.role("Undersköterska").await;
+    let nurse = app.employee("m@region.se", &ward, &role).await;
+    let phone = app.device("MOVE-1", json!({})).await.expect(201).id();
+    app.post(
+        &format!("/api/v1/devices/{phone}/assign"),
+        &app.admin,
+        json!({"employee_id": nurse}),
+    )
+    .await
+    .expect(200);
+    let south_manager = app
+        .token(json!({"name": "s", "role": "manager", "unit_ids": [south]}))
+        .await;
+    let in_unit = |unit: String| {
+        let app = &app;
+        async move {
+            ids(&app
+                .get(&format!("/api/v1/devices?unit_id={unit}"), &app.admin)
+                .await
+                .expect(200)
+                .json)
+        }
+    };
+    assert_eq!(in_unit(north.clone()).await, [phone.clone()]);
+    assert!(
+        ids(&app
+            .get("/api/v1/devices", &south_manager)
+            .await
+            .expect(200)
+            .json)
+        .is_empty()
+    );
+
+    // The nurse moves south: the phone goes with her.
+    let south_ward = app.unit("Avd 9", Some(&south)).await;
+    app.patch(
+        &format!("/api/v1/employees/{nurse}"),
+        &app.admin,
+        json!({"unit_id": south_ward}),
+    )
+    .await
+    .expect(200);
+    assert!(in_unit(north.clone()).await.is_empty());
+    assert_eq!(
+        ids(&app
+            .get("/api/v1/devices", &south_manager)
+            .await
+            .expect(200)
+            .json),
+        [phone.clone()]
+    );
+    app.get(&format!("/api/v1/devices/{phone}"), &south_manager)
+        .await
+        .expect(200);
+
+    // Her ward moves under the northern clinic: so does the phone.
+    app.patch(
+        &format!("/api/v1/units/{south_ward}"),
+        &app.admin,
+        json!({"parent_id": north}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(in_unit(north.clone()).await, [phone.clone()]);
+    assert!(
+        ids(&app
+            .get("/api/v1/devices", &south_manager)
+            .await
+            .expect(200)
+            .json)
+        .is_empty()
+    );
+    // Handed back: no longer linked to her unit, nor (without a responsible unit) any.
+    app.post(
+        &format!("/api/v1/devices/{phone}/unassign"),
+        &app.admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert!(in_unit(north).await.is_empty());
+}
+both_stores!(unit_lists_follow_people_and_units_when_they_move);
