@@ -308,7 +308,7 @@ async fn unit_lists_follow_people_and_units_when_they_move(app: TestApp) {
                 .json)
         }
     };
-    assert_eq!(in_unit(north.clone()).await, [phone.clone()]);
+    assert_eq!(in_unit(north.clone()).await, [phone.as_str()]);
     assert!(
         ids(&app
             .get("/api/v1/devices", &south_manager)
@@ -334,7 +334,7 @@ async fn unit_lists_follow_people_and_units_when_they_move(app: TestApp) {
             .await
             .expect(200)
             .json),
-        [phone.clone()]
+        [phone.as_str()]
     );
     app.get(&format!("/api/v1/devices/{phone}"), &south_manager)
         .await
@@ -348,7 +348,7 @@ async fn unit_lists_follow_people_and_units_when_they_move(app: TestApp) {
     )
     .await
     .expect(200);
-    assert_eq!(in_unit(north.clone()).await, [phone.clone()]);
+    assert_eq!(in_unit(north.clone()).await, [phone.as_str()]);
     assert!(
         ids(&app
             .get("/api/v1/devices", &south_manager)
