@@ -58,6 +58,31 @@ fn line_error(line: u64, field: &str, message: impl Into<String>) -> LineError {
     }
 }
 
+/// A time read from `field` of `line`: its DST warning noted, or its error.
+fn note_time(
+    line: u64,
+    field: &str,
+    read: Result<(DateTime<Utc>, Option<String>), String>,
+    warnings: &mut Vec<LineWarning>,
+    errors: &mut Vec<LineError>,
+) -> Option<DateTime<Utc>> {
+    match read {
+        Ok((t, warning)) => {
+            if let Some(message) = warning {
+                warnings.push(LineWarning {
+                    line,
+                    message: format!("{field}: {message}"),
+                });
+            }
+            Some(t)
+        }
+        Err(message) => {
+            errors.push(line_error(line, field, message));
+            None
+        }
+    }
+}
+
 /// RFC 3339 as it stands, else a local time (`2026-11-18 07:00`, with `T` or seconds
 /// allowed) in `zone`.
 fn read_time(text: &str, zone: Tz) -> Result<(DateTime<Utc>, Option<String>), String> {
@@ -156,22 +181,10 @@ pub async fn import_csv(
             continue;
         };
         let zone = book.zone(employee_id).unwrap_or(super::DEFAULT_ZONE);
-        let mut time =
-            |field: &str, index: usize| match read_time(record.get(index).unwrap_or(""), zone) {
-                Ok((t, warning)) => {
-                    if let Some(message) = warning {
-                        warnings.push(LineWarning {
-                            line,
-                            message: format!("{field}: {message}"),
-                        });
-                    }
-                    Some(t)
-                }
-                Err(message) => {
-                    errors.push(line_error(line, field, message));
-                    None
-                }
-            };
+        let mut time = |field: &str, index: usize| {
+            let read = read_time(record.get(index).unwrap_or(""), zone);
+            note_time(line, field, read, &mut warnings, &mut errors)
+        };
         let (starts_at, ends_at) = (time("starts_at", start), time("ends_at", end));
         let shift_kind = match read_kind(kind.and_then(|k| record.get(k)).unwrap_or("")) {
             Some(k) => Some(k),
@@ -256,20 +269,14 @@ pub async fn import_ical(
     });
     for (index, event) in events.enumerate() {
         let line = event_lines.get(index).copied().unwrap_or(0);
-        let mut time = |field: &str, value| match ical_time(value, zone) {
-            Ok((t, warning)) => {
-                if let Some(message) = warning {
-                    warnings.push(LineWarning {
-                        line,
-                        message: format!("{field}: {message}"),
-                    });
-                }
-                Some(t)
-            }
-            Err(message) => {
-                errors.push(line_error(line, field, message));
-                None
-            }
+        let mut time = |field: &str, value| {
+            note_time(
+                line,
+                field,
+                ical_time(value, zone),
+                &mut warnings,
+                &mut errors,
+            )
         };
         let (starts_at, ends_at) = (
             time("DTSTART", event.get_start()),
