@@ -23,14 +23,6 @@ impl UnitScope {
             UnitScope::Units(units) => units.contains(&unit_id),
         }
     }
-
-    /// Narrows to `other` (a filter's subtree): what both allow.
-    pub fn intersect(&self, other: HashSet<Uuid>) -> HashSet<Uuid> {
-        match self {
-            UnitScope::Tenant => other,
-            UnitScope::Units(units) => other.intersection(units).copied().collect(),
-        }
-    }
 }
 
 /// The given units and every unit below them, in one query for the tenant's tree.

@@ -136,6 +136,19 @@ impl Answer {
             .unwrap_or_default()
     }
 
+    /// An import problem's errors as `line:field` (`3:imei`), in the order given.
+    pub fn line_errors(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| format!("{}:{}", e["line"], e["field"].as_str().unwrap_or("")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn id(&self) -> String {
         self.json["id"].as_str().expect("an id").to_owned()
     }

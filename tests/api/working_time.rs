@@ -540,25 +540,14 @@ async fn shift_rosters_import_from_csv_and_icalendar(app: TestApp) {
         .post_csv("/api/v1/import/shifts", &app.admin, csv)
         .await
         .expect(422);
-    let lines: Vec<(u64, String)> = answer.json["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["line"].as_u64().unwrap(),
-                e["field"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        lines,
+        answer.line_errors(),
         [
-            (3, "employee".into()),
-            (4, "starts_at".into()),
-            (5, "ends_at".into()),
-            (6, "starts_at".into()),
-            (7, "kind".into())
+            "3:employee",
+            "4:starts_at",
+            "5:ends_at",
+            "6:starts_at",
+            "7:kind"
         ]
     );
     assert_eq!(app.count("shifts").await, 0);
