@@ -4,6 +4,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use axum::{Router, extract::FromRef};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     api,
@@ -11,6 +12,8 @@ use crate::{
     clock::{Clock, SystemClock},
     config::Config,
     db,
+    delivery::Dispatcher,
+    push::Providers,
     tenants::{self, BootstrappedTenant},
 };
 
@@ -22,11 +25,12 @@ pub struct AppState {
     pub tokens: TokenCache,
 }
 
-/// A built application: migrated database, bound listener, router.
+/// A built application: migrated database, bound listener, router, dispatcher.
 pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    dispatcher: Option<Dispatcher>,
     /// Set when this start created the Default tenant: its admin token, to print once.
     pub bootstrapped: Option<BootstrappedTenant>,
 }
@@ -35,6 +39,12 @@ impl App {
     /// Connects, migrates, creates the Default tenant on an empty database, and binds
     /// the listener (port 0 picks a free port: see [`App::local_addr`]).
     pub async fn build(config: &Config) -> anyhow::Result<App> {
+        let providers = config.push.providers()?;
+        Self::build_with(config, providers).await
+    }
+
+    /// [`App::build`] with the push providers given (tests hand in stand-ins).
+    pub async fn build_with(config: &Config, providers: Providers) -> anyhow::Result<App> {
         let db = db::connect(config.database_url(), config.database.max_connections).await?;
         db::migrate(&db).await?;
         let bootstrapped = tenants::ensure_default_tenant(&db).await?;
@@ -44,10 +54,19 @@ impl App {
             tokens: TokenCache::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;
+        let dispatcher = config.delivery.enabled.then(|| {
+            Dispatcher::new(
+                state.db.clone(),
+                providers,
+                state.clock.clone(),
+                config.delivery.clone(),
+            )
+        });
         Ok(App {
             listener,
             router: api::router(state.clone()),
             state,
+            dispatcher,
             bootstrapped,
         })
     }
@@ -66,13 +85,27 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves (and dispatches) until `shutdown` completes, then finishes the requests
+    /// and the push batch in flight.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let stop = CancellationToken::new();
+        let dispatching = self
+            .dispatcher
+            .map(|d| tokio::spawn(d.run(stop.child_token())));
+        let stop_on_shutdown = stop.clone();
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop_on_shutdown.cancel();
+            })
+            .await;
+        stop.cancel();
+        if let Some(dispatching) = dispatching {
+            let _ = dispatching.await;
+        }
+        served
     }
 }

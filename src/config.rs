@@ -3,7 +3,7 @@
 //! Nested keys use a double underscore in the environment: `[database] url` is
 //! `STILLA_DATABASE__URL`. Tests build a [`Config`] in code and never touch the process
 //! environment.
-use std::{net::SocketAddr, path::Path};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use figment::{
     Figment,
@@ -12,12 +12,45 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::{
+    delivery::DeliveryConfig,
+    push::{
+        Providers,
+        apns::{ApnsConfig, ApnsProvider},
+        fcm::{FcmConfig, FcmProvider},
+    },
+};
+
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Config {
     /// Address the HTTP API listens on.
     pub listen: SocketAddr,
     pub database: DatabaseConfig,
     pub log: LogConfig,
+    pub push: PushConfig,
+    pub delivery: DeliveryConfig,
+}
+
+/// `[push]`: the providers beside `log`, which is always there. A provider left out
+/// here fails the deliveries to its registrations with a clear error.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct PushConfig {
+    pub apns: Option<ApnsConfig>,
+    pub fcm: Option<FcmConfig>,
+}
+
+impl PushConfig {
+    /// Builds the configured providers, reading their key files.
+    pub fn providers(&self) -> anyhow::Result<Providers> {
+        let mut providers = Providers::default();
+        if let Some(apns) = &self.apns {
+            providers.apns = Some(Arc::new(ApnsProvider::new(apns)?));
+        }
+        if let Some(fcm) = &self.fcm {
+            providers.fcm = Some(Arc::new(FcmProvider::new(fcm)?));
+        }
+        Ok(providers)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -51,6 +84,8 @@ impl Default for Config {
             log: LogConfig {
                 filter: "info".to_owned(),
             },
+            push: PushConfig::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! for `limit` rows after `cursor`, and the answer's `next_cursor` continues it. Unlike
 //! offsets, pages never drift when rows are added while someone pages through.
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -80,9 +80,46 @@ where
     C: ConnectionTrait,
     K: ColumnTrait,
 {
-    let mut select = select.order_by_asc(id_column).limit(page.limit + 1);
+    fetch_ordered(db, select, id_column, id_of, page, Order::Asc).await
+}
+
+/// [`fetch_page`], newest first: for inboxes and sent notices.
+pub async fn fetch_page_newest_first<E, C, K>(
+    db: &C,
+    select: Select<E>,
+    id_column: K,
+    id_of: impl Fn(&E::Model) -> Uuid,
+    page: PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    K: ColumnTrait,
+{
+    fetch_ordered(db, select, id_column, id_of, page, Order::Desc).await
+}
+
+async fn fetch_ordered<E, C, K>(
+    db: &C,
+    select: Select<E>,
+    id_column: K,
+    id_of: impl Fn(&E::Model) -> Uuid,
+    page: PageRequest,
+    order: Order,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    K: ColumnTrait,
+{
+    let mut select = select
+        .order_by(id_column, order.clone())
+        .limit(page.limit + 1);
     if let Some(after) = page.after {
-        select = select.filter(id_column.gt(after));
+        select = select.filter(match order {
+            Order::Desc => id_column.lt(after),
+            _ => id_column.gt(after),
+        });
     }
     let mut items = select.all(db).await?;
     let next_cursor = if items.len() as u64 > page.limit {

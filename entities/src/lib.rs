@@ -3,10 +3,14 @@
 pub mod absence;
 pub mod api_token;
 pub mod audit_event;
+pub mod delivery;
 pub mod device;
 pub mod device_unit;
 pub mod employee;
+pub mod notice;
+pub mod notice_recipient;
 pub mod policy;
+pub mod push_registration;
 pub mod role;
 pub mod shift;
 pub mod subscription;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_working_time;
 mod m20261122_000003_device_units;
+mod m20261122_000004_notices;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_working_time::Migration),
             Box::new(m20261122_000003_device_units::Migration),
+            Box::new(m20261122_000004_notices::Migration),
         ]
     }
 }

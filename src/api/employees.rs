@@ -13,6 +13,7 @@ use crate::{
     auth::Caller,
     db::begin_write,
     error::AppResult,
+    notices::replan::{Affected, replan},
     org::employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
     pagination::{Page, PageParams},
 };
@@ -77,14 +78,22 @@ async fn get_employee(
 #[utoipa::path(patch, path = "/employees/{id}", tag = "organisation", request_body = EmployeePatch,
     responses((status = 200, body = EmployeeView)))]
 async fn update_employee(
-    State(db): State<DatabaseConnection>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<EmployeePatch>,
 ) -> AppResult<Json<EmployeeView>> {
     caller.require_admin()?;
-    let txn = begin_write(&db).await?;
+    let txn = begin_write(&state.db).await?;
     let employee = employees::update_employee(&txn, &caller.actor(), id, patch).await?;
+    // A move to another unit, a new zone or schedule mode changes their working time.
+    replan(
+        &txn,
+        caller.tenant_id,
+        Affected::Employees(vec![id]),
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Json(employee))
 }

@@ -6,7 +6,9 @@ mod export;
 mod extract;
 mod health;
 mod imports;
+mod inbox;
 mod me;
+mod notices;
 mod reachability;
 mod roles;
 mod subscriptions;
@@ -133,6 +135,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(me::routes())
         .merge(working_time::routes())
         .merge(reachability::routes())
+        .merge(notices::routes())
+        .merge(inbox::routes())
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())

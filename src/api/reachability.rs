@@ -13,6 +13,7 @@ use crate::{
     auth::Caller,
     db::begin_write,
     error::{AppError, AppResult},
+    notices::replan::{Affected, replan},
     org::employees,
     reachability::{Decision, Priority, evaluate},
     schedules::{
@@ -103,6 +104,13 @@ async fn set_focus(
         state.clock.now(),
     )
     .await?;
+    replan(
+        &txn,
+        caller.tenant_id,
+        Affected::Employees(vec![id]),
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Json(input))
 }
@@ -112,6 +120,13 @@ async fn end_focus(State(state): State<AppState>, caller: Caller) -> AppResult<S
     let id = caller.own_employee_id()?;
     let txn = begin_write(&state.db).await?;
     focus::set_focus(&txn, &caller.actor(), id, None, state.clock.now()).await?;
+    replan(
+        &txn,
+        caller.tenant_id,
+        Affected::Employees(vec![id]),
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

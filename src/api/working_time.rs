@@ -1,6 +1,8 @@
 //! Working time: `/policy`, unit and employee `/working-hours`, `/shifts`, `/absences`.
+use std::sync::Arc;
+
 use axum::{Json, extract::State, http::StatusCode};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -10,8 +12,10 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
+    clock::Clock,
     db::begin_write,
     error::AppResult,
+    notices::replan::{Affected, replan},
     org::employees,
     schedules::{
         absences::{self, AbsenceView, NewAbsence},
@@ -33,6 +37,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_absence))
 }
 
+/// Commits a change of working time after planning again the deliveries still waiting
+/// for the people it touches, in the same transaction.
+async fn commit_replanned(
+    txn: DatabaseTransaction,
+    caller: &Caller,
+    affected: Affected,
+    clock: &Arc<dyn Clock>,
+) -> AppResult<()> {
+    replan(&txn, caller.tenant_id, affected, clock.now()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 #[utoipa::path(get, path = "/policy", tag = "working time", responses((status = 200, body = Policy)))]
 async fn get_policy(
     State(db): State<DatabaseConnection>,
@@ -46,13 +63,14 @@ async fn get_policy(
 #[utoipa::path(put, path = "/policy", tag = "working time", request_body = Policy, responses((status = 200, body = Policy)))]
 async fn put_policy(
     State(db): State<DatabaseConnection>,
+    State(clock): State<Arc<dyn Clock>>,
     caller: Caller,
     ApiJson(input): ApiJson<Policy>,
 ) -> AppResult<Json<Policy>> {
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
     let policy = policy::put_policy(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    commit_replanned(txn, &caller, Affected::Tenant, &clock).await?;
     Ok(Json(policy))
 }
 
@@ -66,72 +84,77 @@ struct Year {
 #[utoipa::path(post, path = "/policy/holidays/swedish", tag = "working time", params(Year), responses((status = 200, body = Policy)))]
 async fn add_swedish_holidays(
     State(db): State<DatabaseConnection>,
+    State(clock): State<Arc<dyn Clock>>,
     caller: Caller,
     ApiQuery(year): ApiQuery<Year>,
 ) -> AppResult<Json<Policy>> {
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
     let policy = policy::add_swedish_holidays(&txn, &caller.actor(), year.year).await?;
-    txn.commit().await?;
+    commit_replanned(txn, &caller, Affected::Tenant, &clock).await?;
     Ok(Json(policy))
 }
 
 async fn set_hours(
-    db: &DatabaseConnection,
+    state: &AppState,
     caller: &Caller,
     owner: Owner,
     input: Option<OwnHours>,
 ) -> AppResult<Option<OwnHours>> {
     caller.require_admin()?;
-    let txn = begin_write(db).await?;
+    let txn = begin_write(&state.db).await?;
+    let affected = match owner {
+        Owner::Unit(_) => Affected::Tenant,
+        Owner::Employee(id) => Affected::Employees(vec![id]),
+    };
     let hours = hours::set_hours(&txn, &caller.actor(), owner, input).await?;
-    txn.commit().await?;
+    commit_replanned(txn, caller, affected, &state.clock).await?;
     Ok(hours)
 }
 
 #[utoipa::path(put, path = "/units/{id}/working-hours", tag = "working time", request_body = OwnHours, responses((status = 200, body = OwnHours)))]
 async fn put_unit_hours(
-    State(db): State<DatabaseConnection>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<OwnHours>,
 ) -> AppResult<Json<Option<OwnHours>>> {
     Ok(Json(
-        set_hours(&db, &caller, Owner::Unit(id), Some(input)).await?,
+        set_hours(&state, &caller, Owner::Unit(id), Some(input)).await?,
     ))
 }
 
 /// Back to inheriting from the parent unit, then the tenant.
 #[utoipa::path(delete, path = "/units/{id}/working-hours", tag = "working time", responses((status = 204, description = "Inheriting again")))]
 async fn delete_unit_hours(
-    State(db): State<DatabaseConnection>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    set_hours(&db, &caller, Owner::Unit(id), None).await?;
+    set_hours(&state, &caller, Owner::Unit(id), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(put, path = "/employees/{id}/working-hours", tag = "working time", request_body = OwnHours, responses((status = 200, body = OwnHours)))]
 async fn put_employee_hours(
-    State(db): State<DatabaseConnection>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<OwnHours>,
 ) -> AppResult<Json<Option<OwnHours>>> {
     Ok(Json(
-        set_hours(&db, &caller, Owner::Employee(id), Some(input)).await?,
+        set_hours(&state, &caller, Owner::Employee(id), Some(input)).await?,
     ))
 }
 
 /// Back to inheriting from the unit chain, then the tenant.
 #[utoipa::path(delete, path = "/employees/{id}/working-hours", tag = "working time", responses((status = 204, description = "Inheriting again")))]
 async fn delete_employee_hours(
-    State(db): State<DatabaseConnection>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    set_hours(&db, &caller, Owner::Employee(id), None).await?;
+    set_hours(&state, &caller, Owner::Employee(id), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -144,6 +167,7 @@ pub struct Shifts {
 #[utoipa::path(post, path = "/employees/{id}/shifts", tag = "working time", request_body = NewShifts, responses((status = 201, body = Shifts)))]
 async fn add_shifts(
     State(db): State<DatabaseConnection>,
+    State(clock): State<Arc<dyn Clock>>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewShifts>,
@@ -151,7 +175,7 @@ async fn add_shifts(
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
     let items = shifts::add_shifts(&txn, &caller.actor(), id, input).await?;
-    txn.commit().await?;
+    commit_replanned(txn, &caller, Affected::Employees(vec![id]), &clock).await?;
     Ok((StatusCode::CREATED, Json(Shifts { items })))
 }
 
@@ -173,13 +197,14 @@ async fn list_shifts(
 #[utoipa::path(delete, path = "/shifts/{id}", tag = "working time", responses((status = 204, description = "Deleted")))]
 async fn delete_shift(
     State(db): State<DatabaseConnection>,
+    State(clock): State<Arc<dyn Clock>>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
-    shifts::delete_shift(&txn, &caller.actor(), id).await?;
-    txn.commit().await?;
+    let employee_id = shifts::delete_shift(&txn, &caller.actor(), id).await?;
+    commit_replanned(txn, &caller, Affected::Employees(vec![employee_id]), &clock).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -191,6 +216,7 @@ pub struct Absences {
 #[utoipa::path(post, path = "/employees/{id}/absences", tag = "working time", request_body = NewAbsence, responses((status = 201, body = AbsenceView)))]
 async fn add_absence(
     State(db): State<DatabaseConnection>,
+    State(clock): State<Arc<dyn Clock>>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewAbsence>,
@@ -198,7 +224,7 @@ async fn add_absence(
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
     let absence = absences::add_absence(&txn, &caller.actor(), id, input).await?;
-    txn.commit().await?;
+    commit_replanned(txn, &caller, Affected::Employees(vec![id]), &clock).await?;
     Ok((StatusCode::CREATED, Json(absence)))
 }
 
@@ -219,12 +245,13 @@ async fn list_absences(
 #[utoipa::path(delete, path = "/absences/{id}", tag = "working time", responses((status = 204, description = "Deleted")))]
 async fn delete_absence(
     State(db): State<DatabaseConnection>,
+    State(clock): State<Arc<dyn Clock>>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
-    absences::delete_absence(&txn, &caller.actor(), id).await?;
-    txn.commit().await?;
+    let employee_id = absences::delete_absence(&txn, &caller.actor(), id).await?;
+    commit_replanned(txn, &caller, Affected::Employees(vec![employee_id]), &clock).await?;
     Ok(StatusCode::NO_CONTENT)
 }

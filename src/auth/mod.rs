@@ -6,4 +6,4 @@ pub mod tokens;
 
 pub use cache::{TOKEN_CACHE_TTL, TokenCache};
 pub use caller::{AccessRole, Caller};
-pub use scope::{UnitScope, subtree_of};
+pub use scope::{UnitScope, expand_subtree, subtree_of};

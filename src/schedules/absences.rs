@@ -106,7 +106,12 @@ pub async fn list_absences<C: ConnectionTrait>(
         .collect())
 }
 
-pub async fn delete_absence<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> AppResult<()> {
+/// Deletes an absence; returns whose it was.
+pub async fn delete_absence<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<Uuid> {
     let found = absence::Entity::find_by_id(id)
         .filter(absence::Column::TenantId.eq(actor.tenant_id))
         .one(db)
@@ -115,5 +120,5 @@ pub async fn delete_absence<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid)
     let before = AbsenceView::from(found.clone());
     absence::Entity::delete_by_id(id).exec(db).await?;
     audit::record(db, actor, "delete", "absence", id, Some(&before), None).await?;
-    Ok(())
+    Ok(found.employee_id)
 }

@@ -9,9 +9,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use entities::{employee, shift};
 use icalendar::{CalendarComponent, CalendarDateTime, Component, DatePerhapsTime};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,6 +22,7 @@ use crate::{
     audit::{self, Actor},
     error::{AppError, AppResult, LineError},
     import::{Table, read_table},
+    notices::replan::{Affected, replan},
     reachability::{ShiftKind, resolve_with_warning},
 };
 
@@ -410,13 +409,22 @@ async fn check_and_write(
             (view.id, view)
         })
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for chunk in models.chunks(500) {
         shift::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
     }
     audit::record_created_many(&txn, actor, "import", "shift", &snapshots).await?;
+    let touched: std::collections::BTreeSet<Uuid> =
+        snapshots.iter().map(|(_, s)| s.employee_id).collect();
+    replan(
+        &txn,
+        actor.tenant_id,
+        Affected::Employees(touched.into_iter().collect()),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(ShiftImportOutcome {
         created: valid_rows,

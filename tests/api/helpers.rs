@@ -1,11 +1,18 @@
 //! Spawning the real app on port 0 against a fresh database, and calling it.
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use stilla::{app::App, config::Config, tenants};
+use stilla::{
+    app::App,
+    clock::Clock,
+    config::Config,
+    delivery::{DeliveryConfig, Dispatcher},
+    push::{Provider, Providers, Push, PushOutcome},
+    tenants,
+};
 use uuid::Uuid;
 
 /// Runs one async test body against SQLite, and again against PostgreSQL when
@@ -91,12 +98,57 @@ fn with_database(server_url: &str, name: &str) -> String {
     }
 }
 
+/// A stand-in push provider: records every push and answers from a script (then
+/// `Sent`). It sits in the `apns` and `log` slots; `fcm` tests use a real client
+/// against a stand-in server.
+#[derive(Default)]
+pub struct Recorder {
+    pub pushes: std::sync::Mutex<Vec<Push>>,
+    pub script: std::sync::Mutex<std::collections::VecDeque<PushOutcome>>,
+}
+
+impl Recorder {
+    pub fn pushes(&self) -> Vec<Push> {
+        self.pushes.lock().unwrap().clone()
+    }
+
+    pub fn answer_next(&self, outcome: PushOutcome) {
+        self.script.lock().unwrap().push_back(outcome);
+    }
+}
+
+pub struct Recording(pub Arc<Recorder>);
+
+#[async_trait::async_trait]
+impl Provider for Recording {
+    async fn send(&self, push: &Push) -> PushOutcome {
+        self.0.pushes.lock().unwrap().push(push.clone());
+        self.0
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(PushOutcome::Sent)
+    }
+}
+
+/// The system clock moved by `offset`: "what the dispatcher does in ten minutes".
+#[derive(Debug)]
+pub struct Later(pub chrono::Duration);
+
+impl Clock for Later {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.0
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     /// The Default tenant's admin token.
     pub admin: String,
     pub db: DatabaseConnection,
+    pub recorder: Arc<Recorder>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
     _pg: Option<PgDatabase>,
@@ -196,7 +248,12 @@ impl TestApp {
         };
         config.database.url = SecretString::from(database_url);
         config.database.max_connections = 5;
-        let app = App::build(&config).await.expect("the app builds");
+        // Tests dispatch explicitly (`TestApp::dispatch`), with a clock of their choice.
+        config.delivery.enabled = false;
+        let recorder = Arc::new(Recorder::default());
+        let app = App::build_with(&config, providers(&recorder))
+            .await
+            .expect("the app builds");
         let bootstrapped = app
             .bootstrapped
             .clone()
@@ -212,6 +269,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             admin: bootstrapped.admin_token,
             db,
+            recorder,
             shutdown: Some(tx),
             _dir: None,
             _pg: None,
@@ -276,6 +334,33 @@ impl TestApp {
             .header("content-type", "text/csv")
             .body(body.into());
         Self::answer(request.send().await.unwrap()).await
+    }
+
+    /// A dispatcher on this app's database whose clock runs `ahead`.
+    pub fn dispatcher(&self, ahead: chrono::Duration, config: DeliveryConfig) -> Dispatcher {
+        Dispatcher::new(
+            self.db.clone(),
+            providers(&self.recorder),
+            Arc::new(Later(ahead)),
+            config,
+        )
+    }
+
+    /// Dispatches everything due `ahead` from now; returns the rows handled.
+    pub async fn dispatch_at(&self, ahead: chrono::Duration) -> usize {
+        let dispatcher = self.dispatcher(ahead, DeliveryConfig::default());
+        let mut handled = 0;
+        loop {
+            let n = dispatcher.tick().await.expect("dispatching works");
+            if n == 0 {
+                return handled;
+            }
+            handled += n;
+        }
+    }
+
+    pub async fn dispatch(&self) -> usize {
+        self.dispatch_at(chrono::Duration::zero()).await
     }
 
     // ---- fixtures -------------------------------------------------------------------
@@ -364,6 +449,14 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+fn providers(recorder: &Arc<Recorder>) -> Providers {
+    Providers {
+        apns: Some(Arc::new(Recording(recorder.clone()))),
+        fcm: None,
+        log: Arc::new(Recording(recorder.clone())),
     }
 }
 

@@ -4,10 +4,12 @@ mod helpers;
 
 mod authorization;
 mod cli;
+mod delivery;
 mod devices;
 mod health;
 mod imports;
 mod lists;
+mod notices;
 mod organisation;
 mod subscriptions;
 mod validation;

@@ -1,0 +1,108 @@
+//! Claiming due deliveries: a short transaction that marks a batch `sending` under a
+//! lease. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several dispatchers claim side by
+//! side without ever taking the same row, and lease times come from the database clock;
+//! SQLite has a single writer, so its claim is one UPDATE.
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value};
+use uuid::Uuid;
+
+use crate::{db::begin_write, error::AppResult};
+
+/// A claimed row: what the dispatcher needs to push it.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub notice_id: Uuid,
+    pub employee_id: Uuid,
+    pub registration_id: Uuid,
+    pub deliver_at: Option<DateTime<Utc>>,
+    pub push_expires_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub pushes: i32,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const RETURNING: &str = "id, notice_id, employee_id, registration_id, deliver_at, \
+    push_expires_at, attempts, pushes, sent_at";
+
+fn postgres_claim(due: bool) -> String {
+    let pick = if due {
+        "SELECT id FROM deliveries WHERE status = 'scheduled' AND due_at <= $3 \
+         ORDER BY due_at, registration_id LIMIT $4 FOR UPDATE SKIP LOCKED"
+    } else {
+        "SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < now() \
+         ORDER BY lease_until LIMIT $4 FOR UPDATE SKIP LOCKED"
+    };
+    format!(
+        "WITH picked AS ({pick}) \
+         UPDATE deliveries AS d SET status = 'sending', lease_owner = $1, \
+           lease_until = now() + make_interval(secs => $2), attempts = d.attempts + 1, \
+           updated_at = $3 \
+         FROM picked WHERE d.id = picked.id RETURNING {}",
+        RETURNING
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn sqlite_claim(due: bool) -> String {
+    let pick = if due {
+        "SELECT id FROM deliveries WHERE status = 'scheduled' AND due_at <= ?3 \
+         ORDER BY due_at, registration_id LIMIT ?4"
+    } else {
+        "SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < ?3 \
+         ORDER BY lease_until LIMIT ?4"
+    };
+    format!(
+        "UPDATE deliveries SET status = 'sending', lease_owner = ?1, lease_until = ?2, \
+           attempts = attempts + 1, updated_at = ?3 \
+         WHERE id IN ({pick}) RETURNING {RETURNING}"
+    )
+}
+
+/// Claims up to `limit` rows for `owner`: lapsed claims of a dispatcher that died
+/// first, then rows due at `now`.
+pub async fn claim(
+    db: &DatabaseConnection,
+    owner: Uuid,
+    limit: u64,
+    lease_seconds: u32,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Claimed>> {
+    let backend = db.get_database_backend();
+    let txn = begin_write(db).await?;
+    let mut claimed = Vec::new();
+    for due in [false, true] {
+        let left = limit.saturating_sub(claimed.len() as u64);
+        if left == 0 {
+            break;
+        }
+        let statement = match backend {
+            DatabaseBackend::Postgres => Statement::from_sql_and_values(
+                backend,
+                postgres_claim(due),
+                [
+                    Value::from(owner),
+                    Value::from(f64::from(lease_seconds)),
+                    Value::from(now),
+                    Value::from(left as i64),
+                ],
+            ),
+            _ => Statement::from_sql_and_values(
+                backend,
+                sqlite_claim(due),
+                [
+                    Value::from(owner),
+                    Value::from(now + chrono::Duration::seconds(i64::from(lease_seconds))),
+                    Value::from(now),
+                    Value::from(left as i64),
+                ],
+            ),
+        };
+        claimed.extend(Claimed::find_by_statement(statement).all(&txn).await?);
+    }
+    txn.commit().await?;
+    Ok(claimed)
+}

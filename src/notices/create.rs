@@ -1,0 +1,324 @@
+//! Sending a notice: plan every recipient with the reachability engine, then write the
+//! notice, its inbox rows and its outbox rows in one transaction. And the preview: the
+//! same plan, written nowhere.
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use entities::{notice, notice_recipient};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, sea_query::Expr,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    audience,
+    input::{NoticeInput, ValidNotice, validate},
+    plan::{RecipientPlan, Summary, Terms, load_registrations, plan_recipient},
+    read::stats_for,
+    view::{NoticeView, Preview, PreviewRecipient, priority_str, reason_str},
+};
+use crate::{
+    audit,
+    auth::Caller,
+    db::begin_write,
+    delivery::outbox,
+    error::{AppError, AppResult},
+    reachability::Priority,
+    schedules::book::ScheduleBook,
+};
+
+/// How long an `Idempotency-Key` answers with the first notice.
+pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
+const INSERT_CHUNK: usize = 1_500;
+
+/// A client's `Idempotency-Key`, checked.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        let key = raw.trim();
+        if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ));
+        }
+        Ok(Self(key.to_owned()))
+    }
+}
+
+struct Planned {
+    recipients: Vec<(Uuid, RecipientPlan, Option<Tz>)>,
+    summary: Summary,
+}
+
+async fn plan_notice<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    notice: &ValidNotice,
+) -> AppResult<Planned> {
+    let scope = caller.unit_scope(db).await?;
+    let employees = audience::resolve(
+        db,
+        caller.tenant_id,
+        &notice.audience,
+        &scope,
+        notice.send_at.date_naive(),
+    )
+    .await?;
+    if employees.is_empty() {
+        return Err(AppError::invalid(
+            "audience",
+            "reaches nobody (no current employees match)",
+        ));
+    }
+    let book = ScheduleBook::load(db, caller.tenant_id, &employees, notice.send_at).await?;
+    let registrations = load_registrations(db, caller.tenant_id, &employees).await?;
+    let terms = Terms {
+        priority: notice.priority,
+        send_at: notice.send_at,
+        expires_at: notice.expires_at,
+    };
+    let mut summary = Summary::default();
+    let mut recipients = Vec::with_capacity(employees.len());
+    for employee_id in employees {
+        let Some(schedule) = book.schedule(employee_id) else {
+            continue;
+        };
+        let phones = registrations
+            .get(&employee_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let plan = plan_recipient(&schedule, phones, &terms);
+        summary.count(plan.outcome);
+        recipients.push((employee_id, plan, book.zone(employee_id)));
+    }
+    Ok(Planned {
+        recipients,
+        summary,
+    })
+}
+
+/// What sending would do, person by person; writes nothing.
+pub async fn preview(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    input: NoticeInput,
+    now: DateTime<Utc>,
+) -> AppResult<Preview> {
+    caller.require_reader()?;
+    let notice = validate(input, caller, now)?;
+    let planned = plan_notice(db, caller, &notice).await?;
+    Ok(Preview {
+        summary: planned.summary,
+        recipients: planned
+            .recipients
+            .into_iter()
+            .map(|(employee_id, plan, zone)| PreviewRecipient {
+                employee_id,
+                deliver_at: plan.decision.deliver_at,
+                reason: plan.decision.reason,
+                outcome: plan.outcome,
+                utc_offset: match (plan.decision.deliver_at, zone) {
+                    (Some(at), Some(zone)) => {
+                        Some(at.with_timezone(&zone).format("%:z").to_string())
+                    }
+                    _ => None,
+                },
+            })
+            .collect(),
+    })
+}
+
+/// The result of a create: the notice, and whether it is the first answer replayed.
+pub struct Created {
+    pub notice: NoticeView,
+    pub replayed: bool,
+}
+
+fn request_hash(input: &NoticeInput) -> AppResult<String> {
+    let bytes = serde_json::to_vec(input).map_err(anyhow::Error::from)?;
+    Ok(format!("{:x}", Sha256::digest(bytes)))
+}
+
+/// The notice a key already made, if it is still within the window. A key reused with
+/// a different request is refused rather than answered with the wrong notice.
+async fn earlier<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    key: &IdempotencyKey,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<notice::Model>> {
+    let Some(found) = notice::Entity::find()
+        .filter(notice::Column::TenantId.eq(caller.tenant_id))
+        .filter(notice::Column::SenderTokenId.eq(caller.token_id))
+        .filter(notice::Column::IdempotencyKey.eq(key.0.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if found.created_at < now - Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {
+        // Expired: free the key for this new request.
+        notice::Entity::update_many()
+            .col_expr(
+                notice::Column::IdempotencyKey,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(notice::Column::Id.eq(found.id))
+            .exec(db)
+            .await?;
+        return Ok(None);
+    }
+    if found.request_hash.as_deref() != Some(hash) {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "was used for a different notice in the last 24 hours",
+        ));
+    }
+    Ok(Some(found))
+}
+
+async fn view_of<C: ConnectionTrait>(db: &C, model: notice::Model) -> AppResult<NoticeView> {
+    let stats = stats_for(db, &[model.id])
+        .await?
+        .remove(&model.id)
+        .unwrap_or_default();
+    Ok(NoticeView::new(model, stats))
+}
+
+/// Sends a notice: plans it and writes notice, inbox and outbox in one transaction.
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    input: NoticeInput,
+    key: Option<IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> AppResult<Created> {
+    caller.require_reader()?;
+    let hash = request_hash(&input)?;
+    let valid = validate(input, caller, now)?;
+    let txn = begin_write(db).await?;
+    if let Some(key) = &key
+        && let Some(found) = earlier(&txn, caller, key, &hash, now).await?
+    {
+        txn.rollback().await?;
+        return Ok(Created {
+            notice: view_of(db, found).await?,
+            replayed: true,
+        });
+    }
+    let planned = plan_notice(&txn, caller, &valid).await?;
+    let id = Uuid::now_v7();
+    let model = notice::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(caller.tenant_id),
+        title: Set(valid.title.clone()),
+        body: Set(valid.body.clone()),
+        priority: Set(priority_str(valid.priority).to_owned()),
+        audience: Set(crate::schedules::to_json(&valid.audience)?),
+        send_at: Set(valid.send_at),
+        expires_at: Set(valid.expires_at),
+        requires_ack: Set(valid.requires_ack),
+        repeat_until_ack: Set(valid.repeat_until_ack),
+        urgent_reason: Set(valid.urgent_reason.clone()),
+        sender_token_id: Set(caller.token_id),
+        sender_name: Set(caller.token_name.clone()),
+        idempotency_key: Set(key.as_ref().map(|k| k.0.clone())),
+        request_hash: Set(Some(hash.clone())),
+        summary: Set(crate::schedules::to_json(&planned.summary)?),
+        created_at: Set(now),
+        cancelled_at: Set(None),
+    };
+    let inserted = match model.insert(&txn).await {
+        Ok(inserted) => inserted,
+        // The same key from a request racing this one, on PostgreSQL: it won.
+        Err(e) if key.is_some() && is_unique_violation(&e) => {
+            txn.rollback().await?;
+            let found = earlier(db, caller, key.as_ref().expect("checked"), &hash, now)
+                .await?
+                .ok_or(AppError::Database(e))?;
+            return Ok(Created {
+                notice: view_of(db, found).await?,
+                replayed: true,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    write_plan(&txn, caller.tenant_id, id, &planned, now).await?;
+    audit::record(
+        &txn,
+        &caller.actor(),
+        "notice.sent",
+        "notice",
+        id,
+        None,
+        Some(&json!({
+            "title": valid.title,
+            "priority": priority_str(valid.priority),
+            "urgent_reason": valid.urgent_reason,
+            "send_at": valid.send_at,
+            "summary": planned.summary,
+            "after_hours": planned.recipients.iter()
+                .filter(|(_, p, _)| p.decision.reason == crate::reachability::Reason::Urgent
+                    && valid.priority == Priority::Urgent)
+                .count(),
+        })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Created {
+        notice: view_of(db, inserted).await?,
+        replayed: false,
+    })
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+async fn write_plan<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    notice_id: Uuid,
+    planned: &Planned,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let inbox: Vec<notice_recipient::ActiveModel> = planned
+        .recipients
+        .iter()
+        .map(|(employee_id, plan, _)| notice_recipient::ActiveModel {
+            notice_id: Set(notice_id),
+            employee_id: Set(*employee_id),
+            tenant_id: Set(tenant_id),
+            deliver_at: Set(plan.decision.deliver_at),
+            reason: Set(reason_str(plan.decision.reason)),
+            window_ends_at: Set(plan.decision.window_ends_at),
+            outcome: Set(plan.outcome.as_str().to_owned()),
+            pushed_at: Set(None),
+            acked_at: Set(None),
+        })
+        .collect();
+    for chunk in inbox.chunks(INSERT_CHUNK) {
+        notice_recipient::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    let rows = planned
+        .recipients
+        .iter()
+        .flat_map(|(employee_id, plan, _)| {
+            plan.deliveries
+                .iter()
+                .map(move |d| outbox::new_row(tenant_id, notice_id, *employee_id, d, now))
+        })
+        .collect();
+    outbox::insert_rows(db, rows).await
+}

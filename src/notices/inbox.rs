@@ -1,0 +1,167 @@
+//! An employee's inbox: every notice sent to them, held and expired ones included, and
+//! acknowledging. Nothing here is shown to anyone else but as counts.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entities::{delivery, notice, notice_recipient};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::view::parse_priority;
+use crate::{
+    delivery::outbox,
+    error::{AppError, AppResult},
+    pagination::{Page, PageRequest, fetch_page_newest_first},
+    reachability::Priority,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxItem {
+    /// The notice's id.
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub priority: Priority,
+    pub sender: String,
+    pub sent_at: DateTime<Utc>,
+    /// When it may reach my phone; null while no working time of mine is known.
+    pub deliver_at: Option<DateTime<Utc>>,
+    /// `available` (its time has come), `held` (waits for my working time), `expired`
+    /// or `cancelled`.
+    pub status: &'static str,
+    /// When a push first reached one of my phones.
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub requires_ack: bool,
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> InboxItem {
+    let status = if n.cancelled_at.is_some() {
+        "cancelled"
+    } else if r.outcome == "expired"
+        || n.expires_at
+            .is_some_and(|e| e <= now && r.pushed_at.is_none())
+    {
+        "expired"
+    } else if r.pushed_at.is_some() || r.deliver_at.is_some_and(|d| d <= now) {
+        "available"
+    } else {
+        "held"
+    };
+    InboxItem {
+        id: n.id,
+        title: n.title,
+        body: n.body,
+        priority: parse_priority(&n.priority),
+        sender: n.sender_name,
+        sent_at: n.send_at,
+        deliver_at: r.deliver_at,
+        status,
+        pushed_at: r.pushed_at,
+        requires_ack: n.requires_ack,
+        acked_at: r.acked_at,
+    }
+}
+
+/// Newest first. Notices planned for later appear once their send time has come; one
+/// cancelled before it reached me is not shown.
+pub async fn my_notices<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    now: DateTime<Utc>,
+    page: PageRequest,
+) -> AppResult<Page<InboxItem>> {
+    let query = notice_recipient::Entity::find()
+        .filter(notice_recipient::Column::TenantId.eq(tenant_id))
+        .filter(notice_recipient::Column::EmployeeId.eq(employee_id))
+        .filter(
+            notice_recipient::Column::NoticeId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(notice::Column::Id)
+                    .from(notice::Entity)
+                    .and_where(notice::Column::TenantId.eq(tenant_id))
+                    .and_where(notice::Column::SendAt.lte(now))
+                    .to_owned(),
+            ),
+        );
+    let page = fetch_page_newest_first(
+        db,
+        query,
+        notice_recipient::Column::NoticeId,
+        |r| r.notice_id,
+        page,
+    )
+    .await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|r| r.notice_id).collect();
+    let mut notices: HashMap<Uuid, notice::Model> = notice::Entity::find()
+        .filter(notice::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n))
+        .collect();
+    let items = page
+        .items
+        .into_iter()
+        .filter_map(|r| {
+            let n = notices.remove(&r.notice_id)?;
+            let hidden = n.cancelled_at.is_some() && r.pushed_at.is_none();
+            (!hidden).then(|| item(n, r, now))
+        })
+        .collect();
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// Acknowledges a notice; again changes nothing. Repeats still to come stop.
+pub async fn acknowledge<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    notice_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<InboxItem> {
+    let n = notice::Entity::find_by_id(notice_id)
+        .filter(notice::Column::TenantId.eq(tenant_id))
+        .filter(notice::Column::SendAt.lte(now))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("notice"))?;
+    let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("notice"))?;
+    if r.acked_at.is_none() {
+        notice_recipient::Entity::update_many()
+            .col_expr(notice_recipient::Column::AckedAt, Expr::value(now))
+            .filter(notice_recipient::Column::NoticeId.eq(notice_id))
+            .filter(notice_recipient::Column::EmployeeId.eq(employee_id))
+            .filter(notice_recipient::Column::AckedAt.is_null())
+            .exec(db)
+            .await?;
+        // A repeat waiting for its turn has nothing left to do.
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::Status, Expr::value(outbox::SENT))
+            .col_expr(
+                delivery::Column::DueAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+            .filter(delivery::Column::NoticeId.eq(notice_id))
+            .filter(delivery::Column::EmployeeId.eq(employee_id))
+            .filter(delivery::Column::Status.eq(outbox::SCHEDULED))
+            .filter(delivery::Column::Pushes.gt(0))
+            .exec(db)
+            .await?;
+    }
+    let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("notice"))?;
+    Ok(item(n, r, now))
+}

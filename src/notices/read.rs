@@ -1,0 +1,215 @@
+//! Following notices up: lists, one notice with its stats, its deliveries; cancelling.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entities::{delivery, notice, notice_recipient};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, sea_query::Expr,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::view::{DeliveryView, NoticeView, Stats};
+use crate::{
+    audit,
+    auth::{AccessRole, Caller},
+    delivery::outbox,
+    error::{AppError, AppResult},
+    pagination::{Page, PageRequest, fetch_page, fetch_page_newest_first},
+};
+
+/// Reasons under which a person was in working time (or on call) when reached.
+const REACHABLE_REASONS: &str = "('working_hours', 'shift', 'on_call')";
+
+/// Stats of each of `ids`, in two grouped queries.
+pub async fn stats_for<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Stats>> {
+    let mut stats: HashMap<Uuid, Stats> = ids.iter().map(|id| (*id, Stats::default())).collect();
+    if ids.is_empty() {
+        return Ok(stats);
+    }
+    let by_status: Vec<(Uuid, String, i64)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::NoticeId)
+        .column(delivery::Column::Status)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(delivery::Column::NoticeId.is_in(ids.iter().copied()))
+        .group_by(delivery::Column::NoticeId)
+        .group_by(delivery::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, status, n) in by_status {
+        let s = stats.entry(id).or_default();
+        let n = n as u64;
+        match status.as_str() {
+            outbox::SENT => s.sent += n,
+            outbox::SCHEDULED | outbox::SENDING => s.scheduled += n,
+            outbox::FAILED => s.failed += n,
+            outbox::EXPIRED => s.expired += n,
+            outbox::CANCELLED => s.cancelled += n,
+            _ => {}
+        }
+    }
+    let people: Vec<(Uuid, i64, i64, i64, i64)> = notice_recipient::Entity::find()
+        .select_only()
+        .column(notice_recipient::Column::NoticeId)
+        .column_as(Expr::cust("COUNT(*)"), "recipients")
+        .column_as(Expr::cust("COUNT(acked_at)"), "acked")
+        .column_as(
+            Expr::cust(format!(
+                "CAST(SUM(CASE WHEN pushed_at IS NOT NULL AND acked_at IS NULL \
+                 AND reason IN {REACHABLE_REASONS} THEN 1 ELSE 0 END) AS BIGINT)"
+            )),
+            "unacked",
+        )
+        .column_as(
+            Expr::cust("CAST(SUM(CASE WHEN reason = 'urgent' THEN 1 ELSE 0 END) AS BIGINT)"),
+            "after_hours",
+        )
+        .filter(notice_recipient::Column::NoticeId.is_in(ids.iter().copied()))
+        .group_by(notice_recipient::Column::NoticeId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let asks_ack: HashMap<Uuid, bool> = notice::Entity::find()
+        .select_only()
+        .column(notice::Column::Id)
+        .column(notice::Column::RequiresAck)
+        .filter(notice::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple::<(Uuid, bool)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for (id, recipients, acked, unacked, after_hours) in people {
+        let s = stats.entry(id).or_default();
+        s.recipients = recipients as u64;
+        s.acked = acked as u64;
+        s.awaiting_ack = if asks_ack.get(&id).copied().unwrap_or(false) {
+            unacked as u64
+        } else {
+            0
+        };
+        s.after_hours = after_hours as u64;
+    }
+    Ok(stats)
+}
+
+/// Admins follow every notice of their tenant; managers the ones they sent.
+async fn find_visible<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<notice::Model> {
+    caller.require_reader()?;
+    let mut query =
+        notice::Entity::find_by_id(id).filter(notice::Column::TenantId.eq(caller.tenant_id));
+    if caller.role != AccessRole::Admin {
+        query = query.filter(notice::Column::SenderTokenId.eq(caller.token_id));
+    }
+    query.one(db).await?.ok_or(AppError::NotFound("notice"))
+}
+
+pub async fn get_notice<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<NoticeView> {
+    let model = find_visible(db, caller, id).await?;
+    let stats = stats_for(db, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(NoticeView::new(model, stats))
+}
+
+/// Newest first.
+pub async fn list_notices<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    page: PageRequest,
+) -> AppResult<Page<NoticeView>> {
+    caller.require_reader()?;
+    let mut query = notice::Entity::find().filter(notice::Column::TenantId.eq(caller.tenant_id));
+    if caller.role != AccessRole::Admin {
+        query = query.filter(notice::Column::SenderTokenId.eq(caller.token_id));
+    }
+    let page = fetch_page_newest_first(db, query, notice::Column::Id, |m| m.id, page).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
+    let mut stats = stats_for(db, &ids).await?;
+    Ok(page.map(|m| {
+        let s = stats.remove(&m.id).unwrap_or_default();
+        NoticeView::new(m, s)
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryFilter {
+    /// Only deliveries in this status.
+    pub status: Option<String>,
+    pub employee_id: Option<Uuid>,
+}
+
+pub async fn list_deliveries<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+    filter: &DeliveryFilter,
+    page: PageRequest,
+) -> AppResult<Page<DeliveryView>> {
+    find_visible(db, caller, id).await?;
+    let mut query = delivery::Entity::find().filter(delivery::Column::NoticeId.eq(id));
+    if let Some(status) = &filter.status {
+        const STATUSES: [&str; 6] = [
+            outbox::SCHEDULED,
+            outbox::SENDING,
+            outbox::SENT,
+            outbox::FAILED,
+            outbox::EXPIRED,
+            outbox::CANCELLED,
+        ];
+        if !STATUSES.contains(&status.as_str()) {
+            return Err(AppError::invalid(
+                "status",
+                "must be scheduled, sending, sent, failed, expired or cancelled",
+            ));
+        }
+        query = query.filter(delivery::Column::Status.eq(status.as_str()));
+    }
+    if let Some(employee_id) = filter.employee_id {
+        query = query.filter(delivery::Column::EmployeeId.eq(employee_id));
+    }
+    Ok(fetch_page(db, query, delivery::Column::Id, |m| m.id, page)
+        .await?
+        .map(DeliveryView::from))
+}
+
+/// Cancels what has not gone yet. Cancelling twice changes nothing more.
+pub async fn cancel<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<NoticeView> {
+    let model = find_visible(db, caller, id).await?;
+    if model.cancelled_at.is_none() {
+        let cancelled = outbox::cancel_notice(db, id, now).await?;
+        let mut active: notice::ActiveModel = model.into();
+        active.cancelled_at = Set(Some(now));
+        active.update(db).await?;
+        audit::record(
+            db,
+            &caller.actor(),
+            "notice.cancelled",
+            "notice",
+            id,
+            None,
+            Some(&serde_json::json!({ "deliveries_cancelled": cancelled })),
+        )
+        .await?;
+    }
+    get_notice(db, caller, id).await
+}

@@ -1,0 +1,144 @@
+//! What the API shows of notices, their deliveries and an employee's inbox.
+use chrono::{DateTime, Utc};
+use entities::{delivery, notice};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{input::Audience, plan::Summary};
+use crate::reachability::{Priority, Reason};
+
+pub fn parse_priority(s: &str) -> Priority {
+    match s {
+        "urgent" => Priority::Urgent,
+        "important" => Priority::Important,
+        _ => Priority::Info,
+    }
+}
+
+pub fn priority_str(p: Priority) -> &'static str {
+    match p {
+        Priority::Info => "info",
+        Priority::Important => "important",
+        Priority::Urgent => "urgent",
+    }
+}
+
+pub fn reason_str(r: Reason) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// How a notice is doing. Delivery counts are per phone; `recipients`, `acked` and
+/// `awaiting_ack` are per person. Only people a push reached in their working time
+/// (or on call) can be awaiting acknowledgement: nobody "did not read" off duty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Stats {
+    pub recipients: u64,
+    pub sent: u64,
+    /// Waiting for the person's working time, or being pushed right now.
+    pub scheduled: u64,
+    pub failed: u64,
+    pub expired: u64,
+    pub cancelled: u64,
+    pub acked: u64,
+    pub awaiting_ack: u64,
+    /// Urgent deliveries outside any working window and not on call: after-hours contacts.
+    pub after_hours: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub priority: Priority,
+    pub audience: Audience,
+    pub send_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub requires_ack: bool,
+    pub repeat_until_ack: bool,
+    pub urgent_reason: Option<String>,
+    /// The name of the token that sent it.
+    pub sender: String,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// As planned when it was created.
+    pub summary: Summary,
+    pub stats: Stats,
+}
+
+impl NoticeView {
+    pub fn new(m: notice::Model, stats: Stats) -> Self {
+        Self {
+            id: m.id,
+            title: m.title,
+            body: m.body,
+            priority: parse_priority(&m.priority),
+            audience: serde_json::from_value(m.audience).unwrap_or_default(),
+            send_at: m.send_at,
+            expires_at: m.expires_at,
+            requires_ack: m.requires_ack,
+            repeat_until_ack: m.repeat_until_ack,
+            urgent_reason: m.urgent_reason,
+            sender: m.sender_name,
+            created_at: m.created_at,
+            cancelled_at: m.cancelled_at,
+            summary: serde_json::from_value(m.summary).unwrap_or_default(),
+            stats,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub id: Uuid,
+    pub employee_id: Uuid,
+    pub registration_id: Uuid,
+    /// As planned by the reachability engine; null while no working time is known.
+    pub deliver_at: Option<DateTime<Utc>>,
+    /// `scheduled`, `sending`, `sent`, `failed`, `expired` or `cancelled`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Apple and Google drop the push after this.
+    pub push_expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<delivery::Model> for DeliveryView {
+    fn from(m: delivery::Model) -> Self {
+        Self {
+            id: m.id,
+            employee_id: m.employee_id,
+            registration_id: m.registration_id,
+            deliver_at: m.deliver_at,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            sent_at: m.sent_at,
+            push_expires_at: m.push_expires_at,
+        }
+    }
+}
+
+/// One planned recipient, as the preview shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewRecipient {
+    pub employee_id: Uuid,
+    pub deliver_at: Option<DateTime<Utc>>,
+    pub reason: Reason,
+    /// `now`, `held`, `expired` or `no_device`.
+    pub outcome: super::plan::Outcome,
+    /// The person's UTC offset at `deliver_at`, e.g. `+02:00`, so a day the clocks
+    /// change reads right.
+    pub utc_offset: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Preview {
+    pub summary: Summary,
+    pub recipients: Vec<PreviewRecipient>,
+}

@@ -1,0 +1,210 @@
+//! An employee's push registrations: the app on a phone telling Stilla where to push.
+use chrono::{DateTime, Utc};
+use entities::{device, push_registration};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::PROVIDER_NAMES;
+use crate::{
+    error::{AppError, AppResult, FieldError},
+    org::optional_text,
+};
+
+/// Longest token accepted (FCM tokens are about 160 characters, APNs 64 hex digits).
+const MAX_TOKEN_CHARS: usize = 4096;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistration {
+    /// `apns`, `fcm` or `log`.
+    pub provider: String,
+    pub token: String,
+    /// The organization device, assigned to me, that the app runs on; absent for a
+    /// private phone.
+    pub device_id: Option<Uuid>,
+    pub app_id: Option<String>,
+    /// Private devices only: let urgent notices through outside my working time.
+    /// Default false. (Organization devices always get them.)
+    pub urgent_off_hours: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationView {
+    pub id: Uuid,
+    pub provider: String,
+    pub token: String,
+    pub device_id: Option<Uuid>,
+    pub app_id: Option<String>,
+    /// No organization device: a private phone.
+    pub private: bool,
+    pub urgent_off_hours: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// Set when a provider said the token is gone; it is never pushed to again.
+    pub disabled: bool,
+    pub disabled_reason: Option<String>,
+}
+
+impl From<push_registration::Model> for RegistrationView {
+    fn from(m: push_registration::Model) -> Self {
+        Self {
+            id: m.id,
+            private: m.device_id.is_none(),
+            provider: m.provider,
+            token: m.token,
+            device_id: m.device_id,
+            app_id: m.app_id,
+            urgent_off_hours: m.urgent_off_hours,
+            created_at: m.created_at,
+            last_seen_at: m.last_seen_at,
+            disabled: m.disabled_at.is_some(),
+            disabled_reason: m.disabled_reason,
+        }
+    }
+}
+
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    input: &NewRegistration,
+) -> AppResult<(String, Option<String>)> {
+    let mut errors = Vec::new();
+    if !PROVIDER_NAMES.contains(&input.provider.as_str()) {
+        errors.push(FieldError::new("provider", "must be apns, fcm or log"));
+    }
+    let token = input.token.trim().to_owned();
+    if token.is_empty() {
+        errors.push(FieldError::new("token", "must not be empty"));
+    } else if token.chars().count() > MAX_TOKEN_CHARS || token.chars().any(char::is_whitespace) {
+        errors.push(FieldError::new(
+            "token",
+            format!("must be one word of at most {MAX_TOKEN_CHARS} characters"),
+        ));
+    }
+    let app_id = optional_text("app_id", input.app_id.as_deref(), 200, &mut errors);
+    if let Some(device_id) = input.device_id {
+        let device = device::Entity::find_by_id(device_id)
+            .filter(device::Column::TenantId.eq(tenant_id))
+            .one(db)
+            .await?;
+        match device {
+            None => errors.push(FieldError::new("device_id", "no such device")),
+            Some(d) if d.assigned_employee_id != Some(employee_id) => errors.push(FieldError::new(
+                "device_id",
+                "the device is not assigned to you",
+            )),
+            Some(d) if d.ownership != "organization" => errors.push(FieldError::new(
+                "device_id",
+                "a private device is registered without device_id",
+            )),
+            Some(_) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok((token, app_id))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// Registers a token, or refreshes it when this tenant has it already. A token that
+/// moves to another employee (a phone handed over) moves with its registration, and a
+/// disabled one comes back to life: the app got it anew from Apple or Google.
+/// Returns the registration and whether it is new.
+pub async fn register<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    input: NewRegistration,
+    now: DateTime<Utc>,
+) -> AppResult<(RegistrationView, bool)> {
+    let (token, app_id) = check(db, tenant_id, employee_id, &input).await?;
+    let existing = push_registration::Entity::find()
+        .filter(push_registration::Column::TenantId.eq(tenant_id))
+        .filter(push_registration::Column::Provider.eq(input.provider.as_str()))
+        .filter(push_registration::Column::Token.eq(token.as_str()))
+        .one(db)
+        .await?;
+    let urgent_off_hours = input.urgent_off_hours.unwrap_or(false) && input.device_id.is_none();
+    if let Some(existing) = existing {
+        let mut active: push_registration::ActiveModel = existing.into();
+        active.employee_id = Set(employee_id);
+        active.device_id = Set(input.device_id);
+        active.app_id = Set(app_id);
+        active.urgent_off_hours = Set(urgent_off_hours);
+        active.last_seen_at = Set(now);
+        active.disabled_at = Set(None);
+        active.disabled_reason = Set(None);
+        return Ok((active.update(db).await?.into(), false));
+    }
+    let model = push_registration::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        employee_id: Set(employee_id),
+        provider: Set(input.provider),
+        token: Set(token),
+        device_id: Set(input.device_id),
+        app_id: Set(app_id),
+        urgent_off_hours: Set(urgent_off_hours),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        disabled_at: Set(None),
+        disabled_reason: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| AppError::from_db_write(e, &[("token", "this push token")]))?;
+    Ok((model.into(), true))
+}
+
+pub async fn list_registrations<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+) -> AppResult<Vec<RegistrationView>> {
+    Ok(push_registration::Entity::find()
+        .filter(push_registration::Column::TenantId.eq(tenant_id))
+        .filter(push_registration::Column::EmployeeId.eq(employee_id))
+        .filter(not_removed())
+        .order_by_asc(push_registration::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(RegistrationView::from)
+        .collect())
+}
+
+/// Removes one of my registrations. Deliveries still waiting for it are cancelled;
+/// those already made keep pointing at it, so it is disabled rather than deleted.
+pub async fn remove_registration<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let found = push_registration::Entity::find_by_id(id)
+        .filter(push_registration::Column::TenantId.eq(tenant_id))
+        .filter(push_registration::Column::EmployeeId.eq(employee_id))
+        .filter(not_removed())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("push registration"))?;
+    crate::delivery::outbox::retire_registration(db, found.id, REMOVED, now).await?;
+    Ok(())
+}
+
+/// The reason a registration its owner removed carries; it is hidden from their list.
+pub const REMOVED: &str = "removed by its owner";
+
+fn not_removed() -> Condition {
+    Condition::any()
+        .add(push_registration::Column::DisabledReason.is_null())
+        .add(push_registration::Column::DisabledReason.ne(REMOVED))
+}

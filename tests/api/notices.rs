@@ -1,0 +1,435 @@
+//! Notices from the sender's side: preview, send, audiences, idempotency, follow-up,
+//! cancel — and the employee's side: push registrations, inbox, acknowledgement.
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Answer, TestApp, both_stores};
+
+/// No working time at tenant level: only what a test gives someone counts.
+pub async fn quiet_policy(app: &TestApp) {
+    app.call(
+        Method::PUT,
+        "/api/v1/policy",
+        Some(&app.admin),
+        Some(json!({"time_zone": "Europe/Stockholm", "working_hours": {}})),
+    )
+    .await
+    .expect(200);
+}
+
+/// Working time around the clock, every day.
+pub async fn always_working(app: &TestApp, employee: &str) {
+    let day = json!([{"start": "00:00", "end": "24:00"}]);
+    let week =
+        json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day});
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/employees/{employee}/working-hours"),
+        Some(&app.admin),
+        Some(json!({"working_hours": week})),
+    )
+    .await
+    .expect(200);
+}
+
+/// A shift worker whose one shift starts `from_now` and lasts eight hours.
+pub async fn shift_worker(app: &TestApp, employee: &str, from_now: Duration) -> DateTime<Utc> {
+    app.patch(
+        &format!("/api/v1/employees/{employee}"),
+        &app.admin,
+        json!({"schedule_mode": "shifts"}),
+    )
+    .await
+    .expect(200);
+    let start = (Utc::now() + from_now).trunc_subsecs(0);
+    add_shift(app, employee, start).await;
+    start
+}
+
+pub async fn add_shift(app: &TestApp, employee: &str, start: DateTime<Utc>) -> String {
+    app.post(
+        &format!("/api/v1/employees/{employee}/shifts"),
+        &app.admin,
+        json!({"shifts": [{"starts_at": start, "ends_at": start + Duration::hours(8), "kind": "work"}]}),
+    )
+    .await
+    .expect(201)
+    .json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An employee token for `employee`.
+pub async fn employee_token(app: &TestApp, employee: &str) -> String {
+    app.token(
+        json!({"name": format!("app {employee}"), "role": "employee", "employee_id": employee}),
+    )
+    .await
+}
+
+/// Registers a phone for `employee`; returns their token and the registration id.
+pub async fn phone(app: &TestApp, employee: &str) -> (String, String) {
+    let token = employee_token(app, employee).await;
+    let id = app
+        .post(
+            "/api/v1/me/push-registrations",
+            &token,
+            json!({"provider": "apns", "token": format!("apns-{employee}")}),
+        )
+        .await
+        .expect(201)
+        .id();
+    (token, id)
+}
+
+pub fn at(value: &Value) -> DateTime<Utc> {
+    value.as_str().expect("a time").parse().expect("RFC 3339")
+}
+
+pub async fn send(app: &TestApp, token: &str, body: Value) -> Answer {
+    app.post("/api/v1/notices", token, body).await
+}
+
+pub async fn deliveries(app: &TestApp, notice: &str) -> Vec<Value> {
+    app.get(&format!("/api/v1/notices/{notice}/deliveries"), &app.admin)
+        .await
+        .expect(200)
+        .json["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn registrations_are_registered_refreshed_listed_and_removed(app: TestApp) {
+    let unit = app.unit("Avd 12", None).await;
+    let role = app.role("Undersköterska").await;
+    let anna = app.employee("anna@region.se", &unit, &role).await;
+    let bo = app.employee("bo@region.se", &unit, &role).await;
+    let anna_token = employee_token(&app, &anna).await;
+    let bo_token = employee_token(&app, &bo).await;
+    let path = "/api/v1/me/push-registrations";
+
+    let first = app
+        .post(
+            path,
+            &anna_token,
+            json!({"provider": "fcm", "token": "tok-1", "app_id": "se.region.stilla"}),
+        )
+        .await
+        .expect(201)
+        .json;
+    assert_eq!(first["private"], true);
+    assert_eq!(first["disabled"], false);
+    let again = app
+        .post(
+            path,
+            &anna_token,
+            json!({"provider": "fcm", "token": "tok-1"}),
+        )
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(
+        again["id"], first["id"],
+        "the same token refreshes its registration"
+    );
+    assert!(at(&again["last_seen_at"]) >= at(&first["last_seen_at"]));
+
+    // Bad input changes nothing.
+    let before = app.count("push_registrations").await;
+    let bad = app
+        .post(path, &anna_token, json!({"provider": "sms", "token": " "}))
+        .await
+        .expect(422);
+    assert_eq!(bad.error_fields(), vec!["provider", "token"]);
+    let device = app.device("SN-1", json!({})).await.expect(201).id();
+    app.post(
+        path,
+        &anna_token,
+        json!({"provider": "apns", "token": "tok-2", "device_id": device}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(app.count("push_registrations").await, before);
+
+    // Once the device is hers, it links.
+    app.post(
+        &format!("/api/v1/devices/{device}/assign"),
+        &app.admin,
+        json!({"employee_id": anna}),
+    )
+    .await
+    .expect(200);
+    let linked = app
+        .post(
+            path,
+            &anna_token,
+            json!({"provider": "apns", "token": "tok-2", "device_id": device}),
+        )
+        .await
+        .expect(201)
+        .json;
+    assert_eq!(linked["private"], false);
+    let listed = app.get(path, &anna_token).await.expect(200).json;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get(path, &bo_token).await.expect(200).json["items"],
+        json!([])
+    );
+
+    // Only its owner removes it.
+    let id = linked["id"].as_str().unwrap();
+    app.call(
+        Method::DELETE,
+        &format!("{path}/{id}"),
+        Some(&bo_token),
+        None,
+    )
+    .await
+    .expect(404);
+    app.call(
+        Method::DELETE,
+        &format!("{path}/{id}"),
+        Some(&anna_token),
+        None,
+    )
+    .await
+    .expect(204);
+    app.call(
+        Method::DELETE,
+        &format!("{path}/{id}"),
+        Some(&anna_token),
+        None,
+    )
+    .await
+    .expect(404);
+    let listed = app.get(path, &anna_token).await.expect(200).json;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    // Admin tokens speak for nobody: /me is not theirs.
+    app.get(path, &app.admin).await.expect(404);
+}
+both_stores!(registrations_are_registered_refreshed_listed_and_removed);
+
+async fn preview_shows_who_is_reached_when_and_writes_nothing(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 12", None).await;
+    let role = app.role("Undersköterska").await;
+    let on_duty = app.employee("on@region.se", &unit, &role).await;
+    let later = app.employee("later@region.se", &unit, &role).await;
+    let nowhere = app.employee("nowhere@region.se", &unit, &role).await;
+    let no_phone = app.employee("nophone@region.se", &unit, &role).await;
+    always_working(&app, &on_duty).await;
+    always_working(&app, &no_phone).await;
+    let shift_start = shift_worker(&app, &later, Duration::hours(3)).await;
+    for e in [&on_duty, &later, &nowhere] {
+        phone(&app, e).await;
+    }
+    let before = (app.count("notices").await, app.count("deliveries").await);
+
+    let body = json!({"title": "Ny rutin", "body": "Läs före passet", "priority": "info",
+        "audience": {"unit_ids": [unit]}});
+    let preview = app
+        .post("/api/v1/notices/preview", &app.admin, body)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(
+        preview["summary"],
+        json!({"now": 1, "held": 2, "expired": 0, "no_device": 1})
+    );
+    let find = |id: &str| {
+        preview["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["employee_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find(&on_duty)["reason"], "working_hours");
+    assert_eq!(find(&later)["reason"], "off_duty");
+    assert_eq!(at(&find(&later)["deliver_at"]), shift_start);
+    assert!(
+        find(&later)["utc_offset"]
+            .as_str()
+            .unwrap()
+            .starts_with('+')
+    );
+    assert_eq!(find(&nowhere)["reason"], "no_working_time");
+    assert_eq!(find(&nowhere)["deliver_at"], Value::Null);
+    assert_eq!(find(&no_phone)["outcome"], "no_device");
+
+    // Expiring before the shift starts: the shift worker's copy would come too late.
+    let body = json!({"title": "Lunch", "body": "Tårta i fikarummet", "priority": "info",
+        "audience": {"unit_ids": [unit]}, "expires_at": Utc::now() + Duration::hours(1)});
+    let preview = app
+        .post("/api/v1/notices/preview", &app.admin, body)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(preview["summary"]["expired"], 1);
+    assert_eq!(
+        find(&later)["outcome"],
+        "held",
+        "the earlier preview is unchanged"
+    );
+    assert_eq!(
+        (app.count("notices").await, app.count("deliveries").await),
+        before,
+        "a preview writes nothing"
+    );
+}
+both_stores!(preview_shows_who_is_reached_when_and_writes_nothing);
+
+async fn a_sent_notice_is_pushed_when_due_followed_and_acknowledged(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 12", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let on_duty = app.employee("on@region.se", &unit, &role).await;
+    let off_duty = app.employee("off@region.se", &unit, &role).await;
+    always_working(&app, &on_duty).await;
+    let shift_start = shift_worker(&app, &off_duty, Duration::hours(2)).await;
+    let (on_token, on_phone) = phone(&app, &on_duty).await;
+    let (off_token, _) = phone(&app, &off_duty).await;
+
+    let sent = send(
+        &app,
+        &app.admin,
+        json!({"title": "Ny larmrutin", "body": "Gäller från i dag", "priority": "important",
+            "audience": {"unit_ids": [unit]}}),
+    )
+    .await
+    .expect(201)
+    .json;
+    let notice = sent["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sent["summary"],
+        json!({"now": 1, "held": 1, "expired": 0, "no_device": 0})
+    );
+    assert_eq!(
+        sent["requires_ack"], true,
+        "important asks for acknowledgement"
+    );
+    assert_eq!(sent["stats"]["recipients"], 2);
+    assert_eq!(sent["stats"]["scheduled"], 2);
+
+    assert_eq!(app.dispatch().await, 1, "only the one on duty is due");
+    let pushes = app.recorder.pushes();
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(pushes[0].token, format!("apns-{on_duty}"));
+    assert_eq!(pushes[0].title, "Ny larmrutin");
+    assert_eq!(pushes[0].notice_id.to_string(), notice);
+    assert!(
+        pushes[0].expires_at.is_some(),
+        "non-urgent pushes expire with the window"
+    );
+
+    let rows = deliveries(&app, &notice).await;
+    let mine = rows
+        .iter()
+        .find(|d| d["registration_id"] == on_phone.as_str())
+        .unwrap();
+    assert_eq!(
+        (mine["status"].as_str(), mine["attempts"].as_i64()),
+        (Some("sent"), Some(1))
+    );
+    let held = rows
+        .iter()
+        .find(|d| d["employee_id"] == off_duty.as_str())
+        .unwrap();
+    assert_eq!(held["status"], "scheduled");
+    assert_eq!(at(&held["deliver_at"]), shift_start);
+
+    // Inboxes: both see it; one reached, one held for the shift.
+    let inbox = app
+        .get("/api/v1/me/notices", &on_token)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(inbox["items"][0]["status"], "available");
+    assert!(inbox["items"][0]["pushed_at"].is_string());
+    let inbox = app
+        .get("/api/v1/me/notices", &off_token)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(inbox["items"][0]["status"], "held");
+
+    let acked = app
+        .post(
+            &format!("/api/v1/me/notices/{notice}/ack"),
+            &on_token,
+            json!({}),
+        )
+        .await
+        .expect(200)
+        .json;
+    let first_ack = acked["acked_at"].clone();
+    let again = app
+        .post(
+            &format!("/api/v1/me/notices/{notice}/ack"),
+            &on_token,
+            json!({}),
+        )
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(
+        again["acked_at"], first_ack,
+        "acknowledging again changes nothing"
+    );
+    let stats = app
+        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
+        .await
+        .expect(200)
+        .json["stats"]
+        .clone();
+    assert_eq!(stats["sent"], 1);
+    assert_eq!(stats["scheduled"], 1);
+    assert_eq!(stats["acked"], 1);
+    assert_eq!(
+        stats["awaiting_ack"], 0,
+        "the one held off duty is not counted as not having read it"
+    );
+
+    // The shift starts: the held one goes.
+    assert_eq!(
+        app.dispatch_at(Duration::hours(2) + Duration::minutes(1))
+            .await,
+        1
+    );
+    assert_eq!(app.recorder.pushes().len(), 2);
+    let stats = app
+        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
+        .await
+        .expect(200)
+        .json["stats"]
+        .clone();
+    assert_eq!(
+        (stats["sent"].as_i64(), stats["scheduled"].as_i64()),
+        (Some(2), Some(0))
+    );
+
+    // Others cannot acknowledge or see what is not theirs.
+    let stranger = app.employee("x@region.se", &unit, &role).await;
+    let stranger_token = employee_token(&app, &stranger).await;
+    app.post(
+        &format!("/api/v1/me/notices/{notice}/ack"),
+        &stranger_token,
+        json!({}),
+    )
+    .await
+    .expect(404);
+    app.get(&format!("/api/v1/notices/{notice}"), &on_token)
+        .await
+        .expect(403);
+    let listed = app
+        .get("/api/v1/notices", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(listed["items"][0]["id"], notice.as_str());
+}
+both_stores!(a_sent_notice_is_pushed_when_due_followed_and_acknowledged);
