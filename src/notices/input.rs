@@ -153,10 +153,11 @@ pub fn validate(input: NoticeInput, caller: &Caller, now: DateTime<Utc>) -> AppR
             "only urgent notices are repeated until acknowledged",
         ));
     }
+    // Repeating until acknowledged asks for acknowledgement by its nature.
     let requires_ack = input
         .requires_ack
-        .unwrap_or(input.priority != Priority::Info);
-    if repeat_until_ack && !requires_ack {
+        .unwrap_or(input.priority != Priority::Info || repeat_until_ack);
+    if repeat_until_ack && urgent && !requires_ack {
         errors.push(FieldError::new(
             "requires_ack",
             "must be true when repeating until acknowledged",

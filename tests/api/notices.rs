@@ -433,3 +433,310 @@ async fn a_sent_notice_is_pushed_when_due_followed_and_acknowledged(app: TestApp
     assert_eq!(listed["items"][0]["id"], notice.as_str());
 }
 both_stores!(a_sent_notice_is_pushed_when_due_followed_and_acknowledged);
+
+async fn audiences_resolve_units_roles_and_people_within_the_senders_reach(app: TestApp) {
+    let region = app.unit("Sjukhuset", None).await;
+    let ward = app.unit("Avd 5", Some(&region)).await;
+    let sub = app.unit("Avd 5 natt", Some(&ward)).await;
+    let other = app.unit("Avd 9", Some(&region)).await;
+    let nurse = app.role("Sjuksköterska").await;
+    let aide = app.role("Undersköterska").await;
+    let n1 = app.employee("n1@region.se", &ward, &nurse).await;
+    let n2 = app.employee("n2@region.se", &sub, &nurse).await;
+    let a1 = app.employee("a1@region.se", &sub, &aide).await;
+    let n3 = app.employee("n3@region.se", &other, &nurse).await;
+    let gone = app.employee("gone@region.se", &ward, &nurse).await;
+    app.patch(
+        &format!("/api/v1/employees/{gone}"),
+        &app.admin,
+        json!({"employment_type": "temporary", "employment_ends_on": "2020-01-31"}),
+    )
+    .await
+    .expect(200);
+
+    let recipients = |answer: Answer| {
+        let mut ids: Vec<String> = answer.json["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["employee_id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<&String>| {
+        v.sort();
+        v.into_iter().cloned().collect::<Vec<_>>()
+    };
+    let preview = |token: String, audience: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/notices/preview",
+                &token,
+                json!({"title": "T", "body": "B", "priority": "info", "audience": audience}),
+            )
+            .await
+        }
+    };
+    let admin = app.admin.clone();
+    // A unit takes its subtree; people whose employment ended are left out.
+    let got = recipients(
+        preview(admin.clone(), json!({"unit_ids": [ward]}))
+            .await
+            .expect(200),
+    );
+    assert_eq!(got, sorted(vec![&n1, &n2, &a1]));
+    // Units and roles intersect; named people are added.
+    let got = recipients(
+        preview(
+            admin.clone(),
+            json!({"unit_ids": [ward], "role_ids": [nurse], "employee_ids": [n3]}),
+        )
+        .await
+        .expect(200),
+    );
+    assert_eq!(got, sorted(vec![&n1, &n2, &n3]));
+    let got = recipients(
+        preview(admin.clone(), json!({"role_ids": [aide]}))
+            .await
+            .expect(200),
+    );
+    assert_eq!(got, vec![a1.clone()]);
+    let got = recipients(
+        preview(admin.clone(), json!({"all": true}))
+            .await
+            .expect(200),
+    );
+    assert_eq!(got.len(), 4);
+
+    // Bad audiences are named.
+    let bad = preview(
+        admin.clone(),
+        json!({"unit_ids": [ward, uuid::Uuid::now_v7()], "employee_ids": [uuid::Uuid::now_v7()]}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(
+        bad.error_fields(),
+        vec!["audience.unit_ids[1]", "audience.employee_ids[0]"]
+    );
+    preview(admin.clone(), json!({})).await.expect(422);
+    preview(admin.clone(), json!({"all": true, "unit_ids": [ward]}))
+        .await
+        .expect(422);
+
+    // A manager of Avd 5 reaches Avd 5 and below, and nobody else.
+    let manager = app
+        .token(json!({"name": "chef avd 5", "role": "manager", "unit_ids": [ward]}))
+        .await;
+    let got = recipients(
+        preview(manager.clone(), json!({"unit_ids": [sub]}))
+            .await
+            .expect(200),
+    );
+    assert_eq!(got, sorted(vec![&n2, &a1]));
+    preview(manager.clone(), json!({"unit_ids": [other]}))
+        .await
+        .expect(403);
+    preview(manager.clone(), json!({"employee_ids": [n3]}))
+        .await
+        .expect(403);
+    preview(manager.clone(), json!({"role_ids": [nurse]}))
+        .await
+        .expect(403);
+    preview(manager.clone(), json!({"all": true}))
+        .await
+        .expect(403);
+    let before = app.count("notices").await;
+    app.post(
+        "/api/v1/notices",
+        &manager,
+        json!({"title": "T", "body": "B",
+        "priority": "info", "audience": {"employee_ids": [n3]}}),
+    )
+    .await
+    .expect(403);
+    // Employees do not send notices.
+    let employee = employee_token(&app, &n1).await;
+    preview(employee.clone(), json!({"unit_ids": [ward]}))
+        .await
+        .expect(403);
+    assert_eq!(app.count("notices").await, before);
+
+    // A manager follows the notices they sent, not others'.
+    let mine = send(
+        &app,
+        &manager,
+        json!({"title": "Möte", "body": "B", "priority": "info",
+        "audience": {"unit_ids": [ward]}}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let theirs = send(
+        &app,
+        &app.admin,
+        json!({"title": "Alla", "body": "B", "priority": "info",
+        "audience": {"all": true}}),
+    )
+    .await
+    .expect(201)
+    .id();
+    app.get(&format!("/api/v1/notices/{mine}"), &manager)
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/notices/{theirs}"), &manager)
+        .await
+        .expect(404);
+    let listed = app.get("/api/v1/notices", &manager).await.expect(200).json;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/notices/{theirs}"),
+        Some(&manager),
+        None,
+    )
+    .await
+    .expect(404);
+
+    // Another tenant sees none of it.
+    let (_, stranger) = app.other_tenant().await;
+    app.get(&format!("/api/v1/notices/{mine}"), &stranger)
+        .await
+        .expect(404);
+    preview(stranger.clone(), json!({"unit_ids": [ward]}))
+        .await
+        .expect(422);
+}
+both_stores!(audiences_resolve_units_roles_and_people_within_the_senders_reach);
+
+async fn notice_fields_are_checked_before_anything_is_written(app: TestApp) {
+    let unit = app.unit("Avd 1", None).await;
+    let role = app.role("Läkare").await;
+    app.employee("l@region.se", &unit, &role).await;
+    let base =
+        json!({"title": "T", "body": "B", "priority": "info", "audience": {"unit_ids": [unit]}});
+    let with = |key: &str, value: Value| {
+        let mut body = base.clone();
+        body[key] = value;
+        body
+    };
+    let cases = [
+        (with("title", json!("x".repeat(121))), vec!["title"]),
+        (with("body", json!("ä".repeat(701))), vec!["body"]),
+        (with("title", json!("  ")), vec!["title"]),
+        (with("body", json!("bell \u{7}")), vec!["body"]),
+        (
+            with("send_at", json!("2020-01-01T00:00:00Z")),
+            vec!["send_at"],
+        ),
+        (
+            with("send_at", json!(Utc::now() + Duration::days(200))),
+            vec!["send_at"],
+        ),
+        (
+            with("expires_at", json!(Utc::now() - Duration::minutes(5))),
+            vec!["expires_at"],
+        ),
+        (
+            with("repeat_until_ack", json!(true)),
+            vec!["repeat_until_ack"],
+        ),
+        (
+            with("urgent_reason", json!("för att")),
+            vec!["urgent_reason"],
+        ),
+    ];
+    let before = (
+        app.count("notices").await,
+        app.count("notice_recipients").await,
+    );
+    for (body, fields) in cases {
+        let answer = send(&app, &app.admin, body.clone()).await.expect(422);
+        assert_eq!(answer.content_type, "application/problem+json");
+        assert_eq!(answer.error_fields(), fields, "{body}");
+    }
+    send(&app, &app.admin, with("priority", json!("loud")))
+        .await
+        .expect(422);
+    send(&app, &app.admin, with("colour", json!("red")))
+        .await
+        .expect(422);
+    let long_key = "k".repeat(300);
+    let answer = app
+        .client
+        .post(format!("{}/api/v1/notices", app.base))
+        .bearer_auth(&app.admin)
+        .header("Idempotency-Key", long_key)
+        .json(&base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    assert_eq!(
+        (
+            app.count("notices").await,
+            app.count("notice_recipients").await
+        ),
+        before
+    );
+    // The longest allowed notice is accepted.
+    let longest = json!({"title": "𝄞".repeat(120), "body": "😀".repeat(700), "priority": "info",
+        "audience": {"unit_ids": [unit]}});
+    send(&app, &app.admin, longest).await.expect(201);
+}
+both_stores!(notice_fields_are_checked_before_anything_is_written);
+
+async fn an_idempotency_key_makes_a_retried_send_return_the_first_notice(app: TestApp) {
+    let unit = app.unit("Avd 1", None).await;
+    let role = app.role("Läkare").await;
+    let doctor = app.employee("l@region.se", &unit, &role).await;
+    always_working(&app, &doctor).await;
+    phone(&app, &doctor).await;
+    let body = json!({"title": "Larm", "body": "Övning 14:00", "priority": "info",
+        "audience": {"unit_ids": [unit]}});
+    let post = |key: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/api/v1/notices", app.base))
+                .bearer_auth(&app.admin)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = post("retry-1", body.clone()).await;
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let second = post("retry-1", body.clone()).await;
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(app.count("notices").await, 1);
+    assert_eq!(app.count("deliveries").await, 1, "nothing new to push");
+    // The same key for another notice is a mistake, not a replay.
+    let mut other = body.clone();
+    other["title"] = json!("Annat");
+    assert_eq!(post("retry-1", other).await.status(), 422);
+
+    // Eight identical requests at once make one notice.
+    let racing = futures_util::future::join_all((0..8).map(|_| post("race-1", body.clone()))).await;
+    let mut ids = std::collections::HashSet::new();
+    for answer in racing {
+        assert_eq!(answer.status(), 201);
+        let json: Value = answer.json().await.unwrap();
+        ids.insert(json["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(app.count("notices").await, 2);
+    assert_eq!(app.count("deliveries").await, 2);
+    app.dispatch().await;
+    assert_eq!(app.recorder.pushes().len(), 2, "each notice pushed once");
+}
+both_stores!(an_idempotency_key_makes_a_retried_send_return_the_first_notice);
