@@ -47,6 +47,14 @@ const IMPORT_OWN: [u16; 7] = [401, 401, 403, 403, 403, 200, 200];
 const IMPORT_REFERRING: [u16; 7] = [401, 401, 403, 403, 403, 422, 200];
 const ME: [u16; 7] = [401, 401, 200, 404, 404, 404, 404];
 const REVOKE: [u16; 7] = [401, 401, 403, 403, 403, 404, 204];
+/// Notices to the managed unit: its manager and the admin; another tenant does not
+/// know the unit.
+const PREVIEW_SCOPED: [u16; 7] = [401, 401, 403, 403, 200, 422, 200];
+const SEND_SCOPED: [u16; 7] = [401, 401, 403, 403, 201, 422, 201];
+/// A notice the admin sent: the admin's alone to follow.
+const ADMINS_NOTICE: [u16; 7] = [401, 401, 403, 404, 404, 404, 200];
+const ME_CREATE: [u16; 7] = [401, 401, 201, 404, 404, 404, 404];
+const ME_DELETE: [u16; 7] = [401, 401, 204, 404, 404, 404, 404];
 
 fn route(method: Method, path: impl Into<String>, body: Body, expect: [u16; 7]) -> Route {
     Route {
@@ -527,6 +535,97 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
             WRITE_OBJECT,
         ));
     }
+
+    // Notices: one the admin sent, one the manager sent, and the nurse's phone.
+    let notice_body = json!({"title": "T", "body": "B", "priority": "info",
+        "audience": {"unit_ids": [managed]}});
+    let registration = app
+        .post(
+            "/api/v1/me/push-registrations",
+            &tokens[2],
+            json!({"provider": "log", "token": "matrix-phone"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let admins_notice = app
+        .post("/api/v1/notices", &app.admin, notice_body.clone())
+        .await
+        .expect(201)
+        .id();
+    let managers_notice = app
+        .post("/api/v1/notices", &tokens[4], notice_body.clone())
+        .await
+        .expect(201)
+        .id();
+    routes.extend([
+        route(
+            Method::POST,
+            "/api/v1/notices/preview",
+            Body::Json(notice_body.clone()),
+            PREVIEW_SCOPED,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/notices",
+            Body::Json(notice_body),
+            SEND_SCOPED,
+        ),
+        Route {
+            reveals: Some((admins_notice.clone(), &["admin"])),
+            ..route(Method::GET, "/api/v1/notices", Body::None, LIST_SCOPED)
+        },
+        route(
+            Method::GET,
+            format!("/api/v1/notices/{admins_notice}"),
+            Body::None,
+            ADMINS_NOTICE,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/notices/{managers_notice}"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        Route {
+            reveals: Some((nurse.clone(), SCOPED_VIEWERS)),
+            ..route(
+                Method::GET,
+                format!("/api/v1/notices/{managers_notice}/deliveries?status=scheduled"),
+                Body::None,
+                READ_SCOPED,
+            )
+        },
+        route(
+            Method::DELETE,
+            format!("/api/v1/notices/{managers_notice}"),
+            Body::None,
+            READ_SCOPED,
+        ),
+        Route {
+            reveals: Some((admins_notice.clone(), &["employee"])),
+            ..route(Method::GET, "/api/v1/me/notices", Body::None, ME)
+        },
+        route(
+            Method::POST,
+            format!("/api/v1/me/notices/{admins_notice}/ack"),
+            Body::Json(json!({})),
+            ME,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/me/push-registrations",
+            Body::Json(json!({"provider": "fcm", "token": "another-phone"})),
+            ME_CREATE,
+        ),
+        route(Method::GET, "/api/v1/me/push-registrations", Body::None, ME),
+        route(
+            Method::DELETE,
+            format!("/api/v1/me/push-registrations/{registration}"),
+            Body::None,
+            ME_DELETE,
+        ),
+    ]);
 
     let mut failures = Vec::new();
     for route in &routes {
