@@ -31,7 +31,6 @@ use crate::{
 
 /// How long an `Idempotency-Key` answers with the first notice.
 pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
-const INSERT_CHUNK: usize = 1_500;
 
 /// A client's `Idempotency-Key`, checked.
 #[derive(Clone, Debug)]
@@ -76,7 +75,8 @@ async fn plan_notice<C: ConnectionTrait>(
         ));
     }
     let book = ScheduleBook::load(db, caller.tenant_id, &employees, notice.send_at).await?;
-    let registrations = load_registrations(db, caller.tenant_id, &employees).await?;
+    let registrations = load_registrations(db, &employees).await?;
+
     let terms = Terms {
         priority: notice.priority,
         send_at: notice.send_at,
@@ -212,7 +212,9 @@ pub async fn create(
             replayed: true,
         });
     }
+    let started = std::time::Instant::now();
     let planned = plan_notice(&txn, caller, &valid).await?;
+    let planning = started.elapsed();
     let id = Uuid::now_v7();
     let model = notice::ActiveModel {
         id: Set(id),
@@ -271,6 +273,13 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
+    tracing::info!(
+        notice_id = %id,
+        recipients = planned.recipients.len(),
+        planning_ms = planning.as_millis() as u64,
+        writing_ms = (started.elapsed() - planning).as_millis() as u64,
+        "notice planned and written"
+    );
     Ok(Created {
         notice: view_of(db, inserted).await?,
         replayed: false,
@@ -302,11 +311,10 @@ async fn write_plan<C: ConnectionTrait>(
             reason: Set(reason_str(plan.decision.reason)),
             window_ends_at: Set(plan.decision.window_ends_at),
             outcome: Set(plan.outcome.as_str().to_owned()),
-            pushed_at: Set(None),
-            acked_at: Set(None),
+            ..Default::default()
         })
         .collect();
-    for chunk in inbox.chunks(INSERT_CHUNK) {
+    for chunk in inbox.chunks(outbox::INSERT_CHUNK) {
         notice_recipient::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;

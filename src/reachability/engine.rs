@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    HORIZON_DAYS,
+    HORIZON_DAYS, LONGEST_WINDOW_DAYS,
     local_time::local_date,
     windows::{
         Holidays, Schedule, ScheduleMode, Span, WorkingWindows, blocks, on_call_at, subtract,
@@ -62,7 +62,9 @@ fn instant(seconds: i64) -> Option<DateTime<Utc>> {
 /// its window; with the release delay added when it had to wait for the window to open.
 fn first_allowed(schedule: &Schedule<'_>, t: i64, blocked: &[Span]) -> Option<(i64, i64, bool)> {
     let horizon = t + HORIZON_DAYS * 86_400;
-    for window in WorkingWindows::new(schedule, t, horizon, Holidays::Honoured) {
+    let windows = WorkingWindows::new(schedule, t, horizon, Holidays::Honoured)
+        .merging_until(t + LONGEST_WINDOW_DAYS * 86_400);
+    for window in windows {
         if window.start > horizon {
             return None;
         }

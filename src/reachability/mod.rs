@@ -20,6 +20,11 @@ pub use windows::{Absence, Schedule, ScheduleMode, Shift, ShiftKind};
 /// How far ahead the engine looks for a window before it gives up (`no_working_time`).
 pub const HORIZON_DAYS: i64 = 400;
 
+/// `window_ends_at` looks this far ahead at most: a window running on longer (someone
+/// working around the clock) reports an end at least this far away. Apple and Google
+/// keep a push for about four weeks at most, so a later end would change nothing.
+pub const LONGEST_WINDOW_DAYS: i64 = 35;
+
 #[cfg(test)]
 mod properties;
 #[cfg(test)]

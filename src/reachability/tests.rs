@@ -504,3 +504,37 @@ fn nothing_beyond_the_horizon() {
     );
     assert!(p.at(Info, "2027-06-01T10:00:00+02:00").deliver_at.is_some());
 }
+
+#[test]
+fn around_the_clock_the_window_end_is_reported_weeks_ahead_not_at_the_horizon() {
+    let day: &[(u16, u16)] = &[(0, 1440)];
+    let always = Person::weekly(
+        chrono_tz::Europe::Stockholm,
+        &[
+            (0, day),
+            (1, day),
+            (2, day),
+            (3, day),
+            (4, day),
+            (5, day),
+            (6, day),
+        ],
+    );
+    let t = utc("2026-11-18T10:00:00+01:00");
+    let d = always.at(Priority::Info, "2026-11-18T10:00:00+01:00");
+    assert_eq!(d.deliver_at, Some(t));
+    let ahead = (d.window_ends_at.unwrap() - t).num_days();
+    assert!(
+        (LONGEST_WINDOW_DAYS..=LONGEST_WINDOW_DAYS + 2).contains(&ahead),
+        "{ahead} days"
+    );
+    // Absent for two months: it waits until the absence ends, at once (no seam there).
+    let mut away = always.clone();
+    away.absences.push(Absence {
+        starts_on: date("2026-11-18"),
+        ends_on: date("2027-01-17"),
+    });
+    let d = away.at(Priority::Info, "2026-11-18T10:00:00+01:00");
+    assert_eq!(d.deliver_at, Some(utc("2027-01-18T00:00:00+01:00")));
+    assert_eq!(d.reason, Reason::Absence);
+}

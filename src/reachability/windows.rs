@@ -101,6 +101,9 @@ pub struct WorkingWindows<'a> {
     /// Windows of the last expanded day, in reverse order (popped from the end).
     pending: Vec<Span>,
     current: Option<Span>,
+    /// A merged window stops growing once it ends after this (see
+    /// [`WorkingWindows::merging_until`]).
+    merge_until: i64,
 }
 
 impl<'a> WorkingWindows<'a> {
@@ -119,7 +122,16 @@ impl<'a> WorkingWindows<'a> {
             last_date: local_date(schedule.zone, until) + Duration::days(1),
             pending: Vec::new(),
             current: None,
+            merge_until: i64::MAX,
         }
+    }
+
+    /// Stops merging a run of back-to-back windows once it reaches past `until`: the
+    /// rest of the run comes as further windows. Someone working around the clock
+    /// would otherwise cost a walk of the whole horizon to find where their window ends.
+    pub fn merging_until(mut self, until: i64) -> Self {
+        self.merge_until = until;
+        self
     }
 
     /// The next window before merging.
@@ -185,7 +197,9 @@ impl Iterator for WorkingWindows<'_> {
                     self.current = None;
                     return Some(current);
                 }
-                (Some(current), Some(raw)) if raw.start <= current.end => {
+                (Some(current), Some(raw))
+                    if raw.start <= current.end && current.end <= self.merge_until =>
+                {
                     self.current = Some(Span {
                         start: current.start,
                         end: current.end.max(raw.end),
