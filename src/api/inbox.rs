@@ -57,9 +57,10 @@ async fn acknowledge(
     Ok(Json(item))
 }
 
-/// Registers this phone's push token (201), or refreshes it when known (200).
+/// Registers this phone's push token, or refreshes it (`last_seen_at`) when it is known
+/// already; 201 either way, as apps call this at every start.
 #[utoipa::path(post, path = "/me/push-registrations", tag = "me", request_body = NewRegistration,
-    responses((status = 201, body = RegistrationView), (status = 200, body = RegistrationView)))]
+    responses((status = 201, body = RegistrationView)))]
 async fn register_push(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,15 +68,10 @@ async fn register_push(
 ) -> AppResult<(StatusCode, Json<RegistrationView>)> {
     let me = caller.own_employee_id()?;
     let txn = begin_write(&state.db).await?;
-    let (view, created) =
+    let view =
         registrations::register(&txn, caller.tenant_id, me, input, state.clock.now()).await?;
     txn.commit().await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(view)))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

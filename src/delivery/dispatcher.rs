@@ -164,11 +164,20 @@ impl Dispatcher {
             return Ok(0);
         }
         let handled = claimed.len();
+        // Every push must end well inside the lease, or another dispatcher could take
+        // the rows and push them again: what is not done by then waits for a retry.
+        let deadline = tokio::time::Instant::now()
+            + Duration::from_secs(u64::from(self.config.lease_seconds)) * 3 / 4;
         let (jobs, mut settled, repeating) = self.prepare(claimed, now).await?;
         let pushed: Vec<(Job, PushOutcome)> = stream::iter(jobs)
             .map(|job| async move {
                 let outcome = match self.providers.get(&job.provider) {
-                    Some(provider) => provider.send(&job.push).await,
+                    Some(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
+                        .await
+                        .unwrap_or_else(|_| PushOutcome::Retry {
+                            error: "not pushed before the claim ran out".to_owned(),
+                            retry_after: None,
+                        }),
                     None => PushOutcome::Failed {
                         error: format!(
                             "provider {} is not configured on this server",

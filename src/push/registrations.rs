@@ -116,14 +116,13 @@ async fn check<C: ConnectionTrait>(
 /// Registers a token, or refreshes it when this tenant has it already. A token that
 /// moves to another employee (a phone handed over) moves with its registration, and a
 /// disabled one comes back to life: the app got it anew from Apple or Google.
-/// Returns the registration and whether it is new.
 pub async fn register<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     employee_id: Uuid,
     input: NewRegistration,
     now: DateTime<Utc>,
-) -> AppResult<(RegistrationView, bool)> {
+) -> AppResult<RegistrationView> {
     let (token, app_id) = check(db, tenant_id, employee_id, &input).await?;
     let existing = push_registration::Entity::find()
         .filter(push_registration::Column::TenantId.eq(tenant_id))
@@ -141,7 +140,7 @@ pub async fn register<C: ConnectionTrait>(
         active.last_seen_at = Set(now);
         active.disabled_at = Set(None);
         active.disabled_reason = Set(None);
-        return Ok((active.update(db).await?.into(), false));
+        return Ok(active.update(db).await?.into());
     }
     let model = push_registration::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -160,7 +159,7 @@ pub async fn register<C: ConnectionTrait>(
     .insert(db)
     .await
     .map_err(|e| AppError::from_db_write(e, &[("token", "this push token")]))?;
-    Ok((model.into(), true))
+    Ok(model.into())
 }
 
 pub async fn list_registrations<C: ConnectionTrait>(

@@ -252,7 +252,7 @@ async fn retries_back_off_and_a_dead_token_is_never_used_again(app: TestApp) {
             json!({"provider": "apns", "token": format!("apns-{doctor}")}),
         )
         .await
-        .expect(200)
+        .expect(201)
         .json;
     assert_eq!(revived["disabled"], false);
 
@@ -542,3 +542,55 @@ async fn cancelling_and_expiry_stop_pushes_that_have_not_gone(app: TestApp) {
     assert_eq!(app.recorder.pushes().len(), 1);
 }
 both_stores!(cancelling_and_expiry_stop_pushes_that_have_not_gone);
+
+/// Never answers within a claim's lease.
+struct Hanging;
+
+#[async_trait::async_trait]
+impl stilla::push::Provider for Hanging {
+    async fn send(&self, _: &stilla::push::Push) -> PushOutcome {
+        tokio::time::sleep(StdDuration::from_secs(30)).await;
+        PushOutcome::Sent
+    }
+}
+
+async fn a_push_that_outlives_its_claim_is_given_up_and_retried(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 7", None).await;
+    let role = app.role("Läkare").await;
+    let doctor = app.employee("d@region.se", &unit, &role).await;
+    always_working(&app, &doctor).await;
+    phone(&app, &doctor).await;
+    let notice = send(
+        &app,
+        &app.admin,
+        json!({"title": "Rond", "body": "…", "priority": "info",
+        "audience": {"employee_ids": [doctor]}}),
+    )
+    .await
+    .expect(201)
+    .id();
+    let providers = stilla::push::Providers {
+        apns: Some(std::sync::Arc::new(Hanging)),
+        ..Default::default()
+    };
+    let dispatcher = stilla::delivery::Dispatcher::new(
+        app.db.clone(),
+        providers,
+        std::sync::Arc::new(stilla::clock::SystemClock),
+        stilla::delivery::DeliveryConfig {
+            lease_seconds: 2,
+            ..Default::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(dispatcher.tick().await.unwrap(), 1);
+    assert!(
+        started.elapsed() < StdDuration::from_secs(2),
+        "gave up inside the lease"
+    );
+    let row = deliveries(&app, &notice).await[0].clone();
+    assert_eq!(row["status"], "scheduled");
+    assert_eq!(row["last_error"], "not pushed before the claim ran out");
+}
+both_stores!(a_push_that_outlives_its_claim_is_given_up_and_retried);

@@ -129,7 +129,7 @@ async fn registrations_are_registered_refreshed_listed_and_removed(app: TestApp)
             json!({"provider": "fcm", "token": "tok-1"}),
         )
         .await
-        .expect(200)
+        .expect(201)
         .json;
     assert_eq!(
         again["id"], first["id"],
