@@ -169,6 +169,7 @@ pub async fn seed(
                 purchase_price: Some(Money(499_500)),
                 purchased_on: Some(now.date_naive() - chrono::Duration::days((n % 900) as i64)),
                 warranty_ends_on: None,
+                contract_id: None,
             };
             let mut row = devices::new_active_model(tenant_id, valid, now);
             row.id = Set(id);
@@ -192,6 +193,7 @@ pub async fn seed(
                     status: Set("active".to_owned()),
                     device_id: Set(Some(id)),
                     employee_id: Set(holder),
+                    contract_id: Set(None),
                     created_at: Set(now),
                     updated_at: Set(now),
                 });

@@ -25,6 +25,8 @@ pub struct Model {
     pub purchased_on: Option<Date>,
     pub warranty_ends_on: Option<Date>,
     pub retired_reason: Option<String>,
+    /// The framework agreement it was bought under.
+    pub contract_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,8 +3,10 @@
 pub mod absence;
 pub mod api_token;
 pub mod audit_event;
+pub mod contract;
 pub mod delivery;
 pub mod device;
+pub mod device_profile;
 pub mod device_unit;
 pub mod employee;
 pub mod notice;
@@ -12,6 +14,7 @@ pub mod notice_recipient;
 pub mod policy;
 pub mod push_registration;
 pub mod role;
+pub mod rollout_rule;
 pub mod shift;
 pub mod subscription;
 pub mod tenant;

@@ -19,6 +19,8 @@ pub struct Model {
     pub status: String,
     pub device_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
+    /// The framework agreement it was bought under.
+    pub contract_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -6,6 +6,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_working_time;
 mod m20261122_000003_device_units;
 mod m20261122_000004_notices;
+mod m20261122_000005_rollout;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_working_time::Migration),
             Box::new(m20261122_000003_device_units::Migration),
             Box::new(m20261122_000004_notices::Migration),
+            Box::new(m20261122_000005_rollout::Migration),
         ]
     }
 }

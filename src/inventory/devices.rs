@@ -111,6 +111,8 @@ pub struct NewDevice {
     pub purchase_price: Option<Money>,
     pub purchased_on: Option<NaiveDate>,
     pub warranty_ends_on: Option<NaiveDate>,
+    /// The framework agreement it was bought under.
+    pub contract_id: Option<Uuid>,
 }
 
 /// Fields to change (not the status: that moves through the lifecycle actions).
@@ -137,6 +139,9 @@ pub struct DevicePatch {
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<NaiveDate>)]
     pub warranty_ends_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub contract_id: Option<Option<Uuid>>,
 }
 
 /// `assign`: to one employee or to one unit (a shared ward device).
@@ -177,6 +182,7 @@ pub struct DeviceView {
     pub purchase_price: Option<Money>,
     pub purchased_on: Option<NaiveDate>,
     pub warranty_ends_on: Option<NaiveDate>,
+    pub contract_id: Option<Uuid>,
     pub retired_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -203,6 +209,7 @@ impl From<device::Model> for DeviceView {
             purchase_price: m.purchase_price_ore.map(Money),
             purchased_on: m.purchased_on,
             warranty_ends_on: m.warranty_ends_on,
+            contract_id: m.contract_id,
             retired_reason: m.retired_reason,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -228,6 +235,7 @@ pub struct DeviceCsvRow {
     pub id: Uuid,
     pub assigned_employee_id: Option<Uuid>,
     pub assigned_unit_id: Option<Uuid>,
+    pub contract_id: Option<Uuid>,
     pub retired_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -238,6 +246,7 @@ pub const EXPORT_ONLY_COLUMNS: &[&str] = &[
     "id",
     "assigned_employee_id",
     "assigned_unit_id",
+    "contract_id",
     "retired_reason",
     "created_at",
     "updated_at",
@@ -260,6 +269,7 @@ impl From<device::Model> for DeviceCsvRow {
             id: m.id,
             assigned_employee_id: m.assigned_employee_id,
             assigned_unit_id: m.assigned_unit_id,
+            contract_id: m.contract_id,
             retired_reason: m.retired_reason,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -296,6 +306,7 @@ pub struct ValidDevice {
     pub purchase_price: Option<Money>,
     pub purchased_on: Option<NaiveDate>,
     pub warranty_ends_on: Option<NaiveDate>,
+    pub contract_id: Option<Uuid>,
 }
 
 /// Every check on a device's fields, collecting all errors.
@@ -313,6 +324,7 @@ pub fn validate_device(
             .ok()
     });
     known.check_unit("unit_id", input.unit_id, &mut errors);
+    known.check_contract("contract_id", input.contract_id, &mut errors);
     if input.purchase_price.is_some_and(|p| p.ore() < 0) {
         errors.push(FieldError::new("purchase_price", "must not be negative"));
     }
@@ -342,6 +354,7 @@ pub fn validate_device(
         purchase_price: input.purchase_price,
         purchased_on: input.purchased_on,
         warranty_ends_on: input.warranty_ends_on,
+        contract_id: input.contract_id,
     })
 }
 
@@ -366,6 +379,7 @@ pub fn new_active_model(
         purchase_price_ore: Set(valid.purchase_price.map(Money::ore)),
         purchased_on: Set(valid.purchased_on),
         warranty_ends_on: Set(valid.warranty_ends_on),
+        contract_id: Set(valid.contract_id),
         retired_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -446,6 +460,7 @@ pub async fn update_device<C: ConnectionTrait>(
             .unwrap_or(current.purchase_price_ore.map(Money)),
         purchased_on: patch.purchased_on.unwrap_or(current.purchased_on),
         warranty_ends_on: patch.warranty_ends_on.unwrap_or(current.warranty_ends_on),
+        contract_id: patch.contract_id.unwrap_or(current.contract_id),
     };
     let known = KnownIds::load(db, actor.tenant_id).await?;
     let valid = validate_device(&merged, &known).map_err(AppError::Invalid)?;
@@ -460,6 +475,7 @@ pub async fn update_device<C: ConnectionTrait>(
     active.purchase_price_ore = Set(valid.purchase_price.map(Money::ore));
     active.purchased_on = Set(valid.purchased_on);
     active.warranty_ends_on = Set(valid.warranty_ends_on);
+    active.contract_id = Set(valid.contract_id);
     active.updated_at = Set(Utc::now());
     let view = DeviceView::from(
         active

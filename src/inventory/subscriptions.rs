@@ -68,6 +68,10 @@ pub struct SubscriptionPatch {
     pub plan: Option<String>,
     #[schema(value_type = Option<String>)]
     pub monthly_cost: Option<Money>,
+    /// The framework agreement it runs under; null removes it.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub contract_id: Option<Option<Uuid>>,
 }
 
 /// `assign`: a key that is present sets the link, `null` removes it, an absent key keeps it.
@@ -95,6 +99,7 @@ pub struct SubscriptionView {
     pub status: String,
     pub device_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
+    pub contract_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -112,6 +117,7 @@ impl From<subscription::Model> for SubscriptionView {
             status: m.status,
             device_id: m.device_id,
             employee_id: m.employee_id,
+            contract_id: m.contract_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -119,8 +125,14 @@ impl From<subscription::Model> for SubscriptionView {
 }
 
 /// Columns of a subscription export that an import accepts and ignores.
-pub const EXPORT_ONLY_COLUMNS: &[&str] =
-    &["id", "device_id", "employee_id", "created_at", "updated_at"];
+pub const EXPORT_ONLY_COLUMNS: &[&str] = &[
+    "id",
+    "device_id",
+    "employee_id",
+    "contract_id",
+    "created_at",
+    "updated_at",
+];
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -215,6 +227,7 @@ pub fn new_active_model(
         status: Set(valid.status.as_str().to_owned()),
         device_id: Set(None),
         employee_id: Set(None),
+        contract_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -288,8 +301,21 @@ pub async fn update_subscription<C: ConnectionTrait>(
             .unwrap_or(Money(current.monthly_cost_ore)),
         status: None,
     };
-    let valid = validate_subscription(&merged).map_err(AppError::Invalid)?;
+    let contract_id = patch.contract_id.unwrap_or(current.contract_id);
+    let mut contract_errors = Vec::new();
+    crate::org::KnownIds::load(db, actor.tenant_id)
+        .await?
+        .check_contract("contract_id", contract_id, &mut contract_errors);
+    let valid = match validate_subscription(&merged) {
+        Ok(valid) if contract_errors.is_empty() => valid,
+        Ok(_) => return Err(AppError::Invalid(contract_errors)),
+        Err(mut errors) => {
+            errors.extend(contract_errors);
+            return Err(AppError::Invalid(errors));
+        }
+    };
     let mut active: subscription::ActiveModel = current.into();
+    active.contract_id = Set(contract_id);
     active.msisdn = Set(valid.msisdn);
     active.iccid = Set(valid.iccid);
     active.extension = Set(valid.extension);

@@ -5,7 +5,7 @@ pub mod units;
 
 use std::collections::HashSet;
 
-use entities::{role, unit};
+use entities::{contract, role, unit};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -58,6 +58,8 @@ pub fn optional_text(
 pub struct KnownIds {
     pub units: HashSet<Uuid>,
     pub roles: HashSet<Uuid>,
+    /// Framework agreements, which devices and subscriptions may name.
+    pub contracts: HashSet<Uuid>,
 }
 
 impl KnownIds {
@@ -76,10 +78,26 @@ impl KnownIds {
             .into_tuple()
             .all(db)
             .await?;
+        let contracts: Vec<Uuid> = contract::Entity::find()
+            .select_only()
+            .column(contract::Column::Id)
+            .filter(contract::Column::TenantId.eq(tenant_id))
+            .into_tuple()
+            .all(db)
+            .await?;
         Ok(Self {
             units: units.into_iter().collect(),
             roles: roles.into_iter().collect(),
+            contracts: contracts.into_iter().collect(),
         })
+    }
+
+    pub fn check_contract(&self, field: &str, id: Option<Uuid>, errors: &mut Vec<FieldError>) {
+        if let Some(id) = id
+            && !self.contracts.contains(&id)
+        {
+            errors.push(FieldError::new(field, "no such contract"));
+        }
     }
 
     pub fn check_unit(&self, field: &str, unit_id: Option<Uuid>, errors: &mut Vec<FieldError>) {
