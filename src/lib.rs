@@ -22,5 +22,7 @@ pub mod org;
 pub mod pagination;
 pub mod push;
 pub mod reachability;
+pub mod reports;
+pub mod rollout;
 pub mod schedules;
 pub mod tenants;

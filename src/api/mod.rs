@@ -11,6 +11,7 @@ mod me;
 mod notices;
 mod reachability;
 mod roles;
+mod rollout;
 mod subscriptions;
 mod tokens;
 mod units;
@@ -137,6 +138,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(reachability::routes())
         .merge(notices::routes())
         .merge(inbox::routes())
+        .merge(rollout::routes())
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())

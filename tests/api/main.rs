@@ -13,6 +13,7 @@ mod lists;
 mod notices;
 mod organisation;
 mod reliability;
+mod rollout;
 mod subscriptions;
 mod validation;
 mod working_time;
