@@ -108,7 +108,7 @@ impl MigrationTrait for Migration {
                 .alter_table(
                     Table::alter()
                         .table(table)
-                        .add_column(&mut uuid_null("contract_id"))
+                        .add_column(uuid_null("contract_id"))
                         .to_owned(),
                 )
                 .await?;
