@@ -10,6 +10,7 @@ mod inbox;
 mod me;
 mod notices;
 mod reachability;
+mod reports;
 mod roles;
 mod rollout;
 mod subscriptions;
@@ -139,6 +140,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(notices::routes())
         .merge(inbox::routes())
         .merge(rollout::routes())
+        .merge(reports::routes())
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())

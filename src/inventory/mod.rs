@@ -1,4 +1,5 @@
 //! The device and subscription inventory: lifecycles, validation and visibility.
+pub mod contracts;
 pub mod devices;
 pub mod identifiers;
 pub mod lifecycle;

@@ -178,3 +178,14 @@ pub fn evaluate(schedule: &Schedule<'_>, priority: Priority, at: DateTime<Utc>) 
         },
     }
 }
+
+/// The end of the last working window that ended at or before `at`, looking back three
+/// days: where a person's daily rest began.
+pub fn previous_window_end(schedule: &Schedule<'_>, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let t = at.timestamp();
+    WorkingWindows::new(schedule, t - 3 * 86_400, t, Holidays::Honoured)
+        .take_while(|w| w.start < t)
+        .filter(|w| w.end <= t)
+        .last()
+        .and_then(|w| instant(w.end))
+}

@@ -12,7 +12,7 @@ mod local_time;
 pub mod pattern;
 mod windows;
 
-pub use engine::{Decision, Priority, Reason, evaluate};
+pub use engine::{Decision, Priority, Reason, evaluate, previous_window_end};
 pub use local_time::resolve_with_warning;
 pub use pattern::{PatternError, WeeklyPattern, WindowSpec};
 pub use windows::{Absence, Schedule, ScheduleMode, Shift, ShiftKind};

@@ -538,3 +538,23 @@ fn around_the_clock_the_window_end_is_reported_weeks_ahead_not_at_the_horizon() 
     assert_eq!(d.deliver_at, Some(utc("2027-01-18T00:00:00+01:00")));
     assert_eq!(d.reason, Reason::Absence);
 }
+
+#[test]
+fn the_daily_rest_starts_where_the_last_window_ended() {
+    let office = Person::office();
+    // Tuesday 03:00: Monday's window ended 17:00.
+    assert_eq!(
+        previous_window_end(&office.schedule(), utc("2026-11-17T03:00:00+01:00")),
+        Some(utc("2026-11-16T17:00:00+01:00"))
+    );
+    // Monday 07:00: Friday's window, across the weekend.
+    assert_eq!(
+        previous_window_end(&office.schedule(), utc("2026-11-16T07:00:00+01:00")),
+        Some(utc("2026-11-13T17:00:00+01:00"))
+    );
+    // In a window, the one before it (Monday's, seen from Tuesday 10:00).
+    assert_eq!(
+        previous_window_end(&office.schedule(), utc("2026-11-17T10:00:00+01:00")),
+        Some(utc("2026-11-16T17:00:00+01:00"))
+    );
+}

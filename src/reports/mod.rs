@@ -1,5 +1,7 @@
 //! Follow-up reports, and the way every report answers: JSON, or the same figures as
 //! CSV or an Excel workbook.
+pub mod after_hours;
+pub mod follow_up;
 pub mod table;
 
 use axum::{

@@ -13,6 +13,7 @@ mod lists;
 mod notices;
 mod organisation;
 mod reliability;
+mod reports;
 mod rollout;
 mod subscriptions;
 mod validation;

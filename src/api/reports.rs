@@ -1,0 +1,262 @@
+//! `/reports/*` follow-up reports and `/contracts` (framework agreements). Every report
+//! answers JSON, `?format=csv` or `?format=xlsx`; managers see their units.
+use axum::{Json, extract::State, http::StatusCode, response::Response};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{ApiJson, ApiPath, ApiQuery};
+use crate::{
+    app::AppState,
+    auth::{Caller, UnitScope},
+    db::begin_write,
+    error::{AppError, AppResult},
+    inventory::contracts::{self, ContractPatch, ContractView, ExpiringContracts, NewContract},
+    pagination::{Page, PageParams},
+    reports::{
+        FormatQuery,
+        after_hours::{self, AfterHours},
+        follow_up::{self, ReturnsDue, ScheduleGaps, UnusedSubscriptions, Utilization},
+        respond,
+    },
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(utilization))
+        .routes(routes!(unused_subscriptions))
+        .routes(routes!(returns_due))
+        .routes(routes!(contracts_expiring))
+        .routes(routes!(after_hours_report))
+        .routes(routes!(schedule_gaps))
+        .routes(routes!(create_contract, list_contracts))
+        .routes(routes!(get_contract, update_contract, delete_contract))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Days {
+    /// How many days (1–3650); each report has its own default.
+    days: Option<i64>,
+}
+
+impl Days {
+    fn get(&self, default: i64) -> AppResult<i64> {
+        let days = self.days.unwrap_or(default);
+        if (1..=3650).contains(&days) {
+            Ok(days)
+        } else {
+            Err(AppError::invalid("days", "must be between 1 and 3650"))
+        }
+    }
+}
+
+async fn reader_scope(state: &AppState, caller: &Caller) -> AppResult<UnitScope> {
+    caller.require_reader()?;
+    caller.unit_scope(&state.db).await
+}
+
+/// Per unit: organization devices assigned, how many were used (a push registration
+/// created or refreshed) in `days` (default 30), and what their subscriptions cost.
+#[utoipa::path(get, path = "/reports/utilization", tag = "reports", params(Days, FormatQuery),
+    responses((status = 200, body = Utilization)))]
+async fn utilization(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(days): ApiQuery<Days>,
+    ApiQuery(format): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let days = days.get(30)?;
+    let scope = reader_scope(&state, &caller).await?;
+    let report =
+        follow_up::utilization(&state.db, caller.tenant_id, &scope, days, state.clock.now())
+            .await?;
+    respond(format.format, "anvandning", &report, || report.table())
+}
+
+/// Active subscriptions that cost money for nothing, and what a year of them costs.
+#[utoipa::path(get, path = "/reports/unused-subscriptions", tag = "reports", params(FormatQuery),
+    responses((status = 200, body = UnusedSubscriptions)))]
+async fn unused_subscriptions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(format): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let scope = reader_scope(&state, &caller).await?;
+    let report = follow_up::unused_subscriptions(
+        &state.db,
+        caller.tenant_id,
+        &scope,
+        state.clock.now().date_naive(),
+    )
+    .await?;
+    respond(format.format, "oanvanda-abonnemang", &report, || {
+        report.table()
+    })
+}
+
+/// Devices and subscriptions to take back from people whose employment ends within
+/// `days` (default 30) or has ended.
+#[utoipa::path(get, path = "/reports/returns-due", tag = "reports", params(Days, FormatQuery),
+    responses((status = 200, body = ReturnsDue)))]
+async fn returns_due(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(days): ApiQuery<Days>,
+    ApiQuery(format): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let days = days.get(30)?;
+    let scope = reader_scope(&state, &caller).await?;
+    let report = follow_up::returns_due(
+        &state.db,
+        caller.tenant_id,
+        &scope,
+        days,
+        state.clock.now().date_naive(),
+    )
+    .await?;
+    respond(format.format, "aterlamning", &report, || report.table())
+}
+
+/// Framework agreements whose notice date falls within `days` (default 180), soonest
+/// first.
+#[utoipa::path(get, path = "/reports/contracts-expiring", tag = "reports", params(Days, FormatQuery),
+    responses((status = 200, body = ExpiringContracts)))]
+async fn contracts_expiring(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(days): ApiQuery<Days>,
+    ApiQuery(format): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let days = days.get(180)?;
+    caller.require_reader()?;
+    let report = contracts::contracts_expiring(
+        &state.db,
+        caller.tenant_id,
+        days,
+        state.clock.now().date_naive(),
+    )
+    .await?;
+    respond(format.format, "avtal", &report, || report.table())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Period {
+    /// Default 30 days before `to`.
+    from: Option<DateTime<Utc>>,
+    /// Default now.
+    to: Option<DateTime<Utc>>,
+}
+
+/// Contacts outside working time in `[from, to)`, per sender and per unit.
+#[utoipa::path(get, path = "/reports/after-hours", tag = "reports", params(Period, FormatQuery),
+    responses((status = 200, body = AfterHours)))]
+async fn after_hours_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(period): ApiQuery<Period>,
+    ApiQuery(format): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let to = period.to.unwrap_or_else(|| state.clock.now());
+    let from = period.from.unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err(AppError::invalid("from", "must be before to"));
+    }
+    if to - from > Duration::days(400) {
+        return Err(AppError::invalid("from", "a period is at most 400 days"));
+    }
+    let scope = reader_scope(&state, &caller).await?;
+    let report = after_hours::after_hours(&state.db, caller.tenant_id, &scope, from, to).await?;
+    respond(format.format, "utanfor-arbetstid", &report, || {
+        report.table()
+    })
+}
+
+/// Shift workers with no work shift in the next `days` (default 7).
+#[utoipa::path(get, path = "/reports/schedule-gaps", tag = "reports", params(Days, FormatQuery),
+    responses((status = 200, body = ScheduleGaps)))]
+async fn schedule_gaps(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(days): ApiQuery<Days>,
+    ApiQuery(format): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let days = days.get(7)?;
+    let scope = reader_scope(&state, &caller).await?;
+    let report =
+        follow_up::schedule_gaps(&state.db, caller.tenant_id, &scope, days, state.clock.now())
+            .await?;
+    respond(format.format, "schemaluckor", &report, || report.table())
+}
+
+#[utoipa::path(post, path = "/contracts", tag = "inventory", request_body = NewContract,
+    responses((status = 201, body = ContractView)))]
+async fn create_contract(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiJson(input): ApiJson<NewContract>,
+) -> AppResult<(StatusCode, Json<ContractView>)> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let view = contracts::create_contract(&txn, &caller.actor(), input).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(get, path = "/contracts", tag = "inventory", params(PageParams),
+    responses((status = 200, body = Page<ContractView>)))]
+async fn list_contracts(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> AppResult<Json<Page<ContractView>>> {
+    caller.require_reader()?;
+    Ok(Json(
+        contracts::list_contracts(&db, caller.tenant_id, page.request()?).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/contracts/{id}", tag = "inventory", responses((status = 200, body = ContractView)))]
+async fn get_contract(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<ContractView>> {
+    caller.require_reader()?;
+    Ok(Json(
+        contracts::get_contract(&db, caller.tenant_id, id).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/contracts/{id}", tag = "inventory", request_body = ContractPatch,
+    responses((status = 200, body = ContractView)))]
+async fn update_contract(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(patch): ApiJson<ContractPatch>,
+) -> AppResult<Json<ContractView>> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    let view = contracts::update_contract(&txn, &caller.actor(), id, patch).await?;
+    txn.commit().await?;
+    Ok(Json(view))
+}
+
+/// Refused with 409 while devices or subscriptions name the agreement.
+#[utoipa::path(delete, path = "/contracts/{id}", tag = "inventory", responses((status = 204, description = "Deleted")))]
+async fn delete_contract(
+    State(db): State<DatabaseConnection>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<StatusCode> {
+    caller.require_admin()?;
+    let txn = begin_write(&db).await?;
+    contracts::delete_contract(&txn, &caller.actor(), id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,335 @@
+//! Framework agreements (ramavtal) for devices, subscriptions and support, and when
+//! notice must be given on them.
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entities::{contract, device, subscription};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Actor},
+    error::{AppError, AppResult, FieldError},
+    org::{optional_text, patch_field, required_text},
+    pagination::{Page, PageRequest, fetch_page},
+    reports::table::{Cell, Table},
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractKind {
+    Devices,
+    Subscriptions,
+    Support,
+}
+
+impl ContractKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ContractKind::Devices => "devices",
+            ContractKind::Subscriptions => "subscriptions",
+            ContractKind::Support => "support",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "devices" => ContractKind::Devices,
+            "subscriptions" => ContractKind::Subscriptions,
+            _ => ContractKind::Support,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContract {
+    pub supplier: String,
+    pub kind: ContractKind,
+    /// The procurement's or the agreement's reference.
+    pub reference: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Days before `ends_on` by which notice must be given (0–730).
+    pub notice_period_days: i32,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractPatch {
+    pub supplier: Option<String>,
+    pub kind: Option<ContractKind>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub reference: Option<Option<String>>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub notice_period_days: Option<i32>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ContractView {
+    pub id: Uuid,
+    pub supplier: String,
+    pub kind: ContractKind,
+    pub reference: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub notice_period_days: i32,
+    /// `ends_on - notice_period_days`: the last day to give notice.
+    pub notice_date: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<contract::Model> for ContractView {
+    fn from(m: contract::Model) -> Self {
+        Self {
+            id: m.id,
+            supplier: m.supplier,
+            kind: ContractKind::parse(&m.kind),
+            reference: m.reference,
+            starts_on: m.starts_on,
+            notice_date: m.ends_on - Duration::days(i64::from(m.notice_period_days)),
+            ends_on: m.ends_on,
+            notice_period_days: m.notice_period_days,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+fn validate(input: &NewContract) -> AppResult<(String, Option<String>)> {
+    let mut errors = Vec::new();
+    let supplier = required_text("supplier", &input.supplier, 200, &mut errors);
+    let reference = optional_text("reference", input.reference.as_deref(), 200, &mut errors);
+    if input.ends_on < input.starts_on {
+        errors.push(FieldError::new("ends_on", "must not be before starts_on"));
+    }
+    if !(0..=730).contains(&input.notice_period_days) {
+        errors.push(FieldError::new(
+            "notice_period_days",
+            "must be between 0 and 730",
+        ));
+    }
+    if errors.is_empty() {
+        Ok((supplier, reference))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+pub async fn create_contract<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: NewContract,
+) -> AppResult<ContractView> {
+    let (supplier, reference) = validate(&input)?;
+    let now = Utc::now();
+    let model = contract::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(actor.tenant_id),
+        supplier: Set(supplier),
+        kind: Set(input.kind.as_str().to_owned()),
+        reference: Set(reference),
+        starts_on: Set(input.starts_on),
+        ends_on: Set(input.ends_on),
+        notice_period_days: Set(input.notice_period_days),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let view = ContractView::from(model);
+    audit::record(db, actor, "create", "contract", view.id, None, Some(&view)).await?;
+    Ok(view)
+}
+
+async fn find<C: ConnectionTrait>(db: &C, tenant_id: Uuid, id: Uuid) -> AppResult<contract::Model> {
+    contract::Entity::find_by_id(id)
+        .filter(contract::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("contract"))
+}
+
+pub async fn get_contract<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> AppResult<ContractView> {
+    Ok(find(db, tenant_id, id).await?.into())
+}
+
+pub async fn list_contracts<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    page: PageRequest,
+) -> AppResult<Page<ContractView>> {
+    let select = contract::Entity::find().filter(contract::Column::TenantId.eq(tenant_id));
+    Ok(fetch_page(db, select, contract::Column::Id, |m| m.id, page)
+        .await?
+        .map(ContractView::from))
+}
+
+pub async fn update_contract<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    patch: ContractPatch,
+) -> AppResult<ContractView> {
+    let current = find(db, actor.tenant_id, id).await?;
+    let before = ContractView::from(current.clone());
+    let merged = NewContract {
+        supplier: patch.supplier.unwrap_or(current.supplier.clone()),
+        kind: patch.kind.unwrap_or(ContractKind::parse(&current.kind)),
+        reference: patch.reference.unwrap_or(current.reference.clone()),
+        starts_on: patch.starts_on.unwrap_or(current.starts_on),
+        ends_on: patch.ends_on.unwrap_or(current.ends_on),
+        notice_period_days: patch
+            .notice_period_days
+            .unwrap_or(current.notice_period_days),
+    };
+    let (supplier, reference) = validate(&merged)?;
+    let mut active: contract::ActiveModel = current.into();
+    active.supplier = Set(supplier);
+    active.kind = Set(merged.kind.as_str().to_owned());
+    active.reference = Set(reference);
+    active.starts_on = Set(merged.starts_on);
+    active.ends_on = Set(merged.ends_on);
+    active.notice_period_days = Set(merged.notice_period_days);
+    active.updated_at = Set(Utc::now());
+    let view = ContractView::from(active.update(db).await?);
+    audit::record(
+        db,
+        actor,
+        "update",
+        "contract",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Deletes an agreement nothing names; while devices or subscriptions do, 409.
+pub async fn delete_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> AppResult<()> {
+    let before = ContractView::from(find(db, actor.tenant_id, id).await?);
+    let devices = device::Entity::find()
+        .filter(device::Column::ContractId.eq(id))
+        .count(db)
+        .await?;
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::ContractId.eq(id))
+        .count(db)
+        .await?;
+    if devices + subscriptions > 0 {
+        return Err(AppError::Conflict(format!(
+            "{devices} device(s) and {subscriptions} subscription(s) name this contract"
+        )));
+    }
+    contract::Entity::delete_by_id(id).exec(db).await?;
+    audit::record(db, actor, "delete", "contract", id, Some(&before), None).await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ExpiringContract {
+    #[serde(flatten)]
+    pub contract: ContractView,
+    /// Days from today to the notice date; negative when it has passed.
+    pub days_to_notice: i64,
+    pub devices: u64,
+    pub subscriptions: u64,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ExpiringContracts {
+    pub days: i64,
+    pub rows: Vec<ExpiringContract>,
+}
+
+/// Agreements whose notice date falls within `days` — or has passed while the agreement
+/// still runs — soonest first.
+pub async fn contracts_expiring<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    days: i64,
+    today: NaiveDate,
+) -> AppResult<ExpiringContracts> {
+    let until = today + Duration::days(days);
+    let mut rows = Vec::new();
+    for m in contract::Entity::find()
+        .filter(contract::Column::TenantId.eq(tenant_id))
+        .filter(contract::Column::EndsOn.gte(today))
+        .order_by_asc(contract::Column::EndsOn)
+        .all(db)
+        .await?
+    {
+        let view = ContractView::from(m);
+        if view.notice_date > until {
+            continue;
+        }
+        let devices = device::Entity::find()
+            .filter(device::Column::ContractId.eq(view.id))
+            .count(db)
+            .await?;
+        let subscriptions = subscription::Entity::find()
+            .filter(subscription::Column::ContractId.eq(view.id))
+            .count(db)
+            .await?;
+        rows.push(ExpiringContract {
+            days_to_notice: (view.notice_date - today).num_days(),
+            contract: view,
+            devices,
+            subscriptions,
+        });
+    }
+    rows.sort_by_key(|r| (r.contract.notice_date, r.contract.id));
+    Ok(ExpiringContracts { days, rows })
+}
+
+impl ExpiringContracts {
+    pub fn table(&self) -> Table {
+        Table {
+            sheet: "Avtal",
+            columns: vec![
+                "contract_id",
+                "supplier",
+                "kind",
+                "reference",
+                "starts_on",
+                "ends_on",
+                "notice_period_days",
+                "notice_date",
+                "days_to_notice",
+                "devices",
+                "subscriptions",
+            ],
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    let c = &r.contract;
+                    vec![
+                        Cell::Id(Some(c.id)),
+                        Cell::Text(c.supplier.clone()),
+                        Cell::Text(c.kind.as_str().to_owned()),
+                        Cell::Text(c.reference.clone().unwrap_or_default()),
+                        Cell::Date(Some(c.starts_on)),
+                        Cell::Date(Some(c.ends_on)),
+                        Cell::Int(i64::from(c.notice_period_days)),
+                        Cell::Date(Some(c.notice_date)),
+                        Cell::Int(r.days_to_notice),
+                        Cell::Int(r.devices as i64),
+                        Cell::Int(r.subscriptions as i64),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,672 @@
+//! Follow-up after the roll-out: how well devices are used, which subscriptions cost
+//! money for nothing, what must come back when people leave, and which shift workers
+//! have no shifts on record.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entities::{delivery, device, employee, push_registration, shift, subscription, unit};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::table::{Cell, Table};
+use crate::{auth::UnitScope, error::AppResult, money::Money};
+
+fn div_round(numerator: i64, denominator: i64) -> i64 {
+    (2 * numerator + denominator) / (2 * denominator)
+}
+
+async fn unit_names<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+) -> AppResult<HashMap<Uuid, String>> {
+    Ok(unit::Entity::find()
+        .select_only()
+        .columns([unit::Column::Id, unit::Column::Name])
+        .filter(unit::Column::TenantId.eq(tenant_id))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+struct Person {
+    name: String,
+    unit_id: Uuid,
+    employment_type: String,
+    ends_on: Option<NaiveDate>,
+    shifts: bool,
+}
+
+async fn people<C: ConnectionTrait>(db: &C, tenant_id: Uuid) -> AppResult<HashMap<Uuid, Person>> {
+    Ok(employee::Entity::find()
+        .select_only()
+        .columns([
+            employee::Column::Id,
+            employee::Column::Name,
+            employee::Column::UnitId,
+            employee::Column::EmploymentType,
+            employee::Column::EmploymentEndsOn,
+            employee::Column::ScheduleMode,
+        ])
+        .filter(employee::Column::TenantId.eq(tenant_id))
+        .into_tuple::<(Uuid, String, Uuid, String, Option<NaiveDate>, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, name, unit_id, employment_type, ends_on, mode)| {
+            (
+                id,
+                Person {
+                    name,
+                    unit_id,
+                    employment_type,
+                    ends_on,
+                    shifts: mode == "shifts",
+                },
+            )
+        })
+        .collect())
+}
+
+// ---- utilization -----------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UtilizationRow {
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    /// Organization devices assigned to the unit's employees or to the unit.
+    pub assigned_devices: u64,
+    /// Of those, the ones a push registration was created or refreshed from in `days`.
+    pub active_devices: u64,
+    pub utilization_percent: f64,
+    /// 12 x the monthly cost of active subscriptions linked to the assigned devices.
+    #[schema(value_type = String)]
+    pub annual_cost: Money,
+    /// Null when no device is active.
+    #[schema(value_type = Option<String>)]
+    pub cost_per_active_device: Option<Money>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Utilization {
+    pub days: i64,
+    pub rows: Vec<UtilizationRow>,
+}
+
+pub async fn utilization<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    days: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Utilization> {
+    let people = people(db, tenant_id).await?;
+    let names = unit_names(db, tenant_id).await?;
+    let devices: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = device::Entity::find()
+        .select_only()
+        .columns([
+            device::Column::Id,
+            device::Column::AssignedEmployeeId,
+            device::Column::AssignedUnitId,
+        ])
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::Status.eq("assigned"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let since = now - Duration::days(days);
+    let active: HashSet<Uuid> = push_registration::Entity::find()
+        .select_only()
+        .column(push_registration::Column::DeviceId)
+        .filter(push_registration::Column::TenantId.eq(tenant_id))
+        .filter(push_registration::Column::DeviceId.is_not_null())
+        .filter(push_registration::Column::LastSeenAt.gte(since))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut monthly: HashMap<Uuid, i64> = HashMap::new();
+    for (device_id, cost) in subscription::Entity::find()
+        .select_only()
+        .columns([
+            subscription::Column::DeviceId,
+            subscription::Column::MonthlyCostOre,
+        ])
+        .filter(subscription::Column::TenantId.eq(tenant_id))
+        .filter(subscription::Column::Status.eq("active"))
+        .filter(subscription::Column::DeviceId.is_not_null())
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+    {
+        *monthly.entry(device_id).or_default() += cost;
+    }
+    // unit -> (assigned, active, monthly cost)
+    let mut by_unit: HashMap<Uuid, (u64, u64, i64)> = HashMap::new();
+    for (id, holder, shared) in devices {
+        let unit = holder
+            .and_then(|e| people.get(&e).map(|p| p.unit_id))
+            .or(shared);
+        let Some(unit) = unit.filter(|u| scope.contains(*u)) else {
+            continue;
+        };
+        let entry = by_unit.entry(unit).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(active.contains(&id));
+        entry.2 += monthly.get(&id).copied().unwrap_or(0);
+    }
+    let mut rows: Vec<UtilizationRow> = by_unit
+        .into_iter()
+        .map(|(unit_id, (assigned, active, monthly))| {
+            let annual = 12 * monthly;
+            UtilizationRow {
+                unit_id,
+                unit_name: names.get(&unit_id).cloned().unwrap_or_default(),
+                assigned_devices: assigned,
+                active_devices: active,
+                utilization_percent: (active as f64 * 1000.0 / assigned as f64).round() / 10.0,
+                annual_cost: Money(annual),
+                cost_per_active_device: (active > 0)
+                    .then(|| Money(div_round(annual, active as i64))),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.unit_name, a.unit_id).cmp(&(&b.unit_name, b.unit_id)));
+    Ok(Utilization { days, rows })
+}
+
+impl Utilization {
+    pub fn table(&self) -> Table {
+        Table {
+            sheet: "Användning",
+            columns: vec![
+                "unit_id",
+                "unit_name",
+                "assigned_devices",
+                "active_devices",
+                "utilization_percent",
+                "annual_cost",
+                "cost_per_active_device",
+            ],
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Id(Some(r.unit_id)),
+                        Cell::Text(r.unit_name.clone()),
+                        Cell::Int(r.assigned_devices as i64),
+                        Cell::Int(r.active_devices as i64),
+                        Cell::Number(Some(r.utilization_percent)),
+                        Cell::Money(Some(r.annual_cost.ore())),
+                        Cell::Money(r.cost_per_active_device.map(Money::ore)),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---- unused subscriptions ----------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnusedReason {
+    /// Tied to no device and no employee.
+    Unassigned,
+    /// Its device is retired, in stock or in repair.
+    DeviceNotInUse,
+    /// Its employee's employment has ended.
+    EmploymentEnded,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UnusedRow {
+    pub subscription_id: Uuid,
+    pub msisdn: String,
+    #[schema(value_type = String)]
+    pub monthly_cost: Money,
+    pub reason: UnusedReason,
+    pub device_id: Option<Uuid>,
+    pub employee_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UnusedTotals {
+    pub subscriptions: u64,
+    #[schema(value_type = String)]
+    pub monthly_cost: Money,
+    /// 12 x their monthly costs.
+    #[schema(value_type = String)]
+    pub annual_saving: Money,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UnusedSubscriptions {
+    pub rows: Vec<UnusedRow>,
+    pub totals: UnusedTotals,
+}
+
+/// A device's status, responsible unit, holding unit and holder.
+type DeviceLinks = (String, Option<Uuid>, Option<Uuid>, Option<Uuid>);
+
+/// Active subscriptions that cost money for nothing. Managers see those tied to their
+/// units' people or devices; unassigned ones belong to no unit and only admins see them.
+pub async fn unused_subscriptions<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    today: NaiveDate,
+) -> AppResult<UnusedSubscriptions> {
+    let people = people(db, tenant_id).await?;
+    let devices: HashMap<Uuid, DeviceLinks> = device::Entity::find()
+        .select_only()
+        .columns([
+            device::Column::Id,
+            device::Column::Status,
+            device::Column::UnitId,
+            device::Column::AssignedUnitId,
+            device::Column::AssignedEmployeeId,
+        ])
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .into_tuple::<(Uuid, String, Option<Uuid>, Option<Uuid>, Option<Uuid>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, status, unit, shared, holder)| (id, (status, unit, shared, holder)))
+        .collect();
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::TenantId.eq(tenant_id))
+        .filter(subscription::Column::Status.eq("active"))
+        .order_by_asc(subscription::Column::Id)
+        .all(db)
+        .await?;
+    let mut rows = Vec::new();
+    for s in subscriptions {
+        let device = s.device_id.and_then(|d| devices.get(&d));
+        let person = s.employee_id.and_then(|e| people.get(&e));
+        let reason = if s.device_id.is_none() && s.employee_id.is_none() {
+            UnusedReason::Unassigned
+        } else if device.is_some_and(|(status, ..)| {
+            matches!(status.as_str(), "retired" | "in_stock" | "in_repair")
+        }) {
+            UnusedReason::DeviceNotInUse
+        } else if person.is_some_and(|p| p.ends_on.is_some_and(|end| end < today)) {
+            UnusedReason::EmploymentEnded
+        } else {
+            continue;
+        };
+        let visible = match scope {
+            UnitScope::Tenant => true,
+            UnitScope::Units(_) => {
+                person.is_some_and(|p| scope.contains(p.unit_id))
+                    || device.is_some_and(|(_, unit, shared, holder)| {
+                        [
+                            *unit,
+                            *shared,
+                            holder.and_then(|h| people.get(&h).map(|p| p.unit_id)),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .any(|u| scope.contains(u))
+                    })
+            }
+        };
+        if visible {
+            rows.push(UnusedRow {
+                subscription_id: s.id,
+                msisdn: s.msisdn,
+                monthly_cost: Money(s.monthly_cost_ore),
+                reason,
+                device_id: s.device_id,
+                employee_id: s.employee_id,
+            });
+        }
+    }
+    let monthly: i64 = rows.iter().map(|r| r.monthly_cost.ore()).sum();
+    Ok(UnusedSubscriptions {
+        totals: UnusedTotals {
+            subscriptions: rows.len() as u64,
+            monthly_cost: Money(monthly),
+            annual_saving: Money(12 * monthly),
+        },
+        rows,
+    })
+}
+
+impl UnusedSubscriptions {
+    pub fn table(&self) -> Table {
+        let mut rows: Vec<Vec<Cell>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Id(Some(r.subscription_id)),
+                    Cell::Text(r.msisdn.clone()),
+                    Cell::Money(Some(r.monthly_cost.ore())),
+                    Cell::Text(
+                        serde_json::to_value(r.reason)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Id(r.device_id),
+                    Cell::Id(r.employee_id),
+                    Cell::Money(Some(12 * r.monthly_cost.ore())),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            Cell::Id(None),
+            Cell::Text("Totalt".to_owned()),
+            Cell::Money(Some(self.totals.monthly_cost.ore())),
+            Cell::Text(String::new()),
+            Cell::Id(None),
+            Cell::Id(None),
+            Cell::Money(Some(self.totals.annual_saving.ore())),
+        ]);
+        Table {
+            sheet: "Oanvända abonnemang",
+            columns: vec![
+                "subscription_id",
+                "msisdn",
+                "monthly_cost",
+                "reason",
+                "device_id",
+                "employee_id",
+                "annual_cost",
+            ],
+            rows,
+        }
+    }
+}
+
+// ---- returns due -------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReturnRow {
+    pub employee_id: Uuid,
+    pub employee_name: String,
+    /// `temporary` or `hired` (from a staffing agency), or `permanent`.
+    pub employment_type: String,
+    pub employment_ends_on: NaiveDate,
+    /// The end has passed and this is still out.
+    pub overdue: bool,
+    pub device_id: Option<Uuid>,
+    pub serial_number: Option<String>,
+    pub subscription_id: Option<Uuid>,
+    pub msisdn: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReturnsDue {
+    pub days: i64,
+    pub rows: Vec<ReturnRow>,
+}
+
+type Held = (Uuid, Option<(Uuid, String)>, Option<(Uuid, String)>);
+
+/// Devices and subscriptions held by people whose employment ends within `days` (or
+/// has ended), soonest first: one row per thing to take back.
+pub async fn returns_due<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    days: i64,
+    today: NaiveDate,
+) -> AppResult<ReturnsDue> {
+    let people = people(db, tenant_id).await?;
+    let until = today + Duration::days(days);
+    let leaving: HashMap<Uuid, &Person> = people
+        .iter()
+        .filter(|(_, p)| p.ends_on.is_some_and(|e| e <= until) && scope.contains(p.unit_id))
+        .map(|(id, p)| (*id, p))
+        .collect();
+    let mut rows = Vec::new();
+    if leaving.is_empty() {
+        return Ok(ReturnsDue { days, rows });
+    }
+    let ids: Vec<Uuid> = leaving.keys().copied().collect();
+    // (holder, device id and serial, subscription id and number)
+    let mut held: Vec<Held> = Vec::new();
+    for chunk in ids.chunks(1_000) {
+        for (id, serial, holder) in device::Entity::find()
+            .select_only()
+            .columns([
+                device::Column::Id,
+                device::Column::SerialNumber,
+                device::Column::AssignedEmployeeId,
+            ])
+            .filter(device::Column::TenantId.eq(tenant_id))
+            .filter(device::Column::Status.eq("assigned"))
+            .filter(device::Column::Ownership.eq("organization"))
+            .filter(device::Column::AssignedEmployeeId.is_in(chunk.iter().copied()))
+            .into_tuple::<(Uuid, String, Uuid)>()
+            .all(db)
+            .await?
+        {
+            held.push((holder, Some((id, serial)), None));
+        }
+        for (id, msisdn, holder) in subscription::Entity::find()
+            .select_only()
+            .columns([
+                subscription::Column::Id,
+                subscription::Column::Msisdn,
+                subscription::Column::EmployeeId,
+            ])
+            .filter(subscription::Column::TenantId.eq(tenant_id))
+            .filter(subscription::Column::Status.ne("terminated"))
+            .filter(subscription::Column::EmployeeId.is_in(chunk.iter().copied()))
+            .into_tuple::<(Uuid, String, Uuid)>()
+            .all(db)
+            .await?
+        {
+            held.push((holder, None, Some((id, msisdn))));
+        }
+    }
+    for (holder, device, subscription) in held {
+        let p = leaving[&holder];
+        let ends = p.ends_on.expect("leaving people have an end date");
+        rows.push(ReturnRow {
+            employee_id: holder,
+            employee_name: p.name.clone(),
+            employment_type: p.employment_type.clone(),
+            employment_ends_on: ends,
+            overdue: ends < today,
+            device_id: device.as_ref().map(|d| d.0),
+            serial_number: device.map(|d| d.1),
+            subscription_id: subscription.as_ref().map(|s| s.0),
+            msisdn: subscription.map(|s| s.1),
+        });
+    }
+    rows.sort_by(|a, b| {
+        (
+            a.employment_ends_on,
+            &a.employee_name,
+            a.employee_id,
+            a.device_id.is_none(),
+        )
+            .cmp(&(
+                b.employment_ends_on,
+                &b.employee_name,
+                b.employee_id,
+                b.device_id.is_none(),
+            ))
+    });
+    Ok(ReturnsDue { days, rows })
+}
+
+impl ReturnsDue {
+    pub fn table(&self) -> Table {
+        Table {
+            sheet: "Återlämning",
+            columns: vec![
+                "employee_id",
+                "employee_name",
+                "employment_type",
+                "employment_ends_on",
+                "overdue",
+                "device_id",
+                "serial_number",
+                "subscription_id",
+                "msisdn",
+            ],
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Id(Some(r.employee_id)),
+                        Cell::Text(r.employee_name.clone()),
+                        Cell::Text(r.employment_type.clone()),
+                        Cell::Date(Some(r.employment_ends_on)),
+                        Cell::Text(if r.overdue { "ja" } else { "nej" }.to_owned()),
+                        Cell::Id(r.device_id),
+                        Cell::Text(r.serial_number.clone().unwrap_or_default()),
+                        Cell::Id(r.subscription_id),
+                        Cell::Text(r.msisdn.clone().unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---- schedule gaps -----------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GapRow {
+    pub employee_id: Uuid,
+    pub employee_name: String,
+    pub unit_id: Uuid,
+    /// When their last work shift on record ended.
+    pub last_shift_ends_at: Option<DateTime<Utc>>,
+    /// Non-urgent deliveries waiting for working time to be known.
+    pub held_deliveries: u64,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ScheduleGaps {
+    pub days: i64,
+    pub rows: Vec<GapRow>,
+}
+
+/// Shift workers with no work shift in the next `days`: their non-urgent notices are
+/// held for lack of data, not because they are off.
+pub async fn schedule_gaps<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    days: i64,
+    now: DateTime<Utc>,
+) -> AppResult<ScheduleGaps> {
+    let people = people(db, tenant_id).await?;
+    let today = now.date_naive();
+    let candidates: Vec<Uuid> = people
+        .iter()
+        .filter(|(_, p)| {
+            p.shifts && scope.contains(p.unit_id) && p.ends_on.is_none_or(|e| e >= today)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let until = now + Duration::days(days);
+    let mut rows = Vec::new();
+    for chunk in candidates.chunks(1_000) {
+        let covered: HashSet<Uuid> = shift::Entity::find()
+            .select_only()
+            .column(shift::Column::EmployeeId)
+            .filter(shift::Column::EmployeeId.is_in(chunk.iter().copied()))
+            .filter(shift::Column::Kind.eq("work"))
+            .filter(shift::Column::EndsAt.gt(now))
+            .filter(shift::Column::StartsAt.lt(until))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let gaps: Vec<Uuid> = chunk
+            .iter()
+            .copied()
+            .filter(|id| !covered.contains(id))
+            .collect();
+        if gaps.is_empty() {
+            continue;
+        }
+        let mut last: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+        for (id, ends) in shift::Entity::find()
+            .select_only()
+            .columns([shift::Column::EmployeeId, shift::Column::EndsAt])
+            .filter(shift::Column::EmployeeId.is_in(gaps.iter().copied()))
+            .filter(shift::Column::Kind.eq("work"))
+            .filter(shift::Column::EndsAt.lte(now))
+            .into_tuple::<(Uuid, DateTime<Utc>)>()
+            .all(db)
+            .await?
+        {
+            let entry = last.entry(id).or_insert(ends);
+            *entry = (*entry).max(ends);
+        }
+        let mut held: HashMap<Uuid, u64> = HashMap::new();
+        for id in delivery::Entity::find()
+            .select_only()
+            .column(delivery::Column::EmployeeId)
+            .filter(delivery::Column::EmployeeId.is_in(gaps.iter().copied()))
+            .filter(delivery::Column::Status.eq("scheduled"))
+            .filter(delivery::Column::DueAt.is_null())
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+        {
+            *held.entry(id).or_default() += 1;
+        }
+        for id in gaps {
+            let p = &people[&id];
+            rows.push(GapRow {
+                employee_id: id,
+                employee_name: p.name.clone(),
+                unit_id: p.unit_id,
+                last_shift_ends_at: last.get(&id).copied(),
+                held_deliveries: held.get(&id).copied().unwrap_or(0),
+            });
+        }
+    }
+    rows.sort_by(|a, b| (&a.employee_name, a.employee_id).cmp(&(&b.employee_name, b.employee_id)));
+    Ok(ScheduleGaps { days, rows })
+}
+
+impl ScheduleGaps {
+    pub fn table(&self) -> Table {
+        Table {
+            sheet: "Schemaluckor",
+            columns: vec![
+                "employee_id",
+                "employee_name",
+                "unit_id",
+                "last_shift_ends_at",
+                "held_deliveries",
+            ],
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Id(Some(r.employee_id)),
+                        Cell::Text(r.employee_name.clone()),
+                        Cell::Id(Some(r.unit_id)),
+                        Cell::Text(
+                            r.last_shift_ends_at
+                                .map(|t| t.to_rfc3339())
+                                .unwrap_or_default(),
+                        ),
+                        Cell::Int(r.held_deliveries as i64),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
