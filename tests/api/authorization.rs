@@ -53,6 +53,8 @@ const PREVIEW_SCOPED: [u16; 7] = [401, 401, 403, 403, 200, 422, 200];
 const SEND_SCOPED: [u16; 7] = [401, 401, 403, 403, 201, 422, 201];
 /// A notice the admin sent: the admin's alone to follow.
 const ADMINS_NOTICE: [u16; 7] = [401, 401, 403, 404, 404, 404, 200];
+/// Tenant-wide planning objects: any admin or manager of the tenant reads them.
+const TENANT_READ: [u16; 7] = [401, 401, 403, 200, 200, 404, 200];
 const ME_CREATE: [u16; 7] = [401, 401, 201, 404, 404, 404, 404];
 const ME_DELETE: [u16; 7] = [401, 401, 204, 404, 404, 404, 404];
 
@@ -624,6 +626,189 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
             format!("/api/v1/me/push-registrations/{registration}"),
             Body::None,
             ME_DELETE,
+        ),
+    ]);
+
+    // Roll-out planning, agreements and reports.
+    let profile_body = |name: &str| {
+        json!({"name": name, "device_kind": "phone", "device_price": "5000", "setup_cost": "0",
+            "monthly_subscription_cost": "100", "monthly_support_cost": "0", "lifetime_months": 36})
+    };
+    let profile = app
+        .post("/api/v1/device-profiles", &app.admin, profile_body("Bas"))
+        .await
+        .expect(201)
+        .id();
+    let spare_profile = app
+        .post(
+            "/api/v1/device-profiles",
+            &app.admin,
+            profile_body("Reserv"),
+        )
+        .await
+        .expect(201)
+        .id();
+    let rule = app
+        .post(
+            "/api/v1/rollout-rules",
+            &app.admin,
+            json!({"role_id": role, "unit_id": managed, "profile_id": profile, "wave": 1}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let spare_rule = app
+        .post(
+            "/api/v1/rollout-rules",
+            &app.admin,
+            json!({"role_id": role, "unit_id": elsewhere, "wave": 2}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let contract_body = json!({"supplier": "Atea", "kind": "devices", "starts_on": "2025-01-01",
+        "ends_on": "2027-06-30", "notice_period_days": 90});
+    let contract = app
+        .post("/api/v1/contracts", &app.admin, contract_body.clone())
+        .await
+        .expect(201)
+        .id();
+    let spare_contract = app
+        .post("/api/v1/contracts", &app.admin, contract_body.clone())
+        .await
+        .expect(201)
+        .id();
+    routes.extend([
+        route(
+            Method::POST,
+            "/api/v1/device-profiles",
+            Body::Json(profile_body("Ny")),
+            CREATE_OWN,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/device-profiles",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/device-profiles/{profile}"),
+            Body::None,
+            TENANT_READ,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/device-profiles/{profile}"),
+            Body::Json(json!({"setup_cost": "250"})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/device-profiles/{spare_profile}"),
+            Body::None,
+            REVOKE,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/rollout-rules",
+            Body::Json(json!({"role_id": role, "wave": 3})),
+            CREATE_REFERRING,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/rollout-rules",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/rollout-rules/{rule}"),
+            Body::Json(json!({"wave": 2})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/rollout-rules/{spare_rule}"),
+            Body::None,
+            REVOKE,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/contracts",
+            Body::Json(contract_body),
+            CREATE_OWN,
+        ),
+        route(Method::GET, "/api/v1/contracts", Body::None, LIST_SCOPED),
+        route(
+            Method::GET,
+            format!("/api/v1/contracts/{contract}"),
+            Body::None,
+            TENANT_READ,
+        ),
+        route(
+            Method::PATCH,
+            format!("/api/v1/contracts/{contract}"),
+            Body::Json(json!({"reference": "Adda"})),
+            WRITE_OBJECT,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/contracts/{spare_contract}"),
+            Body::None,
+            REVOKE,
+        ),
+        Route {
+            // The nurse's own unit, below the managed one whose rule she falls under.
+            reveals: Some((ward.clone(), SCOPED_VIEWERS)),
+            ..route(
+                Method::GET,
+                "/api/v1/reports/rollout",
+                Body::None,
+                LIST_SCOPED,
+            )
+        },
+        route(
+            Method::GET,
+            "/api/v1/reports/rollout/compare?a=1&b=2&format=csv",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/utilization?format=xlsx",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/unused-subscriptions",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/returns-due",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/contracts-expiring",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/after-hours",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/schedule-gaps",
+            Body::None,
+            LIST_SCOPED,
         ),
     ]);
 
