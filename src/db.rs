@@ -8,6 +8,12 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 /// timeout so readers never block the writer and a second process (`bootstrap` beside a
 /// running `serve`) waits instead of failing.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    // More connections than twice the cores only add context switches: SQLite's are
+    // worker threads, PostgreSQL's are backend processes competing for the same cores
+    // (a pool of 4 instead of 16 took PostgreSQL's p99 from 31 to 18 ms, BENCHMARKS.md).
+    // Requests beyond that wait in the pool's queue, which is cheaper.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    let max_connections = max_connections.min(2 * cores).max(2);
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
@@ -15,10 +21,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        // Each SQLite connection is a worker thread; more of them than twice the cores
-        // only adds context switches (BENCHMARKS.md), and writes are serialised anyway.
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
-        options.max_connections(max_connections.min(2 * cores).max(2));
         if url.contains(":memory:") || url.contains("mode=memory") {
             // Each connection to an in-memory database is a database of its own.
             options.max_connections(1);
