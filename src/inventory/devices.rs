@@ -644,14 +644,15 @@ pub async fn list_devices<C: ConnectionTrait>(
     let select = device::Entity::find().filter(query.cond);
     match query.via_unit {
         // Walk the unit's `device_units` range in device order: a page reads ~51 rows
-        // however large the unit's subtree is.
+        // however large the unit's subtree is. The range is read from the primary-key
+        // index alone; the tenant is checked on the devices themselves (`query.cond`),
+        // as a filter on `device_units.tenant_id` would cost a table visit per row.
         Some(unit_id) => {
             let select = select
                 .join(
                     JoinType::InnerJoin,
                     device_unit::Relation::Device.def().rev(),
                 )
-                .filter(device_unit::Column::TenantId.eq(query.tenant_id))
                 .filter(device_unit::Column::UnitId.eq(unit_id));
             fetch_page(db, select, device_unit::Column::DeviceId, |m| m.id, page).await
         }
