@@ -540,6 +540,12 @@ pub async fn apply_action<C: ConnectionTrait>(
     active.updated_at = Set(Utc::now());
     let view = DeviceView::from(active.update(db).await?);
     refresh_device_units(db, actor.tenant_id, &[id]).await?;
+    unlink_registrations(
+        db,
+        id,
+        view.assigned_to.as_ref().and_then(|a| a.employee_id),
+    )
+    .await?;
     audit::record(
         db,
         actor,
@@ -551,6 +557,28 @@ pub async fn apply_action<C: ConnectionTrait>(
     )
     .await?;
     Ok(view)
+}
+
+/// A phone app registered on this device by someone who no longer holds it counts as
+/// their private phone from now on (it gets urgent pushes off hours only if they opted
+/// in), and no longer as the device being in use.
+async fn unlink_registrations<C: ConnectionTrait>(
+    db: &C,
+    device_id: Uuid,
+    holder: Option<Uuid>,
+) -> AppResult<()> {
+    use entities::push_registration;
+    let mut others = push_registration::Entity::update_many()
+        .col_expr(
+            push_registration::Column::DeviceId,
+            sea_orm::sea_query::Expr::value(Option::<Uuid>::None),
+        )
+        .filter(push_registration::Column::DeviceId.eq(device_id));
+    if let Some(holder) = holder {
+        others = others.filter(push_registration::Column::EmployeeId.ne(holder));
+    }
+    others.exec(db).await?;
+    Ok(())
 }
 
 async fn check_assignee<C: ConnectionTrait>(
