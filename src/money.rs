@@ -45,6 +45,13 @@ impl Money {
     }
 }
 
+/// `numerator / denominator` rounded half up to a whole number (whole öre), for
+/// non-negative figures: a yearly cost spread over a device's lifetime, a cost per
+/// active device.
+pub fn div_round_half_up(numerator: i128, denominator: i128) -> i64 {
+    ((2 * numerator + denominator) / (2 * denominator)) as i64
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };

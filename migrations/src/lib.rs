@@ -2,6 +2,7 @@
 //! a change to it is a new migration.
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261122_000001_foundation;
 mod m20261122_000002_working_time;
 mod m20261122_000003_device_units;

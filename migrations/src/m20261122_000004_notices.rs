@@ -7,21 +7,10 @@
 //! 50,000 people (BENCHMARKS.md) and would guard nothing.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
 
 fn index(
     name: &'static str,

@@ -512,12 +512,8 @@ fn compose(
     token: String,
     now: DateTime<Utc>,
 ) -> Push {
+    // The soonest expiry among them: a digest must not outlive any of its notices.
     let expires_at = rows.iter().filter_map(|r| r.push_expires_at).min();
-    let expires_at = if rows.iter().any(|r| r.push_expires_at.is_none()) && rows.len() == 1 {
-        None
-    } else {
-        expires_at
-    };
     let mut items: Vec<(&Claimed, &NoticeFacts)> =
         rows.iter().map(|r| (r, &notices[&r.notice_id])).collect();
     items.sort_by(|a, b| {

@@ -2,9 +2,11 @@
 //! notice must be given on them.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::{contract, device, subscription};
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -237,6 +239,25 @@ pub async fn delete_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid
     Ok(())
 }
 
+/// How many rows of `E` in the tenant name each contract: one grouped query.
+async fn named_by<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    in_tenant: sea_orm::sea_query::SimpleExpr,
+    contract_id: E::Column,
+) -> AppResult<HashMap<Uuid, u64>> {
+    let counts: Vec<(Uuid, i64)> = E::find()
+        .select_only()
+        .column(contract_id)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(in_tenant)
+        .filter(contract_id.is_not_null())
+        .group_by(contract_id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counts.into_iter().map(|(id, n)| (id, n as u64)).collect())
+}
+
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ExpiringContract {
     #[serde(flatten)]
@@ -262,6 +283,18 @@ pub async fn contracts_expiring<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> AppResult<ExpiringContracts> {
     let until = today + Duration::days(days);
+    let devices = named_by::<_, device::Entity>(
+        db,
+        device::Column::TenantId.eq(tenant_id),
+        device::Column::ContractId,
+    )
+    .await?;
+    let subscriptions = named_by::<_, subscription::Entity>(
+        db,
+        subscription::Column::TenantId.eq(tenant_id),
+        subscription::Column::ContractId,
+    )
+    .await?;
     let mut rows = Vec::new();
     for m in contract::Entity::find()
         .filter(contract::Column::TenantId.eq(tenant_id))
@@ -274,19 +307,11 @@ pub async fn contracts_expiring<C: ConnectionTrait>(
         if view.notice_date > until {
             continue;
         }
-        let devices = device::Entity::find()
-            .filter(device::Column::ContractId.eq(view.id))
-            .count(db)
-            .await?;
-        let subscriptions = subscription::Entity::find()
-            .filter(subscription::Column::ContractId.eq(view.id))
-            .count(db)
-            .await?;
         rows.push(ExpiringContract {
             days_to_notice: (view.notice_date - today).num_days(),
+            devices: devices.get(&view.id).copied().unwrap_or(0),
+            subscriptions: subscriptions.get(&view.id).copied().unwrap_or(0),
             contract: view,
-            devices,
-            subscriptions,
         });
     }
     rows.sort_by_key(|r| (r.contract.notice_date, r.contract.id));

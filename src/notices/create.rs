@@ -16,7 +16,7 @@ use super::{
     audience,
     input::{NoticeInput, ValidNotice, validate},
     plan::{RecipientPlan, Summary, Terms, load_registrations, plan_recipient},
-    read::stats_for,
+    read,
     view::{NoticeView, Preview, PreviewRecipient, priority_str, reason_str},
 };
 use crate::{
@@ -183,14 +183,6 @@ async fn earlier<C: ConnectionTrait>(
     Ok(Some(found))
 }
 
-async fn view_of<C: ConnectionTrait>(db: &C, model: notice::Model) -> AppResult<NoticeView> {
-    let stats = stats_for(db, &[model.id])
-        .await?
-        .remove(&model.id)
-        .unwrap_or_default();
-    Ok(NoticeView::new(model, stats))
-}
-
 /// Sends a notice: plans it and writes notice, inbox and outbox in one transaction.
 pub async fn create(
     db: &DatabaseConnection,
@@ -208,7 +200,7 @@ pub async fn create(
     {
         txn.rollback().await?;
         return Ok(Created {
-            notice: view_of(db, found).await?,
+            notice: read::view(db, found).await?,
             replayed: true,
         });
     }
@@ -245,7 +237,7 @@ pub async fn create(
                 .await?
                 .ok_or(AppError::Database(e))?;
             return Ok(Created {
-                notice: view_of(db, found).await?,
+                notice: read::view(db, found).await?,
                 replayed: true,
             });
         }
@@ -281,7 +273,7 @@ pub async fn create(
         "notice planned and written"
     );
     Ok(Created {
-        notice: view_of(db, inserted).await?,
+        notice: read::view(db, inserted).await?,
         replayed: false,
     })
 }

@@ -162,6 +162,23 @@ pub fn push_expiry(terms: &Terms, decision: &Decision) -> Option<DateTime<Utc>> 
     }
 }
 
+/// What a decision means for someone with a phone: now, held or expired; and whether it
+/// comes too late to be pushed at all.
+pub fn timing(decision: &Decision, terms: &Terms) -> (Outcome, bool) {
+    let expired = matches!(
+        (decision.deliver_at, terms.expires_at),
+        (Some(at), Some(expires)) if at >= expires
+    );
+    let outcome = if expired {
+        Outcome::Expired
+    } else if decision.deliver_at == Some(terms.send_at) {
+        Outcome::Now
+    } else {
+        Outcome::Held
+    };
+    (outcome, expired)
+}
+
 /// Plans one recipient: the engine's decision at `send_at`, and a row per phone.
 pub fn plan_recipient(
     schedule: &Schedule<'_>,
@@ -182,18 +199,11 @@ pub fn plan_with(
         .iter()
         .filter(|r| may_push(r, terms.priority, decision.reason))
         .collect();
-    let expired = match (decision.deliver_at, terms.expires_at) {
-        (Some(at), Some(expires)) => at >= expires,
-        _ => false,
-    };
+    let (timed, expired) = timing(&decision, terms);
     let outcome = if usable.is_empty() {
         Outcome::NoDevice
-    } else if expired {
-        Outcome::Expired
-    } else if decision.deliver_at == Some(terms.send_at) {
-        Outcome::Now
     } else {
-        Outcome::Held
+        timed
     };
     let push_expires_at = push_expiry(terms, &decision);
     let deliveries = usable

@@ -115,14 +115,19 @@ async fn find_visible<C: ConnectionTrait>(
     query.one(db).await?.ok_or(AppError::NotFound("notice"))
 }
 
+/// A notice with its current stats.
+pub async fn view<C: ConnectionTrait>(db: &C, model: notice::Model) -> AppResult<NoticeView> {
+    let id = model.id;
+    let stats = stats_for(db, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(NoticeView::new(model, stats))
+}
+
 pub async fn get_notice<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<NoticeView> {
-    let model = find_visible(db, caller, id).await?;
-    let stats = stats_for(db, &[id]).await?.remove(&id).unwrap_or_default();
-    Ok(NoticeView::new(model, stats))
+    view(db, find_visible(db, caller, id).await?).await
 }
 
 /// Newest first.

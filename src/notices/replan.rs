@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    plan::{Outcome, Terms, push_expiry},
+    plan::{Terms, push_expiry, timing},
     view::{parse_priority, reason_str},
 };
 use crate::{
@@ -95,14 +95,7 @@ pub async fn replan<C: ConnectionTrait>(
             expires_at: n.expires_at,
         };
         let decision = evaluate(&schedule, priority, terms.send_at);
-        let expired = matches!((decision.deliver_at, n.expires_at), (Some(at), Some(e)) if at >= e);
-        let outcome = if expired {
-            Outcome::Expired
-        } else if decision.deliver_at == Some(terms.send_at) {
-            Outcome::Now
-        } else {
-            Outcome::Held
-        };
+        let (outcome, expired) = timing(&decision, &terms);
         delivery::Entity::update_many()
             .col_expr(
                 delivery::Column::DeliverAt,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{employee, notice, notice_recipient, unit};
+use entities::{employee, notice, notice_recipient};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -96,15 +96,7 @@ pub async fn after_hours<C: ConnectionTrait>(
         .into_iter()
         .map(|n| (n.id, n))
         .collect();
-    let units: HashMap<Uuid, String> = unit::Entity::find()
-        .select_only()
-        .columns([unit::Column::Id, unit::Column::Name])
-        .filter(unit::Column::TenantId.eq(tenant_id))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let units = super::follow_up::unit_names(db, tenant_id).await?;
     let homes: HashMap<Uuid, Uuid> = employee::Entity::find()
         .select_only()
         .columns([employee::Column::Id, employee::Column::UnitId])

@@ -11,13 +11,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::table::{Cell, Table};
-use crate::{auth::UnitScope, error::AppResult, money::Money};
+use crate::{
+    auth::UnitScope,
+    error::AppResult,
+    money::{Money, div_round_half_up},
+};
 
-fn div_round(numerator: i64, denominator: i64) -> i64 {
-    (2 * numerator + denominator) / (2 * denominator)
-}
-
-async fn unit_names<C: ConnectionTrait>(
+/// The tenant's unit names by id.
+pub(super) async fn unit_names<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
 ) -> AppResult<HashMap<Uuid, String>> {
@@ -172,7 +173,7 @@ pub async fn utilization<C: ConnectionTrait>(
                 utilization_percent: (active as f64 * 1000.0 / assigned as f64).round() / 10.0,
                 annual_cost: Money(annual),
                 cost_per_active_device: (active > 0)
-                    .then(|| Money(div_round(annual, active as i64))),
+                    .then(|| Money(div_round_half_up(annual.into(), active.into()))),
             }
         })
         .collect();

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     auth::UnitScope,
     error::AppResult,
-    money::Money,
+    money::{Money, div_round_half_up},
     reports::table::{Cell, Table},
 };
 
@@ -99,11 +99,6 @@ pub struct RolloutReport {
     pub totals: RolloutTotals,
 }
 
-/// `a x b / c` rounded half up to a whole number, for non-negative figures.
-fn div_round(numerator: i128, denominator: i128) -> i64 {
-    ((2 * numerator + denominator) / (2 * denominator)) as i64
-}
-
 /// The profile the most specific rule gives (role, unit): a rule on the unit, else on
 /// the nearest ancestor, else tenant-wide. `None` when no rule speaks of them.
 fn resolve(
@@ -166,7 +161,7 @@ pub fn compute(inputs: &Inputs, max_wave: Option<i32>) -> RolloutReport {
             let to_equip = headcount - equipped;
             let per_month = i128::from(p.monthly_subscription + p.monthly_support);
             let annual = i128::from(headcount as i64) * 12 * per_month;
-            let depreciation = div_round(
+            let depreciation = div_round_half_up(
                 i128::from(headcount as i64) * i128::from(p.device_price) * 12,
                 i128::from(p.lifetime_months.max(1)),
             );
@@ -512,8 +507,8 @@ mod tests {
     #[test]
     fn operating_cost_rounds_half_up_to_whole_ore() {
         // 3 x 4,995.00 x 12 / 36 = 4,995.00 exactly; 1 x 100.01 x 12 / 7 = 171.4457 -> 171.45.
-        assert_eq!(div_round(3 * 499_500 * 12, 36), 499_500);
-        assert_eq!(div_round(10_001 * 12, 7), 17_145);
-        assert_eq!(div_round(5, 2), 3, "a half rounds up");
+        assert_eq!(div_round_half_up(3 * 499_500 * 12, 36), 499_500);
+        assert_eq!(div_round_half_up(10_001 * 12, 7), 17_145);
+        assert_eq!(div_round_half_up(5, 2), 3, "a half rounds up");
     }
 }

@@ -2,7 +2,7 @@
 //! cancelling and expiry.
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use reqwest::Method;
 use serde_json::json;
 use stilla::{push::PushOutcome, reachability::Priority};
@@ -113,7 +113,7 @@ async fn waiting_deliveries_follow_changes_of_working_time(app: TestApp) {
     assert!(app.recorder.pushes().is_empty());
 
     // A new shift later: planned for it.
-    let new_start = (Utc::now() + Duration::hours(5)).trunc_subsecs_compat();
+    let new_start = (Utc::now() + Duration::hours(5)).trunc_subsecs(0);
     add_shift(&app, &nurse, new_start).await;
     assert_eq!(
         at(&deliveries(&app, &notice).await[0]["deliver_at"]),
@@ -159,17 +159,6 @@ async fn waiting_deliveries_follow_changes_of_working_time(app: TestApp) {
     );
 }
 both_stores!(waiting_deliveries_follow_changes_of_working_time);
-
-trait TruncCompat {
-    fn trunc_subsecs_compat(self) -> Self;
-}
-
-impl TruncCompat for chrono::DateTime<Utc> {
-    fn trunc_subsecs_compat(self) -> Self {
-        use chrono::SubsecRound;
-        self.trunc_subsecs(0)
-    }
-}
 
 async fn retries_back_off_and_a_dead_token_is_never_used_again(app: TestApp) {
     quiet_policy(&app).await;
