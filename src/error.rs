@@ -114,7 +114,7 @@ impl AppError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -144,8 +144,10 @@ pub struct Problem {
     pub allowed_actions: Option<Vec<&'static str>>,
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The problem this error is, for any renderer (the API's JSON, the console's page).
+    /// A server error is logged here, with its whole chain, and told only generically.
+    pub fn into_problem(self) -> Problem {
         let status = self.status();
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
@@ -197,6 +199,14 @@ impl IntoResponse for AppError {
                 problem.detail = "an internal error occurred; it has been logged".to_owned();
             }
         }
+        problem
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let problem = self.into_problem();
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

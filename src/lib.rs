@@ -26,3 +26,4 @@ pub mod reports;
 pub mod rollout;
 pub mod schedules;
 pub mod tenants;
+pub mod web;

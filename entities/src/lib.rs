@@ -19,3 +19,4 @@ pub mod shift;
 pub mod subscription;
 pub mod tenant;
 pub mod unit;
+pub mod web_session;

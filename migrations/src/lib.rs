@@ -8,6 +8,7 @@ mod m20261122_000002_working_time;
 mod m20261122_000003_device_units;
 mod m20261122_000004_notices;
 mod m20261122_000005_rollout;
+mod m20261201_000006_web_sessions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_device_units::Migration),
             Box::new(m20261122_000004_notices::Migration),
             Box::new(m20261122_000005_rollout::Migration),
+            Box::new(m20261201_000006_web_sessions::Migration),
         ]
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/me`: what an employee's token reaches — themselves.
 use axum::{Json, extract::State};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -9,7 +9,10 @@ use crate::{
     app::AppState,
     auth::{Caller, UnitScope},
     error::AppResult,
-    inventory::{devices::DeviceView, subscriptions::SubscriptionView},
+    inventory::{
+        devices::{self, DeviceView},
+        subscriptions::{self, SubscriptionView},
+    },
     org::employees::{self, EmployeeView},
 };
 
@@ -40,17 +43,9 @@ async fn my_devices(
     State(db): State<DatabaseConnection>,
     caller: Caller,
 ) -> AppResult<Json<MyDevices>> {
-    use entities::device;
     let id = caller.own_employee_id()?;
-    let items = device::Entity::find()
-        .filter(device::Column::TenantId.eq(caller.tenant_id))
-        .filter(device::Column::AssignedEmployeeId.eq(id))
-        .order_by_asc(device::Column::Id)
-        .all(&db)
-        .await?;
-    Ok(Json(MyDevices {
-        items: items.into_iter().map(DeviceView::from).collect(),
-    }))
+    let items = devices::held_by(&db, caller.tenant_id, id).await?;
+    Ok(Json(MyDevices { items }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -64,16 +59,7 @@ async fn my_subscriptions(
     State(db): State<DatabaseConnection>,
     caller: Caller,
 ) -> AppResult<Json<MySubscriptions>> {
-    use entities::subscription;
     let id = caller.own_employee_id()?;
-    let items = subscription::Entity::find()
-        .filter(subscription::Column::TenantId.eq(caller.tenant_id))
-        .filter(subscription::Column::EmployeeId.eq(id))
-        .filter(subscription::Column::Status.ne("terminated"))
-        .order_by_asc(subscription::Column::Id)
-        .all(&db)
-        .await?;
-    Ok(Json(MySubscriptions {
-        items: items.into_iter().map(SubscriptionView::from).collect(),
-    }))
+    let items = subscriptions::held_by(&db, caller.tenant_id, id).await?;
+    Ok(Json(MySubscriptions { items }))
 }

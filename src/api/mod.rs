@@ -2,7 +2,7 @@
 mod audit;
 mod devices;
 mod employees;
-mod export;
+pub mod export;
 mod extract;
 mod health;
 mod imports;
@@ -185,6 +185,7 @@ async fn method_not_allowed() -> impl IntoResponse {
 pub fn router(state: AppState) -> Router {
     let (router, _) = api_routes().split_for_parts();
     router
+        .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(

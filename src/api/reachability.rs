@@ -12,14 +12,11 @@ use crate::{
     app::AppState,
     auth::Caller,
     db::begin_write,
-    error::{AppError, AppResult},
-    notices::replan::{Affected, replan},
+    error::AppResult,
+    notices::replan::change_focus,
     org::employees,
-    reachability::{Decision, Priority, evaluate},
-    schedules::{
-        book::ScheduleBook,
-        focus::{self, Focus},
-    },
+    reachability::{Decision, Priority},
+    schedules::{book::reachability_of, focus::Focus},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -45,16 +42,15 @@ async fn answer(
     question: Question,
     now: DateTime<Utc>,
 ) -> AppResult<Decision> {
-    let at = question.at.unwrap_or(now);
-    let book = ScheduleBook::load(db, tenant_id, &[employee_id], at).await?;
-    let schedule = book
-        .schedule(employee_id)
-        .ok_or(AppError::NotFound("employee"))?;
-    Ok(evaluate(
-        &schedule,
-        question.priority.unwrap_or(Priority::Info),
-        at,
-    ))
+    let priority = question.priority.unwrap_or(Priority::Info);
+    reachability_of(
+        db,
+        tenant_id,
+        employee_id,
+        priority,
+        question.at.unwrap_or(now),
+    )
+    .await
 }
 
 /// When a notice of `priority` sent `at` would reach the employee, and why.
@@ -96,18 +92,11 @@ async fn set_focus(
 ) -> AppResult<Json<Focus>> {
     let id = caller.own_employee_id()?;
     let txn = begin_write(&state.db).await?;
-    focus::set_focus(
+    change_focus(
         &txn,
         &caller.actor(),
         id,
         Some(input.clone()),
-        state.clock.now(),
-    )
-    .await?;
-    replan(
-        &txn,
-        caller.tenant_id,
-        Affected::Employees(vec![id]),
         state.clock.now(),
     )
     .await?;
@@ -119,14 +108,7 @@ async fn set_focus(
 async fn end_focus(State(state): State<AppState>, caller: Caller) -> AppResult<StatusCode> {
     let id = caller.own_employee_id()?;
     let txn = begin_write(&state.db).await?;
-    focus::set_focus(&txn, &caller.actor(), id, None, state.clock.now()).await?;
-    replan(
-        &txn,
-        caller.tenant_id,
-        Affected::Employees(vec![id]),
-        state.clock.now(),
-    )
-    .await?;
+    change_focus(&txn, &caller.actor(), id, None, state.clock.now()).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

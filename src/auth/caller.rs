@@ -107,6 +107,32 @@ impl Caller {
     }
 }
 
+/// The caller behind an unrevoked token's secret hash.
+pub(super) async fn find_caller<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    secret_hash: &str,
+) -> AppResult<Option<Caller>> {
+    let token = api_token::Entity::find()
+        .filter(api_token::Column::SecretHash.eq(secret_hash))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?;
+    Ok(token.and_then(caller_of))
+}
+
+/// The caller a token stands for (`None` for a role this build does not know).
+pub(super) fn caller_of(token: api_token::Model) -> Option<Caller> {
+    Some(Caller {
+        tenant_id: token.tenant_id,
+        token_id: token.id,
+        unit_ids: tokens::unit_ids_of(&token),
+        role: AccessRole::parse(&token.role)?,
+        token_name: token.name,
+        employee_id: token.employee_id,
+        can_send_urgent: token.can_send_urgent,
+    })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -126,22 +152,9 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = state.tokens.get(&secret_hash) {
             return Ok(caller);
         }
-        let token = api_token::Entity::find()
-            .filter(api_token::Column::SecretHash.eq(secret_hash.as_str()))
-            .filter(api_token::Column::RevokedAt.is_null())
-            .one(&state.db)
+        let caller = find_caller(&state.db, &secret_hash)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let role = AccessRole::parse(&token.role).ok_or(AppError::Unauthorized)?;
-        let caller = Caller {
-            tenant_id: token.tenant_id,
-            token_id: token.id,
-            unit_ids: tokens::unit_ids_of(&token),
-            token_name: token.name,
-            role,
-            employee_id: token.employee_id,
-            can_send_urgent: token.can_send_urgent,
-        };
         state.tokens.put(secret_hash, caller.clone());
         Ok(caller)
     }

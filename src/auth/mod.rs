@@ -2,6 +2,7 @@
 mod cache;
 mod caller;
 mod scope;
+pub mod sessions;
 pub mod tokens;
 
 pub use cache::{TOKEN_CACHE_TTL, TokenCache};

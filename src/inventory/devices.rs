@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QuerySelect, RelationTrait, Set,
+    QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -686,4 +686,19 @@ pub async fn list_devices<C: ConnectionTrait>(
         }
         None => fetch_page(db, select, device::Column::Id, |m| m.id, page).await,
     }
+}
+
+/// The devices an employee holds, for their own page.
+pub async fn held_by<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+) -> AppResult<Vec<DeviceView>> {
+    let items = device::Entity::find()
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::AssignedEmployeeId.eq(employee_id))
+        .order_by_asc(device::Column::Id)
+        .all(db)
+        .await?;
+    Ok(items.into_iter().map(DeviceView::from).collect())
 }

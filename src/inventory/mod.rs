@@ -4,4 +4,5 @@ pub mod devices;
 pub mod identifiers;
 pub mod lifecycle;
 pub mod subscriptions;
+pub mod summary;
 pub mod visibility;

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use entities::{device, subscription};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -464,4 +465,20 @@ pub async fn list_subscriptions<C: ConnectionTrait>(
             .await?
             .map(SubscriptionView::from),
     )
+}
+
+/// The subscriptions an employee holds (not terminated ones), for their own page.
+pub async fn held_by<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+) -> AppResult<Vec<SubscriptionView>> {
+    let items = subscription::Entity::find()
+        .filter(subscription::Column::TenantId.eq(tenant_id))
+        .filter(subscription::Column::EmployeeId.eq(employee_id))
+        .filter(subscription::Column::Status.ne("terminated"))
+        .order_by_asc(subscription::Column::Id)
+        .all(db)
+        .await?;
+    Ok(items.into_iter().map(SubscriptionView::from).collect())
 }

@@ -147,3 +147,23 @@ pub async fn replan<C: ConnectionTrait>(
     }
     Ok(replanned)
 }
+
+/// Sets (`Some`) or ends (`None`) an employee's focus time and re-plans what waits for
+/// them, in the caller's transaction: what the API and the console both do.
+pub async fn change_focus<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::audit::Actor,
+    employee_id: Uuid,
+    focus: Option<crate::schedules::focus::Focus>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<crate::schedules::focus::Focus>> {
+    let focus = crate::schedules::focus::set_focus(db, actor, employee_id, focus, now).await?;
+    replan(
+        db,
+        actor.tenant_id,
+        Affected::Employees(vec![employee_id]),
+        now,
+    )
+    .await?;
+    Ok(focus)
+}

@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::employee;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -383,4 +384,50 @@ pub async fn list_employees<C: ConnectionTrait>(
     Ok(fetch_page(db, select, employee::Column::Id, |m| m.id, page)
         .await?
         .map(EmployeeView::from))
+}
+
+/// The name and unit of the given employees of the tenant, by id (for lists that show
+/// people).
+pub async fn people_of<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, (String, Uuid)>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    // In lists of 1,000 ids: a large audience stays under every store's parameter limit.
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<(Uuid, String, Uuid)> = employee::Entity::find()
+            .select_only()
+            .columns([
+                employee::Column::Id,
+                employee::Column::Name,
+                employee::Column::UnitId,
+            ])
+            .filter(employee::Column::TenantId.eq(tenant_id))
+            .filter(employee::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, name, unit)| (id, (name, unit))));
+    }
+    Ok(found)
+}
+
+/// The tenant's employee with this e-mail address (compared without regard to case).
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    email: &str,
+) -> AppResult<Option<employee::Model>> {
+    Ok(employee::Entity::find()
+        .filter(employee::Column::TenantId.eq(tenant_id))
+        .filter(sea_orm::sea_query::ExprTrait::eq(
+            sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(employee::Column::Email)),
+            email.trim().to_lowercase(),
+        ))
+        .one(db)
+        .await?)
 }

@@ -1,7 +1,9 @@
 //! Units: wards, clinics, departments, in a tree. Each has a cost centre.
 use chrono::{DateTime, Utc};
 use entities::unit;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -202,4 +204,20 @@ pub async fn update_unit<C: ConnectionTrait>(
     }
     audit::record(db, actor, "update", "unit", id, Some(&before), Some(&view)).await?;
     Ok(view)
+}
+
+/// Every unit's name in the tenant, by id (units are few: a few hundred at most).
+pub async fn unit_names<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    Ok(unit::Entity::find()
+        .select_only()
+        .columns([unit::Column::Id, unit::Column::Name])
+        .filter(unit::Column::TenantId.eq(tenant_id))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entities::{delivery, device, employee, push_registration, shift, subscription, unit};
+use entities::{delivery, device, employee, push_registration, shift, subscription};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,20 +18,7 @@ use crate::{
 };
 
 /// The tenant's unit names by id.
-pub(super) async fn unit_names<C: ConnectionTrait>(
-    db: &C,
-    tenant_id: Uuid,
-) -> AppResult<HashMap<Uuid, String>> {
-    Ok(unit::Entity::find()
-        .select_only()
-        .columns([unit::Column::Id, unit::Column::Name])
-        .filter(unit::Column::TenantId.eq(tenant_id))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
+pub(super) use crate::org::units::unit_names;
 
 struct Person {
     name: String,

@@ -210,3 +210,18 @@ impl ScheduleBook {
         })
     }
 }
+
+/// When a notice of `priority` sent `at` would reach one employee, and why.
+pub async fn reachability_of<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    priority: crate::reachability::Priority,
+    at: DateTime<Utc>,
+) -> crate::error::AppResult<crate::reachability::Decision> {
+    let book = ScheduleBook::load(db, tenant_id, &[employee_id], at).await?;
+    let schedule = book
+        .schedule(employee_id)
+        .ok_or(crate::error::AppError::NotFound("employee"))?;
+    Ok(crate::reachability::evaluate(&schedule, priority, at))
+}

@@ -4,6 +4,7 @@ mod helpers;
 
 mod authorization;
 mod cli;
+mod console;
 mod delivery;
 mod devices;
 mod fcm;

@@ -1,0 +1,92 @@
+//! The console: server-rendered pages for IT admins, managers and employees, in
+//! Swedish first and English second. Pages work without JavaScript; every rule they
+//! apply is the domain's, called the same way the API handlers call it.
+mod assets;
+mod charts;
+mod format;
+mod i18n;
+mod pages;
+mod session;
+
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+    middleware,
+    response::{Redirect, Response},
+    routing::{get, post},
+};
+
+use crate::app::AppState;
+
+pub use i18n::Lang;
+
+/// No inline script or style, nothing from elsewhere, no framing, forms post only here.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let fixed = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    // Pages hold personal data: never from a shared cache or the back-forward cache of
+    // a signed-out browser. Assets set their own long-lived caching.
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+pub fn routes() -> Router<AppState> {
+    let console = Router::new()
+        .route("/", get(pages::home::home))
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::sign_in),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/language/{lang}", get(pages::sign_in::language))
+        .route("/accessibility", get(pages::statement::statement))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/devices", get(pages::devices::list))
+        .route("/devices/export", get(pages::devices::export))
+        .route("/devices/{id}", get(pages::devices::show))
+        .route("/devices/{id}/{action}", post(pages::devices::act))
+        .route("/reports/{name}", get(pages::reports::show))
+        .route(
+            "/import",
+            get(pages::import::form)
+                .post(pages::import::upload)
+                .layer(pages::import::body_limit()),
+        )
+        .route("/me", get(pages::me::page))
+        .route("/me/notices/{id}/ack", post(pages::me::acknowledge))
+        .route("/me/focus", post(pages::me::focus))
+        .route("/notices", get(pages::notices::list))
+        .route(
+            "/notices/new",
+            get(pages::notices::compose).post(pages::notices::submit),
+        )
+        .route("/notices/{id}", get(pages::notices::show))
+        .route("/notices/{id}/cancel", post(pages::notices::cancel))
+        .fallback(pages::not_found)
+        .layer(middleware::map_response(security_headers));
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .nest("/console", console)
+}

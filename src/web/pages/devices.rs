@@ -1,0 +1,464 @@
+//! The device list (filters, column chooser, the view kept in the URL, export of exactly
+//! that query) and a device's page (facts, allowed lifecycle actions, history).
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::Query;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Chrome, render};
+use crate::{
+    api::export::csv_download,
+    app::AppState,
+    audit::{self, HistoryItem},
+    auth::AccessRole,
+    db::begin_write,
+    error::AppError,
+    inventory::{
+        devices::{
+            self, AssignDevice, DeviceChange, DeviceCsvRow, DeviceFilter, DeviceView, RetireReason,
+        },
+        lifecycle::{Action, DeviceAction, DeviceStatus, StoredStatus, allowed_actions},
+        summary::DEVICE_STATUSES,
+    },
+    org::{employees, units::unit_names},
+    pagination::{DEFAULT_LIMIT, PageParams},
+    reports::table::{Cell, Table},
+    web::session::{Console, WebResult},
+};
+
+/// The list's columns, in order; the first ones are shown unless the URL says otherwise.
+const COLUMNS: [&str; 8] = [
+    "serial_number",
+    "kind",
+    "model",
+    "status",
+    "unit",
+    "holder",
+    "imei",
+    "ownership",
+];
+const DEFAULT_COLUMNS: usize = 6;
+
+/// The list's view, all of it in the URL so it can be bookmarked and shared.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    cols: Vec<String>,
+    cursor: Option<String>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    /// The domain's filter; a value the form could not have sent is a 422.
+    fn filter(&self) -> Result<DeviceFilter, AppError> {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        let status = opt(&self.status)
+            .map(|s| DeviceStatus::parse(&s).ok_or(AppError::invalid("status", "unknown status")))
+            .transpose()?;
+        let kind = opt(&self.kind)
+            .map(|k| {
+                serde_json::from_value(serde_json::Value::String(k))
+                    .map_err(|_| AppError::invalid("kind", "unknown kind"))
+            })
+            .transpose()?;
+        let unit_id = opt(&self.unit_id)
+            .map(|u| {
+                u.parse::<Uuid>()
+                    .map_err(|_| AppError::invalid("unit_id", "not a unit id"))
+            })
+            .transpose()?;
+        Ok(DeviceFilter {
+            status,
+            kind,
+            unit_id,
+            q: opt(&self.q),
+            ..Default::default()
+        })
+    }
+
+    fn columns(&self) -> Vec<&'static str> {
+        let chosen: Vec<&'static str> = COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| self.cols.iter().any(|s| s == c))
+            .collect();
+        if chosen.is_empty() {
+            COLUMNS[..DEFAULT_COLUMNS].to_vec()
+        } else {
+            chosen
+        }
+    }
+
+    /// This view's query string, without the page cursor (for export and paging links).
+    fn view_query(&self) -> String {
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("q", &self.q),
+            ("status", &self.status),
+            ("kind", &self.kind),
+            ("unit_id", &self.unit_id),
+        ];
+        pairs.retain(|(_, v)| !v.is_empty());
+        for col in &self.cols {
+            pairs.push(("cols", col));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// One row as the list shows it.
+pub struct Row {
+    id: Uuid,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "devices.html")]
+struct ListPage {
+    c: Chrome,
+    query: ListQuery,
+    columns: Vec<&'static str>,
+    all_columns: [&'static str; 8],
+    statuses: [&'static str; 5],
+    units: Vec<(Uuid, String)>,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+    view: String,
+}
+
+fn holder(
+    d: &DeviceView,
+    people: &HashMap<Uuid, (String, Uuid)>,
+    units: &HashMap<Uuid, String>,
+) -> String {
+    match &d.assigned_to {
+        Some(a) => a
+            .employee_id
+            .and_then(|e| people.get(&e).map(|(name, _)| name))
+            .or_else(|| a.unit_id.and_then(|u| units.get(&u)))
+            .cloned()
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let filter = query.filter()?;
+    let scope = caller.unit_scope(&state.db).await?;
+    let device_query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
+    let page = PageParams {
+        limit: Some(DEFAULT_LIMIT),
+        cursor: query.cursor.clone(),
+    }
+    .request()?;
+    let page = devices::list_devices(&state.db, device_query, page).await?;
+    let unit_names = unit_names(&state.db, caller.tenant_id).await?;
+    let items: Vec<DeviceView> = page.items.into_iter().map(DeviceView::from).collect();
+    let holders: Vec<Uuid> = items
+        .iter()
+        .filter_map(|d| d.assigned_to.as_ref().and_then(|a| a.employee_id))
+        .collect();
+    let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
+    let c = Chrome::new(&console, "devices-title", "nav-devices");
+    let columns = query.columns();
+    let rows = items
+        .iter()
+        .map(|d| Row {
+            id: d.id,
+            cells: columns
+                .iter()
+                .map(|col| match *col {
+                    "serial_number" => d.serial_number.clone(),
+                    "kind" => c.word("device-kind", &d.kind),
+                    "model" => format!("{} {}", d.manufacturer, d.model),
+                    "status" => c.word("device-status", &d.status),
+                    "unit" => d
+                        .unit_id
+                        .and_then(|u| unit_names.get(&u).cloned())
+                        .unwrap_or_default(),
+                    "holder" => holder(d, &people, &unit_names),
+                    "imei" => d.imei.clone().unwrap_or_default(),
+                    "ownership" => c.word("ownership", &d.ownership),
+                    _ => String::new(),
+                })
+                .collect(),
+        })
+        .collect();
+    let view = query.view_query();
+    let next_href = page.next_cursor.map(|cursor| {
+        let sep = if view.is_empty() { "" } else { "&" };
+        let cursor = serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default();
+        format!("/console/devices?{view}{sep}{cursor}")
+    });
+    let mut units: Vec<(Uuid, String)> = match &scope {
+        crate::auth::UnitScope::Tenant => unit_names.into_iter().collect(),
+        crate::auth::UnitScope::Units(set) => unit_names
+            .into_iter()
+            .filter(|(id, _)| set.contains(id))
+            .collect(),
+    };
+    units.sort_by(|a, b| a.1.cmp(&b.1));
+    render(&ListPage {
+        c,
+        columns,
+        all_columns: COLUMNS,
+        statuses: DEVICE_STATUSES,
+        units,
+        rows,
+        next_href,
+        view,
+        query,
+    })
+}
+
+/// Every device the query matches as an Excel workbook, built in memory.
+async fn xlsx_of(
+    db: &sea_orm::DatabaseConnection,
+    query: devices::DeviceQuery,
+) -> Result<Vec<u8>, AppError> {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = PageParams {
+            limit: Some(crate::pagination::MAX_LIMIT),
+            cursor,
+        }
+        .request()?;
+        let got = devices::list_devices(db, query.clone(), page).await?;
+        for m in got.items {
+            let d = DeviceCsvRow::from(m);
+            rows.push(vec![
+                Cell::Id(Some(d.id)),
+                Cell::Text(d.kind),
+                Cell::Text(d.manufacturer),
+                Cell::Text(d.model),
+                Cell::Text(d.serial_number),
+                Cell::Text(d.imei.unwrap_or_default()),
+                Cell::Text(d.ownership),
+                Cell::Text(d.status),
+                Cell::Id(d.unit_id),
+                Cell::Id(d.assigned_employee_id),
+                Cell::Id(d.assigned_unit_id),
+                Cell::Money(d.purchase_price.map(|m| m.ore())),
+                Cell::Date(d.purchased_on),
+                Cell::Date(d.warranty_ends_on),
+            ]);
+        }
+        match got.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Table {
+        sheet: "Enheter",
+        columns: vec![
+            "id",
+            "kind",
+            "manufacturer",
+            "model",
+            "serial_number",
+            "imei",
+            "ownership",
+            "status",
+            "unit_id",
+            "assigned_employee_id",
+            "assigned_unit_id",
+            "purchase_price",
+            "purchased_on",
+            "warranty_ends_on",
+        ],
+        rows,
+    }
+    .to_xlsx()
+}
+
+/// Every device the list's query matches: CSV (the API's columns, so it imports again)
+/// or an Excel workbook.
+pub async fn export(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let filter = query.filter()?;
+    let scope = caller.unit_scope(&state.db).await?;
+    let device_query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => {
+            let db = state.db.clone();
+            Ok(csv_download("devices.csv", move |page| {
+                let (db, query) = (db.clone(), device_query.clone());
+                async move {
+                    Ok(devices::list_devices(&db, query, page)
+                        .await?
+                        .map(DeviceCsvRow::from))
+                }
+            }))
+        }
+        "xlsx" => Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"devices.xlsx\"",
+                ),
+            ],
+            xlsx_of(&state.db, device_query).await?,
+        )
+            .into_response()),
+        _ => Err(AppError::invalid("format", "csv or xlsx").into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "device.html")]
+struct DevicePage {
+    c: Chrome,
+    device: DeviceView,
+    unit: String,
+    holder: String,
+    actions: Vec<&'static str>,
+    reasons: [&'static str; 5],
+    units: Vec<(Uuid, String)>,
+    history: Vec<HistoryItem>,
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Query(done): Query<DoneQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let device = devices::get_device(&state.db, caller.tenant_id, &scope, id).await?;
+    let history = audit::entity_history(&state.db, caller.tenant_id, "device", id).await?;
+    let names = unit_names(&state.db, caller.tenant_id).await?;
+    let holder_ids: Vec<Uuid> = device
+        .assigned_to
+        .iter()
+        .filter_map(|a| a.employee_id)
+        .collect();
+    let people = employees::people_of(&state.db, caller.tenant_id, &holder_ids).await?;
+    let status = DeviceStatus::parse(&device.status)
+        .ok_or_else(|| anyhow::anyhow!("device {id} has unknown status"))
+        .map_err(AppError::from)?;
+    // Only admins change the inventory; a manager's page shows no actions.
+    let actions = if caller.role == AccessRole::Admin {
+        allowed_actions::<DeviceAction>(status)
+    } else {
+        Vec::new()
+    };
+    let mut units: Vec<(Uuid, String)> = names.clone().into_iter().collect();
+    units.sort_by(|a, b| a.1.cmp(&b.1));
+    let c = Chrome::new(&console, "device-title", "nav-devices");
+    render(&DevicePage {
+        unit: device
+            .unit_id
+            .and_then(|u| names.get(&u).cloned())
+            .unwrap_or_default(),
+        holder: holder(&device, &people, &names),
+        c,
+        device,
+        actions,
+        reasons: ["recycled", "sold", "lost", "stolen", "broken"],
+        units,
+        history,
+        done: done
+            .done
+            .filter(|d| DeviceAction::ALL.iter().any(|a| a.name() == d)),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    employee_email: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    console: Console,
+    Path((id, action)): Path<(Uuid, String)>,
+    Form(form): Form<ActionForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let action = DeviceAction::ALL
+        .iter()
+        .copied()
+        .find(|a| a.name() == action)
+        .ok_or(AppError::NotFound("action"))?;
+    let tenant_id = console.caller.tenant_id;
+    let change = match action {
+        DeviceAction::Assign => {
+            let target = if form.employee_email.trim().is_empty() {
+                let unit_id = form.unit_id.parse::<Uuid>().map_err(|_| {
+                    AppError::invalid("employee_email", "give an employee's e-mail or a unit")
+                })?;
+                AssignDevice {
+                    employee_id: None,
+                    unit_id: Some(unit_id),
+                }
+            } else {
+                let employee = employees::find_by_email(&state.db, tenant_id, &form.employee_email)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::invalid("employee_email", "no employee has this e-mail address")
+                    })?;
+                AssignDevice {
+                    employee_id: Some(employee.id),
+                    unit_id: None,
+                }
+            };
+            DeviceChange::Assign(target)
+        }
+        DeviceAction::Retire => {
+            let reason: RetireReason =
+                serde_json::from_value(serde_json::Value::String(form.reason.clone()))
+                    .map_err(|_| AppError::invalid("reason", "choose a reason"))?;
+            DeviceChange::Retire(reason)
+        }
+        _ => DeviceChange::None,
+    };
+    let txn = begin_write(&state.db).await?;
+    devices::apply_action(&txn, &console.caller.actor(), id, action, change).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/console/devices/{id}?done={}", action.name())).into_response())
+}

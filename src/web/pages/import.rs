@@ -1,0 +1,168 @@
+//! CSV import in the console: upload, a dry run that lists every row error or the whole
+//! plan (every row that would be created), then the import itself — the API's
+//! all-or-nothing `import_csv`, nothing of its own.
+use askama::Template;
+use axum::{
+    extract::{DefaultBodyLimit, Multipart, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+use super::{Chrome, render};
+use crate::{
+    app::AppState,
+    error::{AppError, LineError},
+    import::{Importable, import_csv, read_table},
+    inventory::{devices::NewDevice, subscriptions::NewSubscription},
+    org::employees::NewEmployee,
+    web::session::{Console, WebResult},
+};
+
+/// The same ceiling as the API's import routes.
+pub fn body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(64 * 1024 * 1024)
+}
+
+const KINDS: [&str; 3] = ["devices", "employees", "subscriptions"];
+
+/// What the page shows after a submission.
+enum Outcome {
+    Nothing,
+    Rejected(Vec<LineError>),
+    /// A dry run that passed: the rows that would be created, and the file to confirm.
+    Plan {
+        headers: Vec<String>,
+        rows: Vec<(u64, Vec<String>)>,
+        csv_text: String,
+    },
+    Created(i64),
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    c: Chrome,
+    kind: String,
+    kinds: [&'static str; 3],
+    outcome: Outcome,
+}
+
+pub async fn form(console: Console) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    render(&ImportPage {
+        c: Chrome::new(&console, "import-title", "nav-import"),
+        kind: "devices".to_owned(),
+        kinds: KINDS,
+        outcome: Outcome::Nothing,
+    })
+}
+
+/// The form's fields: `csrf`, `kind`, `dry_run`, and the file (`file`) or, when
+/// confirming a dry run, the same text again (`csv_text`).
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    kind: String,
+    dry_run: bool,
+    body: Vec<u8>,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
+    let mut upload = Upload::default();
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let data = field.bytes().await.map_err(bad)?;
+        match name.as_str() {
+            "csrf" => upload.csrf = String::from_utf8_lossy(&data).into_owned(),
+            "kind" => upload.kind = String::from_utf8_lossy(&data).into_owned(),
+            "dry_run" => upload.dry_run = true,
+            "file" | "csv_text" if !data.is_empty() => upload.body = data.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+async fn run<T: Importable>(
+    state: &AppState,
+    console: &Console,
+    upload: &Upload,
+) -> Result<Outcome, AppError> {
+    let outcome = import_csv::<T>(
+        &state.db,
+        &console.caller.actor(),
+        &upload.body,
+        upload.dry_run,
+    )
+    .await;
+    match outcome {
+        Ok(done) if done.dry_run => {
+            let table = read_table(&upload.body)?;
+            Ok(Outcome::Plan {
+                headers: table.headers.iter().map(str::to_owned).collect(),
+                rows: table
+                    .rows
+                    .iter()
+                    .map(|(line, r)| (*line, r.iter().map(str::to_owned).collect()))
+                    .collect(),
+                csv_text: String::from_utf8_lossy(&upload.body).into_owned(),
+            })
+        }
+        Ok(done) => Ok(Outcome::Created(done.created as i64)),
+        Err(AppError::ImportRejected(errors)) => Ok(Outcome::Rejected(errors)),
+        Err(AppError::Invalid(errors)) => Ok(Outcome::Rejected(
+            errors
+                .into_iter()
+                .map(|e| LineError {
+                    line: 1,
+                    field: Some(e.field),
+                    message: e.message,
+                })
+                .collect(),
+        )),
+        Err(AppError::BadRequest(message)) => Ok(Outcome::Rejected(vec![LineError {
+            line: 1,
+            field: None,
+            message,
+        }])),
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    console: Console,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    let upload = read_upload(multipart).await?;
+    console.check_csrf(&upload.csrf)?;
+    console.caller.require_admin()?;
+    let outcome = if upload.body.is_empty() {
+        Outcome::Rejected(vec![LineError {
+            line: 0,
+            field: Some("file".to_owned()),
+            message: console.lang.t("import-no-file"),
+        }])
+    } else {
+        match upload.kind.as_str() {
+            "devices" => run::<NewDevice>(&state, &console, &upload).await?,
+            "employees" => run::<NewEmployee>(&state, &console, &upload).await?,
+            "subscriptions" => run::<NewSubscription>(&state, &console, &upload).await?,
+            _ => {
+                return Err(AppError::invalid("kind", "devices, employees or subscriptions").into());
+            }
+        }
+    };
+    let status = match outcome {
+        Outcome::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let page = ImportPage {
+        c: Chrome::new(&console, "import-title", "nav-import"),
+        kind: upload.kind,
+        kinds: KINDS,
+        outcome,
+    };
+    Ok((status, render(&page)?).into_response())
+}

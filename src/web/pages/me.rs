@@ -1,0 +1,149 @@
+//! An employee's own page: my notices (acknowledge), my devices and numbers, when I am
+//! next reachable, focus time, my push registrations. Only the employee sees it.
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Chrome, render};
+use crate::{
+    app::AppState,
+    auth::AccessRole,
+    db::begin_write,
+    error::AppError,
+    inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
+    notices::{
+        inbox::{self, InboxItem},
+        replan::change_focus,
+        view::reason_str,
+    },
+    org::employees,
+    pagination::PageParams,
+    push::registrations::{RegistrationView, list_registrations},
+    reachability::Priority,
+    schedules::{DEFAULT_ZONE, book::reachability_of, focus::Focus},
+    web::{
+        format::local_time,
+        session::{Console, WebResult},
+    },
+};
+
+/// Focus lengths offered, in minutes (the domain allows up to twelve hours).
+const FOCUS_MINUTES: [i64; 7] = [15, 30, 45, 60, 90, 120, 180];
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    c: Chrome,
+    name: String,
+    notices: Vec<InboxItem>,
+    devices: Vec<DeviceView>,
+    subscriptions: Vec<SubscriptionView>,
+    registrations: Vec<RegistrationView>,
+    /// "Reachable now", or when, with the reason.
+    next_reachable: Option<String>,
+    reachable_now: bool,
+    reason: String,
+    focus_until: Option<String>,
+    focus_minutes: [i64; 7],
+}
+
+impl MePage {
+    fn when(&self, at: impl super::Plain<DateTime<Utc>>) -> String {
+        local_time(at.plain(), DEFAULT_ZONE, false)
+    }
+}
+
+pub async fn page(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    console.require(&[AccessRole::Employee])?;
+    let caller = &console.caller;
+    let me = caller.own_employee_id()?;
+    let now = state.clock.now();
+    let employee = employees::find_in_tenant(&state.db, caller.tenant_id, me).await?;
+    let notices = inbox::my_notices(
+        &state.db,
+        caller.tenant_id,
+        me,
+        now,
+        PageParams::default().request()?,
+    )
+    .await?
+    .items;
+    let decision = reachability_of(&state.db, caller.tenant_id, me, Priority::Info, now).await?;
+    let reachable_now = decision.deliver_at.is_some_and(|d| d <= now);
+    render(&MePage {
+        c: Chrome::new(&console, "me-title", "nav-me"),
+        name: employee.name,
+        notices,
+        devices: devices::held_by(&state.db, caller.tenant_id, me).await?,
+        subscriptions: subscriptions::held_by(&state.db, caller.tenant_id, me).await?,
+        registrations: list_registrations(&state.db, caller.tenant_id, me).await?,
+        next_reachable: decision
+            .deliver_at
+            .map(|d| local_time(d, DEFAULT_ZONE, true)),
+        reachable_now,
+        reason: reason_str(decision.reason),
+        focus_until: employee
+            .focus_until
+            .filter(|f| *f > now)
+            .map(|f| local_time(f, DEFAULT_ZONE, false)),
+        focus_minutes: FOCUS_MINUTES,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    let me = console.caller.own_employee_id()?;
+    let txn = begin_write(&state.db).await?;
+    inbox::acknowledge(&txn, console.caller.tenant_id, me, id, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/console/me#notice-{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FocusForm {
+    csrf: String,
+    /// Minutes from now; empty or `end` ends focus time.
+    #[serde(default)]
+    minutes: String,
+}
+
+pub async fn focus(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<FocusForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    let me = console.caller.own_employee_id()?;
+    let now = state.clock.now();
+    let focus = match form.minutes.as_str() {
+        "" | "end" => None,
+        minutes => {
+            let minutes: i64 = minutes
+                .parse()
+                .map_err(|_| AppError::invalid("minutes", "choose how long"))?;
+            Some(Focus {
+                until: now + Duration::minutes(minutes),
+            })
+        }
+    };
+    let txn = begin_write(&state.db).await?;
+    change_focus(&txn, &console.caller.actor(), me, focus, now).await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/console/me#focus").into_response())
+}

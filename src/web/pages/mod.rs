@@ -1,0 +1,216 @@
+//! One module per console page (or group of pages). Each handler reads its form or
+//! query, calls the domain, and renders one template; the [`Chrome`] is the frame
+//! every page shares (language, navigation, the signed-in user, the CSRF token).
+pub mod devices;
+pub mod home;
+pub mod import;
+pub mod me;
+pub mod notices;
+pub mod reports;
+pub mod sign_in;
+pub mod statement;
+
+use askama::Template;
+use axum::{
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+};
+use fluent_templates::fluent_bundle::FluentValue;
+
+use super::{
+    assets, format,
+    i18n::Lang,
+    session::{Console, Visitor, WebError, WebResult},
+};
+use crate::{
+    auth::AccessRole, error::Problem, money::Money, notices::view::priority_str,
+    reachability::Priority,
+};
+
+/// A value a template hands over however many references deep its loops left it.
+pub trait Plain<T> {
+    fn plain(&self) -> T;
+}
+
+macro_rules! plain {
+    ($($t:ty),*) => {$(
+        impl Plain<$t> for $t { fn plain(&self) -> $t { *self } }
+        impl Plain<$t> for &$t { fn plain(&self) -> $t { **self } }
+        impl Plain<$t> for &&$t { fn plain(&self) -> $t { ***self } }
+    )*};
+}
+plain!(i64, Money, chrono::DateTime<chrono::Utc>, Priority);
+
+/// A link in the header's navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub nav: Vec<NavLink>,
+    /// The signed-in token's name, for "signed in as …".
+    pub who: Option<String>,
+    pub csrf: String,
+    /// The language switch: to the other language, back to this page.
+    pub switch_href: String,
+    pub switch_label: String,
+    pub css: String,
+    pub js: String,
+}
+
+impl Chrome {
+    /// The frame of a signed-in page; `section` is the nav entry it belongs to.
+    pub fn new(console: &Console, title_key: &str, section: &str) -> Chrome {
+        let lang = console.lang;
+        let entries: &[(&'static str, &str)] = match console.caller.role {
+            AccessRole::Admin => &[
+                ("/console", "nav-overview"),
+                ("/console/devices", "nav-devices"),
+                ("/console/import", "nav-import"),
+                ("/console/notices", "nav-notices"),
+            ],
+            AccessRole::Manager => &[
+                ("/console/notices", "nav-notices"),
+                ("/console/notices/new", "nav-compose"),
+                ("/console/devices", "nav-devices"),
+            ],
+            AccessRole::Employee => &[("/console/me", "nav-me")],
+        };
+        let nav = entries
+            .iter()
+            .map(|(href, key)| NavLink {
+                href,
+                label: lang.t(key),
+                current: *key == section,
+            })
+            .collect();
+        let mut chrome = Chrome::public(lang, title_key, &console.here);
+        chrome.nav = nav;
+        chrome.who = Some(console.caller.token_name.clone());
+        chrome.csrf = console.csrf.clone();
+        chrome
+    }
+
+    /// The frame of a page anyone may see (sign-in, the accessibility statement).
+    pub fn public(lang: Lang, title_key: &str, here: &str) -> Chrome {
+        let other = lang.other();
+        let query = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+        Chrome {
+            lang,
+            title: lang.t(title_key),
+            nav: Vec::new(),
+            who: None,
+            csrf: String::new(),
+            switch_href: format!("/console/language/{}?{query}", other.code()),
+            switch_label: lang.t("switch-language"),
+            css: assets::url("console.css"),
+            js: assets::url("console.js"),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// A text with one number in it (plural forms are the language file's business).
+    pub fn tn(&self, key: &str, count: impl Plain<i64>) -> String {
+        self.lang
+            .t_with(key, &[("count", FluentValue::from(count.plain()))])
+    }
+
+    /// A text with one named string in it.
+    pub fn ts(&self, key: &str, name: &'static str, value: impl AsRef<str>) -> String {
+        self.lang
+            .t_with(key, &[(name, FluentValue::from(value.as_ref().to_owned()))])
+    }
+
+    pub fn n(&self, n: impl Plain<i64>) -> String {
+        format::count(self.lang, n.plain())
+    }
+
+    pub fn kr(&self, amount: impl Plain<Money>) -> String {
+        format::money(self.lang, amount.plain())
+    }
+
+    /// A notice's priority in words.
+    pub fn priority(&self, p: impl Plain<Priority>) -> String {
+        self.word("priority", priority_str(p.plain()))
+    }
+
+    /// A stored status or kind (`in_stock`) in words.
+    pub fn word(&self, prefix: &str, value: &str) -> String {
+        self.lang
+            .t(&format!("{prefix}-{}", value.replace('_', "-")))
+    }
+}
+
+/// Renders a page template.
+pub fn render<T: Template>(page: &T) -> WebResult<Response> {
+    let html = page
+        .render()
+        .map_err(|e| WebError::App(anyhow::anyhow!("rendering a page failed: {e}").into()))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    c: Chrome,
+    status: u16,
+    detail: &'a str,
+    fields: Vec<(String, String)>,
+}
+
+/// The page a refused or failed request answers with. Bilingual: the error carries no
+/// request to read a language from, and the domain's details are in English.
+pub fn error_page(problem: &Problem) -> Html<String> {
+    let fields = problem
+        .errors
+        .as_ref()
+        .and_then(|e| e.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    let field = item
+                        .get("field")
+                        .and_then(|f| f.as_str())
+                        .map(str::to_owned)
+                        .or_else(|| item.get("line").map(|l| format!("line {l}")))
+                        .unwrap_or_default();
+                    let message = item
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    (field, message)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = ErrorPage {
+        c: Chrome::public(Lang::Sv, "error-title", "/console"),
+        status: problem.status,
+        detail: &problem.detail,
+        fields,
+    };
+    Html(page.render().unwrap_or_else(|_| problem.detail.clone()))
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    c: Chrome,
+}
+
+pub async fn not_found(visitor: Visitor) -> WebResult<Response> {
+    let page = NotFoundPage {
+        c: Chrome::public(visitor.lang, "not-found-title", "/console"),
+    };
+    Ok((StatusCode::NOT_FOUND, render(&page)?).into_response())
+}

@@ -1,0 +1,374 @@
+//! Notices in the console: compose (message, audience, priority, schedule and expiry),
+//! a preview per unit and per person before sending, sending, the sent list with
+//! progress, and cancelling. Planning, checks and writing are the domain's.
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::Form;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Chrome, render};
+use crate::{
+    app::AppState,
+    auth::{AccessRole, UnitScope},
+    error::AppError,
+    notices::{
+        create::{self, IdempotencyKey},
+        input::{Audience, NoticeInput},
+        plan::Summary,
+        read,
+        view::{NoticeView, reason_str},
+    },
+    org::{employees, roles::list_roles, units::unit_names},
+    pagination::{MAX_LIMIT, PageParams},
+    reachability::Priority,
+    schedules::DEFAULT_ZONE,
+    web::{
+        format::{clocks_change_on, local_time},
+        session::{Console, WebResult},
+    },
+};
+
+const SENDERS: [AccessRole; 2] = [AccessRole::Admin, AccessRole::Manager];
+
+/// The compose form, as posted (and echoed back into the form on preview).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ComposeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    unit_ids: Vec<Uuid>,
+    #[serde(default)]
+    role_ids: Vec<Uuid>,
+    /// Local time in the tenant's zone (`datetime-local`); empty means now.
+    #[serde(default)]
+    send_at: String,
+    #[serde(default)]
+    expires_at: String,
+    #[serde(default)]
+    requires_ack: Option<String>,
+    #[serde(default)]
+    urgent_reason: String,
+    /// `preview` or `send`.
+    #[serde(default)]
+    step: String,
+    /// Made when the form is first shown: a double-clicked Send sends once.
+    #[serde(default)]
+    key: String,
+}
+
+/// A `datetime-local` value in the tenant's zone, as UTC.
+fn local_input(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .map_err(|_| AppError::invalid(field, "give a date and time, YYYY-MM-DDTHH:MM"))?;
+    naive
+        .and_local_timezone(DEFAULT_ZONE)
+        .earliest()
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| {
+            AppError::invalid(
+                field,
+                "that local time does not exist (the clocks go forward then)",
+            )
+        })
+}
+
+impl ComposeForm {
+    fn input(&self) -> Result<NoticeInput, AppError> {
+        let priority = match self.priority.as_str() {
+            "" | "info" => Priority::Info,
+            "important" => Priority::Important,
+            "urgent" => Priority::Urgent,
+            _ => return Err(AppError::invalid("priority", "info, important or urgent")),
+        };
+        Ok(NoticeInput {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            priority,
+            audience: Audience {
+                all: false,
+                unit_ids: self.unit_ids.clone(),
+                role_ids: self.role_ids.clone(),
+                employee_ids: Vec::new(),
+            },
+            send_at: local_input("send_at", &self.send_at)?,
+            expires_at: local_input("expires_at", &self.expires_at)?,
+            requires_ack: Some(self.requires_ack.is_some() || priority != Priority::Info),
+            repeat_until_ack: None,
+            urgent_reason: Some(self.urgent_reason.clone()).filter(|r| !r.trim().is_empty()),
+        })
+    }
+}
+
+/// One unit's row of the preview.
+#[derive(Default)]
+pub struct UnitRow {
+    name: String,
+    summary: Summary,
+}
+
+/// One person's row of the preview.
+pub struct PersonRow {
+    name: String,
+    unit: String,
+    outcome: &'static str,
+    when: String,
+    reason: String,
+}
+
+pub struct PreviewView {
+    summary: Summary,
+    units: Vec<UnitRow>,
+    people: Vec<PersonRow>,
+}
+
+#[derive(Template)]
+#[template(path = "compose.html")]
+struct ComposePage {
+    c: Chrome,
+    form: ComposeForm,
+    units: Vec<(Uuid, String)>,
+    roles: Vec<(Uuid, String)>,
+    may_urgent: bool,
+    preview: Option<PreviewView>,
+    errors: Vec<(String, String)>,
+}
+
+async fn compose_page(
+    state: &AppState,
+    console: &Console,
+    form: ComposeForm,
+    preview: Option<PreviewView>,
+    errors: Vec<(String, String)>,
+) -> WebResult<Response> {
+    let caller = &console.caller;
+    let names = unit_names(&state.db, caller.tenant_id).await?;
+    let mut units: Vec<(Uuid, String)> = match caller.unit_scope(&state.db).await? {
+        UnitScope::Tenant => names.into_iter().collect(),
+        UnitScope::Units(set) => names
+            .into_iter()
+            .filter(|(id, _)| set.contains(id))
+            .collect(),
+    };
+    units.sort_by(|a, b| a.1.cmp(&b.1));
+    let roles = list_roles(
+        &state.db,
+        caller.tenant_id,
+        PageParams {
+            limit: Some(MAX_LIMIT),
+            cursor: None,
+        }
+        .request()?,
+    )
+    .await?
+    .items
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ComposePage {
+        c: Chrome::new(console, "compose-title", "nav-compose"),
+        may_urgent: caller.can_send_urgent || caller.role == AccessRole::Admin,
+        form,
+        units,
+        roles,
+        preview,
+        errors,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn compose(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    console.require(&SENDERS)?;
+    let form = ComposeForm {
+        priority: "info".to_owned(),
+        key: Uuid::now_v7().to_string(),
+        ..Default::default()
+    };
+    compose_page(&state, &console, form, None, Vec::new()).await
+}
+
+/// Field errors to show in the form; other errors stay errors.
+fn field_errors(err: AppError) -> Result<Vec<(String, String)>, AppError> {
+    match err {
+        AppError::Invalid(errors) => Ok(errors.into_iter().map(|e| (e.field, e.message)).collect()),
+        AppError::Forbidden(detail) => Ok(vec![("priority".to_owned(), detail)]),
+        other => Err(other),
+    }
+}
+
+async fn preview_of(
+    state: &AppState,
+    console: &Console,
+    input: NoticeInput,
+) -> Result<PreviewView, AppError> {
+    let caller = &console.caller;
+    let send_at = input.send_at;
+    let preview = create::preview(&state.db, caller, input, state.clock.now()).await?;
+    let ids: Vec<Uuid> = preview.recipients.iter().map(|r| r.employee_id).collect();
+    let people = employees::people_of(&state.db, caller.tenant_id, &ids).await?;
+    let unit_names = unit_names(&state.db, caller.tenant_id).await?;
+    let lang = console.lang;
+    let mut units: BTreeMap<String, UnitRow> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(preview.recipients.len());
+    for r in preview.recipients {
+        let (name, unit_id) = people
+            .get(&r.employee_id)
+            .cloned()
+            .unwrap_or_else(|| (r.employee_id.to_string(), Uuid::nil()));
+        let unit = unit_names.get(&unit_id).cloned().unwrap_or_default();
+        let row = units.entry(unit.clone()).or_insert_with(|| UnitRow {
+            name: unit.clone(),
+            ..Default::default()
+        });
+        row.summary.count(r.outcome);
+        let when = r
+            .deliver_at
+            .map(|at| {
+                let change = clocks_change_on(at, DEFAULT_ZONE)
+                    || send_at.is_some_and(|s| clocks_change_on(s, DEFAULT_ZONE));
+                local_time(at, DEFAULT_ZONE, change)
+            })
+            .unwrap_or_default();
+        rows.push(PersonRow {
+            name,
+            unit,
+            outcome: r.outcome.as_str(),
+            when,
+            reason: lang.t(&format!(
+                "reason-{}",
+                reason_str(r.reason).replace('_', "-")
+            )),
+        });
+    }
+    rows.sort_by(|a, b| (&a.unit, &a.name).cmp(&(&b.unit, &b.name)));
+    Ok(PreviewView {
+        summary: preview.summary,
+        units: units.into_values().collect(),
+        people: rows,
+    })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<ComposeForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.require(&SENDERS)?;
+    let input = match form.input() {
+        Ok(input) => input,
+        Err(err) => {
+            let errors = field_errors(err)?;
+            return compose_page(&state, &console, form, None, errors).await;
+        }
+    };
+    if form.step == "send" {
+        let key = IdempotencyKey::parse(&form.key).ok();
+        match create::create(&state.db, &console.caller, input, key, state.clock.now()).await {
+            Ok(created) => {
+                let id = created.notice.id;
+                return Ok(Redirect::to(&format!("/console/notices/{id}?sent=1")).into_response());
+            }
+            Err(err) => {
+                let errors = field_errors(err)?;
+                return compose_page(&state, &console, form, None, errors).await;
+            }
+        }
+    }
+    match preview_of(&state, &console, input).await {
+        Ok(preview) => compose_page(&state, &console, form, Some(preview), Vec::new()).await,
+        Err(err) => {
+            let errors = field_errors(err)?;
+            compose_page(&state, &console, form, None, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+struct ListPage {
+    c: Chrome,
+    notices: Vec<NoticeView>,
+}
+
+pub async fn list(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    console.require(&SENDERS)?;
+    let notices = read::list_notices(&state.db, &console.caller, PageParams::default().request()?)
+        .await?
+        .items;
+    render(&ListPage {
+        c: Chrome::new(&console, "notices-title", "nav-notices"),
+        notices,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    c: Chrome,
+    notice: NoticeView,
+    send_at: String,
+    sent: bool,
+}
+
+#[derive(Deserialize)]
+pub struct SentQuery {
+    sent: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(query): axum::extract::Query<SentQuery>,
+) -> WebResult<Response> {
+    console.require(&SENDERS)?;
+    let notice = read::get_notice(&state.db, &console.caller, id).await?;
+    render(&NoticePage {
+        c: Chrome::new(&console, "notice-title", "nav-notices"),
+        send_at: local_time(notice.send_at, DEFAULT_ZONE, false),
+        notice,
+        sent: query.sent.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.require(&SENDERS)?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    read::cancel(&txn, &console.caller, id, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/console/notices/{id}")).into_response())
+}

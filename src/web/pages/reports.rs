@@ -1,0 +1,115 @@
+//! `/console/reports/{name}`: the follow-up reports as tables on screen, with the same
+//! figures as CSV or an Excel workbook — the tables the API's reports export.
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    response::Response,
+};
+use serde::Deserialize;
+
+use super::{Chrome, render};
+use crate::{
+    app::AppState,
+    auth::AccessRole,
+    error::AppError,
+    inventory::contracts::contracts_expiring,
+    reports::{
+        ReportFormat, follow_up, respond,
+        table::{Cell, Table},
+    },
+    web::{
+        format,
+        session::{Console, WebResult},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    c: Chrome,
+    name: String,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    format: Option<ReportFormat>,
+}
+
+/// A cell as the screen shows it (files keep plain numbers).
+fn shown(c: &Chrome, cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => s.clone(),
+        Cell::Id(id) => id.map(|i| i.to_string()).unwrap_or_default(),
+        Cell::Int(n) => c.n(n),
+        Cell::Money(ore) => ore
+            .map(|o| format::money(c.lang, crate::money::Money(o)))
+            .unwrap_or_default(),
+        Cell::Number(n) => n
+            .map(|n| match c.lang {
+                crate::web::Lang::Sv => format!("{n:.1}").replace('.', ","),
+                crate::web::Lang::En => format!("{n:.1}"),
+            })
+            .unwrap_or_default(),
+        Cell::Date(d) => d.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    console: Console,
+    Path(name): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let now = state.clock.now();
+    let today = now.date_naive();
+    let (file, table): (&str, Table) = match name.as_str() {
+        "utilization" => (
+            "anvandning",
+            follow_up::utilization(&state.db, caller.tenant_id, &scope, 30, now)
+                .await?
+                .table(),
+        ),
+        "returns-due" => (
+            "aterlamning",
+            follow_up::returns_due(&state.db, caller.tenant_id, &scope, 30, today)
+                .await?
+                .table(),
+        ),
+        "unused-subscriptions" => (
+            "oanvanda-abonnemang",
+            follow_up::unused_subscriptions(&state.db, caller.tenant_id, &scope, today)
+                .await?
+                .table(),
+        ),
+        "contracts-expiring" => {
+            caller.require_admin()?;
+            (
+                "avtal-som-loper-ut",
+                contracts_expiring(&state.db, caller.tenant_id, 180, today)
+                    .await?
+                    .table(),
+            )
+        }
+        _ => return Err(AppError::NotFound("report").into()),
+    };
+    if let Some(format @ (ReportFormat::Csv | ReportFormat::Xlsx)) = query.format {
+        return Ok(respond(Some(format), file, &(), || table)?);
+    }
+    let c = Chrome::new(&console, &format!("report-{name}"), "nav-overview");
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| row.iter().map(|cell| shown(&c, cell)).collect())
+        .collect();
+    render(&ReportPage {
+        c,
+        name,
+        columns: table.columns,
+        rows,
+    })
+}

@@ -1,0 +1,216 @@
+//! The console's HTTP side of signing in: the session and language cookies, the
+//! extractors that turn them into a [`Console`] (signed in) or a [`Visitor`], CSRF
+//! checks, and the error that sends a signed-out browser to the sign-in page.
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, StatusCode, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::{
+    CookieJar,
+    cookie::{Cookie, SameSite},
+};
+use uuid::Uuid;
+
+use super::{i18n::Lang, pages::error_page};
+use crate::{
+    app::AppState,
+    auth::{AccessRole, Caller, sessions, tokens::generate_secret},
+    error::AppError,
+};
+
+pub const SESSION_COOKIE: &str = "stilla_session";
+/// Before sign-in there is no session to hold a CSRF token; this cookie holds one for
+/// the sign-in form (double submit), so no other site can sign a browser in.
+pub const SIGN_IN_CSRF_COOKIE: &str = "stilla_signin_csrf";
+pub const LANG_COOKIE: &str = "stilla_lang";
+
+/// A signed-in console user: who (the API token's caller), in which language, and the
+/// CSRF token every form of theirs must carry.
+#[derive(Clone, Debug)]
+pub struct Console {
+    pub caller: Caller,
+    pub lang: Lang,
+    pub csrf: String,
+    pub session_id: Uuid,
+    /// The page asked for, path and query: the language switch comes back to it.
+    pub here: String,
+}
+
+impl Console {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
+        if constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(WebError::App(AppError::Forbidden(
+                "this form has expired or did not come from this console; reload the page and try again"
+                    .to_owned(),
+            )))
+        }
+    }
+
+    pub fn require(&self, roles: &[AccessRole]) -> Result<(), WebError> {
+        if roles.contains(&self.caller.role) {
+            Ok(())
+        } else {
+            Err(WebError::App(AppError::Forbidden(
+                "this page is not part of your role's console".to_owned(),
+            )))
+        }
+    }
+}
+
+/// Anyone, signed in or not: the language they read.
+#[derive(Clone, Copy, Debug)]
+pub struct Visitor {
+    pub lang: Lang,
+}
+
+fn lang_of(jar: &CookieJar, headers: &HeaderMap) -> Lang {
+    if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+        return lang;
+    }
+    // Swedish first; English only for a browser that asks for it before Swedish.
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match (accept.find("en"), accept.find("sv")) {
+        (Some(en), Some(sv)) if en < sv => Lang::En,
+        (Some(_), None) => Lang::En,
+        _ => Lang::Sv,
+    }
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        Ok(Visitor {
+            lang: lang_of(&jar, &parts.headers),
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Console {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/console", |p| p.as_str())
+            .to_owned();
+        let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+            return Err(WebError::SignIn { next: here });
+        };
+        let session = sessions::find_session(&state.db, &secret, state.clock.now())
+            .await
+            .map_err(WebError::App)?;
+        let Some(session) = session else {
+            return Err(WebError::SignIn { next: here });
+        };
+        Ok(Console {
+            caller: session.caller,
+            lang: lang_of(&jar, &parts.headers),
+            csrf: session.csrf_token,
+            session_id: session.id,
+            here,
+        })
+    }
+}
+
+/// Whether the browser reached us over TLS (through a proxy that says so): then every
+/// cookie is `Secure`.
+pub fn behind_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// A cookie the page's scripts cannot read, sent only to the console, never from
+/// another site's page.
+pub fn strict_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/console")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build()
+}
+
+/// The sign-in form's CSRF token: the cookie's, or a new one (and the cookie to set).
+pub fn sign_in_csrf(jar: CookieJar, secure: bool) -> (CookieJar, String) {
+    if let Some(token) = jar.get(SIGN_IN_CSRF_COOKIE).map(|c| c.value().to_owned()) {
+        return (jar, token);
+    }
+    let token = generate_secret();
+    let jar = jar.add(strict_cookie(SIGN_IN_CSRF_COOKIE, token.clone(), secure));
+    (jar, token)
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A path inside the console to go back to, or the console's start: never another site.
+pub fn local_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/console") && !n.starts_with("//") && !n.contains('\\') => {
+            n.to_owned()
+        }
+        _ => "/console".to_owned(),
+    }
+}
+
+/// What a console page answers instead of itself.
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in (or the session ended): to the sign-in page, then back here.
+    SignIn { next: String },
+    /// The domain refused, or failed: a page that says why.
+    App(AppError),
+}
+
+impl From<AppError> for WebError {
+    fn from(err: AppError) -> Self {
+        WebError::App(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for WebError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        WebError::App(err.into())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::SignIn { next } => {
+                let query =
+                    serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+                Redirect::to(&format!("/console/sign-in?{query}")).into_response()
+            }
+            WebError::App(err) => {
+                let status = err.status();
+                let problem = err.into_problem();
+                let code = if status == StatusCode::UNAUTHORIZED {
+                    StatusCode::FORBIDDEN
+                } else {
+                    status
+                };
+                (code, error_page(&problem)).into_response()
+            }
+        }
+    }
+}
+
+pub type WebResult<T> = Result<T, WebError>;

@@ -1,0 +1,539 @@
+//! The console over HTTP, as a browser without JavaScript uses it: sign-in per role,
+//! scopes, CSRF, security headers, and each user's main jobs. (The browser tests in
+//! `console_browser` drive a real Chromium through the same pages.)
+use chrono::Duration;
+use reqwest::{StatusCode, multipart};
+use serde_json::json;
+
+use crate::{
+    helpers::{TestApp, both_stores, imei},
+    notices::{always_working, employee_token, phone, quiet_policy, shift_worker},
+};
+
+/// A browser: its own cookie jar, no redirects followed unless asked.
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl Page {
+    /// The CSRF token the page's forms carry.
+    pub fn csrf(&self) -> String {
+        let start = self
+            .html
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token")
+            + "name=\"csrf\" value=\"".len();
+        let end = self.html[start..].find('"').unwrap();
+        self.html[start..start + end].to_owned()
+    }
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+        }
+    }
+
+    async fn page(response: reqwest::Response) -> Page {
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_multipart(&self, path: &str, form: multipart::Form) -> Page {
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs in with a token; answers where the console sent us.
+    pub async fn sign_in(&self, token: &str) -> Page {
+        let form = self.get("/console/sign-in").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.csrf();
+        self.post(
+            "/console/sign-in",
+            &[("csrf", &csrf), ("token", token), ("next", "/console")],
+        )
+        .await
+    }
+
+    pub async fn signed_in(app: &TestApp, token: &str) -> Browser {
+        let browser = Browser::new(app);
+        let page = browser.sign_in(token).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+        browser
+    }
+}
+
+async fn each_role_starts_in_its_own_console_and_sees_only_its_scope(app: TestApp) {
+    let unit = app.unit("Avd 1", None).await;
+    let other = app.unit("Avd 2", None).await;
+    let role = app.role("Undersköterska").await;
+    let anna = app.employee("anna@example.se", &unit, &role).await;
+    app.device("SER-A", json!({"unit_id": unit}))
+        .await
+        .expect(201);
+    app.device("SER-B", json!({"unit_id": other}))
+        .await
+        .expect(201);
+    let manager = app
+        .token(json!({"name": "Chef Avd 1", "role": "manager", "unit_ids": [unit]}))
+        .await;
+    let employee = employee_token(&app, &anna).await;
+
+    let admin = Browser::new(&app);
+    let signed = admin.sign_in(&app.admin).await;
+    assert_eq!(signed.location.as_deref(), Some("/console"));
+    let dashboard = admin.get("/console").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.html.contains("<html lang=\"sv\">"));
+    assert!(dashboard.html.contains("Översikt"));
+    // Every number is a link to the list behind it.
+    assert!(
+        dashboard
+            .html
+            .contains("href=\"/console/devices?status=in_stock\"")
+    );
+    let all = admin.get("/console/devices").await.html;
+    assert!(all.contains("SER-A") && all.contains("SER-B"));
+
+    let boss = Browser::new(&app);
+    assert_eq!(
+        boss.sign_in(&manager).await.location.as_deref(),
+        Some("/console/notices")
+    );
+    let theirs = boss.get("/console/devices").await.html;
+    assert!(theirs.contains("SER-A"));
+    assert!(!theirs.contains("SER-B"), "a manager sees only their units");
+    assert_eq!(
+        boss.get("/console/import").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let staff = Browser::new(&app);
+    assert_eq!(
+        staff.sign_in(&employee).await.location.as_deref(),
+        Some("/console/me")
+    );
+    assert_eq!(staff.get("/console/me").await.status, StatusCode::OK);
+    assert_eq!(
+        staff.get("/console/devices").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        staff.get("/console/notices").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Another tenant's admin reaches none of this tenant's devices.
+    let (_, other_admin) = app.other_tenant().await;
+    let stranger = Browser::signed_in(&app, &other_admin).await;
+    let page = stranger.get("/console/devices").await.html;
+    assert!(!page.contains("SER-A") && !page.contains("SER-B"));
+}
+both_stores!(each_role_starts_in_its_own_console_and_sees_only_its_scope);
+
+async fn sign_in_refuses_bad_tokens_and_revoking_ends_the_session(app: TestApp) {
+    let browser = Browser::new(&app);
+    let refused = browser.sign_in("stl_not-a-token").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.html.contains("Inloggningen misslyckades"));
+    let away = browser.get("/console").await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER);
+    assert!(away.location.unwrap().starts_with("/console/sign-in?next="));
+
+    // A sign-in form posted without the browser's own CSRF cookie is refused.
+    let bare = Browser::new(&app)
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", "forged"),
+                ("token", &app.admin),
+                ("next", "/console"),
+            ],
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNAUTHORIZED);
+
+    let token = app
+        .token(json!({"name": "temp admin", "role": "admin"}))
+        .await;
+    let signed = Browser::signed_in(&app, &token).await;
+    assert_eq!(signed.get("/console").await.status, StatusCode::OK);
+    let id = app.get("/api/v1/tokens", &app.admin).await.expect(200).json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "temp admin")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.call(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/tokens/{id}"),
+        Some(&app.admin),
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(signed.get("/console").await.status, StatusCode::SEE_OTHER);
+
+    // Signing out ends the session for good.
+    let admin = Browser::signed_in(&app, &app.admin).await;
+    let csrf = admin.get("/console").await.csrf();
+    let out = admin.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get("/console").await.status, StatusCode::SEE_OTHER);
+}
+both_stores!(sign_in_refuses_bad_tokens_and_revoking_ends_the_session);
+
+async fn pages_carry_security_headers_and_switch_language(app: TestApp) {
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/console/sign-in", app.base))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["cache-control"], "no-store");
+    let cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("<style") && !html.contains(" style=") && !html.contains("<script>"));
+
+    let switched = browser
+        .get("/console/language/en?next=%2Fconsole%2Fdevices")
+        .await;
+    assert_eq!(switched.location.as_deref(), Some("/console/devices"));
+    let english = browser.get("/console/devices").await.html;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Devices"));
+    // Never back to another site.
+    let outside = browser
+        .get("/console/language/sv?next=https://evil.example")
+        .await;
+    assert_eq!(outside.location.as_deref(), Some("/console"));
+    // Assets are served from the binary.
+    let css = browser.get("/console/assets/console.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.html.contains(":focus-visible"));
+}
+both_stores!(pages_carry_security_headers_and_switch_language);
+
+async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
+    let unit = app.unit("Avd 3", None).await;
+    let role = app.role("Sjuksköterska").await;
+    app.employee("bo@example.se", &unit, &role).await;
+    let device = app
+        .device("SER-C", json!({"imei": imei(7)}))
+        .await
+        .expect(201)
+        .id();
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let page = browser.get(&format!("/console/devices/{device}")).await;
+    // In stock: assign, send to repair and retire are offered; receive is not.
+    assert!(
+        page.html
+            .contains(&format!("/console/devices/{device}/assign"))
+    );
+    assert!(
+        page.html
+            .contains(&format!("/console/devices/{device}/retire"))
+    );
+    assert!(
+        !page
+            .html
+            .contains(&format!("/console/devices/{device}/receive"))
+    );
+    let csrf = page.csrf();
+
+    let forged = browser
+        .post(
+            &format!("/console/devices/{device}/assign"),
+            &[("csrf", "forged"), ("employee_email", "bo@example.se")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let still = app
+        .get(&format!("/api/v1/devices/{device}"), &app.admin)
+        .await;
+    assert_eq!(still.json["status"], "in_stock");
+
+    let unknown = browser
+        .post(
+            &format!("/console/devices/{device}/assign"),
+            &[("csrf", &csrf), ("employee_email", "nobody@example.se")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.html.contains("employee_email"));
+
+    let assigned = browser
+        .post(
+            &format!("/console/devices/{device}/assign"),
+            &[("csrf", &csrf), ("employee_email", "BO@example.se")],
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::SEE_OTHER);
+    let shown = browser
+        .get(assigned.location.as_deref().unwrap())
+        .await
+        .html;
+    assert!(shown.contains("Enheten är utdelad."));
+    assert!(shown.contains("id=\"device-status\">Utdelad"));
+
+    let retired = browser
+        .post(
+            &format!("/console/devices/{device}/retire"),
+            &[("csrf", &csrf), ("reason", "broken")],
+        )
+        .await;
+    assert_eq!(retired.status, StatusCode::SEE_OTHER);
+    let after = app
+        .get(&format!("/api/v1/devices/{device}"), &app.admin)
+        .await;
+    assert_eq!(after.json["status"], "retired");
+    assert_eq!(after.json["retired_reason"], "broken");
+    let history = browser
+        .get(&format!("/console/devices/{device}"))
+        .await
+        .html;
+    assert!(history.contains(">assign<") && history.contains(">retire<"));
+    // Retired: nothing more to do.
+    assert!(!history.contains(&format!("/console/devices/{device}/assign")));
+}
+both_stores!(admin_assigns_and_retires_a_device_with_csrf_checked);
+
+fn csv_upload(csrf: &str, csv: &str, dry_run: bool) -> multipart::Form {
+    let mut form = multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("kind", "devices")
+        .part(
+            "file",
+            multipart::Part::bytes(csv.as_bytes().to_vec())
+                .file_name("devices.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    if dry_run {
+        form = form.text("dry_run", "true");
+    }
+    form
+}
+
+async fn import_shows_every_row_error_then_the_plan_then_imports(app: TestApp) {
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let csrf = browser.get("/console/import").await.csrf();
+    let bad = "kind;manufacturer;model;serial_number;ownership;imei\n\
+               phone;Apple;iPhone 15;IMP-1;organization;\n\
+               phone;Apple;iPhone 15;IMP-2;organization;123\n";
+    let rejected = browser
+        .post_multipart("/console/import", csv_upload(&csrf, bad, true))
+        .await;
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        rejected
+            .html
+            .contains("<td class=\"num\">3</td><td>imei</td>")
+    );
+    assert_eq!(app.count("devices").await, 0);
+
+    let good = bad.replace(";123", &format!(";{}", imei(42)));
+    let plan = browser
+        .post_multipart("/console/import", csv_upload(&csrf, &good, true))
+        .await;
+    assert_eq!(plan.status, StatusCode::OK);
+    assert!(plan.html.contains("2 rader skapas"));
+    assert!(plan.html.contains("IMP-2"));
+    assert_eq!(app.count("devices").await, 0, "a dry run writes nothing");
+
+    // Confirming sends the same text back from the plan page.
+    let start = plan.html.find("name=\"csv_text\" value=\"").unwrap() + 23;
+    let end = plan.html[start..].find('"').unwrap();
+    let echoed = plan.html[start..start + end]
+        .replace("&#10;", "\n")
+        .replace("&#x0a;", "\n");
+    assert!(echoed.contains("IMP-1"));
+    let confirm = multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("kind", "devices")
+        .text("csv_text", good.clone());
+    let done = browser.post_multipart("/console/import", confirm).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.html.contains("2 rader importerades."));
+    assert_eq!(app.count("devices").await, 2);
+}
+both_stores!(import_shows_every_row_error_then_the_plan_then_imports);
+
+async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 5", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let now_person = app.employee("nu@example.se", &unit, &role).await;
+    always_working(&app, &now_person).await;
+    phone(&app, &now_person).await;
+    let later = app.employee("sen@example.se", &unit, &role).await;
+    shift_worker(&app, &later, Duration::hours(30)).await;
+    phone(&app, &later).await;
+    let manager = app
+        .token(json!({"name": "Chef Avd 5", "role": "manager", "unit_ids": [unit]}))
+        .await;
+    let browser = Browser::signed_in(&app, &manager).await;
+    let compose = browser.get("/console/notices/new").await;
+    assert!(compose.html.contains("Avd 5"));
+    // Without can_send_urgent, urgent is not offered.
+    assert!(!compose.html.contains("value=\"urgent\""));
+    let csrf = compose.csrf();
+    let expires = (chrono::Utc::now() + Duration::hours(20))
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", "k-1"),
+        ("title", "Ny rutin"),
+        ("body", "Läs rutinen för läkemedel."),
+        ("priority", "info"),
+        ("unit_ids", unit.as_str()),
+        ("expires_at", expires.as_str()),
+        ("step", "preview"),
+    ];
+    let preview = browser.post("/console/notices/new", &form).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.html);
+    assert!(preview.html.contains("id=\"preview-now\">1<"));
+    assert!(preview.html.contains("id=\"preview-expired\">1<"));
+    assert!(preview.html.contains("id=\"preview-held\">0<"));
+    assert_eq!(app.count("notices").await, 0, "a preview writes nothing");
+
+    let mut send = form;
+    send[7] = ("step", "send");
+    let sent = browser.post("/console/notices/new", &send).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    // A double-clicked Send sends once (the form's idempotency key).
+    let again = browser.post("/console/notices/new", &send).await;
+    assert_eq!(again.location, sent.location);
+    assert_eq!(app.count("notices").await, 1);
+    let page = browser.get(sent.location.as_deref().unwrap()).await.html;
+    assert!(page.contains("Meddelandet är skickat"));
+    let list = browser.get("/console/notices").await.html;
+    assert!(list.contains("Ny rutin"));
+
+    // Empty fields come back as errors in the form, with nothing written.
+    let empty = browser
+        .post(
+            "/console/notices/new",
+            &[
+                ("csrf", &csrf),
+                ("title", ""),
+                ("body", ""),
+                ("step", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.html.contains("error-summary"));
+    assert!(empty.html.contains("href=\"#title\""));
+}
+both_stores!(manager_previews_now_later_expired_then_sends);
+
+async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 6", None).await;
+    let role = app.role("Läkare").await;
+    let eva = app.employee("eva@example.se", &unit, &role).await;
+    always_working(&app, &eva).await;
+    let notice = app
+        .post(
+            "/api/v1/notices",
+            &app.admin,
+            json!({"title": "Kvittera", "body": "Läs och kvittera.", "priority": "important",
+                   "audience": {"employee_ids": [eva]}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let token = employee_token(&app, &eva).await;
+    let browser = Browser::signed_in(&app, &token).await;
+    let me = browser.get("/console/me").await;
+    assert!(me.html.contains("Kvittera"));
+    assert!(me.html.contains("Du är i tjänst nu"));
+    let csrf = me.csrf();
+    let acked = browser
+        .post(
+            &format!("/console/me/notices/{notice}/ack"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(acked.status, StatusCode::SEE_OTHER);
+    let inbox = app.get("/api/v1/me/notices", &token).await.expect(200);
+    assert!(inbox.json["items"][0]["acked_at"].is_string());
+
+    let focus = browser
+        .post("/console/me/focus", &[("csrf", &csrf), ("minutes", "30")])
+        .await;
+    assert_eq!(focus.status, StatusCode::SEE_OTHER);
+    let page = browser.get("/console/me").await.html;
+    assert!(page.contains("Fokustid till"));
+    let reach = app.get("/api/v1/me/reachability", &token).await.expect(200);
+    assert_eq!(reach.json["reason"], "focus");
+    let ended = browser
+        .post("/console/me/focus", &[("csrf", &csrf), ("minutes", "end")])
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER);
+    let reach = app.get("/api/v1/me/reachability", &token).await.expect(200);
+    assert_eq!(reach.json["reason"], "working_hours");
+}
+both_stores!(employee_acknowledges_and_sets_focus_time);
