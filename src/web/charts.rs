@@ -23,7 +23,8 @@ fn escape(text: &str) -> String {
 }
 
 /// A horizontal bar chart. `shown` formats a value for the screen. The SVG is
-/// described by the figure's caption (`labelledby`), its bars by their links' names.
+/// described by the figure's caption (`labelledby`); each bar's link is named by its
+/// visible label and value.
 pub fn bar_chart(labelledby: &str, bars: &[Bar], shown: impl Fn(i64) -> String) -> String {
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let height = ROW * bars.len() as u32 + 8;
@@ -40,7 +41,7 @@ pub fn bar_chart(labelledby: &str, bars: &[Bar], shown: impl Fn(i64) -> String) 
         let value = shown(bar.value);
         let _ = write!(
             svg,
-            r#"<a href="{href}" aria-label="{label}: {value}"><text x="{lx}" y="{ty}" text-anchor="end">{label}</text><rect class="bar" x="{LABEL_WIDTH}" y="{by}" width="{bw}" height="{bh}"></rect><text x="{vx}" y="{ty}">{value}</text></a>"#,
+            r#"<a href="{href}"><text x="{lx}" y="{ty}" text-anchor="end">{label}</text><rect class="bar" x="{LABEL_WIDTH}" y="{by}" width="{bw}" height="{bh}"></rect><text x="{vx}" y="{ty}">{value}</text></a>"#,
             href = escape(&bar.href),
             label = escape(&bar.label),
             value = escape(&value),

@@ -150,7 +150,9 @@ pub async fn upload(
             "employees" => run::<NewEmployee>(&state, &console, &upload).await?,
             "subscriptions" => run::<NewSubscription>(&state, &console, &upload).await?,
             _ => {
-                return Err(AppError::invalid("kind", "devices, employees or subscriptions").into());
+                return Err(
+                    AppError::invalid("kind", "devices, employees or subscriptions").into(),
+                );
             }
         }
     };

@@ -1,0 +1,394 @@
+//! The console in a real browser: Debian's Chromium driven through chromedriver. Each
+//! user's main jobs by mouse-free clicks and typing, axe-core on every page visited
+//! (no serious or critical violation), and a keyboard walk with visible focus.
+//!
+//! Needs `/usr/bin/chromedriver` (package chromium-driver) and axe-core's `axe.min.js`
+//! at `STILLA_AXE_JS`. Without them the test says it is skipped — unless
+//! `STILLA_REQUIRE_BROWSER` is set, as `.ci/run` sets it, and then it fails.
+use std::{path::Path, process::Stdio, time::Duration};
+
+use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{TestApp, imei},
+    notices::{always_working, employee_token, phone, quiet_policy, shift_worker},
+};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Session {
+    client: Client,
+    axe: String,
+    base: String,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+fn skip_or_fail(why: &str) -> Option<Session> {
+    if std::env::var_os("STILLA_REQUIRE_BROWSER").is_some() {
+        panic!("browser tests required but {why}");
+    }
+    eprintln!("skipped: browser tests need {why}");
+    None
+}
+
+async fn start(app: &TestApp) -> Option<Session> {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        return skip_or_fail("chromium and chromium-driver (apt install chromium chromium-driver)");
+    }
+    let Some(axe) = std::env::var("STILLA_AXE_JS")
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    else {
+        return skip_or_fail("STILLA_AXE_JS naming axe-core's axe.min.js (npm install axe-core)");
+    };
+    // Two rustls providers are linked (ring and aws-lc); the WebDriver client must be told.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1024",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut client = None;
+    for _ in 0..50 {
+        let mut builder = ClientBuilder::rustls().unwrap();
+        builder.capabilities(caps.clone());
+        if let Ok(c) = builder.connect(&url).await {
+            client = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Some(Session {
+        client: client.expect("chromedriver answers"),
+        axe,
+        base: app.base.clone(),
+        _driver: driver,
+        _profile: profile,
+    })
+}
+
+impl Session {
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("{selector} on the page: {e}"))
+    }
+
+    async fn text(&self, selector: &str) -> String {
+        self.css(selector).await.text().await.unwrap()
+    }
+
+    /// Clicks what submits a form or follows a link, and waits for the next page.
+    async fn submit(&self, selector: &str) {
+        self.client
+            .execute(
+                "document.documentElement.dataset.left = '1'; return true;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.css(selector).await.click().await.unwrap();
+        for _ in 0..100 {
+            let left = self
+                .client
+                .execute(
+                    "return document.readyState === 'complete' && !document.documentElement.dataset.left;",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Bool(false));
+            if left == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after clicking {selector}");
+    }
+
+    async fn body(&self) -> String {
+        self.text("main").await
+    }
+
+    /// axe-core over the page: no serious or critical violation.
+    async fn accessible(&self, page: &str) {
+        self.client
+            .execute(&format!("{}\nreturn true;", self.axe), vec![])
+            .await
+            .unwrap();
+        let found: Value = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+                   .then(r => done(r.violations
+                      .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                      .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, json!([]), "axe on {page}");
+    }
+
+    async fn sign_in(&self, token: &str) {
+        self.open("/console/sign-in").await;
+        self.accessible("sign-in").await;
+        self.css("#token").await.send_keys(token).await.unwrap();
+        self.submit("form[action='/console/sign-in'] button").await;
+        self.css("form[action='/console/sign-out']").await;
+    }
+
+    async fn sign_out(&self) {
+        self.submit("form[action='/console/sign-out'] button").await;
+        self.css("#token").await;
+    }
+}
+
+/// Tab through the page: the skip link first, every control reached in document
+/// order, each with a visible focus outline.
+async fn keyboard_walk(s: &Session, page: &str) {
+    let controls: Value = s
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll(
+                'a[href], button, input:not([type=hidden]), select, textarea'))
+               .filter(e => !e.disabled && e.offsetParent !== null || e.classList.contains('skip'))
+               .map((e, i) => { e.dataset.order = i; return i; }).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let count = controls.as_u64().unwrap();
+    s.client
+        .execute("document.activeElement && document.activeElement.blur(); window.focus(); document.body.focus();", vec![])
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..count {
+        s.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(&char::from(Key::Tab).to_string())
+            .await
+            .unwrap();
+        let state: Value = s
+            .client
+            .execute(
+                "const e = document.activeElement; const st = getComputedStyle(e);
+                 return [e.dataset.order ? Number(e.dataset.order) : -1,
+                         st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let order = state[0].as_i64().unwrap();
+        assert!(
+            state[1].as_bool().unwrap(),
+            "{page}: control {order} shows focus"
+        );
+        seen.push(order);
+    }
+    assert_eq!(seen.first(), Some(&0), "{page}: the skip link comes first");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "{page}: focus follows the document order");
+    sorted.dedup();
+    assert_eq!(
+        sorted.len() as u64,
+        count,
+        "{page}: every control is reached"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_does_their_job_in_a_real_browser() {
+    let app = TestApp::sqlite().await;
+    let Some(s) = start(&app).await else { return };
+
+    // Data: a ward, staff reached now / later, a device in stock.
+    quiet_policy(&app).await;
+    let unit = app.unit("Avdelning 12", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let nu = app.employee("nu@example.se", &unit, &role).await;
+    always_working(&app, &nu).await;
+    phone(&app, &nu).await;
+    let sen = app.employee("sen@example.se", &unit, &role).await;
+    shift_worker(&app, &sen, chrono::Duration::hours(30)).await;
+    phone(&app, &sen).await;
+    let device = app
+        .device("WEB-1", json!({"imei": imei(11)}))
+        .await
+        .expect(201)
+        .id();
+
+    // Headless Chromium asks for English; the console is used in Swedish here.
+    s.open("/console/language/sv").await;
+    // IT admin: dashboard, assign and retire a device, import with a bad row then fixed.
+    s.sign_in(&app.admin).await;
+    assert!(s.body().await.contains("Enheter per status"));
+    s.accessible("dashboard").await;
+    keyboard_walk(&s, "dashboard").await;
+    s.open("/console/devices").await;
+    s.accessible("devices").await;
+    s.open(&format!("/console/devices/{device}")).await;
+    s.accessible("device").await;
+    s.css("#employee_email")
+        .await
+        .send_keys("nu@example.se")
+        .await
+        .unwrap();
+    s.submit(&format!("form[action$='/{device}/assign'] button"))
+        .await;
+    s.css(".notice-box.ok").await;
+    assert_eq!(s.text("#device-status").await, "Utdelad");
+    s.css("#reason")
+        .await
+        .select_by_value("lost")
+        .await
+        .unwrap();
+    s.submit(&format!("form[action$='/{device}/retire'] button"))
+        .await;
+    s.css(".notice-box.ok").await;
+    assert_eq!(s.text("#device-status").await, "Avvecklad");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    let good = dir.path().join("good.csv");
+    let header = "kind;manufacturer;model;serial_number;ownership;imei";
+    std::fs::write(
+        &bad,
+        format!("{header}\nphone;Apple;iPhone;WEB-2;organization;12345\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        &good,
+        format!(
+            "{header}\nphone;Apple;iPhone;WEB-2;organization;{}\n",
+            imei(12)
+        ),
+    )
+    .unwrap();
+    s.open("/console/import").await;
+    s.accessible("import").await;
+    s.css("#file")
+        .await
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .unwrap();
+    s.submit("form[enctype] button[type=submit]").await;
+    let errors = s.text(".error-summary").await;
+    assert!(errors.contains("imei"), "{errors}");
+    s.accessible("import errors").await;
+    s.css("#file")
+        .await
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    s.submit("form[enctype]:last-of-type button[type=submit]")
+        .await;
+    assert!(s.text(".notice-box").await.contains("1 rad skapas"));
+    s.accessible("import plan").await;
+    assert_eq!(app.count("devices").await, 1);
+    s.submit("input[name=csv_text] ~ p button").await;
+    assert!(
+        s.text(".notice-box.ok")
+            .await
+            .contains("1 rad importerades.")
+    );
+    assert_eq!(app.count("devices").await, 2);
+    s.sign_out().await;
+
+    // Manager: compose, preview split into now / later, send.
+    let manager = app
+        .token(json!({"name": "Chef 12", "role": "manager", "unit_ids": [unit]}))
+        .await;
+    s.sign_in(&manager).await;
+    s.open("/console/notices/new").await;
+    s.accessible("compose").await;
+    s.css("#title").await.send_keys("Ny rutin").await.unwrap();
+    s.css("#body")
+        .await
+        .send_keys("Läs den nya rutinen.")
+        .await
+        .unwrap();
+    s.css(&format!("input[name=unit_ids][value='{unit}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    s.submit("button[value=preview]").await;
+    assert_eq!(s.text("#preview-now").await, "1");
+    assert_eq!(s.text("#preview-held").await, "1");
+    assert_eq!(s.text("#preview-expired").await, "0");
+    s.accessible("preview").await;
+    s.submit("#send").await;
+    assert!(
+        s.text(".notice-box.ok")
+            .await
+            .contains("Meddelandet är skickat")
+    );
+    s.accessible("notice").await;
+    s.sign_out().await;
+
+    // Employee: acknowledge, then focus time.
+    app.post(
+        "/api/v1/notices",
+        &app.admin,
+        json!({"title": "Kvittera mig", "body": "Viktigt.", "priority": "important",
+               "audience": {"employee_ids": [nu]}}),
+    )
+    .await
+    .expect(201);
+    let token = employee_token(&app, &nu).await;
+    s.sign_in(&token).await;
+    assert!(s.body().await.contains("Kvittera mig"));
+    s.accessible("me").await;
+    keyboard_walk(&s, "me").await;
+    s.submit("form[action$='/ack'] button").await;
+    assert!(s.body().await.contains("Kvitterat"));
+    s.css("#minutes").await.select_by_value("45").await.unwrap();
+    s.submit("form[action='/console/me/focus'].actions button")
+        .await;
+    assert!(s.text("#focus-state").await.contains("Fokustid till"));
+    s.accessible("me with focus").await;
+    s.open("/console/accessibility").await;
+    s.accessible("statement").await;
+    s.client.close().await.unwrap();
+}
