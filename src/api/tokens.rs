@@ -1,6 +1,6 @@
 //! `/api/v1/tokens`: issue and revoke API tokens (admin).
 use axum::{Json, extract::State, http::StatusCode};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use crate::{
     },
     db::begin_write,
     error::AppResult,
-    pagination::{Page, PageParams, fetch_page},
+    pagination::{Page, PageParams},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -46,17 +46,9 @@ async fn list_tokens(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<TokenView>>> {
     caller.require_admin()?;
-    let select = entities::api_token::Entity::find()
-        .filter(entities::api_token::Column::TenantId.eq(caller.tenant_id));
-    let page = fetch_page(
-        &db,
-        select,
-        entities::api_token::Column::Id,
-        |t| t.id,
-        page.request()?,
-    )
-    .await?;
-    Ok(Json(page.map(TokenView::from)))
+    Ok(Json(
+        tokens::list_tokens(&db, caller.tenant_id, page.request()?).await?,
+    ))
 }
 
 /// Revokes a token at once.

@@ -702,3 +702,16 @@ pub async fn held_by<C: ConnectionTrait>(
         .await?;
     Ok(items.into_iter().map(DeviceView::from).collect())
 }
+
+/// The tenant's device with this serial number (serial numbers are unique per tenant).
+pub async fn find_by_serial<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    serial_number: &str,
+) -> AppResult<Option<device::Model>> {
+    Ok(device::Entity::find()
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::SerialNumber.eq(serial_number.trim()))
+        .one(db)
+        .await?)
+}

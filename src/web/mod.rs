@@ -67,7 +67,23 @@ pub fn routes() -> Router<AppState> {
         .route("/devices/export", get(pages::devices::export))
         .route("/devices/{id}", get(pages::devices::show))
         .route("/devices/{id}/{action}", post(pages::devices::act))
+        .route("/subscriptions", get(pages::subscriptions::list))
+        .route("/subscriptions/export", get(pages::subscriptions::export))
+        .route("/subscriptions/{id}", get(pages::subscriptions::show))
+        .route(
+            "/subscriptions/{id}/{action}",
+            post(pages::subscriptions::act),
+        )
         .route("/reports/{name}", get(pages::reports::show))
+        .route("/employees", get(pages::people::employees))
+        .route("/employees/{id}", get(pages::people::employee))
+        .route("/units", get(pages::people::units))
+        .route(
+            "/tokens",
+            get(pages::admin::tokens).post(pages::admin::issue),
+        )
+        .route("/tokens/{id}/revoke", post(pages::admin::revoke))
+        .route("/audit", get(pages::admin::audit_log))
         .route(
             "/import",
             get(pages::import::form)

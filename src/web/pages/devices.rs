@@ -12,7 +12,14 @@ use axum_extra::extract::Query;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, render};
+use super::{
+    Chrome,
+    list::{
+        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, unit_options,
+        view_query,
+    },
+    render,
+};
 use crate::{
     api::export::csv_download,
     app::AppState,
@@ -66,78 +73,31 @@ pub struct ListQuery {
 impl ListQuery {
     /// The domain's filter; a value the form could not have sent is a 422.
     fn filter(&self) -> Result<DeviceFilter, AppError> {
-        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-        let status = opt(&self.status)
-            .map(|s| DeviceStatus::parse(&s).ok_or(AppError::invalid("status", "unknown status")))
-            .transpose()?;
-        let kind = opt(&self.kind)
-            .map(|k| {
-                serde_json::from_value(serde_json::Value::String(k))
-                    .map_err(|_| AppError::invalid("kind", "unknown kind"))
-            })
-            .transpose()?;
-        let unit_id = opt(&self.unit_id)
-            .map(|u| {
-                u.parse::<Uuid>()
-                    .map_err(|_| AppError::invalid("unit_id", "not a unit id"))
-            })
-            .transpose()?;
         Ok(DeviceFilter {
-            status,
-            kind,
-            unit_id,
+            status: parse_enum("status", &self.status)?,
+            kind: parse_enum("kind", &self.kind)?,
+            unit_id: parse_id("unit_id", &self.unit_id)?,
             q: opt(&self.q),
             ..Default::default()
         })
     }
 
     fn columns(&self) -> Vec<&'static str> {
-        let chosen: Vec<&'static str> = COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| self.cols.iter().any(|s| s == c))
-            .collect();
-        if chosen.is_empty() {
-            COLUMNS[..DEFAULT_COLUMNS].to_vec()
-        } else {
-            chosen
-        }
+        chosen_columns(&COLUMNS, DEFAULT_COLUMNS, &self.cols)
     }
 
     /// This view's query string, without the page cursor (for export and paging links).
     fn view_query(&self) -> String {
-        let mut pairs: Vec<(&str, &str)> = vec![
-            ("q", &self.q),
-            ("status", &self.status),
-            ("kind", &self.kind),
-            ("unit_id", &self.unit_id),
-        ];
-        pairs.retain(|(_, v)| !v.is_empty());
-        for col in &self.cols {
-            pairs.push(("cols", col));
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        view_query(
+            &[
+                ("q", &self.q),
+                ("status", &self.status),
+                ("kind", &self.kind),
+                ("unit_id", &self.unit_id),
+            ],
+            &self.cols,
+        )
     }
-}
-
-/// One row as the list shows it.
-pub struct Row {
-    id: Uuid,
-    cells: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "devices.html")]
-struct ListPage {
-    c: Chrome,
-    query: ListQuery,
-    columns: Vec<&'static str>,
-    all_columns: [&'static str; 8],
-    statuses: [&'static str; 5],
-    units: Vec<(Uuid, String)>,
-    rows: Vec<Row>,
-    next_href: Option<String>,
-    view: String,
 }
 
 fn holder(
@@ -184,7 +144,7 @@ pub async fn list(
     let rows = items
         .iter()
         .map(|d| Row {
-            id: d.id,
+            href: format!("/console/devices/{}", d.id),
             cells: columns
                 .iter()
                 .map(|col| match *col {
@@ -205,30 +165,47 @@ pub async fn list(
         })
         .collect();
     let view = query.view_query();
-    let next_href = page.next_cursor.map(|cursor| {
-        let sep = if view.is_empty() { "" } else { "&" };
-        let cursor = serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default();
-        format!("/console/devices?{view}{sep}{cursor}")
-    });
-    let mut units: Vec<(Uuid, String)> = match &scope {
-        crate::auth::UnitScope::Tenant => unit_names.into_iter().collect(),
-        crate::auth::UnitScope::Units(set) => unit_names
-            .into_iter()
-            .filter(|(id, _)| set.contains(id))
+    let filters = vec![
+        Filter::search(
+            "q",
+            c.t("devices-search"),
+            Some(c.t("devices-search-hint")),
+            &query.q,
+        ),
+        Filter::choice(
+            "status",
+            c.t("col-status"),
+            &query.status,
+            DEVICE_STATUSES
+                .iter()
+                .map(|s| (s.to_string(), c.word("device-status", s))),
+        ),
+        Filter::choice(
+            "kind",
+            c.t("col-kind"),
+            &query.kind,
+            ["phone", "tablet"]
+                .iter()
+                .map(|k| (k.to_string(), c.word("device-kind", k))),
+        ),
+        Filter::units(c.t("col-unit"), &query.unit_id, &unit_names, &scope),
+    ];
+    ListPage {
+        all_columns: COLUMNS
+            .iter()
+            .map(|col| (*col, c.word("col", col)))
             .collect(),
-    };
-    units.sort_by(|a, b| a.1.cmp(&b.1));
-    render(&ListPage {
+        caption: c.t("devices-caption"),
+        empty: c.t("devices-none"),
         c,
+        path: "/console/devices",
+        filters,
         columns,
-        all_columns: COLUMNS,
-        statuses: DEVICE_STATUSES,
-        units,
         rows,
-        next_href,
-        view,
-        query,
-    })
+        next_href: next_href("/console/devices", &view, page.next_cursor),
+        export: Some(view),
+    }
+    .render()
 }
 
 /// Every device the query matches as an Excel workbook, built in memory.
@@ -345,6 +322,7 @@ struct DevicePage {
     reasons: [&'static str; 5],
     units: Vec<(Uuid, String)>,
     history: Vec<HistoryItem>,
+    status_kind: &'static str,
     done: Option<String>,
 }
 
@@ -380,8 +358,7 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let mut units: Vec<(Uuid, String)> = names.clone().into_iter().collect();
-    units.sort_by(|a, b| a.1.cmp(&b.1));
+    let units = unit_options(&names, &crate::auth::UnitScope::Tenant);
     let c = Chrome::new(&console, "device-title", "nav-devices");
     render(&DevicePage {
         unit: device
@@ -395,6 +372,7 @@ pub async fn show(
         reasons: ["recycled", "sold", "lost", "stolen", "broken"],
         units,
         history,
+        status_kind: "device-status",
         done: done
             .done
             .filter(|d| DeviceAction::ALL.iter().any(|a| a.name() == d)),

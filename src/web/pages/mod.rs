@@ -1,14 +1,18 @@
 //! One module per console page (or group of pages). Each handler reads its form or
 //! query, calls the domain, and renders one template; the [`Chrome`] is the frame
 //! every page shares (language, navigation, the signed-in user, the CSRF token).
+pub mod admin;
 pub mod devices;
 pub mod home;
 pub mod import;
+pub mod list;
 pub mod me;
 pub mod notices;
+pub mod people;
 pub mod reports;
 pub mod sign_in;
 pub mod statement;
+pub mod subscriptions;
 
 use askama::Template;
 use axum::{
@@ -71,13 +75,20 @@ impl Chrome {
             AccessRole::Admin => &[
                 ("/console", "nav-overview"),
                 ("/console/devices", "nav-devices"),
+                ("/console/subscriptions", "nav-subscriptions"),
+                ("/console/employees", "nav-employees"),
+                ("/console/units", "nav-units"),
                 ("/console/import", "nav-import"),
                 ("/console/notices", "nav-notices"),
+                ("/console/tokens", "nav-tokens"),
+                ("/console/audit", "nav-audit"),
             ],
             AccessRole::Manager => &[
                 ("/console/notices", "nav-notices"),
                 ("/console/notices/new", "nav-compose"),
                 ("/console/devices", "nav-devices"),
+                ("/console/subscriptions", "nav-subscriptions"),
+                ("/console/employees", "nav-employees"),
             ],
             AccessRole::Employee => &[("/console/me", "nav-me")],
         };

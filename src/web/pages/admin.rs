@@ -1,0 +1,235 @@
+//! The admin's own tools: API tokens (issue — the secret shown once — and revoke) and
+//! the audit log.
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::{Form, Query};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Chrome,
+    list::{Filter, ListPage, Row, next_href, opt, view_query},
+    render,
+};
+use crate::{
+    app::AppState,
+    audit::{self, AuditFilter},
+    auth::{
+        AccessRole,
+        tokens::{self, NewToken, TokenView},
+    },
+    db::begin_write,
+    error::AppError,
+    org::{employees, units::unit_names},
+    pagination::{MAX_LIMIT, PageParams},
+    web::{
+        pages::list::unit_options,
+        session::{Console, WebResult},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    c: Chrome,
+    tokens: Vec<TokenView>,
+    units: Vec<(Uuid, String)>,
+    /// A token just issued: its secret, shown this once.
+    issued: Option<(String, String)>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    console: &Console,
+    issued: Option<(String, String)>,
+) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let tenant_id = console.caller.tenant_id;
+    let page = PageParams {
+        limit: Some(MAX_LIMIT),
+        cursor: None,
+    }
+    .request()?;
+    let tokens = tokens::list_tokens(&state.db, tenant_id, page).await?.items;
+    let names = unit_names(&state.db, tenant_id).await?;
+    render(&TokensPage {
+        c: Chrome::new(console, "tokens-title", "nav-tokens"),
+        tokens,
+        units: unit_options(&names, &crate::auth::UnitScope::Tenant),
+        issued,
+    })
+}
+
+pub async fn tokens(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    tokens_page(&state, &console, None).await
+}
+
+#[derive(Deserialize)]
+pub struct IssueForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    employee_email: String,
+    #[serde(default)]
+    unit_ids: Vec<Uuid>,
+    #[serde(default)]
+    can_send_urgent: Option<String>,
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<IssueForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let role: AccessRole = serde_json::from_value(serde_json::Value::String(form.role.clone()))
+        .map_err(|_| AppError::invalid("role", "admin, manager or employee"))?;
+    let employee_id = match opt(&form.employee_email) {
+        Some(email) => Some(
+            employees::find_by_email(&state.db, console.caller.tenant_id, &email)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid("employee_email", "no employee has this e-mail address")
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    let input = NewToken {
+        name: form.name.clone(),
+        role,
+        employee_id,
+        unit_ids: (!form.unit_ids.is_empty()).then(|| form.unit_ids.clone()),
+        can_send_urgent: Some(form.can_send_urgent.is_some()),
+    };
+    let txn = begin_write(&state.db).await?;
+    let issued = tokens::issue_token(
+        &txn,
+        console.caller.tenant_id,
+        &console.caller.actor(),
+        input,
+    )
+    .await?;
+    txn.commit().await?;
+    // The page answers the POST directly: the secret is never in a URL or a redirect.
+    tokens_page(&state, &console, Some((issued.view.name, issued.token))).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let txn = begin_write(&state.db).await?;
+    tokens::revoke_token(&txn, console.caller.tenant_id, &console.caller.actor(), id).await?;
+    txn.commit().await?;
+    state.tokens.evict(id);
+    Ok(Redirect::to("/console/tokens").into_response())
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    entity_type: String,
+    #[serde(default)]
+    action: String,
+    cursor: Option<String>,
+}
+
+const ENTITY_TYPES: [&str; 7] = [
+    "device",
+    "subscription",
+    "employee",
+    "unit",
+    "role",
+    "token",
+    "notice",
+];
+
+pub async fn audit_log(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<AuditQuery>,
+) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let filter = AuditFilter {
+        entity_type: opt(&query.entity_type),
+        entity_id: None,
+        action: opt(&query.action),
+    };
+    let page = PageParams {
+        limit: Some(crate::pagination::DEFAULT_LIMIT),
+        cursor: query.cursor.clone(),
+    }
+    .request()?;
+    let page = audit::list_events(&state.db, console.caller.tenant_id, &filter, page).await?;
+    let c = Chrome::new(&console, "audit-title", "nav-audit");
+    let columns = vec!["at", "actor", "action", "entity_type", "entity_id"];
+    let rows = page
+        .items
+        .iter()
+        .map(|e| Row {
+            href: match e.entity_type.as_str() {
+                "device" => format!("/console/devices/{}", e.entity_id),
+                "subscription" => format!("/console/subscriptions/{}", e.entity_id),
+                "employee" => format!("/console/employees/{}", e.entity_id),
+                "notice" => format!("/console/notices/{}", e.entity_id),
+                _ => format!("/console/audit?entity_type={}", e.entity_type),
+            },
+            cells: vec![
+                e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                e.actor.clone(),
+                e.action.clone(),
+                e.entity_type.clone(),
+                e.entity_id.to_string(),
+            ],
+        })
+        .collect();
+    let view = view_query(
+        &[
+            ("entity_type", &query.entity_type),
+            ("action", &query.action),
+        ],
+        &[],
+    );
+    let filters = vec![
+        Filter::choice(
+            "entity_type",
+            c.t("col-entity-type"),
+            &query.entity_type,
+            ENTITY_TYPES.iter().map(|t| (t.to_string(), t.to_string())),
+        ),
+        Filter::search("action", c.t("col-action"), None, &query.action),
+    ];
+    ListPage {
+        all_columns: columns
+            .iter()
+            .map(|col| (*col, c.word("col", col)))
+            .collect(),
+        caption: c.t("audit-caption"),
+        empty: c.t("audit-none"),
+        c,
+        path: "/console/audit",
+        filters,
+        columns,
+        rows,
+        next_href: next_href("/console/audit", &view, page.next_cursor),
+        export: None,
+    }
+    .render()
+}

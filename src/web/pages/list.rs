@@ -1,0 +1,213 @@
+//! What the console's lists share: filters read from the URL (an empty form field is no
+//! filter), the column chooser, the view's query string for export and paging links,
+//! and the units a filter may offer.
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use askama::Template;
+use axum::response::Response;
+
+use super::{Chrome, render};
+use crate::{auth::UnitScope, error::AppError, web::session::WebResult};
+
+/// One filter of a list's form: a search box, or a choice among options.
+pub struct Filter {
+    pub name: &'static str,
+    pub label: String,
+    pub hint: Option<String>,
+    pub value: String,
+    /// `(value, label)`; `None` makes a search box.
+    pub options: Option<Vec<(String, String)>>,
+}
+
+impl Filter {
+    pub fn search(name: &'static str, label: String, hint: Option<String>, value: &str) -> Filter {
+        Filter {
+            name,
+            label,
+            hint,
+            value: value.to_owned(),
+            options: None,
+        }
+    }
+
+    pub fn choice(
+        name: &'static str,
+        label: String,
+        value: &str,
+        options: impl Iterator<Item = (String, String)>,
+    ) -> Filter {
+        Filter {
+            name,
+            label,
+            hint: None,
+            value: value.to_owned(),
+            options: Some(options.collect()),
+        }
+    }
+
+    /// `unit_id`: the units the caller may see, by name.
+    pub fn units(
+        label: String,
+        value: &str,
+        names: &HashMap<Uuid, String>,
+        scope: &UnitScope,
+    ) -> Filter {
+        let options = unit_options(names, scope)
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name));
+        Filter::choice("unit_id", label, value, options)
+    }
+}
+
+/// One row: its page, and its cells in the chosen columns' order.
+pub struct Row {
+    pub href: String,
+    pub cells: Vec<String>,
+}
+
+/// Every list page of the console, drawn by one template.
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub c: Chrome,
+    pub path: &'static str,
+    pub filters: Vec<Filter>,
+    /// Every column `(name, label)`, and the chosen ones.
+    pub all_columns: Vec<(&'static str, String)>,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Row>,
+    pub next_href: Option<String>,
+    /// The view's query string, for the export links (none: no export).
+    pub export: Option<String>,
+    pub caption: String,
+    pub empty: String,
+}
+
+impl ListPage {
+    pub fn label(&self, column: &str) -> String {
+        self.all_columns
+            .iter()
+            .find(|(name, _)| *name == column)
+            .map(|(_, label)| label.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn render(&self) -> WebResult<Response> {
+        render(self)
+    }
+}
+
+/// A form field's value, or `None` when it was left empty.
+pub fn opt(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// A field holding one of an enum's stored names (`in_stock`); 422 otherwise.
+pub fn parse_enum<T: DeserializeOwned>(field: &str, value: &str) -> Result<Option<T>, AppError> {
+    opt(value)
+        .map(|v| {
+            serde_json::from_value(serde_json::Value::String(v))
+                .map_err(|_| AppError::invalid(field, "not one of the choices"))
+        })
+        .transpose()
+}
+
+pub fn parse_id(field: &str, value: &str) -> Result<Option<Uuid>, AppError> {
+    opt(value)
+        .map(|v| v.parse().map_err(|_| AppError::invalid(field, "not an id")))
+        .transpose()
+}
+
+/// The columns asked for in `cols`, in the list's order; the first `default` when none.
+pub fn chosen_columns(all: &[&'static str], default: usize, cols: &[String]) -> Vec<&'static str> {
+    let chosen: Vec<&'static str> = all
+        .iter()
+        .copied()
+        .filter(|c| cols.iter().any(|s| s == c))
+        .collect();
+    if chosen.is_empty() {
+        all[..default].to_vec()
+    } else {
+        chosen
+    }
+}
+
+/// The view's query string without the page cursor: filters that are set, then columns.
+pub fn view_query(filters: &[(&str, &str)], cols: &[String]) -> String {
+    let mut pairs: Vec<(&str, &str)> = filters
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    pairs.extend(cols.iter().map(|c| ("cols", c.as_str())));
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// The link to the next page of the same view.
+pub fn next_href(path: &str, view: &str, cursor: Option<String>) -> Option<String> {
+    cursor.map(|cursor| {
+        let sep = if view.is_empty() { "" } else { "&" };
+        let cursor = serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default();
+        format!("{path}?{view}{sep}{cursor}")
+    })
+}
+
+/// The units a caller may filter by, by name.
+pub fn unit_options(names: &HashMap<Uuid, String>, scope: &UnitScope) -> Vec<(Uuid, String)> {
+    let mut units: Vec<(Uuid, String)> = names
+        .iter()
+        .filter(|(id, _)| scope.contains(**id))
+        .map(|(id, name)| (*id, name.clone()))
+        .collect();
+    units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    units
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_keeps_set_filters_and_columns_and_pages_on() {
+        let cols = vec!["status".to_owned(), "imei".to_owned()];
+        let view = view_query(
+            &[("q", "iphone 15"), ("status", ""), ("kind", "phone")],
+            &cols,
+        );
+        assert_eq!(view, "q=iphone+15&kind=phone&cols=status&cols=imei");
+        assert_eq!(
+            next_href("/console/devices", &view, Some("abc".into())).unwrap(),
+            "/console/devices?q=iphone+15&kind=phone&cols=status&cols=imei&cursor=abc"
+        );
+        assert_eq!(
+            next_href("/console/devices", "", Some("abc".into())).unwrap(),
+            "/console/devices?cursor=abc"
+        );
+        assert_eq!(next_href("/x", &view, None), None);
+    }
+
+    #[test]
+    fn columns_follow_the_list_order_and_default_when_none_are_known() {
+        let all = ["a", "b", "c", "d"];
+        assert_eq!(chosen_columns(&all, 2, &[]), vec!["a", "b"]);
+        assert_eq!(
+            chosen_columns(&all, 2, &["d".into(), "b".into(), "zzz".into()]),
+            vec!["b", "d"]
+        );
+        assert_eq!(chosen_columns(&all, 2, &["zzz".into()]), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn an_empty_field_is_no_filter_and_a_wrong_one_is_refused() {
+        assert_eq!(parse_id("unit_id", " ").unwrap(), None);
+        assert!(parse_id("unit_id", "nope").is_err());
+        let status: Option<crate::inventory::lifecycle::DeviceStatus> =
+            parse_enum("status", "in_stock").unwrap();
+        assert!(status.is_some());
+        assert!(parse_enum::<crate::inventory::lifecycle::DeviceStatus>("status", "x").is_err());
+    }
+}

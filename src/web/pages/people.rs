@@ -1,0 +1,283 @@
+//! Employees and units: lists with filters and a column chooser, and an employee's page
+//! (facts, what they hold, when they are next reachable).
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use axum_extra::extract::Query;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Chrome,
+    list::{
+        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, view_query,
+    },
+    render,
+};
+use crate::{
+    app::AppState,
+    auth::AccessRole,
+    inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
+    org::{
+        employees::{self, EmployeeFilter, EmployeeView},
+        roles::list_roles,
+        units::{UnitFilter, list_units, unit_names},
+    },
+    pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageParams},
+    reachability::Priority,
+    schedules::{DEFAULT_ZONE, book::reachability_of},
+    web::{
+        format::local_time,
+        session::{Console, WebResult},
+    },
+};
+
+const READERS: [AccessRole; 2] = [AccessRole::Admin, AccessRole::Manager];
+const EMPLOYEE_COLUMNS: [&str; 7] = [
+    "name",
+    "email",
+    "unit",
+    "role",
+    "employment_type",
+    "employment_ends_on",
+    "external_id",
+];
+const EMPLOYMENT_TYPES: [&str; 3] = ["permanent", "temporary", "hired"];
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EmployeeQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    role_id: String,
+    #[serde(default)]
+    employment_type: String,
+    #[serde(default)]
+    cols: Vec<String>,
+    cursor: Option<String>,
+}
+
+async fn role_names(
+    state: &AppState,
+    tenant_id: Uuid,
+) -> WebResult<std::collections::HashMap<Uuid, String>> {
+    let page = PageParams {
+        limit: Some(MAX_LIMIT),
+        cursor: None,
+    }
+    .request()?;
+    Ok(list_roles(&state.db, tenant_id, page)
+        .await?
+        .items
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+pub async fn employees(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<EmployeeQuery>,
+) -> WebResult<Response> {
+    console.require(&READERS)?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let filter = EmployeeFilter {
+        unit_id: parse_id("unit_id", &query.unit_id)?,
+        role_id: parse_id("role_id", &query.role_id)?,
+        employment_type: parse_enum("employment_type", &query.employment_type)?,
+        q: opt(&query.q),
+    };
+    let cond = employees::list_condition(&state.db, caller.tenant_id, &scope, &filter).await?;
+    let page = PageParams {
+        limit: Some(DEFAULT_LIMIT),
+        cursor: query.cursor.clone(),
+    }
+    .request()?;
+    let page = employees::list_employees(&state.db, cond, page).await?;
+    let units = unit_names(&state.db, caller.tenant_id).await?;
+    let roles = role_names(&state, caller.tenant_id).await?;
+    let c = Chrome::new(&console, "employees-title", "nav-employees");
+    let columns = chosen_columns(&EMPLOYEE_COLUMNS, 5, &query.cols);
+    let rows = page
+        .items
+        .iter()
+        .map(|e| Row {
+            href: format!("/console/employees/{}", e.id),
+            cells: columns
+                .iter()
+                .map(|col| match *col {
+                    "name" => e.name.clone(),
+                    "email" => e.email.clone(),
+                    "unit" => units.get(&e.unit_id).cloned().unwrap_or_default(),
+                    "role" => roles.get(&e.role_id).cloned().unwrap_or_default(),
+                    "employment_type" => c.word("employment", &e.employment_type),
+                    "employment_ends_on" => e
+                        .employment_ends_on
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    "external_id" => e.external_id.clone().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .collect(),
+        })
+        .collect();
+    let view = view_query(
+        &[
+            ("q", &query.q),
+            ("unit_id", &query.unit_id),
+            ("role_id", &query.role_id),
+            ("employment_type", &query.employment_type),
+        ],
+        &query.cols,
+    );
+    let mut role_options: Vec<(String, String)> = roles
+        .iter()
+        .map(|(id, n)| (id.to_string(), n.clone()))
+        .collect();
+    role_options.sort_by(|a, b| a.1.cmp(&b.1));
+    let filters = vec![
+        Filter::search(
+            "q",
+            c.t("devices-search"),
+            Some(c.t("employees-search-hint")),
+            &query.q,
+        ),
+        Filter::units(c.t("col-unit"), &query.unit_id, &units, &scope),
+        Filter::choice(
+            "role_id",
+            c.t("col-role"),
+            &query.role_id,
+            role_options.into_iter(),
+        ),
+        Filter::choice(
+            "employment_type",
+            c.t("col-employment-type"),
+            &query.employment_type,
+            EMPLOYMENT_TYPES
+                .iter()
+                .map(|t| (t.to_string(), c.word("employment", t))),
+        ),
+    ];
+    ListPage {
+        all_columns: EMPLOYEE_COLUMNS
+            .iter()
+            .map(|col| (*col, c.word("col", col)))
+            .collect(),
+        caption: c.t("employees-caption"),
+        empty: c.t("employees-none"),
+        c,
+        path: "/console/employees",
+        filters,
+        columns,
+        rows,
+        next_href: next_href("/console/employees", &view, page.next_cursor),
+        export: None,
+    }
+    .render()
+}
+
+#[derive(Template)]
+#[template(path = "employee.html")]
+struct EmployeePage {
+    c: Chrome,
+    e: EmployeeView,
+    unit: String,
+    role: String,
+    devices: Vec<DeviceView>,
+    subscriptions: Vec<SubscriptionView>,
+    next_reachable: Option<String>,
+    reason: String,
+}
+
+pub async fn employee(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+) -> WebResult<Response> {
+    console.require(&READERS)?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let e = employees::get_employee(&state.db, caller.tenant_id, &scope, id).await?;
+    let now = state.clock.now();
+    let decision = reachability_of(&state.db, caller.tenant_id, id, Priority::Info, now).await?;
+    let units = unit_names(&state.db, caller.tenant_id).await?;
+    let roles = role_names(&state, caller.tenant_id).await?;
+    render(&EmployeePage {
+        c: Chrome::new(&console, "employee-title", "nav-employees"),
+        unit: units.get(&e.unit_id).cloned().unwrap_or_default(),
+        role: roles.get(&e.role_id).cloned().unwrap_or_default(),
+        devices: devices::held_by(&state.db, caller.tenant_id, id).await?,
+        subscriptions: subscriptions::held_by(&state.db, caller.tenant_id, id).await?,
+        next_reachable: decision
+            .deliver_at
+            .map(|d| local_time(d, DEFAULT_ZONE, true)),
+        reason: crate::notices::view::reason_str(decision.reason),
+        e,
+    })
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UnitQuery {
+    cursor: Option<String>,
+}
+
+pub async fn units(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<UnitQuery>,
+) -> WebResult<Response> {
+    console.require(&READERS)?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let page = PageParams {
+        limit: Some(DEFAULT_LIMIT),
+        cursor: query.cursor.clone(),
+    }
+    .request()?;
+    let page = list_units(
+        &state.db,
+        caller.tenant_id,
+        &scope,
+        &UnitFilter::default(),
+        page,
+    )
+    .await?;
+    let names = unit_names(&state.db, caller.tenant_id).await?;
+    let c = Chrome::new(&console, "units-title", "nav-units");
+    let columns = vec!["name", "parent", "cost_center"];
+    let rows = page
+        .items
+        .iter()
+        .map(|u| Row {
+            href: format!("/console/devices?unit_id={}", u.id),
+            cells: vec![
+                u.name.clone(),
+                u.parent_id
+                    .and_then(|p| names.get(&p).cloned())
+                    .unwrap_or_default(),
+                u.cost_center.clone().unwrap_or_default(),
+            ],
+        })
+        .collect();
+    ListPage {
+        all_columns: columns
+            .iter()
+            .map(|col| (*col, c.word("col", col)))
+            .collect(),
+        caption: c.t("units-caption"),
+        empty: c.t("units-none"),
+        c,
+        path: "/console/units",
+        filters: Vec::new(),
+        columns,
+        rows,
+        next_href: next_href("/console/units", "", page.next_cursor),
+        export: None,
+    }
+    .render()
+}

@@ -1,0 +1,373 @@
+//! The subscription list (filters, columns, export of exactly that query) and a
+//! subscription's page (facts, allowed lifecycle actions, links, history).
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::Query;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Chrome,
+    list::{
+        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, view_query,
+    },
+    render,
+};
+use crate::{
+    api::export::csv_download,
+    app::AppState,
+    audit::{self, HistoryItem},
+    auth::AccessRole,
+    db::begin_write,
+    error::AppError,
+    inventory::{
+        devices,
+        lifecycle::{
+            Action, StoredStatus, SubscriptionAction, SubscriptionStatus, allowed_actions,
+        },
+        subscriptions::{self, AssignSubscription, SubscriptionFilter, SubscriptionView},
+        summary::SUBSCRIPTION_STATUSES,
+    },
+    org::{employees, units::unit_names},
+    pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageParams},
+    reports::table::{Cell, Table},
+    web::session::{Console, WebResult},
+};
+
+const COLUMNS: [&str; 8] = [
+    "msisdn",
+    "extension",
+    "operator",
+    "plan",
+    "monthly_cost",
+    "status",
+    "holder",
+    "iccid",
+];
+const DEFAULT_COLUMNS: usize = 7;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    cols: Vec<String>,
+    cursor: Option<String>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<SubscriptionFilter, AppError> {
+        Ok(SubscriptionFilter {
+            status: parse_enum("status", &self.status)?,
+            unit_id: parse_id("unit_id", &self.unit_id)?,
+            q: opt(&self.q),
+            ..Default::default()
+        })
+    }
+
+    fn view_query(&self) -> String {
+        view_query(
+            &[
+                ("q", &self.q),
+                ("status", &self.status),
+                ("unit_id", &self.unit_id),
+            ],
+            &self.cols,
+        )
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let cond = subscriptions::list_condition(&state.db, caller.tenant_id, &scope, &query.filter()?)
+        .await?;
+    let page = PageParams {
+        limit: Some(DEFAULT_LIMIT),
+        cursor: query.cursor.clone(),
+    }
+    .request()?;
+    let page = subscriptions::list_subscriptions(&state.db, cond, page).await?;
+    let holders: Vec<Uuid> = page.items.iter().filter_map(|s| s.employee_id).collect();
+    let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
+    let names = unit_names(&state.db, caller.tenant_id).await?;
+    let c = Chrome::new(&console, "subscriptions-title", "nav-subscriptions");
+    let columns = chosen_columns(&COLUMNS, DEFAULT_COLUMNS, &query.cols);
+    let rows = page
+        .items
+        .iter()
+        .map(|s| Row {
+            href: format!("/console/subscriptions/{}", s.id),
+            cells: columns
+                .iter()
+                .map(|col| match *col {
+                    "msisdn" => s.msisdn.clone(),
+                    "extension" => s.extension.clone().unwrap_or_default(),
+                    "operator" => s.operator.clone(),
+                    "plan" => s.plan.clone(),
+                    "monthly_cost" => c.kr(s.monthly_cost),
+                    "status" => c.word("subscription-status", &s.status),
+                    "holder" => s
+                        .employee_id
+                        .and_then(|e| people.get(&e).map(|(name, _)| name.clone()))
+                        .unwrap_or_default(),
+                    "iccid" => s.iccid.clone().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .collect(),
+        })
+        .collect();
+    let view = query.view_query();
+    let filters = vec![
+        Filter::search(
+            "q",
+            c.t("devices-search"),
+            Some(c.t("subscriptions-search-hint")),
+            &query.q,
+        ),
+        Filter::choice(
+            "status",
+            c.t("col-status"),
+            &query.status,
+            SUBSCRIPTION_STATUSES
+                .iter()
+                .map(|s| (s.to_string(), c.word("subscription-status", s))),
+        ),
+        Filter::units(c.t("col-unit"), &query.unit_id, &names, &scope),
+    ];
+    ListPage {
+        all_columns: COLUMNS
+            .iter()
+            .map(|col| (*col, c.word("col", col)))
+            .collect(),
+        caption: c.t("subscriptions-caption"),
+        empty: c.t("subscriptions-none"),
+        c,
+        path: "/console/subscriptions",
+        filters,
+        columns,
+        rows,
+        next_href: next_href("/console/subscriptions", &view, page.next_cursor),
+        export: Some(view),
+    }
+    .render()
+}
+
+/// Every subscription the list's query matches, as CSV (the API's export) or Excel.
+pub async fn export(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let cond = subscriptions::list_condition(&state.db, caller.tenant_id, &scope, &query.filter()?)
+        .await?;
+    match query.format.as_deref().unwrap_or("csv") {
+        "csv" => {
+            let db = state.db.clone();
+            Ok(csv_download("subscriptions.csv", move |page| {
+                let (db, cond) = (db.clone(), cond.clone());
+                async move { subscriptions::list_subscriptions(&db, cond, page).await }
+            }))
+        }
+        "xlsx" => {
+            let mut rows = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = PageParams {
+                    limit: Some(MAX_LIMIT),
+                    cursor,
+                }
+                .request()?;
+                let got = subscriptions::list_subscriptions(&state.db, cond.clone(), page).await?;
+                rows.extend(got.items.into_iter().map(|s| {
+                    vec![
+                        Cell::Id(Some(s.id)),
+                        Cell::Text(s.msisdn),
+                        Cell::Text(s.iccid.unwrap_or_default()),
+                        Cell::Text(s.extension.unwrap_or_default()),
+                        Cell::Text(s.operator),
+                        Cell::Text(s.plan),
+                        Cell::Money(Some(s.monthly_cost.ore())),
+                        Cell::Text(s.status),
+                        Cell::Id(s.device_id),
+                        Cell::Id(s.employee_id),
+                    ]
+                }));
+                match got.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            let table = Table {
+                sheet: "Abonnemang",
+                columns: vec![
+                    "id",
+                    "msisdn",
+                    "iccid",
+                    "extension",
+                    "operator",
+                    "plan",
+                    "monthly_cost",
+                    "status",
+                    "device_id",
+                    "employee_id",
+                ],
+                rows,
+            };
+            Ok(crate::reports::respond(
+                Some(crate::reports::ReportFormat::Xlsx),
+                "subscriptions",
+                &(),
+                || table,
+            )?)
+        }
+        _ => Err(AppError::invalid("format", "csv or xlsx").into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "subscription.html")]
+struct SubscriptionPage {
+    c: Chrome,
+    s: SubscriptionView,
+    holder: String,
+    device: String,
+    actions: Vec<&'static str>,
+    history: Vec<HistoryItem>,
+    status_kind: &'static str,
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Query(done): Query<DoneQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let scope = caller.unit_scope(&state.db).await?;
+    let s = subscriptions::get_subscription(&state.db, caller.tenant_id, &scope, id).await?;
+    let history = audit::entity_history(&state.db, caller.tenant_id, "subscription", id).await?;
+    let people = employees::people_of(
+        &state.db,
+        caller.tenant_id,
+        &s.employee_id.into_iter().collect::<Vec<_>>(),
+    )
+    .await?;
+    let device = match s.device_id {
+        Some(device_id) => devices::get_device(&state.db, caller.tenant_id, &scope, device_id)
+            .await
+            .map(|d| format!("{} {} ({})", d.manufacturer, d.model, d.serial_number))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let status = SubscriptionStatus::parse(&s.status)
+        .ok_or_else(|| AppError::from(anyhow::anyhow!("subscription {id} has unknown status")))?;
+    let actions = if caller.role == AccessRole::Admin {
+        allowed_actions::<SubscriptionAction>(status)
+    } else {
+        Vec::new()
+    };
+    render(&SubscriptionPage {
+        c: Chrome::new(&console, "subscription-title", "nav-subscriptions"),
+        holder: s
+            .employee_id
+            .and_then(|e| people.get(&e).map(|(name, _)| name.clone()))
+            .unwrap_or_default(),
+        device,
+        s,
+        actions,
+        history,
+        status_kind: "subscription-status",
+        done: done
+            .done
+            .filter(|d| SubscriptionAction::ALL.iter().any(|a| a.name() == d)),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    employee_email: String,
+    #[serde(default)]
+    device_serial: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    console: Console,
+    Path((id, action)): Path<(Uuid, String)>,
+    Form(form): Form<ActionForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let action = SubscriptionAction::ALL
+        .iter()
+        .copied()
+        .find(|a| a.name() == action)
+        .ok_or(AppError::NotFound("action"))?;
+    let tenant_id = console.caller.tenant_id;
+    let links = if action == SubscriptionAction::Assign {
+        // An empty field leaves that link as it is.
+        let employee_id = match opt(&form.employee_email) {
+            Some(email) => Some(Some(
+                employees::find_by_email(&state.db, tenant_id, &email)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::invalid("employee_email", "no employee has this e-mail address")
+                    })?
+                    .id,
+            )),
+            None => None,
+        };
+        let device_id = match opt(&form.device_serial) {
+            Some(serial) => Some(Some(
+                devices::find_by_serial(&state.db, tenant_id, &serial)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::invalid("device_serial", "no device has this serial number")
+                    })?
+                    .id,
+            )),
+            None => None,
+        };
+        Some(AssignSubscription {
+            device_id,
+            employee_id,
+        })
+    } else {
+        None
+    };
+    let txn = begin_write(&state.db).await?;
+    subscriptions::apply_action(&txn, &console.caller.actor(), id, action, links).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/console/subscriptions/{id}?done={}",
+        action.name()
+    ))
+    .into_response())
+}
