@@ -220,6 +220,20 @@ pub async fn revoke_token<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The tenant's tokens, revoked ones included, never their secrets.
+pub async fn list_tokens<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    page: crate::pagination::PageRequest,
+) -> AppResult<crate::pagination::Page<TokenView>> {
+    let select = api_token::Entity::find().filter(api_token::Column::TenantId.eq(tenant_id));
+    Ok(
+        crate::pagination::fetch_page(db, select, api_token::Column::Id, |t| t.id, page)
+            .await?
+            .map(TokenView::from),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,18 +248,4 @@ mod tests {
         assert_ne!(hash_secret(&a), hash_secret(&b));
         assert_eq!(hash_secret(&a).len(), 64);
     }
-}
-
-/// The tenant's tokens, revoked ones included, never their secrets.
-pub async fn list_tokens<C: ConnectionTrait>(
-    db: &C,
-    tenant_id: Uuid,
-    page: crate::pagination::PageRequest,
-) -> AppResult<crate::pagination::Page<TokenView>> {
-    let select = api_token::Entity::find().filter(api_token::Column::TenantId.eq(tenant_id));
-    Ok(
-        crate::pagination::fetch_page(db, select, api_token::Column::Id, |t| t.id, page)
-            .await?
-            .map(TokenView::from),
-    )
 }
