@@ -13,10 +13,7 @@ use crate::{
     db::begin_write,
     error::{AppError, AppResult},
     pagination::{Page, PageParams},
-    reports::{
-        FormatQuery, respond,
-        table::{Cell, Table},
-    },
+    reports::{FormatQuery, respond},
     rollout::{
         profiles::{self, NewProfile, ProfilePatch, ProfileView},
         report::{self, Comparison, RolloutReport},
@@ -215,36 +212,6 @@ async fn rollout_compare(
     }
     let comparison = report::compare(&inputs(&state, &caller).await?, waves.a, waves.b);
     respond(format.format, "utrullning-jamforelse", &comparison, || {
-        Table {
-            sheet: "Jämförelse",
-            columns: vec![
-                "unit_name",
-                "role_name",
-                "profile_name",
-                "in_a",
-                "in_b",
-                "added_headcount",
-                "added_to_equip",
-                "added_introduction_cost",
-                "added_annual_operating_cost",
-            ],
-            rows: comparison
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        Cell::Text(r.unit_name.clone()),
-                        Cell::Text(r.role_name.clone()),
-                        Cell::Text(r.profile_name.clone()),
-                        Cell::Text(if r.in_a { "ja" } else { "nej" }.to_owned()),
-                        Cell::Text(if r.in_b { "ja" } else { "nej" }.to_owned()),
-                        Cell::Int(r.added.headcount),
-                        Cell::Int(r.added.to_equip),
-                        Cell::Money(Some(r.added.introduction_cost.ore())),
-                        Cell::Money(Some(r.added.annual_operating_cost.ore())),
-                    ]
-                })
-                .collect(),
-        }
+        comparison.table()
     })
 }

@@ -15,11 +15,11 @@ use crate::{
     clock::Clock,
     db::begin_write,
     error::AppResult,
-    notices::replan::{Affected, replan},
+    notices::replan::{self, Affected},
     org::employees,
     schedules::{
         absences::{self, AbsenceView, NewAbsence},
-        hours::{self, OwnHours, Owner},
+        hours::{OwnHours, Owner},
         policy::{self, Policy},
         shifts::{self, NewShifts, ShiftRange, ShiftView},
     },
@@ -45,7 +45,7 @@ async fn commit_replanned(
     affected: Affected,
     clock: &Arc<dyn Clock>,
 ) -> AppResult<()> {
-    replan(&txn, caller.tenant_id, affected, clock.now()).await?;
+    replan::replan(&txn, caller.tenant_id, affected, clock.now()).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -69,8 +69,8 @@ async fn put_policy(
 ) -> AppResult<Json<Policy>> {
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
-    let policy = policy::put_policy(&txn, &caller.actor(), input).await?;
-    commit_replanned(txn, &caller, Affected::Tenant, &clock).await?;
+    let policy = replan::put_policy(&txn, &caller.actor(), input, clock.now()).await?;
+    txn.commit().await?;
     Ok(Json(policy))
 }
 
@@ -90,8 +90,9 @@ async fn add_swedish_holidays(
 ) -> AppResult<Json<Policy>> {
     caller.require_admin()?;
     let txn = begin_write(&db).await?;
-    let policy = policy::add_swedish_holidays(&txn, &caller.actor(), year.year).await?;
-    commit_replanned(txn, &caller, Affected::Tenant, &clock).await?;
+    let policy =
+        replan::add_swedish_holidays(&txn, &caller.actor(), year.year, clock.now()).await?;
+    txn.commit().await?;
     Ok(Json(policy))
 }
 
@@ -103,12 +104,8 @@ async fn set_hours(
 ) -> AppResult<Option<OwnHours>> {
     caller.require_admin()?;
     let txn = begin_write(&state.db).await?;
-    let affected = match owner {
-        Owner::Unit(_) => Affected::Tenant,
-        Owner::Employee(id) => Affected::Employees(vec![id]),
-    };
-    let hours = hours::set_hours(&txn, &caller.actor(), owner, input).await?;
-    commit_replanned(txn, caller, affected, &state.clock).await?;
+    let hours = replan::set_hours(&txn, &caller.actor(), owner, input, state.clock.now()).await?;
+    txn.commit().await?;
     Ok(hours)
 }
 

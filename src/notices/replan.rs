@@ -167,3 +167,46 @@ pub async fn change_focus<C: ConnectionTrait>(
     .await?;
     Ok(focus)
 }
+
+/// Replaces the tenant's policy and re-plans everyone's waiting deliveries, in the
+/// caller's transaction (the API's `PUT /policy` and the console both).
+pub async fn put_policy<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::audit::Actor,
+    input: crate::schedules::policy::Policy,
+    now: DateTime<Utc>,
+) -> AppResult<crate::schedules::policy::Policy> {
+    let policy = crate::schedules::policy::put_policy(db, actor, input).await?;
+    replan(db, actor.tenant_id, Affected::Tenant, now).await?;
+    Ok(policy)
+}
+
+/// Adds Sweden's public holidays of `year` and re-plans, in the caller's transaction.
+pub async fn add_swedish_holidays<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::audit::Actor,
+    year: i32,
+    now: DateTime<Utc>,
+) -> AppResult<crate::schedules::policy::Policy> {
+    let policy = crate::schedules::policy::add_swedish_holidays(db, actor, year).await?;
+    replan(db, actor.tenant_id, Affected::Tenant, now).await?;
+    Ok(policy)
+}
+
+/// Sets or clears a unit's or an employee's own hours and re-plans whom it touches.
+pub async fn set_hours<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::audit::Actor,
+    owner: crate::schedules::hours::Owner,
+    input: Option<crate::schedules::hours::OwnHours>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<crate::schedules::hours::OwnHours>> {
+    use crate::schedules::hours::Owner;
+    let affected = match owner {
+        Owner::Unit(_) => Affected::Tenant,
+        Owner::Employee(id) => Affected::Employees(vec![id]),
+    };
+    let hours = crate::schedules::hours::set_hours(db, actor, owner, input).await?;
+    replan(db, actor.tenant_id, affected, now).await?;
+    Ok(hours)
+}

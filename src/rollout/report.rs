@@ -366,6 +366,45 @@ pub struct ComparisonRow {
     pub added: Added,
 }
 
+impl Comparison {
+    /// The comparison as a table for CSV and XLSX.
+    pub fn table(&self) -> crate::reports::table::Table {
+        use crate::reports::table::{Cell, Table};
+        let comparison = self;
+        Table {
+            sheet: "Jämförelse",
+            columns: vec![
+                "unit_name",
+                "role_name",
+                "profile_name",
+                "in_a",
+                "in_b",
+                "added_headcount",
+                "added_to_equip",
+                "added_introduction_cost",
+                "added_annual_operating_cost",
+            ],
+            rows: comparison
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Text(r.unit_name.clone()),
+                        Cell::Text(r.role_name.clone()),
+                        Cell::Text(r.profile_name.clone()),
+                        Cell::Text(if r.in_a { "ja" } else { "nej" }.to_owned()),
+                        Cell::Text(if r.in_b { "ja" } else { "nej" }.to_owned()),
+                        Cell::Int(r.added.headcount),
+                        Cell::Int(r.added.to_equip),
+                        Cell::Money(Some(r.added.introduction_cost.ore())),
+                        Cell::Money(Some(r.added.annual_operating_cost.ore())),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
 pub fn compare(inputs: &Inputs, a: i32, b: i32) -> Comparison {
     let plan_a = compute(inputs, Some(a));
     let plan_b = compute(inputs, Some(b));

@@ -51,6 +51,32 @@ fn own(working_hours: &Option<serde_json::Value>, time_zone: &Option<String>) ->
     })
 }
 
+/// The owner's own hours, if it has any (else it inherits).
+pub async fn get_hours<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    owner: Owner,
+) -> AppResult<Option<OwnHours>> {
+    Ok(match owner {
+        Owner::Unit(id) => {
+            let unit = unit::Entity::find_by_id(id)
+                .filter(unit::Column::TenantId.eq(tenant_id))
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound("unit"))?;
+            own(&unit.working_hours, &unit.time_zone)
+        }
+        Owner::Employee(id) => {
+            let employee = employee::Entity::find_by_id(id)
+                .filter(employee::Column::TenantId.eq(tenant_id))
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound("employee"))?;
+            own(&employee.working_hours, &employee.time_zone)
+        }
+    })
+}
+
 /// Which kind of owner the hours are set on.
 #[derive(Clone, Copy, Debug)]
 pub enum Owner {

@@ -84,6 +84,30 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tokens/{id}/revoke", post(pages::admin::revoke))
         .route("/audit", get(pages::admin::audit_log))
+        .route("/rollout", get(pages::rollout::planner))
+        .route("/rollout/profiles", post(pages::rollout::add_profile))
+        .route("/rollout/rules", post(pages::rollout::add_rule))
+        .route(
+            "/rollout/rules/{id}/delete",
+            post(pages::rollout::delete_rule),
+        )
+        .route("/working-time", get(pages::working_time::show))
+        .route(
+            "/working-time/policy",
+            post(pages::working_time::save_policy),
+        )
+        .route(
+            "/working-time/holidays",
+            post(pages::working_time::add_holidays),
+        )
+        .route(
+            "/working-time/shifts",
+            post(pages::working_time::import_shifts).layer(pages::import::body_limit()),
+        )
+        .route(
+            "/hours/{kind}/{id}",
+            get(pages::working_time::hours).post(pages::working_time::save_hours),
+        )
         .route(
             "/import",
             get(pages::import::form)

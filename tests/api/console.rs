@@ -537,3 +537,169 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
     assert_eq!(reach.json["reason"], "working_hours");
 }
 both_stores!(employee_acknowledges_and_sets_focus_time);
+
+async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
+    let unit = app.unit("Avd 8", None).await;
+    let role = app.role("Undersköterska").await;
+    app.employee("lo@example.se", &unit, &role).await;
+    let sub = app
+        .subscription("070-111 22 33", json!({}))
+        .await
+        .expect(201)
+        .id();
+    let browser = Browser::signed_in(&app, &app.admin).await;
+
+    // Subscriptions: found by the number typed any way, linked to a person, suspended.
+    let list = browser.get("/console/subscriptions?q=0701112233").await;
+    assert!(list.html.contains("+46701112233"), "{}", list.html);
+    let page = browser.get(&format!("/console/subscriptions/{sub}")).await;
+    let csrf = page.csrf();
+    let linked = browser
+        .post(
+            &format!("/console/subscriptions/{sub}/assign"),
+            &[
+                ("csrf", &csrf),
+                ("employee_email", "lo@example.se"),
+                ("device_serial", ""),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER);
+    let suspended = browser
+        .post(
+            &format!("/console/subscriptions/{sub}/suspend"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::SEE_OTHER);
+    let api = app
+        .get(&format!("/api/v1/subscriptions/{sub}"), &app.admin)
+        .await;
+    assert_eq!(api.json["status"], "suspended");
+    assert!(api.json["employee_id"].is_string());
+    let xlsx = browser
+        .get("/console/subscriptions/export?status=suspended&format=xlsx")
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+
+    // Tokens: the secret is shown once and works; revoking stops it.
+    let issued = browser
+        .post(
+            "/console/tokens",
+            &[
+                ("csrf", &csrf),
+                ("name", "Chef Avd 8"),
+                ("role", "manager"),
+                ("unit_ids", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::OK);
+    let start = issued.html.find("id=\"secret\" readonly value=\"").unwrap() + 28;
+    let secret = &issued.html[start..start + issued.html[start..].find('"').unwrap()];
+    assert!(secret.starts_with("stl_"));
+    app.get("/api/v1/units", secret).await.expect(200);
+    assert!(!browser.get("/console/tokens").await.html.contains(secret));
+
+    // Working time: the week typed as text, then Sweden's holidays for a year.
+    let saved = browser
+        .post(
+            "/console/working-time/policy",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", "Europe/Stockholm"),
+                ("release_delay_minutes", "15"),
+                ("mon", "07:00-12:00, 13:00-16:00"),
+                ("fri", "07:00-15:00"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let policy = app.get("/api/v1/policy", &app.admin).await.expect(200);
+    assert_eq!(policy.json["working_hours"]["mon"][1]["start"], "13:00");
+    assert_eq!(policy.json["release_delay_minutes"], 15);
+    assert!(policy.json["working_hours"]["tue"].is_null());
+    let wrong = browser
+        .post(
+            "/console/working-time/policy",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", "Europe/Stockholm"),
+                ("release_delay_minutes", "0"),
+                ("mon", "sju till fyra"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unchanged = app.get("/api/v1/policy", &app.admin).await.expect(200);
+    assert_eq!(unchanged.json["release_delay_minutes"], 15);
+    browser
+        .post(
+            "/console/working-time/holidays",
+            &[("csrf", &csrf), ("year", "2027")],
+        )
+        .await;
+    let page = browser.get("/console/working-time").await.html;
+    assert!(page.contains("2027-06-25"), "midsommarafton 2027");
+    assert!(page.contains("value=\"07:00-12:00, 13:00-16:00\""));
+
+    // The audit log shows what the console did.
+    let audit = browser
+        .get("/console/audit?entity_type=subscription")
+        .await
+        .html;
+    assert!(audit.contains(">suspend<"));
+}
+both_stores!(admin_keeps_subscriptions_tokens_and_working_time);
+
+async fn planner_shows_cost_per_unit_and_role_and_compares_waves(app: TestApp) {
+    let unit = app.unit("Avd 9", None).await;
+    let role = app.role("Sjuksköterska").await;
+    app.employee("a9@example.se", &unit, &role).await;
+    app.employee("b9@example.se", &unit, &role).await;
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let csrf = browser.get("/console/rollout").await.csrf();
+    let added = browser
+        .post(
+            "/console/rollout/profiles",
+            &[
+                ("csrf", &csrf),
+                ("name", "Vårdtelefon"),
+                ("device_kind", "phone"),
+                ("device_price", "4995,00"),
+                ("setup_cost", "450"),
+                ("monthly_subscription_cost", "149.00"),
+                ("monthly_support_cost", "35"),
+                ("lifetime_months", "36"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let profile = app.get("/api/v1/device-profiles", &app.admin).await.json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rule = browser
+        .post(
+            "/console/rollout/rules",
+            &[
+                ("csrf", &csrf),
+                ("role_id", &role),
+                ("unit_id", &unit),
+                ("profile_id", &profile),
+                ("wave", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::SEE_OTHER);
+    let plan = browser.get("/console/rollout").await.html;
+    // Two people, each 4,995 + 450 to introduce: 10 890,00 kr.
+    assert!(plan.contains("10\u{a0}890,00\u{a0}kr"), "{plan}");
+    let before = browser.get("/console/rollout?wave=1").await.html;
+    assert!(!before.contains("10\u{a0}890,00\u{a0}kr"));
+    let compared = browser.get("/console/rollout?a=1&b=2").await.html;
+    assert!(compared.contains("id=\"added-headcount\">2<"));
+    let csv = browser.get("/console/rollout?wave=2&format=csv").await;
+    assert!(csv.html.contains("Vårdtelefon"));
+}
+both_stores!(planner_shows_cost_per_unit_and_role_and_compares_waves);

@@ -10,9 +10,11 @@ pub mod me;
 pub mod notices;
 pub mod people;
 pub mod reports;
+pub mod rollout;
 pub mod sign_in;
 pub mod statement;
 pub mod subscriptions;
+pub mod working_time;
 
 use askama::Template;
 use axum::{
@@ -65,6 +67,8 @@ pub struct Chrome {
     pub switch_label: String,
     pub css: String,
     pub js: String,
+    /// Whether admin-only links and forms are shown.
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -79,6 +83,8 @@ impl Chrome {
                 ("/console/employees", "nav-employees"),
                 ("/console/units", "nav-units"),
                 ("/console/import", "nav-import"),
+                ("/console/working-time", "nav-working-time"),
+                ("/console/rollout", "nav-rollout"),
                 ("/console/notices", "nav-notices"),
                 ("/console/tokens", "nav-tokens"),
                 ("/console/audit", "nav-audit"),
@@ -89,6 +95,7 @@ impl Chrome {
                 ("/console/devices", "nav-devices"),
                 ("/console/subscriptions", "nav-subscriptions"),
                 ("/console/employees", "nav-employees"),
+                ("/console/rollout", "nav-rollout"),
             ],
             AccessRole::Employee => &[("/console/me", "nav-me")],
         };
@@ -104,6 +111,7 @@ impl Chrome {
         chrome.nav = nav;
         chrome.who = Some(console.caller.token_name.clone());
         chrome.csrf = console.csrf.clone();
+        chrome.admin = console.caller.role == AccessRole::Admin;
         chrome
     }
 
@@ -121,6 +129,7 @@ impl Chrome {
             switch_label: lang.t("switch-language"),
             css: assets::url("console.css"),
             js: assets::url("console.js"),
+            admin: false,
         }
     }
 

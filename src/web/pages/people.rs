@@ -249,12 +249,18 @@ pub async fn units(
     .await?;
     let names = unit_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "units-title", "nav-units");
+    let admin = c.admin;
     let columns = vec!["name", "parent", "cost_center"];
     let rows = page
         .items
         .iter()
         .map(|u| Row {
-            href: format!("/console/devices?unit_id={}", u.id),
+            // Admins set a unit's hours there; managers go to the unit's devices.
+            href: if admin {
+                format!("/console/hours/units/{}", u.id)
+            } else {
+                format!("/console/devices?unit_id={}", u.id)
+            },
             cells: vec![
                 u.name.clone(),
                 u.parent_id

@@ -1,0 +1,335 @@
+//! Working time in the console: the tenant's policy (zone, weekly hours, release
+//! delay), holidays with "add Sweden's holidays for year N", a unit's or an employee's
+//! own hours, and the shift import. Every change re-plans waiting notices, as the API's.
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::Form;
+use chrono::Datelike;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Chrome, render};
+use crate::{
+    app::AppState,
+    db::begin_write,
+    error::{AppError, LineError},
+    notices::replan,
+    org::{employees, units},
+    reachability::pattern::{TimeRange, WorkingHours},
+    schedules::{
+        hours::{OwnHours, Owner, get_hours},
+        policy::{Policy, get_policy},
+        shift_import,
+    },
+    web::session::{Console, WebResult},
+};
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// A day's ranges as the form shows them: `07:00-12:00, 13:00-16:00`.
+fn day_text(ranges: &[TimeRange]) -> String {
+    ranges
+        .iter()
+        .map(|r| format!("{}-{}", r.start, r.end))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn days_of(hours: &WorkingHours) -> Vec<(&'static str, String)> {
+    let ranges = [
+        &hours.mon, &hours.tue, &hours.wed, &hours.thu, &hours.fri, &hours.sat, &hours.sun,
+    ];
+    DAYS.iter()
+        .zip(ranges)
+        .map(|(day, r)| (*day, day_text(r)))
+        .collect()
+}
+
+/// The week as typed into the form; the domain checks the clock times themselves.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct WeekForm {
+    #[serde(default)]
+    mon: String,
+    #[serde(default)]
+    tue: String,
+    #[serde(default)]
+    wed: String,
+    #[serde(default)]
+    thu: String,
+    #[serde(default)]
+    fri: String,
+    #[serde(default)]
+    sat: String,
+    #[serde(default)]
+    sun: String,
+}
+
+impl WeekForm {
+    fn hours(&self) -> Result<WorkingHours, AppError> {
+        let day = |name: &str, text: &str| -> Result<Vec<TimeRange>, AppError> {
+            text.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    let (start, end) = t.split_once('-').ok_or_else(|| {
+                        AppError::invalid(name, "write ranges as 07:00-16:00, separated by commas")
+                    })?;
+                    Ok(TimeRange {
+                        start: start.trim().to_owned(),
+                        end: end.trim().to_owned(),
+                    })
+                })
+                .collect()
+        };
+        Ok(WorkingHours {
+            mon: day("mon", &self.mon)?,
+            tue: day("tue", &self.tue)?,
+            wed: day("wed", &self.wed)?,
+            thu: day("thu", &self.thu)?,
+            fri: day("fri", &self.fri)?,
+            sat: day("sat", &self.sat)?,
+            sun: day("sun", &self.sun)?,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "working_time.html")]
+struct WorkingTimePage {
+    c: Chrome,
+    policy: Policy,
+    days: Vec<(&'static str, String)>,
+    year: i32,
+    imported: Option<Result<(usize, Vec<String>), Vec<LineError>>>,
+}
+
+async fn page(
+    state: &AppState,
+    console: &Console,
+    imported: Option<Result<(usize, Vec<String>), Vec<LineError>>>,
+) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let policy = get_policy(&state.db, console.caller.tenant_id).await?;
+    let status = match imported {
+        Some(Err(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let page = WorkingTimePage {
+        c: Chrome::new(console, "working-time-title", "nav-working-time"),
+        days: days_of(&policy.working_hours),
+        year: state.clock.now().year() + 1,
+        policy,
+        imported,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    page(&state, &console, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    release_delay_minutes: String,
+    #[serde(flatten)]
+    week: WeekForm,
+}
+
+pub async fn save_policy(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<PolicyForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let current = get_policy(&state.db, console.caller.tenant_id).await?;
+    let release_delay_minutes = form
+        .release_delay_minutes
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("release_delay_minutes", "a whole number of minutes"))?;
+    let policy = Policy {
+        time_zone: form.time_zone.trim().to_owned(),
+        working_hours: form.week.hours()?,
+        holidays: current.holidays,
+        release_delay_minutes,
+    };
+    let txn = begin_write(&state.db).await?;
+    replan::put_policy(&txn, &console.caller.actor(), policy, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/console/working-time#policy").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct HolidayForm {
+    csrf: String,
+    year: String,
+}
+
+pub async fn add_holidays(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<HolidayForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let year = form
+        .year
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("year", "a year, such as 2027"))?;
+    let txn = begin_write(&state.db).await?;
+    replan::add_swedish_holidays(&txn, &console.caller.actor(), year, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/console/working-time#holidays").into_response())
+}
+
+/// The shift import: a CSV of shifts (employee, start, end), dry run or for real.
+pub async fn import_shifts(
+    State(state): State<AppState>,
+    console: Console,
+    mut multipart: Multipart,
+) -> WebResult<Response> {
+    let (mut csrf, mut body, mut dry_run) = (String::new(), Vec::new(), false);
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let data = field.bytes().await.map_err(bad)?;
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "dry_run" => dry_run = true,
+            "file" => body = data.to_vec(),
+            _ => {}
+        }
+    }
+    console.check_csrf(&csrf)?;
+    console.caller.require_admin()?;
+    let outcome =
+        shift_import::import_csv(&state.db, &console.caller.actor(), &body, dry_run).await;
+    let imported = match outcome {
+        Ok(done) => Ok((
+            if dry_run {
+                done.valid_rows
+            } else {
+                done.created
+            },
+            done.warnings
+                .into_iter()
+                .map(|w| format!("{}: {}", w.line, w.message))
+                .collect(),
+        )),
+        Err(AppError::ImportRejected(errors)) => Err(errors),
+        Err(AppError::BadRequest(message)) => Err(vec![LineError {
+            line: 1,
+            field: None,
+            message,
+        }]),
+        Err(other) => return Err(other.into()),
+    };
+    page(&state, &console, Some(imported)).await
+}
+
+#[derive(Template)]
+#[template(path = "hours.html")]
+struct HoursPage {
+    c: Chrome,
+    kind: &'static str,
+    id: Uuid,
+    name: String,
+    own: bool,
+    time_zone: String,
+    days: Vec<(&'static str, String)>,
+}
+
+fn owner_of(kind: &str, id: Uuid) -> Result<(Owner, &'static str), AppError> {
+    match kind {
+        "units" => Ok((Owner::Unit(id), "units")),
+        "employees" => Ok((Owner::Employee(id), "employees")),
+        _ => Err(AppError::NotFound("page")),
+    }
+}
+
+pub async fn hours(
+    State(state): State<AppState>,
+    console: Console,
+    Path((kind, id)): Path<(String, Uuid)>,
+) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let tenant_id = console.caller.tenant_id;
+    let (owner, kind) = owner_of(&kind, id)?;
+    let name = match owner {
+        Owner::Unit(id) => {
+            units::get_unit(&state.db, tenant_id, &crate::auth::UnitScope::Tenant, id)
+                .await?
+                .name
+        }
+        Owner::Employee(id) => {
+            employees::find_in_tenant(&state.db, tenant_id, id)
+                .await?
+                .name
+        }
+    };
+    let own = get_hours(&state.db, tenant_id, owner).await?;
+    render(&HoursPage {
+        c: Chrome::new(&console, "hours-title", "nav-working-time"),
+        kind,
+        id,
+        name,
+        own: own.is_some(),
+        time_zone: own
+            .as_ref()
+            .and_then(|o| o.time_zone.clone())
+            .unwrap_or_default(),
+        days: days_of(&own.map(|o| o.working_hours).unwrap_or_default()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct HoursForm {
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+    /// `clear`: inherit again.
+    #[serde(default)]
+    step: String,
+    #[serde(flatten)]
+    week: WeekForm,
+}
+
+pub async fn save_hours(
+    State(state): State<AppState>,
+    console: Console,
+    Path((kind, id)): Path<(String, Uuid)>,
+    Form(form): Form<HoursForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let (owner, kind) = owner_of(&kind, id)?;
+    let input = if form.step == "clear" {
+        None
+    } else {
+        Some(OwnHours {
+            working_hours: form.week.hours()?,
+            time_zone: Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty()),
+        })
+    };
+    let txn = begin_write(&state.db).await?;
+    replan::set_hours(
+        &txn,
+        &console.caller.actor(),
+        owner,
+        input,
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/console/hours/{kind}/{id}")).into_response())
+}
