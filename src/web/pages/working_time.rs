@@ -97,6 +97,9 @@ impl WeekForm {
     }
 }
 
+/// A shift import's answer: rows that passed and warnings, or every row error.
+type ShiftImport = Result<(usize, Vec<String>), Vec<LineError>>;
+
 #[derive(Template)]
 #[template(path = "working_time.html")]
 struct WorkingTimePage {
@@ -104,13 +107,13 @@ struct WorkingTimePage {
     policy: Policy,
     days: Vec<(&'static str, String)>,
     year: i32,
-    imported: Option<Result<(usize, Vec<String>), Vec<LineError>>>,
+    imported: Option<ShiftImport>,
 }
 
 async fn page(
     state: &AppState,
     console: &Console,
-    imported: Option<Result<(usize, Vec<String>), Vec<LineError>>>,
+    imported: Option<ShiftImport>,
 ) -> WebResult<Response> {
     console.caller.require_admin()?;
     let policy = get_policy(&state.db, console.caller.tenant_id).await?;
