@@ -274,6 +274,30 @@ pub struct ExpiringContracts {
     pub rows: Vec<ExpiringContract>,
 }
 
+/// Whether an agreement still running must be given notice by `until`.
+fn notice_due(view: &ContractView, until: NaiveDate) -> bool {
+    view.notice_date <= until
+}
+
+/// How many agreements [`contracts_expiring`] lists, without counting what names them
+/// (for the dashboard).
+pub async fn contracts_expiring_count<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    days: i64,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    let until = today + Duration::days(days);
+    Ok(contract::Entity::find()
+        .filter(contract::Column::TenantId.eq(tenant_id))
+        .filter(contract::Column::EndsOn.gte(today))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|m| notice_due(&ContractView::from(m.clone()), until))
+        .count() as u64)
+}
+
 /// Agreements whose notice date falls within `days` — or has passed while the agreement
 /// still runs — soonest first.
 pub async fn contracts_expiring<C: ConnectionTrait>(
@@ -304,7 +328,7 @@ pub async fn contracts_expiring<C: ConnectionTrait>(
         .await?
     {
         let view = ContractView::from(m);
-        if view.notice_date > until {
+        if !notice_due(&view, until) {
             continue;
         }
         rows.push(ExpiringContract {

@@ -5,7 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::{delivery, device, employee, push_registration, shift, subscription};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -657,4 +660,87 @@ impl ScheduleGaps {
                 .collect(),
         }
     }
+}
+
+/// The employees of the tenant matching `cond`, as a subquery.
+fn employees_where(tenant_id: Uuid, cond: Condition) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(employee::Column::Id)
+        .from(employee::Entity)
+        .cond_where(
+            Condition::all()
+                .add(employee::Column::TenantId.eq(tenant_id))
+                .add(cond),
+        )
+        .to_owned()
+}
+
+/// How many rows [`returns_due`] has for the whole tenant, counted in the database (for
+/// the dashboard): organisation devices assigned to, and subscriptions not terminated
+/// of, people whose employment ends within `days` or has ended.
+pub async fn returns_due_count<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    days: i64,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    let until = today + Duration::days(days);
+    let leaving = || {
+        employees_where(
+            tenant_id,
+            Condition::all().add(employee::Column::EmploymentEndsOn.lte(until)),
+        )
+    };
+    let devices = device::Entity::find()
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::Status.eq("assigned"))
+        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::AssignedEmployeeId.in_subquery(leaving()))
+        .count(db)
+        .await?;
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::TenantId.eq(tenant_id))
+        .filter(subscription::Column::Status.ne("terminated"))
+        .filter(subscription::Column::EmployeeId.in_subquery(leaving()))
+        .count(db)
+        .await?;
+    Ok(devices + subscriptions)
+}
+
+/// How many rows [`unused_subscriptions`] has for the whole tenant, counted in the
+/// database (for the dashboard): active and tied to nothing, in a device not in use, or
+/// held by someone whose employment has ended.
+pub async fn unused_subscriptions_count<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    let idle_devices = sea_orm::sea_query::Query::select()
+        .column(device::Column::Id)
+        .from(device::Entity)
+        .cond_where(
+            Condition::all()
+                .add(device::Column::TenantId.eq(tenant_id))
+                .add(device::Column::Status.is_in(["retired", "in_stock", "in_repair"])),
+        )
+        .to_owned();
+    let ended = employees_where(
+        tenant_id,
+        Condition::all().add(employee::Column::EmploymentEndsOn.lt(today)),
+    );
+    Ok(subscription::Entity::find()
+        .filter(subscription::Column::TenantId.eq(tenant_id))
+        .filter(subscription::Column::Status.eq("active"))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(subscription::Column::DeviceId.is_null())
+                        .add(subscription::Column::EmployeeId.is_null()),
+                )
+                .add(subscription::Column::DeviceId.in_subquery(idle_devices))
+                .add(subscription::Column::EmployeeId.in_subquery(ended)),
+        )
+        .count(db)
+        .await?)
 }

@@ -264,8 +264,43 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
     let sheet = book.worksheet_range("Användning").unwrap();
     assert_eq!(sheet.get_value((1, 5)), Some(&Data::Float(2976.0)));
     assert_eq!(sheet.get_value((1, 4)), Some(&Data::Float(50.0)));
+    dashboard_counts_what_the_reports_list(&app).await;
 }
 both_stores!(use_waste_and_returns_are_reported_per_unit);
+
+/// The console's dashboard counts in the database what the reports list row by row:
+/// the two must agree.
+async fn dashboard_counts_what_the_reports_list(app: &TestApp) {
+    let rows = |json: &serde_json::Value| json["rows"].as_array().unwrap().len().to_string();
+    let returns = rows(
+        &app.get("/api/v1/reports/returns-due", &app.admin)
+            .await
+            .expect(200)
+            .json,
+    );
+    let unused = rows(
+        &app.get("/api/v1/reports/unused-subscriptions", &app.admin)
+            .await
+            .expect(200)
+            .json,
+    );
+    let expiring = rows(
+        &app.get("/api/v1/reports/contracts-expiring", &app.admin)
+            .await
+            .expect(200)
+            .json,
+    );
+    assert_ne!(returns, "0", "the scenario has returns due");
+    assert_ne!(unused, "0", "the scenario has unused subscriptions");
+    let browser = crate::console::Browser::signed_in(app, &app.admin).await;
+    let html = browser.get("/console").await.html;
+    assert!(
+        html.contains(&format!("id=\"dash-returns\">{returns}<")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("id=\"dash-unused\">{unused}<")));
+    assert!(html.contains(&format!("id=\"dash-expiring\">{expiring}<")));
+}
 
 async fn framework_agreements_are_named_and_their_notice_dates_reported(app: TestApp) {
     let today = Utc::now().date_naive();
@@ -366,6 +401,17 @@ async fn framework_agreements_are_named_and_their_notice_dates_reported(app: Tes
     app.get(&format!("/api/v1/contracts/{id}"), &other)
         .await
         .expect(404);
+    let browser = crate::console::Browser::signed_in(&app, &app.admin).await;
+    let html = browser.get("/console").await.html;
+    let expiring = app
+        .get("/api/v1/reports/contracts-expiring", &app.admin)
+        .await
+        .json["rows"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(expiring > 0);
+    assert!(html.contains(&format!("id=\"dash-expiring\">{expiring}<")));
 }
 both_stores!(framework_agreements_are_named_and_their_notice_dates_reported);
 

@@ -8,9 +8,9 @@ use axum::{
 use super::{Chrome, render, sign_in::start_of};
 use crate::{
     app::AppState,
-    auth::{AccessRole, UnitScope},
+    auth::AccessRole,
     inventory::{
-        contracts::contracts_expiring,
+        contracts::contracts_expiring_count,
         summary::{InventorySummary, inventory_summary},
     },
     reports::follow_up,
@@ -42,17 +42,11 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
     let tenant_id = console.caller.tenant_id;
     let today = state.clock.now().date_naive();
     let summary = inventory_summary(&state.db, tenant_id).await?;
-    let returns_due = follow_up::returns_due(
-        &state.db,
-        tenant_id,
-        &UnitScope::Tenant,
-        RETURNS_DAYS,
-        today,
-    )
-    .await?;
-    let expiring = contracts_expiring(&state.db, tenant_id, CONTRACT_DAYS, today).await?;
-    let unused =
-        follow_up::unused_subscriptions(&state.db, tenant_id, &UnitScope::Tenant, today).await?;
+    // Counts, not the reports themselves: the report pages list the rows.
+    let returns_due =
+        follow_up::returns_due_count(&state.db, tenant_id, RETURNS_DAYS, today).await?;
+    let expiring = contracts_expiring_count(&state.db, tenant_id, CONTRACT_DAYS, today).await?;
+    let unused = follow_up::unused_subscriptions_count(&state.db, tenant_id, today).await?;
     let c = Chrome::new(&console, "dashboard-title", "nav-overview");
     let bars: Vec<Bar> = summary
         .devices
@@ -71,9 +65,9 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
     render(&Dashboard {
         c,
         chart,
-        returns_due: returns_due.rows.len() as i64,
-        expiring: expiring.rows.len() as i64,
-        unused: unused.rows.len() as i64,
+        returns_due: returns_due as i64,
+        expiring: expiring as i64,
+        unused: unused as i64,
         summary,
     })
 }

@@ -149,6 +149,17 @@ impl Chrome {
             .t_with(key, &[(name, FluentValue::from(value.as_ref().to_owned()))])
     }
 
+    /// "100 of 2 345 rows shown; download the file for all".
+    pub fn rows_shown(&self, shown: usize, total: impl Plain<i64>) -> String {
+        self.lang.t_with(
+            "rows-shown",
+            &[
+                ("shown", FluentValue::from(shown as i64)),
+                ("count", FluentValue::from(total.plain())),
+            ],
+        )
+    }
+
     pub fn n(&self, n: impl Plain<i64>) -> String {
         format::count(self.lang, n.plain())
     }

@@ -30,7 +30,12 @@ struct ReportPage {
     name: String,
     columns: Vec<&'static str>,
     rows: Vec<Vec<String>>,
+    /// Rows in the report; more than are shown when it exceeds [`SHOWN_ROWS`].
+    total: i64,
 }
+
+/// Rows a report shows on screen.
+pub const SHOWN_ROWS: usize = 100;
 
 #[derive(Deserialize)]
 pub struct ReportQuery {
@@ -101,9 +106,12 @@ pub async fn show(
         return Ok(respond(Some(format), file, &(), || table)?);
     }
     let c = Chrome::new(&console, &format!("report-{name}"), "nav-overview");
+    // A page stays light: the first rows on screen, every row in the downloads.
+    let total = table.rows.len() as i64;
     let rows = table
         .rows
         .iter()
+        .take(SHOWN_ROWS)
         .map(|row| row.iter().map(|cell| shown(&c, cell)).collect())
         .collect();
     render(&ReportPage {
@@ -111,5 +119,6 @@ pub async fn show(
         name,
         columns: table.columns,
         rows,
+        total,
     })
 }

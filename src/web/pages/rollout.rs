@@ -76,6 +76,7 @@ struct PlannerPage {
     query: PlanQuery,
     comparison: Option<Comparison>,
     view: String,
+    total_rows: i64,
 }
 
 pub async fn planner(
@@ -102,7 +103,10 @@ pub async fn planner(
             }
         });
     }
-    let report = report::compute(&inputs, wave);
+    let mut report = report::compute(&inputs, wave);
+    // A page stays light: the first rows on screen, every row in the downloads.
+    let total_rows = report.rows.len() as i64;
+    report.rows.truncate(super::reports::SHOWN_ROWS);
     let all = PageParams {
         limit: Some(MAX_LIMIT),
         cursor: None,
@@ -165,6 +169,7 @@ pub async fn planner(
         query,
         comparison,
         view,
+        total_rows,
     })
 }
 

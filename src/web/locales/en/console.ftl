@@ -384,3 +384,4 @@ rollout-no-device = No device
 rollout-delete-rule = Delete
 rollout-new-rule = New rule
 rollout-add-rule = Add rule
+rows-shown = { $shown } of { $count } rows shown; download the file for all

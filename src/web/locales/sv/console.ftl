@@ -384,3 +384,4 @@ rollout-no-device = Ingen utrustning
 rollout-delete-rule = Ta bort
 rollout-new-rule = Ny regel
 rollout-add-rule = Lägg till regel
+rows-shown = { $shown } av { $count } rader visas; ladda ner filen för alla

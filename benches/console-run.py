@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""The console's page-time and page-weight run behind BENCHMARKS.md (issue 6's targets).
+
+    python3 benches/console-run.py            # SQLite: a fresh `stilla demo` database
+    STILLA_CONSOLE_DB=postgres://postgres@127.0.0.1:5432/stilla_console python3 benches/console-run.py
+
+Builds the release binary, fills a fresh database with `stilla demo` (100 units,
+20,000 employees, 100,000 devices, 50,000 subscriptions), starts `stilla serve`, signs
+in through the sign-in form as an admin, a manager and an employee, then fetches each
+console page 200 times in a row over one keep-alive connection (after 20 warm-up
+requests) and prints p50/p95/max in ms and the page's weight: its HTML plus the CSS and
+script it links (everything a first visit downloads: no fonts, no images).
+"""
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+ROUNDS = int(os.environ.get("STILLA_CONSOLE_ROUNDS", "200"))
+PORT = 18481
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "stilla")
+
+
+def connect():
+    return http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+
+
+def request(conn, method, path, body=None, cookie=None, headers=None):
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = cookie
+    conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, r.getheaders(), data
+
+
+def sign_in(token):
+    conn = connect()
+    _, headers, html = request(conn, "GET", "/console/sign-in")
+    jar = [v.split(";")[0] for k, v in headers if k.lower() == "set-cookie"]
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', html).group(1).decode()
+    body = urllib.parse.urlencode({"csrf": csrf, "token": token, "next": "/console"})
+    status, headers, _ = request(
+        conn, "POST", "/console/sign-in", body, "; ".join(jar),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 303, status
+    session = [v.split(";")[0] for k, v in headers if k.lower() == "set-cookie" and "stilla_session" in v]
+    return session[0]
+
+
+def weight(conn, cookie, html):
+    total = len(html)
+    for asset in re.findall(rb'(?:href|src)="(/console/assets/[^"]+)"', html):
+        _, _, data = request(conn, "GET", asset.decode(), cookie=cookie)
+        total += len(data)
+    return total
+
+
+def measure(label, cookie, path):
+    conn = connect()
+    for _ in range(20):
+        status, _, html = request(conn, "GET", path, cookie=cookie)
+    assert status == 200, (path, status)
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        request(conn, "GET", path, cookie=cookie)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p95 = times[int(len(times) * 0.95) - 1]
+    kb = weight(conn, cookie, html) / 1024
+    print(f"| {label} | `{path}` | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} | {kb:.1f} |")
+    return p95, kb
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp()
+    url = os.environ.get("STILLA_CONSOLE_DB") or f"sqlite://{work}/console.db?mode=rwc"
+    demo = json.loads(subprocess.run([BIN, "demo", "--database", url], capture_output=True, check=True).stdout)
+    token = demo["admin_token"]
+    server = subprocess.Popen([BIN, "serve", "--database", url, "--listen", f"127.0.0.1:{PORT}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                if request(connect(), "GET", "/readyz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        api = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        conn = connect()
+        units = json.loads(request(conn, "GET", "/api/v1/units?limit=500", headers=api)[2])["items"]
+        unit = units[0]["id"]
+        device = json.loads(request(conn, "GET", "/api/v1/devices?status=assigned&limit=1", headers=api)[2])["items"][0]
+        employee = json.loads(request(conn, "GET", "/api/v1/employees?limit=1", headers=api)[2])["items"][0]["id"]
+        subscription = json.loads(request(conn, "GET", "/api/v1/subscriptions?limit=1", headers=api)[2])["items"][0]["id"]
+        manager = json.loads(request(conn, "POST", "/api/v1/tokens", json.dumps(
+            {"name": "bench manager", "role": "manager", "unit_ids": [unit]}), headers=api)[2])["token"]
+        staff = json.loads(request(conn, "POST", "/api/v1/tokens", json.dumps(
+            {"name": "bench employee", "role": "employee", "employee_id": employee}), headers=api)[2])["token"]
+        admin, boss, me = sign_in(token), sign_in(manager), sign_in(staff)
+        print("| who | page | p50 ms | p95 ms | max ms | weight KB |")
+        print("|---|---|---|---|---|---|")
+        results = [
+            measure("admin", admin, "/console"),
+            measure("admin", admin, "/console/devices"),
+            measure("admin", admin, "/console/devices?status=assigned&kind=phone"),
+            measure("admin", admin, f"/console/devices?unit_id={unit}"),
+            measure("admin", admin, "/console/devices?q=SN-0004"),
+            measure("admin", admin, f"/console/devices/{device['id']}"),
+            measure("admin", admin, "/console/subscriptions"),
+            measure("admin", admin, f"/console/subscriptions/{subscription}"),
+            measure("admin", admin, "/console/employees"),
+            measure("admin", admin, f"/console/employees/{employee}"),
+            measure("admin", admin, "/console/units"),
+            measure("admin", admin, "/console/import"),
+            measure("admin", admin, "/console/working-time"),
+            measure("admin", admin, "/console/rollout"),
+            measure("admin", admin, "/console/tokens"),
+            measure("admin", admin, "/console/audit"),
+            measure("admin", admin, "/console/reports/utilization"),
+            measure("admin", admin, "/console/reports/returns-due"),
+            measure("admin", admin, "/console/reports/unused-subscriptions"),
+            measure("admin", admin, "/console/reports/contracts-expiring"),
+            measure("manager", boss, "/console/notices"),
+            measure("manager", boss, "/console/notices/new"),
+            measure("manager", boss, "/console/devices"),
+            measure("employee", me, "/console/me"),
+        ]
+        worst_p95 = max(p for p, _ in results)
+        heaviest = max(k for _, k in results)
+        print(f"\nworst p95 {worst_p95:.1f} ms (target < 50), heaviest page {heaviest:.1f} KB (target < 150)")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
