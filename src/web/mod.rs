@@ -65,6 +65,10 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{file}", get(assets::serve))
         .route("/devices", get(pages::devices::list))
         .route("/devices/export", get(pages::devices::export))
+        .route(
+            "/devices/bulk",
+            get(pages::devices::bulk).post(pages::devices::apply_bulk),
+        )
         .route("/devices/{id}", get(pages::devices::show))
         .route("/devices/{id}/{action}", post(pages::devices::act))
         .route("/subscriptions", get(pages::subscriptions::list))

@@ -703,3 +703,91 @@ async fn planner_shows_cost_per_unit_and_role_and_compares_waves(app: TestApp) {
     assert!(csv.html.contains("Vårdtelefon"));
 }
 both_stores!(planner_shows_cost_per_unit_and_role_and_compares_waves);
+
+async fn bulk_actions_apply_to_exactly_the_lists_query_after_showing_the_count(app: TestApp) {
+    for n in 1..=3 {
+        app.device(&format!("BULK-{n}"), json!({}))
+            .await
+            .expect(201);
+    }
+    let retired = app.device("BULK-9", json!({})).await.expect(201).id();
+    app.post(
+        &format!("/api/v1/devices/{retired}/retire"),
+        &app.admin,
+        json!({"reason": "broken"}),
+    )
+    .await
+    .expect(200);
+    app.device("OTHER-1", json!({})).await.expect(201);
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let list = browser.get("/console/devices?q=BULK").await.html;
+    assert!(list.contains("href=\"/console/devices/bulk?q=BULK\""));
+    let plan = browser
+        .get("/console/devices/bulk?q=BULK&action=send-to-repair")
+        .await;
+    assert!(
+        plan.html
+            .contains("Listan har 4 enheter; åtgärden gäller 3 av dem"),
+        "{}",
+        plan.html
+    );
+    let csrf = plan.csrf();
+    let form = |expected: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("q", "BULK".to_owned()),
+            ("action", "send-to-repair".to_owned()),
+            ("expected", expected.to_owned()),
+        ]
+    };
+    // The list changed since the count was shown: nothing happens.
+    let stale = form("2");
+    let refused = browser
+        .post(
+            "/console/devices/bulk",
+            &stale
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let in_repair = app
+        .get("/api/v1/devices?status=in_repair", &app.admin)
+        .await;
+    assert_eq!(in_repair.json["items"].as_array().unwrap().len(), 0);
+
+    let good = form("3");
+    let done = browser
+        .post(
+            "/console/devices/bulk",
+            &good
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let in_repair = app
+        .get("/api/v1/devices?status=in_repair", &app.admin)
+        .await;
+    let serials: Vec<&str> = in_repair.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["serial_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(serials.len(), 3);
+    assert!(serials.iter().all(|s| s.starts_with("BULK-")));
+    let other = app.get("/api/v1/devices?q=OTHER", &app.admin).await;
+    assert_eq!(other.json["items"][0]["status"], "in_stock");
+    // Each change is in the device's history, as if done one by one.
+    let audit = app.get("/api/v1/audit", &app.admin).await.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "send-to-repair")
+        .count();
+    assert_eq!(audit, 3);
+}
+both_stores!(bulk_actions_apply_to_exactly_the_lists_query_after_showing_the_count);

@@ -230,6 +230,7 @@ pub async fn audit_log(
         rows,
         next_href: next_href("/console/audit", &view, page.next_cursor),
         export: None,
+        on_all: None,
     }
     .render()
 }

@@ -165,6 +165,8 @@ pub async fn list(
         })
         .collect();
     let view = query.view_query();
+    let admin = c.admin;
+    let bulk_label = c.t("bulk-title");
     let filters = vec![
         Filter::search(
             "q",
@@ -203,6 +205,7 @@ pub async fn list(
         columns,
         rows,
         next_href: next_href("/console/devices", &view, page.next_cursor),
+        on_all: admin.then(|| (format!("/console/devices/bulk?{view}"), bulk_label)),
         export: Some(view),
     }
     .render()
@@ -439,4 +442,149 @@ pub async fn act(
     devices::apply_action(&txn, &console.caller.actor(), id, action, change).await?;
     txn.commit().await?;
     Ok(Redirect::to(&format!("/console/devices/{id}?done={}", action.name())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "bulk.html")]
+struct BulkPage {
+    c: Chrome,
+    view: String,
+    fields: Vec<(&'static str, String)>,
+    actions: Vec<&'static str>,
+    action: Option<&'static str>,
+    reasons: [&'static str; 5],
+    plan: Option<devices::BulkPlan>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct BulkQuery {
+    #[serde(flatten)]
+    list: ListQuery,
+    #[serde(default)]
+    action: String,
+}
+
+/// The actions a bulk change offers: those that need no per-device choice (assigning
+/// does: to whom).
+const BULK_ACTIONS: [DeviceAction; 5] = [
+    DeviceAction::Receive,
+    DeviceAction::Unassign,
+    DeviceAction::SendToRepair,
+    DeviceAction::ReturnFromRepair,
+    DeviceAction::Retire,
+];
+
+fn bulk_action(name: &str) -> Result<Option<DeviceAction>, AppError> {
+    match opt(name) {
+        None => Ok(None),
+        Some(name) => BULK_ACTIONS
+            .iter()
+            .copied()
+            .find(|a| a.name() == name)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("action", "not an action for many devices")),
+    }
+}
+
+/// The list's query and the chosen action: how many devices match, and how many the
+/// action applies to, before anything changes.
+pub async fn bulk(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<BulkQuery>,
+) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let caller = &console.caller;
+    let filter = query.list.filter()?;
+    let device_query = devices::list_query(
+        caller.tenant_id,
+        &crate::auth::UnitScope::Tenant,
+        &filter,
+        None,
+    );
+    let action = bulk_action(&query.action)?;
+    let plan = match action {
+        Some(action) => Some(devices::bulk_plan(&state.db, device_query, action).await?),
+        None => None,
+    };
+    let list = &query.list;
+    render(&BulkPage {
+        c: Chrome::new(&console, "bulk-title", "nav-devices"),
+        view: list.view_query(),
+        fields: vec![
+            ("q", list.q.clone()),
+            ("status", list.status.clone()),
+            ("kind", list.kind.clone()),
+            ("unit_id", list.unit_id.clone()),
+        ],
+        actions: BULK_ACTIONS.iter().map(|a| a.name()).collect(),
+        action: action.map(|a| a.name()),
+        reasons: ["recycled", "sold", "lost", "stolen", "broken"],
+        plan,
+    })
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct BulkForm {
+    csrf: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unit_id: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    /// The count the admin confirmed: if the list changed since, nothing is done.
+    expected: u64,
+}
+
+pub async fn apply_bulk(
+    State(state): State<AppState>,
+    console: Console,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<BulkForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let list = ListQuery {
+        q: form.q.clone(),
+        status: form.status.clone(),
+        kind: form.kind.clone(),
+        unit_id: form.unit_id.clone(),
+        ..Default::default()
+    };
+    let device_query = devices::list_query(
+        console.caller.tenant_id,
+        &crate::auth::UnitScope::Tenant,
+        &list.filter()?,
+        None,
+    );
+    let action =
+        bulk_action(&form.action)?.ok_or_else(|| AppError::invalid("action", "choose one"))?;
+    let change = if action == DeviceAction::Retire {
+        DeviceChange::Retire(
+            serde_json::from_value(serde_json::Value::String(form.reason.clone()))
+                .map_err(|_| AppError::invalid("reason", "choose a reason"))?,
+        )
+    } else {
+        DeviceChange::None
+    };
+    let txn = begin_write(&state.db).await?;
+    let plan = devices::bulk_plan(&txn, device_query.clone(), action).await?;
+    if plan.allowed != form.expected {
+        return Err(AppError::Conflict(format!(
+            "the list changed: {} devices would now change, not the {} confirmed; look again",
+            plan.allowed, form.expected
+        ))
+        .into());
+    }
+    let changed =
+        devices::apply_bulk(&txn, &console.caller.actor(), device_query, action, change).await?;
+    txn.commit().await?;
+    let view = list.view_query();
+    let sep = if view.is_empty() { "" } else { "&" };
+    Ok(Redirect::to(&format!("/console/devices?{view}{sep}changed={changed}")).into_response())
 }

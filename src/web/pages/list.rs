@@ -84,6 +84,8 @@ pub struct ListPage {
     pub export: Option<String>,
     pub caption: String,
     pub empty: String,
+    /// A link acting on the whole list (bulk actions): `(href, label)`.
+    pub on_all: Option<(String, String)>,
 }
 
 impl ListPage {

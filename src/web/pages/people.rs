@@ -177,6 +177,7 @@ pub async fn employees(
         rows,
         next_href: next_href("/console/employees", &view, page.next_cursor),
         export: None,
+        on_all: None,
     }
     .render()
 }
@@ -284,6 +285,7 @@ pub async fn units(
         rows,
         next_href: next_href("/console/units", "", page.next_cursor),
         export: None,
+        on_all: None,
     }
     .render()
 }

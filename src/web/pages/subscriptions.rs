@@ -163,6 +163,7 @@ pub async fn list(
         rows,
         next_href: next_href("/console/subscriptions", &view, page.next_cursor),
         export: Some(view),
+        on_all: None,
     }
     .render()
 }

@@ -385,3 +385,12 @@ rollout-delete-rule = Delete
 rollout-new-rule = New rule
 rollout-add-rule = Add rule
 rows-shown = { $shown } of { $count } rows shown; download the file for all
+bulk-title = Change everything in the list
+bulk-back = Back to the list
+bulk-action = Action
+bulk-count = Count
+bulk-plan = The list has { $matching } devices; the action applies to { $allowed } of them (the others have a status that does not allow it and are left as they are).
+bulk-confirm = { $count ->
+    [one] Apply to { $count } device
+   *[other] Apply to { $count } devices
+}

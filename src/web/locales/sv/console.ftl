@@ -385,3 +385,12 @@ rollout-delete-rule = Ta bort
 rollout-new-rule = Ny regel
 rollout-add-rule = Lägg till regel
 rows-shown = { $shown } av { $count } rader visas; ladda ner filen för alla
+bulk-title = Ändra alla i listan
+bulk-back = Tillbaka till listan
+bulk-action = Åtgärd
+bulk-count = Räkna
+bulk-plan = Listan har { $matching } enheter; åtgärden gäller { $allowed } av dem (övriga har en status som inte tillåter den och lämnas som de är).
+bulk-confirm = { $count ->
+    [one] Genomför för { $count } enhet
+   *[other] Genomför för { $count } enheter
+}
