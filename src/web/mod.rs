@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/language/{lang}", get(pages::sign_in::language))
         .route("/accessibility", get(pages::statement::statement))
         .route("/assets/{file}", get(assets::serve))
+        .route("/search", get(pages::search::search))
         .route("/devices", get(pages::devices::list))
         .route("/devices/export", get(pages::devices::export))
         .route(

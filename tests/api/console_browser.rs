@@ -348,6 +348,8 @@ async fn each_user_does_their_job_in_a_real_browser() {
         .id();
     for path in [
         "/console/no-such-page".to_owned(),
+        "/console/search?q=WEB".to_owned(),
+        "/console/devices/bulk?q=WEB&action=send-to-repair".to_owned(),
         "/console/devices?status=retired&cols=serial_number&cols=imei".to_owned(),
         "/console/subscriptions".to_owned(),
         format!("/console/subscriptions/{sub}"),

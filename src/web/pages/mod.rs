@@ -11,6 +11,7 @@ pub mod notices;
 pub mod people;
 pub mod reports;
 pub mod rollout;
+pub mod search;
 pub mod sign_in;
 pub mod statement;
 pub mod subscriptions;
@@ -69,6 +70,8 @@ pub struct Chrome {
     pub js: String,
     /// Whether admin-only links and forms are shown.
     pub admin: bool,
+    /// Whether the header offers the search over everything (admins and managers).
+    pub searcher: bool,
 }
 
 impl Chrome {
@@ -112,6 +115,7 @@ impl Chrome {
         chrome.who = Some(console.caller.token_name.clone());
         chrome.csrf = console.csrf.clone();
         chrome.admin = console.caller.role == AccessRole::Admin;
+        chrome.searcher = console.caller.role != AccessRole::Employee;
         chrome
     }
 
@@ -130,6 +134,7 @@ impl Chrome {
             css: assets::url("console.css"),
             js: assets::url("console.js"),
             admin: false,
+            searcher: false,
         }
     }
 

@@ -394,3 +394,10 @@ bulk-confirm = { $count ->
     [one] Apply to { $count } device
    *[other] Apply to { $count } devices
 }
+search-title = Search
+search-label = Search everything
+search-placeholder = Serial, IMEI, number, name …
+search-hint = Serial number, IMEI, ICCID, phone number (typed any way), extension, name or e-mail.
+search-button = Search
+search-all = show all
+search-none = No hits.

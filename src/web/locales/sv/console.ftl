@@ -394,3 +394,10 @@ bulk-confirm = { $count ->
     [one] Genomför för { $count } enhet
    *[other] Genomför för { $count } enheter
 }
+search-title = Sök
+search-label = Sök i allt
+search-placeholder = Serienummer, IMEI, nummer, namn …
+search-hint = Serienummer, IMEI, ICCID, telefonnummer (skrivet hur som helst), anknytning, namn eller e-post.
+search-button = Sök
+search-all = visa alla
+search-none = Inga träffar.

@@ -1,0 +1,113 @@
+//! Search everything at once: devices (serial, IMEI, model), subscriptions (number
+//! typed any way, ICCID, extension) and people (name, e-mail, external id), within the
+//! caller's scope, through the same filters as the lists.
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    response::Response,
+};
+use serde::Deserialize;
+
+use super::{Chrome, list::opt, render};
+use crate::{
+    app::AppState,
+    auth::AccessRole,
+    inventory::{
+        devices::{self, DeviceFilter, DeviceView},
+        subscriptions::{self, SubscriptionFilter, SubscriptionView},
+    },
+    org::employees::{self, EmployeeFilter, EmployeeView},
+    pagination::PageParams,
+    web::session::{Console, WebResult},
+};
+
+/// Hits shown per kind; the list behind "all" has the rest.
+const HITS: u64 = 10;
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    c: Chrome,
+    q: String,
+    /// The query string of the lists behind the hits.
+    list_query: String,
+    devices: Vec<DeviceView>,
+    subscriptions: Vec<SubscriptionView>,
+    people: Vec<EmployeeView>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<SearchQuery>,
+) -> WebResult<Response> {
+    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
+    let caller = &console.caller;
+    let q = opt(&query.q);
+    let page = || {
+        PageParams {
+            limit: Some(HITS),
+            cursor: None,
+        }
+        .request()
+    };
+    let (mut found_devices, mut found_subscriptions, mut found_people) = (vec![], vec![], vec![]);
+    if let Some(q) = q.clone() {
+        let scope = caller.unit_scope(&state.db).await?;
+        let device_query = devices::list_query(
+            caller.tenant_id,
+            &scope,
+            &DeviceFilter {
+                q: Some(q.clone()),
+                ..Default::default()
+            },
+            None,
+        );
+        found_devices = devices::list_devices(&state.db, device_query, page()?)
+            .await?
+            .items
+            .into_iter()
+            .map(DeviceView::from)
+            .collect();
+        let cond = subscriptions::list_condition(
+            &state.db,
+            caller.tenant_id,
+            &scope,
+            &SubscriptionFilter {
+                q: Some(q.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        found_subscriptions = subscriptions::list_subscriptions(&state.db, cond, page()?)
+            .await?
+            .items;
+        let cond = employees::list_condition(
+            &state.db,
+            caller.tenant_id,
+            &scope,
+            &EmployeeFilter {
+                q: Some(q),
+                ..Default::default()
+            },
+        )
+        .await?;
+        found_people = employees::list_employees(&state.db, cond, page()?)
+            .await?
+            .items;
+    }
+    render(&SearchPage {
+        c: Chrome::new(&console, "search-title", ""),
+        list_query: serde_urlencoded::to_string([("q", query.q.trim())]).unwrap_or_default(),
+        q: query.q,
+        devices: found_devices,
+        subscriptions: found_subscriptions,
+        people: found_people,
+    })
+}
