@@ -218,3 +218,56 @@ pub async fn cancel<C: ConnectionTrait>(
     }
     get_notice(db, caller, id).await
 }
+
+/// One unit's share of a notice: how many it was for, how many a push has reached, how
+/// many acknowledged. Counts only: nobody's reading is shown person by person.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnitProgress {
+    pub unit_id: Uuid,
+    pub recipients: u64,
+    pub reached: u64,
+    pub acked: u64,
+}
+
+/// A notice's progress per unit of its recipients, largest unit first.
+pub async fn progress_by_unit<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Vec<UnitProgress>> {
+    find_visible(db, caller, id).await?;
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+        notice_recipient::Entity::find()
+            .select_only()
+            .columns([
+                notice_recipient::Column::EmployeeId,
+                notice_recipient::Column::PushedAt,
+                notice_recipient::Column::AckedAt,
+            ])
+            .filter(notice_recipient::Column::NoticeId.eq(id))
+            .into_tuple()
+            .all(db)
+            .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|(e, _, _)| *e).collect();
+    let people = crate::org::employees::people_of(db, caller.tenant_id, &ids).await?;
+    let mut units: HashMap<Uuid, UnitProgress> = HashMap::new();
+    for (employee, pushed, acked) in rows {
+        let Some((_, unit_id)) = people.get(&employee) else {
+            continue;
+        };
+        let p = units.entry(*unit_id).or_insert_with(|| UnitProgress {
+            unit_id: *unit_id,
+            ..Default::default()
+        });
+        p.recipients += 1;
+        p.reached += u64::from(pushed.is_some());
+        p.acked += u64::from(acked.is_some());
+    }
+    let mut units: Vec<UnitProgress> = units.into_values().collect();
+    units.sort_by(|a, b| {
+        b.recipients
+            .cmp(&a.recipients)
+            .then(a.unit_id.cmp(&b.unit_id))
+    });
+    Ok(units)
+}

@@ -468,6 +468,15 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
     assert_eq!(app.count("notices").await, 1);
     let page = browser.get(sent.location.as_deref().unwrap()).await.html;
     assert!(page.contains("Meddelandet är skickat"));
+    // Progress per unit: two recipients; once pushed, the one at work is reached.
+    app.dispatch().await;
+    let page = browser.get(sent.location.as_deref().unwrap()).await.html;
+    assert!(
+        page.contains(
+            "<th scope=\"row\">Avd 5</th><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">0</td>"
+        ),
+        "{page}"
+    );
     let list = browser.get("/console/notices").await.html;
     assert!(list.contains("Ny rutin"));
 

@@ -329,6 +329,8 @@ pub async fn list(State(state): State<AppState>, console: Console) -> WebResult<
 struct NoticePage {
     c: Chrome,
     notice: NoticeView,
+    /// Per unit: name, recipients, reached, acknowledged.
+    units: Vec<(String, i64, i64, i64)>,
     send_at: String,
     sent: bool,
 }
@@ -346,7 +348,21 @@ pub async fn show(
 ) -> WebResult<Response> {
     console.require(&SENDERS)?;
     let notice = read::get_notice(&state.db, &console.caller, id).await?;
+    let names = unit_names(&state.db, console.caller.tenant_id).await?;
+    let units = read::progress_by_unit(&state.db, &console.caller, id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                names.get(&p.unit_id).cloned().unwrap_or_default(),
+                p.recipients as i64,
+                p.reached as i64,
+                p.acked as i64,
+            )
+        })
+        .collect();
     render(&NoticePage {
+        units,
         c: Chrome::new(&console, "notice-title", "nav-notices"),
         send_at: local_time(notice.send_at, DEFAULT_ZONE, false),
         notice,

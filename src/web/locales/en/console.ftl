@@ -401,3 +401,5 @@ search-hint = Serial number, IMEI, ICCID, phone number (typed any way), extensio
 search-button = Search
 search-all = show all
 search-none = No hits.
+notice-progress-by-unit = Per unit
+notice-reached = Reached

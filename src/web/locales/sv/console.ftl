@@ -401,3 +401,5 @@ search-hint = Serienummer, IMEI, ICCID, telefonnummer (skrivet hur som helst), a
 search-button = Sök
 search-all = visa alla
 search-none = Inga träffar.
+notice-progress-by-unit = Per enhet
+notice-reached = Nådda
