@@ -229,6 +229,9 @@ pub struct UnitProgress {
     pub acked: u64,
 }
 
+/// A recipient: who, when a push reached them, when they acknowledged.
+type RecipientState = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// A notice's progress per unit of its recipients, largest unit first.
 pub async fn progress_by_unit<C: ConnectionTrait>(
     db: &C,
@@ -236,18 +239,17 @@ pub async fn progress_by_unit<C: ConnectionTrait>(
     id: Uuid,
 ) -> AppResult<Vec<UnitProgress>> {
     find_visible(db, caller, id).await?;
-    let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-        notice_recipient::Entity::find()
-            .select_only()
-            .columns([
-                notice_recipient::Column::EmployeeId,
-                notice_recipient::Column::PushedAt,
-                notice_recipient::Column::AckedAt,
-            ])
-            .filter(notice_recipient::Column::NoticeId.eq(id))
-            .into_tuple()
-            .all(db)
-            .await?;
+    let rows: Vec<RecipientState> = notice_recipient::Entity::find()
+        .select_only()
+        .columns([
+            notice_recipient::Column::EmployeeId,
+            notice_recipient::Column::PushedAt,
+            notice_recipient::Column::AckedAt,
+        ])
+        .filter(notice_recipient::Column::NoticeId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
     let ids: Vec<Uuid> = rows.iter().map(|(e, _, _)| *e).collect();
     let people = crate::org::employees::people_of(db, caller.tenant_id, &ids).await?;
     let mut units: HashMap<Uuid, UnitProgress> = HashMap::new();
