@@ -61,6 +61,12 @@ impl Console {
     }
 }
 
+/// A form that carries nothing but its CSRF token (sign out, acknowledge, revoke, …).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 /// Anyone, signed in or not: the language they read.
 #[derive(Clone, Copy, Debug)]
 pub struct Visitor {

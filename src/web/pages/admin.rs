@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     Chrome,
-    list::{Filter, ListPage, Row, next_href, opt, view_query},
+    list::{Filter, ListPage, Row, employee_by_email, next_href, opt, view_query},
     render,
 };
 use crate::{
@@ -23,11 +23,11 @@ use crate::{
     },
     db::begin_write,
     error::AppError,
-    org::{employees, units::unit_names},
+    org::units::unit_names,
     pagination::{MAX_LIMIT, PageParams},
     web::{
         pages::list::unit_options,
-        session::{Console, WebResult},
+        session::{Console, CsrfForm, WebResult},
     },
 };
 
@@ -93,12 +93,13 @@ pub async fn issue(
         .map_err(|_| AppError::invalid("role", "admin, manager or employee"))?;
     let employee_id = match opt(&form.employee_email) {
         Some(email) => Some(
-            employees::find_by_email(&state.db, console.caller.tenant_id, &email)
-                .await?
-                .ok_or_else(|| {
-                    AppError::invalid("employee_email", "no employee has this e-mail address")
-                })?
-                .id,
+            employee_by_email(
+                &state.db,
+                console.caller.tenant_id,
+                "employee_email",
+                &email,
+            )
+            .await?,
         ),
         None => None,
     };
@@ -120,11 +121,6 @@ pub async fn issue(
     txn.commit().await?;
     // The page answers the POST directly: the secret is never in a URL or a redirect.
     tokens_page(&state, &console, Some((issued.view.name, issued.token))).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn revoke(

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, unit_options,
-        view_query,
+        Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt, parse_enum,
+        parse_id, unit_options, view_query,
     },
     render,
 };
@@ -116,16 +116,27 @@ fn holder(
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    console: Console,
-    Query(query): Query<ListQuery>,
-) -> WebResult<Response> {
+/// The caller's scope and the domain query of the list's view (pages and exports).
+async fn scoped_query(
+    state: &AppState,
+    console: &Console,
+    query: &ListQuery,
+) -> WebResult<(crate::auth::UnitScope, devices::DeviceQuery)> {
     console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
     let filter = query.filter()?;
     let scope = caller.unit_scope(&state.db).await?;
     let device_query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
+    Ok((scope, device_query))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Response> {
+    let (scope, device_query) = scoped_query(&state, &console, &query).await?;
+    let caller = &console.caller;
     let page = PageParams {
         limit: Some(DEFAULT_LIMIT),
         cursor: query.cursor.clone(),
@@ -279,11 +290,7 @@ pub async fn export(
     console: Console,
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
-    let caller = &console.caller;
-    let filter = query.filter()?;
-    let scope = caller.unit_scope(&state.db).await?;
-    let device_query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
+    let (_, device_query) = scoped_query(&state, &console, &query).await?;
     match query.format.as_deref().unwrap_or("csv") {
         "csv" => {
             let db = state.db.clone();
@@ -418,13 +425,11 @@ pub async fn act(
                     unit_id: Some(unit_id),
                 }
             } else {
-                let employee = employees::find_by_email(&state.db, tenant_id, &form.employee_email)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::invalid("employee_email", "no employee has this e-mail address")
-                    })?;
+                let employee =
+                    employee_by_email(&state.db, tenant_id, "employee_email", &form.employee_email)
+                        .await?;
                 AssignDevice {
-                    employee_id: Some(employee.id),
+                    employee_id: Some(employee),
                     unit_id: None,
                 }
             };

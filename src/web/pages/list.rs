@@ -108,6 +108,19 @@ pub fn opt(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// The tenant's employee a form names by e-mail (`field`), or a 422 on that field.
+pub async fn employee_by_email(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: Uuid,
+    field: &str,
+    email: &str,
+) -> Result<Uuid, AppError> {
+    crate::org::employees::find_by_email(db, tenant_id, email)
+        .await?
+        .map(|e| e.id)
+        .ok_or_else(|| AppError::invalid(field, "no employee has this e-mail address"))
+}
+
 /// A field holding one of an enum's stored names (`in_stock`); 422 otherwise.
 pub fn parse_enum<T: DeserializeOwned>(field: &str, value: &str) -> Result<Option<T>, AppError> {
     opt(value)

@@ -29,7 +29,7 @@ use crate::{
     schedules::{DEFAULT_ZONE, book::reachability_of, focus::Focus},
     web::{
         format::local_time,
-        session::{Console, WebResult},
+        session::{Console, CsrfForm, WebResult},
     },
 };
 
@@ -94,11 +94,6 @@ pub async fn page(State(state): State<AppState>, console: Console) -> WebResult<
             .map(|f| local_time(f, DEFAULT_ZONE, false)),
         focus_minutes: FOCUS_MINUTES,
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn acknowledge(

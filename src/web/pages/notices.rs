@@ -32,7 +32,7 @@ use crate::{
     schedules::DEFAULT_ZONE,
     web::{
         format::{clocks_change_on, local_time},
-        session::{Console, WebResult},
+        session::{Console, CsrfForm, WebResult},
     },
 };
 
@@ -368,11 +368,6 @@ pub async fn show(
         notice,
         sent: query.sent.is_some(),
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn cancel(

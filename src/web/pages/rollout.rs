@@ -29,7 +29,7 @@ use crate::{
         report::{self, Comparison, RolloutReport},
         rules::{self, NewRule, RuleView},
     },
-    web::session::{Console, WebResult},
+    web::session::{Console, CsrfForm, WebResult},
 };
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -250,11 +250,6 @@ pub async fn add_rule(
     rules::create_rule(&txn, &console.caller.actor(), input).await?;
     txn.commit().await?;
     Ok(Redirect::to("/console/rollout#rules").into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn delete_rule(

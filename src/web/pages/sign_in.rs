@@ -16,8 +16,8 @@ use crate::{
     web::{
         i18n::Lang,
         session::{
-            Console, LANG_COOKIE, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, Visitor, WebResult,
-            behind_tls, constant_time_eq, local_next, sign_in_csrf, strict_cookie,
+            Console, CsrfForm, LANG_COOKIE, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, Visitor,
+            WebResult, behind_tls, constant_time_eq, local_next, sign_in_csrf, strict_cookie,
         },
     },
 };
@@ -122,16 +122,11 @@ pub async fn sign_in(
     Ok((jar, Redirect::to(&target)).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
 pub async fn sign_out(
     State(state): State<AppState>,
     console: Console,
     jar: CookieJar,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     sessions::close_session(&state.db, console.session_id).await?;

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, view_query,
+        Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt, parse_enum,
+        parse_id, view_query,
     },
     render,
 };
@@ -86,16 +87,27 @@ impl ListQuery {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    console: Console,
-    Query(query): Query<ListQuery>,
-) -> WebResult<Response> {
+/// The caller's scope and the domain condition of the list's view (pages and exports).
+async fn scoped_condition(
+    state: &AppState,
+    console: &Console,
+    query: &ListQuery,
+) -> WebResult<(crate::auth::UnitScope, sea_orm::Condition)> {
     console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
     let scope = caller.unit_scope(&state.db).await?;
     let cond = subscriptions::list_condition(&state.db, caller.tenant_id, &scope, &query.filter()?)
         .await?;
+    Ok((scope, cond))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<ListQuery>,
+) -> WebResult<Response> {
+    let (scope, cond) = scoped_condition(&state, &console, &query).await?;
+    let caller = &console.caller;
     let page = PageParams {
         limit: Some(DEFAULT_LIMIT),
         cursor: query.cursor.clone(),
@@ -174,11 +186,7 @@ pub async fn export(
     console: Console,
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
-    let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
-    let cond = subscriptions::list_condition(&state.db, caller.tenant_id, &scope, &query.filter()?)
-        .await?;
+    let (_, cond) = scoped_condition(&state, &console, &query).await?;
     match query.format.as_deref().unwrap_or("csv") {
         "csv" => {
             let db = state.db.clone();
@@ -336,12 +344,7 @@ pub async fn act(
         // An empty field leaves that link as it is.
         let employee_id = match opt(&form.employee_email) {
             Some(email) => Some(Some(
-                employees::find_by_email(&state.db, tenant_id, &email)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::invalid("employee_email", "no employee has this e-mail address")
-                    })?
-                    .id,
+                employee_by_email(&state.db, tenant_id, "employee_email", &email).await?,
             )),
             None => None,
         };
