@@ -13,7 +13,7 @@ use crate::{
     auth::Caller,
     db::begin_write,
     error::AppResult,
-    notices::replan::{Affected, replan},
+    notices::replan,
     org::employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
     pagination::{Page, PageParams},
 };
@@ -85,15 +85,8 @@ async fn update_employee(
 ) -> AppResult<Json<EmployeeView>> {
     caller.require_admin()?;
     let txn = begin_write(&state.db).await?;
-    let employee = employees::update_employee(&txn, &caller.actor(), id, patch).await?;
-    // A move to another unit, a new zone or schedule mode changes their working time.
-    replan(
-        &txn,
-        caller.tenant_id,
-        Affected::Employees(vec![id]),
-        state.clock.now(),
-    )
-    .await?;
+    let employee =
+        replan::update_employee(&txn, &caller.actor(), id, patch, state.clock.now()).await?;
     txn.commit().await?;
     Ok(Json(employee))
 }

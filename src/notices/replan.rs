@@ -210,3 +210,17 @@ pub async fn set_hours<C: ConnectionTrait>(
     replan(db, actor.tenant_id, affected, now).await?;
     Ok(hours)
 }
+
+/// Changes an employee and re-plans what waits for them: a move to another unit, a new
+/// zone or schedule mode changes their working time.
+pub async fn update_employee<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::audit::Actor,
+    id: Uuid,
+    patch: crate::org::employees::EmployeePatch,
+    now: DateTime<Utc>,
+) -> AppResult<crate::org::employees::EmployeeView> {
+    let employee = crate::org::employees::update_employee(db, actor, id, patch).await?;
+    replan(db, actor.tenant_id, Affected::Employees(vec![id]), now).await?;
+    Ok(employee)
+}

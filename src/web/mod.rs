@@ -81,8 +81,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/reports/{name}", get(pages::reports::show))
         .route("/employees", get(pages::people::employees))
-        .route("/employees/{id}", get(pages::people::employee))
-        .route("/units", get(pages::people::units))
+        .route(
+            "/employees/{id}",
+            get(pages::people::employee).post(pages::people::update_employee),
+        )
+        .route(
+            "/units",
+            get(pages::people::units).post(pages::people::create_unit),
+        )
+        .route("/units/new", get(pages::people::new_unit))
         .route(
             "/tokens",
             get(pages::admin::tokens).post(pages::admin::issue),

@@ -652,6 +652,56 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     assert!(page.contains("2027-06-25"), "midsommarafton 2027");
     assert!(page.contains("value=\"07:00-12:00, 13:00-16:00\""));
 
+    // Units and employees: a new unit under Avd 8, and Lo moved there with an end date.
+    let created = browser
+        .post(
+            "/console/units",
+            &[
+                ("csrf", &csrf),
+                ("name", "Avd 8 natt"),
+                ("parent_id", &unit),
+                ("cost_center", "K-88"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let units = app.get("/api/v1/units", &app.admin).await.json;
+    let night = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "Avd 8 natt")
+        .expect("the unit is created");
+    assert_eq!(night["parent_id"], json!(unit));
+    let night = night["id"].as_str().unwrap().to_owned();
+    let lo = app
+        .get("/api/v1/employees?q=lo%40example", &app.admin)
+        .await
+        .json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let moved = browser
+        .post(
+            &format!("/console/employees/{lo}"),
+            &[
+                ("csrf", &csrf),
+                ("unit_id", &night),
+                ("role_id", &role),
+                ("employment_type", "temporary"),
+                ("employment_ends_on", "2027-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let lo = app
+        .get(&format!("/api/v1/employees/{lo}"), &app.admin)
+        .await
+        .json;
+    assert_eq!(lo["unit_id"], json!(night));
+    assert_eq!(lo["employment_type"], "temporary");
+    assert_eq!(lo["employment_ends_on"], "2027-03-31");
+
     // The audit log shows what the console did.
     let audit = browser
         .get("/console/audit?entity_type=subscription")

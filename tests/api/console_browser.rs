@@ -357,6 +357,7 @@ async fn each_user_does_their_job_in_a_real_browser() {
         format!("/console/employees/{nu}"),
         format!("/console/hours/employees/{nu}"),
         "/console/units".to_owned(),
+        "/console/units/new".to_owned(),
         format!("/console/hours/units/{unit}"),
         "/console/rollout?a=1&b=2".to_owned(),
         "/console/tokens".to_owned(),

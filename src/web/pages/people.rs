@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{
     extract::{Path, State},
-    response::Response,
+    response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::Query;
 use serde::Deserialize;
@@ -12,18 +12,22 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, view_query,
+        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, unit_options,
+        view_query,
     },
     render,
 };
 use crate::{
     app::AppState,
     auth::AccessRole,
+    db::begin_write,
+    error::AppError,
     inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
+    notices::replan,
     org::{
-        employees::{self, EmployeeFilter, EmployeeView},
+        employees::{self, EmployeeFilter, EmployeePatch, EmployeeView},
         roles::list_roles,
-        units::{UnitFilter, list_units, unit_names},
+        units::{NewUnit, UnitFilter, create_unit as create_unit_in, list_units, unit_names},
     },
     pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageParams},
     reachability::Priority,
@@ -189,6 +193,10 @@ struct EmployeePage {
     e: EmployeeView,
     unit: String,
     role: String,
+    /// For the admin's edit form.
+    units: Vec<(Uuid, String)>,
+    roles: Vec<(Uuid, String)>,
+    types: [&'static str; 3],
     devices: Vec<DeviceView>,
     subscriptions: Vec<SubscriptionView>,
     next_reachable: Option<String>,
@@ -208,10 +216,15 @@ pub async fn employee(
     let decision = reachability_of(&state.db, caller.tenant_id, id, Priority::Info, now).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
     let roles = role_names(&state, caller.tenant_id).await?;
+    let mut role_list: Vec<(Uuid, String)> = roles.iter().map(|(k, v)| (*k, v.clone())).collect();
+    role_list.sort_by(|a, b| a.1.cmp(&b.1));
     render(&EmployeePage {
         c: Chrome::new(&console, "employee-title", "nav-employees"),
         unit: units.get(&e.unit_id).cloned().unwrap_or_default(),
         role: roles.get(&e.role_id).cloned().unwrap_or_default(),
+        units: unit_options(&units, &crate::auth::UnitScope::Tenant),
+        roles: role_list,
+        types: EMPLOYMENT_TYPES,
         devices: devices::held_by(&state.db, caller.tenant_id, id).await?,
         subscriptions: subscriptions::held_by(&state.db, caller.tenant_id, id).await?,
         next_reachable: decision
@@ -251,6 +264,7 @@ pub async fn units(
     let names = unit_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "units-title", "nav-units");
     let admin = c.admin;
+    let new_label = c.t("unit-new-title");
     let columns = vec!["name", "parent", "cost_center"];
     let rows = page
         .items
@@ -285,7 +299,90 @@ pub async fn units(
         rows,
         next_href: next_href("/console/units", "", page.next_cursor),
         export: None,
-        on_all: None,
+        on_all: admin.then(|| ("/console/units/new".to_owned(), new_label)),
     }
     .render()
+}
+
+#[derive(Deserialize)]
+pub struct EmployeeForm {
+    csrf: String,
+    unit_id: String,
+    role_id: String,
+    employment_type: String,
+    #[serde(default)]
+    employment_ends_on: String,
+}
+
+/// An admin moves a person, changes their role, employment or its end; what waits for
+/// them is planned again.
+pub async fn update_employee(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<EmployeeForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let ends_on = opt(&form.employment_ends_on)
+        .map(|d| {
+            d.parse::<chrono::NaiveDate>()
+                .map_err(|_| AppError::invalid("employment_ends_on", "a date, YYYY-MM-DD"))
+        })
+        .transpose()?;
+    let patch = EmployeePatch {
+        unit_id: parse_id("unit_id", &form.unit_id)?,
+        role_id: parse_id("role_id", &form.role_id)?,
+        employment_type: parse_enum("employment_type", &form.employment_type)?,
+        employment_ends_on: Some(ends_on),
+        ..Default::default()
+    };
+    let txn = begin_write(&state.db).await?;
+    replan::update_employee(&txn, &console.caller.actor(), id, patch, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/console/employees/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "unit_new.html")]
+struct NewUnitPage {
+    c: Chrome,
+    units: Vec<(Uuid, String)>,
+}
+
+pub async fn new_unit(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let names = unit_names(&state.db, console.caller.tenant_id).await?;
+    render(&NewUnitPage {
+        c: Chrome::new(&console, "unit-new-title", "nav-units"),
+        units: unit_options(&names, &crate::auth::UnitScope::Tenant),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct UnitForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    cost_center: String,
+}
+
+pub async fn create_unit(
+    State(state): State<AppState>,
+    console: Console,
+    axum::Form(form): axum::Form<UnitForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let input = NewUnit {
+        name: form.name.clone(),
+        parent_id: parse_id("parent_id", &form.parent_id)?,
+        cost_center: opt(&form.cost_center),
+    };
+    let txn = begin_write(&state.db).await?;
+    create_unit_in(&txn, &console.caller.actor(), input).await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/console/units").into_response())
 }

@@ -403,3 +403,6 @@ search-all = show all
 search-none = No hits.
 notice-progress-by-unit = Per unit
 notice-reached = Reached
+employee-edit = Change employment
+unit-new-title = New unit
+unit-top = None (top level)

@@ -403,3 +403,6 @@ search-all = visa alla
 search-none = Inga träffar.
 notice-progress-by-unit = Per enhet
 notice-reached = Nådda
+employee-edit = Ändra anställning
+unit-new-title = Ny enhet
+unit-top = Ingen (högsta nivån)
