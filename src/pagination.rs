@@ -68,6 +68,29 @@ impl<T> Page<T> {
 /// Fetches one page of `select` ordered by `id_column` (the entity's id, or a column
 /// equal to it in a join). Reads one row more than asked to
 /// learn whether another page follows, so the last page never points at an empty one.
+/// Every row a paged query has, read page by page at the largest page size (exports).
+pub async fn all_pages<T, F, Fut>(mut fetch: F) -> AppResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Page<T>>>,
+{
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = PageParams {
+            limit: Some(MAX_LIMIT),
+            cursor,
+        }
+        .request()?;
+        let got = fetch(page).await?;
+        rows.extend(got.items);
+        match got.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(rows),
+        }
+    }
+}
+
 pub async fn fetch_page<E, C, K>(
     db: &C,
     select: Select<E>,

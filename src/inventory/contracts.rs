@@ -294,7 +294,8 @@ pub async fn contracts_expiring_count<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter(|m| notice_due(&ContractView::from(m.clone()), until))
+        .map(ContractView::from)
+        .filter(|view| notice_due(view, until))
         .count() as u64)
 }
 

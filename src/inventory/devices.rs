@@ -82,6 +82,14 @@ pub enum RetireReason {
 }
 
 impl RetireReason {
+    pub const ALL: [RetireReason; 5] = [
+        RetireReason::Recycled,
+        RetireReason::Sold,
+        RetireReason::Lost,
+        RetireReason::Stolen,
+        RetireReason::Broken,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RetireReason::Recycled => "recycled",

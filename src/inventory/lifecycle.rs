@@ -84,6 +84,11 @@ pub trait Action: Copy + 'static {
     const ALL: &'static [Self];
     fn name(self) -> &'static str;
     fn next(self, from: Self::Status) -> Option<Self::Status>;
+
+    /// The action named `name` in a URL or form.
+    fn by_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.name() == name)
+    }
 }
 
 impl Action for DeviceAction {

@@ -2,7 +2,9 @@
 //! notice audiences are drawn by.
 use chrono::{DateTime, Utc};
 use entities::role;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -70,4 +72,20 @@ pub async fn list_roles<C: ConnectionTrait>(
     Ok(fetch_page(db, select, role::Column::Id, |m| m.id, page)
         .await?
         .map(RoleView::from))
+}
+
+/// Every role's name in the tenant, by id (roles are few: a handful of categories).
+pub async fn role_names<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    Ok(role::Entity::find()
+        .select_only()
+        .columns([role::Column::Id, role::Column::Name])
+        .filter(role::Column::TenantId.eq(tenant_id))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }

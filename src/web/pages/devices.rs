@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt, parse_enum,
-        parse_id, unit_options, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt,
+        parse_enum, parse_id, unit_options, view_query,
     },
     render,
 };
@@ -35,8 +35,12 @@ use crate::{
         summary::DEVICE_STATUSES,
     },
     org::{employees, units::unit_names},
+    pagination::all_pages,
     pagination::{DEFAULT_LIMIT, PageParams},
-    reports::table::{Cell, Table},
+    reports::{
+        ReportFormat, respond,
+        table::{Cell, Table},
+    },
     web::session::{Console, WebResult},
 };
 
@@ -222,23 +226,17 @@ pub async fn list(
     .render()
 }
 
-/// Every device the query matches as an Excel workbook, built in memory.
-async fn xlsx_of(
+/// Every device the query matches as a table, for the Excel workbook.
+async fn table_of(
     db: &sea_orm::DatabaseConnection,
     query: devices::DeviceQuery,
-) -> Result<Vec<u8>, AppError> {
-    let mut rows = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = PageParams {
-            limit: Some(crate::pagination::MAX_LIMIT),
-            cursor,
-        }
-        .request()?;
-        let got = devices::list_devices(db, query.clone(), page).await?;
-        for m in got.items {
+) -> Result<Table, AppError> {
+    let all = all_pages(|page| devices::list_devices(db, query.clone(), page)).await?;
+    let rows = all
+        .into_iter()
+        .map(|m| {
             let d = DeviceCsvRow::from(m);
-            rows.push(vec![
+            vec![
                 Cell::Id(Some(d.id)),
                 Cell::Text(d.kind),
                 Cell::Text(d.manufacturer),
@@ -253,14 +251,10 @@ async fn xlsx_of(
                 Cell::Money(d.purchase_price.map(|m| m.ore())),
                 Cell::Date(d.purchased_on),
                 Cell::Date(d.warranty_ends_on),
-            ]);
-        }
-        match got.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    Table {
+            ]
+        })
+        .collect();
+    Ok(Table {
         sheet: "Enheter",
         columns: vec![
             "id",
@@ -279,8 +273,7 @@ async fn xlsx_of(
             "warranty_ends_on",
         ],
         rows,
-    }
-    .to_xlsx()
+    })
 }
 
 /// Every device the list's query matches: CSV (the API's columns, so it imports again)
@@ -303,20 +296,10 @@ pub async fn export(
                 }
             }))
         }
-        "xlsx" => Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"devices.xlsx\"",
-                ),
-            ],
-            xlsx_of(&state.db, device_query).await?,
-        )
-            .into_response()),
+        "xlsx" => {
+            let table = table_of(&state.db, device_query).await?;
+            Ok(respond(Some(ReportFormat::Xlsx), "devices", &(), || table)?)
+        }
         _ => Err(AppError::invalid("format", "csv or xlsx").into()),
     }
 }
@@ -333,11 +316,6 @@ struct DevicePage {
     units: Vec<(Uuid, String)>,
     history: Vec<HistoryItem>,
     status_kind: &'static str,
-    done: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
     done: Option<String>,
 }
 
@@ -379,13 +357,11 @@ pub async fn show(
         c,
         device,
         actions,
-        reasons: ["recycled", "sold", "lost", "stolen", "broken"],
+        reasons: RetireReason::ALL.map(RetireReason::as_str),
         units,
         history,
         status_kind: "device-status",
-        done: done
-            .done
-            .filter(|d| DeviceAction::ALL.iter().any(|a| a.name() == d)),
+        done: done.done.filter(|d| DeviceAction::by_name(d).is_some()),
     })
 }
 
@@ -408,11 +384,7 @@ pub async fn act(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     console.caller.require_admin()?;
-    let action = DeviceAction::ALL
-        .iter()
-        .copied()
-        .find(|a| a.name() == action)
-        .ok_or(AppError::NotFound("action"))?;
+    let action = DeviceAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
     let tenant_id = console.caller.tenant_id;
     let change = match action {
         DeviceAction::Assign => {
@@ -524,7 +496,7 @@ pub async fn bulk(
         ],
         actions: BULK_ACTIONS.iter().map(|a| a.name()).collect(),
         action: action.map(|a| a.name()),
-        reasons: ["recycled", "sold", "lost", "stolen", "broken"],
+        reasons: RetireReason::ALL.map(RetireReason::as_str),
         plan,
     })
 }

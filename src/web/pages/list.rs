@@ -102,6 +102,12 @@ impl ListPage {
     }
 }
 
+/// `?done=ACTION` after a lifecycle action: the page says it was done.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
 /// A form field's value, or `None` when it was left empty.
 pub fn opt(value: &str) -> Option<String> {
     let value = value.trim();
@@ -171,15 +177,16 @@ pub fn next_href(path: &str, view: &str, cursor: Option<String>) -> Option<Strin
     })
 }
 
+/// Ids and names, by name (for a select's options).
+pub fn by_name<'a>(names: impl Iterator<Item = (&'a Uuid, &'a String)>) -> Vec<(Uuid, String)> {
+    let mut options: Vec<(Uuid, String)> = names.map(|(id, n)| (*id, n.clone())).collect();
+    options.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    options
+}
+
 /// The units a caller may filter by, by name.
 pub fn unit_options(names: &HashMap<Uuid, String>, scope: &UnitScope) -> Vec<(Uuid, String)> {
-    let mut units: Vec<(Uuid, String)> = names
-        .iter()
-        .filter(|(id, _)| scope.contains(**id))
-        .map(|(id, name)| (*id, name.clone()))
-        .collect();
-    units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    units
+    by_name(names.iter().filter(|(id, _)| scope.contains(**id)))
 }
 
 #[cfg(test)]

@@ -14,10 +14,14 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, render};
+use super::{
+    Chrome,
+    list::{by_name, unit_options},
+    render,
+};
 use crate::{
     app::AppState,
-    auth::{AccessRole, UnitScope},
+    auth::AccessRole,
     error::AppError,
     notices::{
         create::{self, IdempotencyKey},
@@ -26,8 +30,8 @@ use crate::{
         read,
         view::{NoticeView, reason_str},
     },
-    org::{employees, roles::list_roles, units::unit_names},
-    pagination::{MAX_LIMIT, PageParams},
+    org::{employees, roles::role_names, units::unit_names},
+    pagination::PageParams,
     reachability::Priority,
     schedules::DEFAULT_ZONE,
     web::{
@@ -160,28 +164,8 @@ async fn compose_page(
 ) -> WebResult<Response> {
     let caller = &console.caller;
     let names = unit_names(&state.db, caller.tenant_id).await?;
-    let mut units: Vec<(Uuid, String)> = match caller.unit_scope(&state.db).await? {
-        UnitScope::Tenant => names.into_iter().collect(),
-        UnitScope::Units(set) => names
-            .into_iter()
-            .filter(|(id, _)| set.contains(id))
-            .collect(),
-    };
-    units.sort_by(|a, b| a.1.cmp(&b.1));
-    let roles = list_roles(
-        &state.db,
-        caller.tenant_id,
-        PageParams {
-            limit: Some(MAX_LIMIT),
-            cursor: None,
-        }
-        .request()?,
-    )
-    .await?
-    .items
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
+    let units = unit_options(&names, &caller.unit_scope(&state.db).await?);
+    let roles = by_name(role_names(&state.db, caller.tenant_id).await?.iter());
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, chosen_columns, next_href, opt, parse_enum, parse_id, unit_options,
-        view_query,
+        Filter, ListPage, Row, by_name, chosen_columns, next_href, opt, parse_enum, parse_id,
+        unit_options, view_query,
     },
     render,
 };
@@ -26,10 +26,10 @@ use crate::{
     notices::replan,
     org::{
         employees::{self, EmployeeFilter, EmployeePatch, EmployeeView},
-        roles::list_roles,
+        roles::role_names,
         units::{NewUnit, UnitFilter, create_unit as create_unit_in, list_units, unit_names},
     },
-    pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageParams},
+    pagination::{DEFAULT_LIMIT, PageParams},
     reachability::Priority,
     schedules::{DEFAULT_ZONE, book::reachability_of},
     web::{
@@ -65,23 +65,6 @@ pub struct EmployeeQuery {
     cursor: Option<String>,
 }
 
-async fn role_names(
-    state: &AppState,
-    tenant_id: Uuid,
-) -> WebResult<std::collections::HashMap<Uuid, String>> {
-    let page = PageParams {
-        limit: Some(MAX_LIMIT),
-        cursor: None,
-    }
-    .request()?;
-    Ok(list_roles(&state.db, tenant_id, page)
-        .await?
-        .items
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect())
-}
-
 pub async fn employees(
     State(state): State<AppState>,
     console: Console,
@@ -104,7 +87,7 @@ pub async fn employees(
     .request()?;
     let page = employees::list_employees(&state.db, cond, page).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
-    let roles = role_names(&state, caller.tenant_id).await?;
+    let roles = role_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "employees-title", "nav-employees");
     let columns = chosen_columns(&EMPLOYEE_COLUMNS, 5, &query.cols);
     let rows = page
@@ -139,11 +122,9 @@ pub async fn employees(
         ],
         &query.cols,
     );
-    let mut role_options: Vec<(String, String)> = roles
-        .iter()
-        .map(|(id, n)| (id.to_string(), n.clone()))
-        .collect();
-    role_options.sort_by(|a, b| a.1.cmp(&b.1));
+    let role_options = by_name(roles.iter())
+        .into_iter()
+        .map(|(id, n)| (id.to_string(), n));
     let filters = vec![
         Filter::search(
             "q",
@@ -152,12 +133,7 @@ pub async fn employees(
             &query.q,
         ),
         Filter::units(c.t("col-unit"), &query.unit_id, &units, &scope),
-        Filter::choice(
-            "role_id",
-            c.t("col-role"),
-            &query.role_id,
-            role_options.into_iter(),
-        ),
+        Filter::choice("role_id", c.t("col-role"), &query.role_id, role_options),
         Filter::choice(
             "employment_type",
             c.t("col-employment-type"),
@@ -215,15 +191,13 @@ pub async fn employee(
     let now = state.clock.now();
     let decision = reachability_of(&state.db, caller.tenant_id, id, Priority::Info, now).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
-    let roles = role_names(&state, caller.tenant_id).await?;
-    let mut role_list: Vec<(Uuid, String)> = roles.iter().map(|(k, v)| (*k, v.clone())).collect();
-    role_list.sort_by(|a, b| a.1.cmp(&b.1));
+    let roles = role_names(&state.db, caller.tenant_id).await?;
     render(&EmployeePage {
         c: Chrome::new(&console, "employee-title", "nav-employees"),
         unit: units.get(&e.unit_id).cloned().unwrap_or_default(),
         role: roles.get(&e.role_id).cloned().unwrap_or_default(),
         units: unit_options(&units, &crate::auth::UnitScope::Tenant),
-        roles: role_list,
+        roles: by_name(roles.iter()),
         types: EMPLOYMENT_TYPES,
         devices: devices::held_by(&state.db, caller.tenant_id, id).await?,
         subscriptions: subscriptions::held_by(&state.db, caller.tenant_id, id).await?,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     Chrome,
-    list::{opt, parse_id, unit_options},
+    list::{by_name, opt, parse_id, unit_options},
     render,
 };
 use crate::{
@@ -21,7 +21,7 @@ use crate::{
     error::AppError,
     inventory::devices::DeviceKind,
     money::Money,
-    org::{roles::list_roles, units::unit_names},
+    org::{roles::role_names, units::unit_names},
     pagination::{MAX_LIMIT, PageParams},
     reports::{ReportFormat, respond},
     rollout::{
@@ -114,12 +114,7 @@ pub async fn planner(
     let profiles = profiles::list_profiles(&state.db, tenant_id, all.request()?)
         .await?
         .items;
-    let roles: Vec<(Uuid, String)> = list_roles(&state.db, tenant_id, all.request()?)
-        .await?
-        .items
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+    let roles = by_name(role_names(&state.db, tenant_id).await?.iter());
     let names = unit_names(&state.db, tenant_id).await?;
     let rule_views: Vec<RuleView> = rules::list_rules(&state.db, tenant_id, all.request()?)
         .await?

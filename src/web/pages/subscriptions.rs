@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt, parse_enum,
-        parse_id, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt,
+        parse_enum, parse_id, view_query,
     },
     render,
 };
@@ -34,7 +34,7 @@ use crate::{
         summary::SUBSCRIPTION_STATUSES,
     },
     org::{employees, units::unit_names},
-    pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageParams},
+    pagination::{DEFAULT_LIMIT, PageParams, all_pages},
     reports::table::{Cell, Table},
     web::session::{Console, WebResult},
 };
@@ -196,16 +196,12 @@ pub async fn export(
             }))
         }
         "xlsx" => {
-            let mut rows = Vec::new();
-            let mut cursor = None;
-            loop {
-                let page = PageParams {
-                    limit: Some(MAX_LIMIT),
-                    cursor,
-                }
-                .request()?;
-                let got = subscriptions::list_subscriptions(&state.db, cond.clone(), page).await?;
-                rows.extend(got.items.into_iter().map(|s| {
+            let all =
+                all_pages(|page| subscriptions::list_subscriptions(&state.db, cond.clone(), page))
+                    .await?;
+            let rows = all
+                .into_iter()
+                .map(|s| {
                     vec![
                         Cell::Id(Some(s.id)),
                         Cell::Text(s.msisdn),
@@ -218,12 +214,8 @@ pub async fn export(
                         Cell::Id(s.device_id),
                         Cell::Id(s.employee_id),
                     ]
-                }));
-                match got.next_cursor {
-                    Some(next) => cursor = Some(next),
-                    None => break,
-                }
-            }
+                })
+                .collect();
             let table = Table {
                 sheet: "Abonnemang",
                 columns: vec![
@@ -264,11 +256,6 @@ struct SubscriptionPage {
     done: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     console: Console,
@@ -287,10 +274,14 @@ pub async fn show(
     )
     .await?;
     let device = match s.device_id {
-        Some(device_id) => devices::get_device(&state.db, caller.tenant_id, &scope, device_id)
-            .await
-            .map(|d| format!("{} {} ({})", d.manufacturer, d.model, d.serial_number))
-            .unwrap_or_default(),
+        // A device outside a manager's units is not named; any other error is an error.
+        Some(device_id) => {
+            match devices::get_device(&state.db, caller.tenant_id, &scope, device_id).await {
+                Ok(d) => format!("{} {} ({})", d.manufacturer, d.model, d.serial_number),
+                Err(AppError::NotFound(_)) => String::new(),
+                Err(e) => return Err(e.into()),
+            }
+        }
         None => String::new(),
     };
     let status = SubscriptionStatus::parse(&s.status)
@@ -313,7 +304,7 @@ pub async fn show(
         status_kind: "subscription-status",
         done: done
             .done
-            .filter(|d| SubscriptionAction::ALL.iter().any(|a| a.name() == d)),
+            .filter(|d| SubscriptionAction::by_name(d).is_some()),
     })
 }
 
@@ -334,11 +325,7 @@ pub async fn act(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     console.caller.require_admin()?;
-    let action = SubscriptionAction::ALL
-        .iter()
-        .copied()
-        .find(|a| a.name() == action)
-        .ok_or(AppError::NotFound("action"))?;
+    let action = SubscriptionAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
     let tenant_id = console.caller.tenant_id;
     let links = if action == SubscriptionAction::Assign {
         // An empty field leaves that link as it is.
