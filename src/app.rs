@@ -14,6 +14,7 @@ use crate::{
     db,
     delivery::Dispatcher,
     push::Providers,
+    reports::cache::ReportCache,
     tenants::{self, BootstrappedTenant},
 };
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub tokens: TokenCache,
+    /// Whole-tenant report results, reused until the tenant's data changes.
+    pub reports: ReportCache,
 }
 
 /// A built application: migrated database, bound listener, router, dispatcher.
@@ -52,6 +55,7 @@ impl App {
             db,
             clock: Arc::new(SystemClock),
             tokens: TokenCache::default(),
+            reports: ReportCache::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {

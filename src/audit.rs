@@ -192,3 +192,18 @@ pub async fn list_events<C: ConnectionTrait>(
             .map(AuditEventView::from),
     )
 }
+
+/// The id of the tenant's newest audit event: the tenant's data version. Every write
+/// records an event in its own transaction and ids are time-ordered (UUIDv7), so the
+/// answer changes whenever the tenant's data has. One index probe.
+pub async fn newest_event<C: ConnectionTrait>(db: &C, tenant_id: Uuid) -> AppResult<Option<Uuid>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    Ok(audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Id)
+        .filter(audit_event::Column::TenantId.eq(tenant_id))
+        .order_by_desc(audit_event::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?)
+}

@@ -9,6 +9,7 @@ mod m20261122_000003_device_units;
 mod m20261122_000004_notices;
 mod m20261122_000005_rollout;
 mod m20261201_000006_web_sessions;
+mod m20261202_000007_report_indexes;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_notices::Migration),
             Box::new(m20261122_000005_rollout::Migration),
             Box::new(m20261201_000006_web_sessions::Migration),
+            Box::new(m20261202_000007_report_indexes::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ use crate::{
     reports::{
         FormatQuery,
         after_hours::{self, AfterHours},
+        cached,
         follow_up::{self, ReturnsDue, ScheduleGaps, UnusedSubscriptions, Utilization},
         respond,
     },
@@ -71,9 +72,15 @@ async fn utilization(
 ) -> AppResult<Response> {
     let days = days.get(30)?;
     let scope = reader_scope(&state, &caller).await?;
-    let report =
-        follow_up::utilization(&state.db, caller.tenant_id, &scope, days, state.clock.now())
-            .await?;
+    let report = cached::utilization(
+        &state.reports,
+        &state.db,
+        caller.tenant_id,
+        &scope,
+        days,
+        state.clock.now(),
+    )
+    .await?;
     respond(format.format, "anvandning", &report, || report.table())
 }
 
@@ -86,7 +93,8 @@ async fn unused_subscriptions(
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
     let scope = reader_scope(&state, &caller).await?;
-    let report = follow_up::unused_subscriptions(
+    let report = cached::unused_subscriptions(
+        &state.reports,
         &state.db,
         caller.tenant_id,
         &scope,
@@ -110,7 +118,8 @@ async fn returns_due(
 ) -> AppResult<Response> {
     let days = days.get(30)?;
     let scope = reader_scope(&state, &caller).await?;
-    let report = follow_up::returns_due(
+    let report = cached::returns_due(
+        &state.reports,
         &state.db,
         caller.tenant_id,
         &scope,

@@ -1,4 +1,6 @@
 //! `/device-profiles`, `/rollout-rules` and the roll-out reports.
+use std::sync::Arc;
+
 use axum::{Json, extract::State, http::StatusCode, response::Response};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -13,7 +15,7 @@ use crate::{
     db::begin_write,
     error::{AppError, AppResult},
     pagination::{Page, PageParams},
-    reports::{FormatQuery, respond},
+    reports::{FormatQuery, cached, respond},
     rollout::{
         profiles::{self, NewProfile, ProfilePatch, ProfileView},
         report::{self, Comparison, RolloutReport},
@@ -163,10 +165,11 @@ struct WaveQuery {
     wave: Option<i32>,
 }
 
-async fn inputs(state: &AppState, caller: &Caller) -> AppResult<report::Inputs> {
+async fn inputs(state: &AppState, caller: &Caller) -> AppResult<Arc<report::Inputs>> {
     caller.require_reader()?;
     let scope = caller.unit_scope(&state.db).await?;
-    report::load(
+    cached::rollout_inputs(
+        &state.reports,
         &state.db,
         caller.tenant_id,
         &scope,
@@ -185,7 +188,7 @@ async fn rollout_report(
     ApiQuery(wave): ApiQuery<WaveQuery>,
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
-    let report = report::compute(&inputs(&state, &caller).await?, wave.wave);
+    let report = report::compute(&*inputs(&state, &caller).await?, wave.wave);
     respond(format.format, "utrullning", &report, || report.table())
 }
 
@@ -210,7 +213,7 @@ async fn rollout_compare(
     if waves.a < 0 || waves.b < 0 {
         return Err(AppError::invalid("a", "waves are 0 or more"));
     }
-    let comparison = report::compare(&inputs(&state, &caller).await?, waves.a, waves.b);
+    let comparison = report::compare(&*inputs(&state, &caller).await?, waves.a, waves.b);
     respond(format.format, "utrullning-jamforelse", &comparison, || {
         comparison.table()
     })

@@ -239,18 +239,23 @@ pub async fn delete_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid
     Ok(())
 }
 
-/// How many rows of `E` in the tenant name each contract: one grouped query.
+/// How many rows of `E` in the tenant name each of `contracts`: one grouped query over
+/// the contract index.
 async fn named_by<C: ConnectionTrait, E: EntityTrait>(
     db: &C,
     in_tenant: sea_orm::sea_query::SimpleExpr,
     contract_id: E::Column,
+    contracts: &[Uuid],
 ) -> AppResult<HashMap<Uuid, u64>> {
+    if contracts.is_empty() {
+        return Ok(HashMap::new());
+    }
     let counts: Vec<(Uuid, i64)> = E::find()
         .select_only()
         .column(contract_id)
         .column_as(Expr::cust("COUNT(*)"), "n")
         .filter(in_tenant)
-        .filter(contract_id.is_not_null())
+        .filter(contract_id.is_in(contracts.iter().copied()))
         .group_by(contract_id)
         .into_tuple()
         .all(db)
@@ -308,30 +313,33 @@ pub async fn contracts_expiring<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> AppResult<ExpiringContracts> {
     let until = today + Duration::days(days);
+    let due: Vec<ContractView> = contract::Entity::find()
+        .filter(contract::Column::TenantId.eq(tenant_id))
+        .filter(contract::Column::EndsOn.gte(today))
+        .order_by_asc(contract::Column::EndsOn)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ContractView::from)
+        .filter(|view| notice_due(view, until))
+        .collect();
+    let ids: Vec<Uuid> = due.iter().map(|view| view.id).collect();
     let devices = named_by::<_, device::Entity>(
         db,
         device::Column::TenantId.eq(tenant_id),
         device::Column::ContractId,
+        &ids,
     )
     .await?;
     let subscriptions = named_by::<_, subscription::Entity>(
         db,
         subscription::Column::TenantId.eq(tenant_id),
         subscription::Column::ContractId,
+        &ids,
     )
     .await?;
     let mut rows = Vec::new();
-    for m in contract::Entity::find()
-        .filter(contract::Column::TenantId.eq(tenant_id))
-        .filter(contract::Column::EndsOn.gte(today))
-        .order_by_asc(contract::Column::EndsOn)
-        .all(db)
-        .await?
-    {
-        let view = ContractView::from(m);
-        if !notice_due(&view, until) {
-            continue;
-        }
+    for view in due {
         rows.push(ExpiringContract {
             days_to_notice: (view.notice_date - today).num_days(),
             devices: devices.get(&view.id).copied().unwrap_or(0),

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -629,6 +629,7 @@ pub struct DeviceQuery {
 /// The filters of a device list (shared by pages and CSV export). `home_unit` is the
 /// caller's one managed unit, if it has exactly one: its lists are driven by it.
 pub fn list_query(
+    backend: DbBackend,
     tenant_id: Uuid,
     scope: &UnitScope,
     filter: &DeviceFilter,
@@ -656,6 +657,7 @@ pub fn list_query(
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         cond = cond.add(text_matches(
+            backend,
             &[
                 device::Column::SerialNumber,
                 device::Column::Imei,

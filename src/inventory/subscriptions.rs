@@ -436,7 +436,9 @@ pub async fn list_condition<C: ConnectionTrait>(
         cond = cond.add(subscription::Column::DeviceId.eq(device_id));
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let backend = db.get_database_backend();
         let mut any = text_matches(
+            backend,
             &[
                 subscription::Column::Msisdn,
                 subscription::Column::Iccid,
@@ -447,7 +449,11 @@ pub async fn list_condition<C: ConnectionTrait>(
             q,
         );
         if let Some(digits) = phone_digits(q) {
-            any = any.add(text_matches(&[subscription::Column::Msisdn], &digits));
+            any = any.add(text_matches(
+                backend,
+                &[subscription::Column::Msisdn],
+                &digits,
+            ));
         }
         cond = cond.add(any);
     }

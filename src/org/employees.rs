@@ -364,6 +364,7 @@ pub async fn list_condition<C: ConnectionTrait>(
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         cond = cond.add(text_matches(
+            db.get_database_backend(),
             &[
                 employee::Column::Name,
                 employee::Column::Email,

@@ -1,7 +1,10 @@
 //! Follow-up reports, and the way every report answers: JSON, or the same figures as
 //! CSV or an Excel workbook.
 pub mod after_hours;
+pub mod cache;
+pub mod cached;
 pub mod follow_up;
+pub mod overview;
 pub mod table;
 
 use axum::{

@@ -173,7 +173,7 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
     assert_eq!(
         reasons,
         vec![
-            (s4, "unassigned".to_owned()),
+            (s4.clone(), "unassigned".to_owned()),
             (s5, "device_not_in_use".to_owned()),
             (s6.clone(), "employment_ended".to_owned()),
         ]
@@ -242,6 +242,19 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
         .expect(200)
         .json;
     assert_eq!(theirs["rows"], json!([]), "nothing wasted in Avd 1");
+    let avd2 = app
+        .token(json!({"name": "chef 2", "role": "manager", "unit_ids": [u2]}))
+        .await;
+    let theirs = app
+        .get("/api/v1/reports/unused-subscriptions", &avd2)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(
+        theirs["rows"][0]["subscription_id"], s6,
+        "e4 of Avd 2 has left; s4 is no one's and D5 is in no unit"
+    );
+    assert_eq!(theirs["totals"]["subscriptions"], 1);
     app.get("/api/v1/reports/returns-due", &t1)
         .await
         .expect(403);
@@ -264,6 +277,22 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
     let sheet = book.worksheet_range("Användning").unwrap();
     assert_eq!(sheet.get_value((1, 5)), Some(&Data::Float(2976.0)));
     assert_eq!(sheet.get_value((1, 4)), Some(&Data::Float(50.0)));
+    dashboard_counts_what_the_reports_list(&app).await;
+
+    // Reports and the dashboard are kept between looks, but a write shows at once.
+    app.post(
+        &format!("/api/v1/subscriptions/{s4}/terminate"),
+        &app.admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let unused = app
+        .get("/api/v1/reports/unused-subscriptions", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(unused["totals"]["subscriptions"], 2, "s4 is terminated");
     dashboard_counts_what_the_reports_list(&app).await;
 }
 both_stores!(use_waste_and_returns_are_reported_per_unit);

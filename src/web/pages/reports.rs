@@ -14,7 +14,7 @@ use crate::{
     error::AppError,
     inventory::contracts::contracts_expiring,
     reports::{
-        ReportFormat, follow_up, respond,
+        ReportFormat, cached, respond,
         table::{Cell, Table},
     },
     web::{
@@ -75,21 +75,34 @@ pub async fn show(
     let (file, table): (&str, Table) = match name.as_str() {
         "utilization" => (
             "anvandning",
-            follow_up::utilization(&state.db, caller.tenant_id, &scope, 30, now)
+            cached::utilization(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
                 .await?
                 .table(),
         ),
         "returns-due" => (
             "aterlamning",
-            follow_up::returns_due(&state.db, caller.tenant_id, &scope, 30, today)
-                .await?
-                .table(),
+            cached::returns_due(
+                &state.reports,
+                &state.db,
+                caller.tenant_id,
+                &scope,
+                30,
+                today,
+            )
+            .await?
+            .table(),
         ),
         "unused-subscriptions" => (
             "oanvanda-abonnemang",
-            follow_up::unused_subscriptions(&state.db, caller.tenant_id, &scope, today)
-                .await?
-                .table(),
+            cached::unused_subscriptions(
+                &state.reports,
+                &state.db,
+                caller.tenant_id,
+                &scope,
+                today,
+            )
+            .await?
+            .table(),
         ),
         "contracts-expiring" => {
             caller.require_admin()?;

@@ -23,7 +23,7 @@ use crate::{
     money::Money,
     org::{roles::role_names, units::unit_names},
     pagination::{MAX_LIMIT, PageParams},
-    reports::{ReportFormat, respond},
+    reports::{ReportFormat, cached, respond},
     rollout::{
         profiles::{self, NewProfile, ProfileView},
         report::{self, Comparison, RolloutReport},
@@ -89,7 +89,9 @@ pub async fn planner(
     let tenant_id = caller.tenant_id;
     let scope = caller.unit_scope(&state.db).await?;
     let wave = wave_of("wave", &query.wave)?;
-    let inputs = report::load(&state.db, tenant_id, &scope, state.clock.now().date_naive()).await?;
+    let today = state.clock.now().date_naive();
+    let inputs =
+        cached::rollout_inputs(&state.reports, &state.db, tenant_id, &scope, today).await?;
     let comparison = match (wave_of("a", &query.a)?, wave_of("b", &query.b)?) {
         (Some(a), Some(b)) => Some(report::compare(&inputs, a, b)),
         _ => None,

@@ -61,6 +61,7 @@ pub async fn search(
     if let Some(q) = q.clone() {
         let scope = caller.unit_scope(&state.db).await?;
         let device_query = devices::list_query(
+            state.db.get_database_backend(),
             caller.tenant_id,
             &scope,
             &DeviceFilter {
