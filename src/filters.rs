@@ -12,13 +12,7 @@ use sea_orm::{
 /// `LIKE` matches exactly the same rows without a function call per row and column
 /// (a third of the time of a search over 100,000 devices).
 pub fn text_matches<C: ColumnTrait>(backend: DbBackend, columns: &[C], q: &str) -> Condition {
-    let escaped = q
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
+    let pattern = contains_pattern(q);
     columns.iter().fold(Condition::any(), |cond, column| {
         let value = match backend {
             DbBackend::Sqlite => Expr::expr(column.into_expr()),
@@ -26,6 +20,17 @@ pub fn text_matches<C: ColumnTrait>(backend: DbBackend, columns: &[C], q: &str) 
         };
         cond.add(value.like(LikeExpr::new(pattern.clone()).escape('\\')))
     })
+}
+
+/// The LIKE pattern (escape character `\\`) for text containing `q` in lower case.
+pub fn contains_pattern(q: &str) -> String {
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// For a query that looks like a phone number (`070-123`, `+4670`), the digits as they

@@ -10,6 +10,7 @@ mod m20261122_000004_notices;
 mod m20261122_000005_rollout;
 mod m20261201_000006_web_sessions;
 mod m20261202_000007_report_indexes;
+mod m20261202_000008_device_search;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_rollout::Migration),
             Box::new(m20261201_000006_web_sessions::Migration),
             Box::new(m20261202_000007_report_indexes::Migration),
+            Box::new(m20261202_000008_device_search::Migration),
         ]
     }
 }

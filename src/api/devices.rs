@@ -65,13 +65,7 @@ async fn list_devices(
 ) -> AppResult<Response> {
     caller.require_reader()?;
     let scope = caller.unit_scope(&db).await?;
-    let query = devices::list_query(
-        db.get_database_backend(),
-        caller.tenant_id,
-        &scope,
-        &filter,
-        caller.home_unit(),
-    );
+    let query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
     if format.is_csv() {
         return Ok(csv_download("devices.csv", move |page| {
             let (db, query) = (db.clone(), query.clone());

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use crate::{
     audit::{self, Actor},
     auth::UnitScope,
     error::{AppError, AppResult, FieldError},
-    filters::text_matches,
+    filters::contains_pattern,
     money::Money,
     org::{KnownIds, employees, optional_text, patch_field, required_text},
     pagination::{Page, PageRequest, fetch_page},
@@ -629,7 +629,6 @@ pub struct DeviceQuery {
 /// The filters of a device list (shared by pages and CSV export). `home_unit` is the
 /// caller's one managed unit, if it has exactly one: its lists are driven by it.
 pub fn list_query(
-    backend: DbBackend,
     tenant_id: Uuid,
     scope: &UnitScope,
     filter: &DeviceFilter,
@@ -656,22 +655,30 @@ pub fn list_query(
         cond = cond.add(device::Column::AssignedEmployeeId.eq(employee_id));
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        cond = cond.add(text_matches(
-            backend,
-            &[
-                device::Column::SerialNumber,
-                device::Column::Imei,
-                device::Column::Manufacturer,
-                device::Column::Model,
-            ],
-            q,
-        ));
+        cond = cond.add(device::Column::Id.in_subquery(searched(tenant_id, q)));
     }
     DeviceQuery {
         tenant_id,
         cond,
         via_unit,
     }
+}
+
+/// The tenant's devices whose serial number, IMEI, manufacturer or model contains `q`,
+/// ignoring case, from their `search_text` (migration 000008: those fields lowercased,
+/// kept by the database). A subquery, so that SQLite reads its narrow index over that
+/// text and PostgreSQL its trigram index instead of every device.
+fn searched(tenant_id: Uuid, q: &str) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query};
+    Query::select()
+        .column(device::Column::Id)
+        .from(device::Entity)
+        .and_where(device::Column::TenantId.eq(tenant_id))
+        .and_where(
+            Expr::col((device::Entity, Alias::new("search_text")))
+                .like(LikeExpr::new(contains_pattern(q)).escape('\\')),
+        )
+        .to_owned()
 }
 
 /// The devices a list's query matches, as one select (a unit's through `device_units`).

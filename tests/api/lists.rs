@@ -169,6 +169,34 @@ async fn device_filters_combine(app: TestApp) {
         HashSet::new(),
         "% is literal"
     );
+    // Any part of a serial number, in any case; a match never spans two fields.
+    assert_eq!(
+        set(q("/api/v1/devices?q=sung-3".into()).await.expect(200).json),
+        HashSet::from([owned.clone()])
+    );
+    assert_eq!(
+        set(q("/api/v1/devices?q=-3samsung".into())
+            .await
+            .expect(200)
+            .json),
+        HashSet::new()
+    );
+    // The search follows a corrected serial number at once.
+    app.patch(
+        &format!("/api/v1/devices/{owned}"),
+        &app.admin,
+        json!({"serial_number": "GALAXY-9"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        set(q("/api/v1/devices?q=Galaxy".into()).await.expect(200).json),
+        HashSet::from([owned.clone()])
+    );
+    assert_eq!(
+        set(q("/api/v1/devices?q=sung-3".into()).await.expect(200).json),
+        HashSet::new()
+    );
     assert_eq!(
         set(q(format!(
             "/api/v1/devices?unit_id={clinic}&status=assigned&kind=phone"

@@ -130,13 +130,7 @@ async fn scoped_query(
     let caller = &console.caller;
     let filter = query.filter()?;
     let scope = caller.unit_scope(&state.db).await?;
-    let device_query = devices::list_query(
-        state.db.get_database_backend(),
-        caller.tenant_id,
-        &scope,
-        &filter,
-        caller.home_unit(),
-    );
+    let device_query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
     Ok((scope, device_query))
 }
 
@@ -480,7 +474,6 @@ pub async fn bulk(
     let caller = &console.caller;
     let filter = query.list.filter()?;
     let device_query = devices::list_query(
-        state.db.get_database_backend(),
         caller.tenant_id,
         &crate::auth::UnitScope::Tenant,
         &filter,
@@ -541,7 +534,6 @@ pub async fn apply_bulk(
         ..Default::default()
     };
     let device_query = devices::list_query(
-        state.db.get_database_backend(),
         console.caller.tenant_id,
         &crate::auth::UnitScope::Tenant,
         &list.filter()?,

@@ -61,7 +61,6 @@ pub async fn search(
     if let Some(q) = q.clone() {
         let scope = caller.unit_scope(&state.db).await?;
         let device_query = devices::list_query(
-            state.db.get_database_backend(),
             caller.tenant_id,
             &scope,
             &DeviceFilter {
