@@ -80,7 +80,11 @@ pub fn routes() -> Router<AppState> {
             post(pages::subscriptions::act),
         )
         .route("/reports/{name}", get(pages::reports::show))
-        .route("/employees", get(pages::people::employees))
+        .route(
+            "/employees",
+            get(pages::people::employees).post(pages::people::create_employee),
+        )
+        .route("/employees/new", get(pages::people::new_employee))
         .route(
             "/employees/{id}",
             get(pages::people::employee).post(pages::people::update_employee),
@@ -90,6 +94,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::people::units).post(pages::people::create_unit),
         )
         .route("/units/new", get(pages::people::new_unit))
+        .route(
+            "/units/{id}",
+            get(pages::people::unit).post(pages::people::update_unit),
+        )
         .route(
             "/tokens",
             get(pages::admin::tokens).post(pages::admin::issue),

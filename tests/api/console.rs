@@ -674,6 +674,105 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
         .expect("the unit is created");
     assert_eq!(night["parent_id"], json!(unit));
     let night = night["id"].as_str().unwrap().to_owned();
+    // The unit's page: renamed, moved to the top and re-costed; never under itself.
+    let page = browser.get(&format!("/console/units/{night}")).await;
+    assert!(page.html.contains("value=\"Avd 8 natt\""), "{}", page.html);
+    assert!(page.html.contains(&format!("/console/hours/units/{night}")));
+    let looped = browser
+        .post(
+            &format!("/console/units/{unit}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Avd 8"),
+                ("parent_id", &night),
+                ("cost_center", ""),
+            ],
+        )
+        .await;
+    assert_eq!(looped.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let renamed = browser
+        .post(
+            &format!("/console/units/{night}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Nattpatrullen"),
+                ("parent_id", ""),
+                ("cost_center", "K-99"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    let after = app
+        .get(&format!("/api/v1/units/{night}"), &app.admin)
+        .await
+        .json;
+    assert_eq!(
+        (&after["name"], &after["parent_id"], &after["cost_center"]),
+        (&json!("Nattpatrullen"), &json!(null), &json!("K-99"))
+    );
+    let parent = app
+        .get(&format!("/api/v1/units/{unit}"), &app.admin)
+        .await
+        .json;
+    assert_eq!(
+        parent["parent_id"],
+        json!(null),
+        "the refused move changed nothing"
+    );
+    assert_eq!(parent["name"], "Avd 8");
+    // A new person: a temporary one needs an end date; nothing is created without it.
+    let role_id = app.get("/api/v1/roles", &app.admin).await.json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = |ends: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Vik Tor".to_owned()),
+            ("email", "vik@example.se".to_owned()),
+            ("unit_id", unit.clone()),
+            ("role_id", role_id.clone()),
+            ("employment_type", "temporary".to_owned()),
+            ("employment_ends_on", ends.to_owned()),
+            ("external_id", "HR-7".to_owned()),
+        ]
+    };
+    let refused = form("");
+    let refused: Vec<(&str, &str)> = refused.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let missing = browser.post("/console/employees", &refused).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let none = app
+        .get("/api/v1/employees?q=vik%40example", &app.admin)
+        .await
+        .json;
+    assert_eq!(none["items"], json!([]), "nothing created");
+    let valid = form("2027-03-31");
+    let valid: Vec<(&str, &str)> = valid.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = browser.post("/console/employees", &valid).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let vik = app
+        .get("/api/v1/employees?q=vik%40example", &app.admin)
+        .await
+        .json;
+    assert_eq!(
+        (
+            &vik["items"][0]["employment_ends_on"],
+            &vik["items"][0]["external_id"]
+        ),
+        (&json!("2027-03-31"), &json!("HR-7"))
+    );
+    // Back under Avd 8 for what follows.
+    browser
+        .post(
+            &format!("/console/units/{night}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Avd 8 natt"),
+                ("parent_id", &unit),
+                ("cost_center", "K-88"),
+            ],
+        )
+        .await;
     let lo = app
         .get("/api/v1/employees?q=lo%40example", &app.admin)
         .await

@@ -25,9 +25,12 @@ use crate::{
     inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
     notices::replan,
     org::{
-        employees::{self, EmployeeFilter, EmployeePatch, EmployeeView},
+        employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
         roles::role_names,
-        units::{NewUnit, UnitFilter, create_unit as create_unit_in, list_units, unit_names},
+        units::{
+            NewUnit, UnitFilter, UnitPatch, UnitView, create_unit as create_unit_in, get_unit,
+            list_units, unit_names, update_unit as update_unit_in,
+        },
     },
     pagination::{DEFAULT_LIMIT, PageParams},
     reachability::Priority,
@@ -125,6 +128,7 @@ pub async fn employees(
     let role_options = by_name(roles.iter())
         .into_iter()
         .map(|(id, n)| (id.to_string(), n));
+    let (admin, new_label) = (c.admin, c.t("employee-new-title"));
     let filters = vec![
         Filter::search(
             "q",
@@ -157,7 +161,7 @@ pub async fn employees(
         rows,
         next_href: next_href("/console/employees", &view, page.next_cursor),
         export: None,
-        on_all: None,
+        on_all: admin.then(|| ("/console/employees/new".to_owned(), new_label)),
     }
     .render()
 }
@@ -244,9 +248,10 @@ pub async fn units(
         .items
         .iter()
         .map(|u| Row {
-            // Admins set a unit's hours there; managers go to the unit's devices.
+            // Admins edit the unit (and reach its hours) there; managers go to the
+            // unit's devices.
             href: if admin {
-                format!("/console/hours/units/{}", u.id)
+                format!("/console/units/{}", u.id)
             } else {
                 format!("/console/devices?unit_id={}", u.id)
             },
@@ -278,6 +283,79 @@ pub async fn units(
     .render()
 }
 
+#[derive(Template)]
+#[template(path = "employee_new.html")]
+struct NewEmployeePage {
+    c: Chrome,
+    units: Vec<(Uuid, String)>,
+    roles: Vec<(Uuid, String)>,
+    types: &'static [&'static str],
+}
+
+pub async fn new_employee(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let tenant_id = console.caller.tenant_id;
+    let units = unit_names(&state.db, tenant_id).await?;
+    let roles = role_names(&state.db, tenant_id).await?;
+    render(&NewEmployeePage {
+        c: Chrome::new(&console, "employee-new-title", "nav-employees"),
+        units: unit_options(&units, &crate::auth::UnitScope::Tenant),
+        roles: by_name(roles.iter()),
+        types: &EMPLOYMENT_TYPES,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewEmployeeForm {
+    csrf: String,
+    name: String,
+    email: String,
+    unit_id: String,
+    role_id: String,
+    employment_type: String,
+    #[serde(default)]
+    employment_ends_on: String,
+    #[serde(default)]
+    external_id: String,
+}
+
+/// An admin adds one person (many come by import); the domain checks the fields.
+pub async fn create_employee(
+    State(state): State<AppState>,
+    console: Console,
+    axum::Form(form): axum::Form<NewEmployeeForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let required = |field: &'static str, value: &str| {
+        parse_id(field, value)?.ok_or_else(|| AppError::invalid(field, "choose one"))
+    };
+    let input = NewEmployee {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        unit_id: required("unit_id", &form.unit_id)?,
+        role_id: required("role_id", &form.role_id)?,
+        employment_type: parse_enum("employment_type", &form.employment_type)?
+            .ok_or_else(|| AppError::invalid("employment_type", "choose one"))?,
+        employment_ends_on: date_field("employment_ends_on", &form.employment_ends_on)?,
+        external_id: opt(&form.external_id),
+    };
+    let txn = begin_write(&state.db).await?;
+    let created = employees::create_employee(&txn, &console.caller.actor(), input).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/console/employees/{}", created.id)).into_response())
+}
+
+/// An optional date typed as YYYY-MM-DD.
+fn date_field(field: &'static str, value: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    opt(value)
+        .map(|d| {
+            d.parse::<chrono::NaiveDate>()
+                .map_err(|_| AppError::invalid(field, "a date, YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
 #[derive(Deserialize)]
 pub struct EmployeeForm {
     csrf: String,
@@ -298,12 +376,7 @@ pub async fn update_employee(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     console.caller.require_admin()?;
-    let ends_on = opt(&form.employment_ends_on)
-        .map(|d| {
-            d.parse::<chrono::NaiveDate>()
-                .map_err(|_| AppError::invalid("employment_ends_on", "a date, YYYY-MM-DD"))
-        })
-        .transpose()?;
+    let ends_on = date_field("employment_ends_on", &form.employment_ends_on)?;
     let patch = EmployeePatch {
         unit_id: parse_id("unit_id", &form.unit_id)?,
         role_id: parse_id("role_id", &form.role_id)?,
@@ -317,20 +390,86 @@ pub async fn update_employee(
     Ok(Redirect::to(&format!("/console/employees/{id}")).into_response())
 }
 
+/// A unit's form: empty for a new unit, filled in to rename, move or re-cost one.
 #[derive(Template)]
-#[template(path = "unit_new.html")]
-struct NewUnitPage {
+#[template(path = "unit_form.html")]
+struct UnitFormPage {
     c: Chrome,
-    units: Vec<(Uuid, String)>,
+    action: String,
+    name: String,
+    /// Every other unit, and whether it is this one's parent.
+    parents: Vec<(Uuid, String, bool)>,
+    cost_center: String,
+    hours_href: Option<String>,
+}
+
+impl UnitFormPage {
+    async fn new(
+        state: &AppState,
+        console: &Console,
+        title: &str,
+        unit: Option<&UnitView>,
+    ) -> WebResult<Self> {
+        let names = unit_names(&state.db, console.caller.tenant_id).await?;
+        let id = unit.map(|u| u.id);
+        let parent = unit.and_then(|u| u.parent_id);
+        Ok(Self {
+            c: Chrome::new(console, title, "nav-units"),
+            action: id.map_or("/console/units".to_owned(), |id| {
+                format!("/console/units/{id}")
+            }),
+            name: unit.map(|u| u.name.clone()).unwrap_or_default(),
+            parents: unit_options(&names, &crate::auth::UnitScope::Tenant)
+                .into_iter()
+                .filter(|(other, _)| Some(*other) != id)
+                .map(|(other, name)| (other, name, Some(other) == parent))
+                .collect(),
+            cost_center: unit.and_then(|u| u.cost_center.clone()).unwrap_or_default(),
+            hours_href: id.map(|id| format!("/console/hours/units/{id}")),
+        })
+    }
 }
 
 pub async fn new_unit(State(state): State<AppState>, console: Console) -> WebResult<Response> {
     console.caller.require_admin()?;
-    let names = unit_names(&state.db, console.caller.tenant_id).await?;
-    render(&NewUnitPage {
-        c: Chrome::new(&console, "unit-new-title", "nav-units"),
-        units: unit_options(&names, &crate::auth::UnitScope::Tenant),
-    })
+    render(&UnitFormPage::new(&state, &console, "unit-new-title", None).await?)
+}
+
+/// An admin's page of one unit: its name, place in the tree and cost centre.
+pub async fn unit(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+) -> WebResult<Response> {
+    console.caller.require_admin()?;
+    let unit = get_unit(
+        &state.db,
+        console.caller.tenant_id,
+        &crate::auth::UnitScope::Tenant,
+        id,
+    )
+    .await?;
+    render(&UnitFormPage::new(&state, &console, "unit-edit-title", Some(&unit)).await?)
+}
+
+/// Renames, moves or re-costs a unit (moving it re-links its devices to the new tree).
+pub async fn update_unit(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<UnitForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let patch = UnitPatch {
+        name: Some(form.name.clone()),
+        parent_id: Some(parse_id("parent_id", &form.parent_id)?),
+        cost_center: Some(opt(&form.cost_center)),
+    };
+    let txn = begin_write(&state.db).await?;
+    update_unit_in(&txn, &console.caller.actor(), id, patch).await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/console/units").into_response())
 }
 
 #[derive(Deserialize)]
