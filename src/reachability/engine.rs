@@ -64,6 +64,11 @@ fn first_allowed(schedule: &Schedule<'_>, t: i64, blocked: &[Span]) -> Option<(i
     let horizon = t + HORIZON_DAYS * 86_400;
     let windows = WorkingWindows::new(schedule, t, horizon, Holidays::Honoured)
         .merging_until(t + LONGEST_WINDOW_DAYS * 86_400);
+    // The allowed span the last piece belonged to: when it opened, and its end so far.
+    // Windows far ahead (past the merging limit) can come unmerged, overlapping or
+    // touching; a piece that starts inside or at the end of the span before it continues
+    // that span, so its release counts from the span's opening, not its own start.
+    let mut span: Option<(i64, i64)> = None;
     for window in windows {
         if window.start > horizon {
             return None;
@@ -78,10 +83,15 @@ fn first_allowed(schedule: &Schedule<'_>, t: i64, blocked: &[Span]) -> Option<(i
             if piece.start <= t {
                 return Some((t, piece.end, false));
             }
-            let release = piece.start + schedule.release_delay;
-            if release < piece.end && release <= horizon {
-                return Some((release, piece.end, true));
+            let (opened, end) = match span {
+                Some((opened, end)) if piece.start <= end => (opened, end.max(piece.end)),
+                _ => (piece.start, piece.end),
+            };
+            let release = opened + schedule.release_delay;
+            if release < end && release <= horizon {
+                return Some((release.max(piece.start), end, true));
             }
+            span = Some((opened, end));
         }
     }
     None

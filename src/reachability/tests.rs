@@ -173,6 +173,22 @@ fn back_to_back_windows_merge_without_a_release_at_the_seam() {
     );
 }
 
+/// Found by the property test: windows beyond the merging limit (here after 13 months
+/// of focus time) came unmerged, and the release counted from the second of two
+/// overlapping windows instead of from when the first opened.
+#[test]
+fn overlapping_windows_far_ahead_release_from_the_first_opening() {
+    let day: &[(u16, u16)] = &[(645, 675), (660, 705)]; // 10:45-11:15, 11:00-11:45
+    let mut p = Person::weekly(chrono_tz::Europe::Stockholm, &[(1, day)]);
+    p.release_delay_minutes = 32;
+    p.focus_until = Some(utc("2027-02-02T11:13:00+01:00"));
+    // 2027-02-02: from the end of focus, 11:13 + 32 min reaches the window's end; the
+    // next Tuesday's windows open at 10:45, so 10:45 + 32 min.
+    let d = p.at(Info, "2026-01-05T11:32:00+01:00");
+    assert_eq!(d.deliver_at, Some(utc("2027-02-09T11:17:00+01:00")));
+    assert_eq!(d.window_ends_at, Some(utc("2027-02-09T11:45:00+01:00")));
+}
+
 #[test]
 fn the_release_delay_applies_only_after_waiting() {
     let mut p = Person::office();
