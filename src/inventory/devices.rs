@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -624,6 +624,8 @@ pub struct DeviceQuery {
     pub tenant_id: Uuid,
     pub cond: Condition,
     pub via_unit: Option<Uuid>,
+    /// Whether free text is searched (see [`list_devices`]).
+    pub searched: bool,
 }
 
 /// The filters of a device list (shared by pages and CSV export). `home_unit` is the
@@ -654,13 +656,15 @@ pub fn list_query(
     if let Some(employee_id) = filter.employee_id {
         cond = cond.add(device::Column::AssignedEmployeeId.eq(employee_id));
     }
-    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+    let q = filter.q.as_deref().filter(|q| !q.trim().is_empty());
+    if let Some(q) = q {
         cond = cond.add(device::Column::Id.in_subquery(searched(tenant_id, q)));
     }
     DeviceQuery {
         tenant_id,
         cond,
         via_unit,
+        searched: q.is_some(),
     }
 }
 
@@ -699,7 +703,27 @@ fn select_of(query: DeviceQuery) -> sea_orm::Select<device::Entity> {
     }
 }
 
-pub async fn list_devices<C: ConnectionTrait>(
+pub async fn list_devices(
+    db: &sea_orm::DatabaseConnection,
+    query: DeviceQuery,
+    page: PageRequest,
+) -> AppResult<Page<device::Model>> {
+    if query.searched && db.get_database_backend() == DbBackend::Postgres {
+        // A prepared statement soon runs on a generic plan, made without the pattern:
+        // PostgreSQL then guesses the search matches many devices and walks the primary
+        // key filtering all of them (45 ms for 100,000). Planned for its pattern, the
+        // search reads the trigram index (4 ms).
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let page = page_of(&txn, query, page).await?;
+        txn.commit().await?;
+        return Ok(page);
+    }
+    page_of(db, query, page).await
+}
+
+async fn page_of<C: ConnectionTrait>(
     db: &C,
     query: DeviceQuery,
     page: PageRequest,
