@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{employee, notice, notice_recipient};
+use entities::{notice, notice_recipient};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -97,15 +97,7 @@ pub async fn after_hours<C: ConnectionTrait>(
         .map(|n| (n.id, n))
         .collect();
     let units = super::follow_up::unit_names(db, tenant_id).await?;
-    let homes: HashMap<Uuid, Uuid> = employee::Entity::find()
-        .select_only()
-        .columns([employee::Column::Id, employee::Column::UnitId])
-        .filter(employee::Column::TenantId.eq(tenant_id))
-        .into_tuple::<(Uuid, Uuid)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let homes = crate::org::employees::home_units(db, tenant_id).await?;
     let ids: Vec<Uuid> = notices.keys().copied().collect();
     let mut recipients = Vec::new();
     for chunk in ids.chunks(500) {

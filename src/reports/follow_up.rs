@@ -93,16 +93,7 @@ pub async fn utilization<C: ConnectionTrait>(
     days: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Utilization> {
-    // Only the unit of each person: their names would be 20,000 strings for nothing.
-    let unit_of: HashMap<Uuid, Uuid> = employee::Entity::find()
-        .select_only()
-        .columns([employee::Column::Id, employee::Column::UnitId])
-        .filter(employee::Column::TenantId.eq(tenant_id))
-        .into_tuple::<(Uuid, Uuid)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let unit_of = crate::org::employees::home_units(db, tenant_id).await?;
     let names = unit_names(db, tenant_id).await?;
     let devices: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = device::Entity::find()
         .select_only()
