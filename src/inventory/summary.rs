@@ -53,16 +53,15 @@ pub async fn inventory_summary<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
 ) -> AppResult<InventorySummary> {
-    let devices: Vec<(String, i64)> = device::Entity::find()
+    let devices = device::Entity::find()
         .select_only()
         .column(device::Column::Status)
         .column_as(Expr::col(device::Column::Id).count(), "n")
         .filter(device::Column::TenantId.eq(tenant_id))
         .group_by(device::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let subscriptions: Vec<(String, i64, Option<i64>)> = subscription::Entity::find()
+        .into_tuple::<(String, i64)>()
+        .all(db);
+    let subscriptions = subscription::Entity::find()
         .select_only()
         .column(subscription::Column::Status)
         .column_as(Expr::col(subscription::Column::Id).count(), "n")
@@ -75,9 +74,10 @@ pub async fn inventory_summary<C: ConnectionTrait>(
         )
         .filter(subscription::Column::TenantId.eq(tenant_id))
         .group_by(subscription::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .into_tuple::<(String, i64, Option<i64>)>()
+        .all(db);
+    // Both counts at once, each on its own pooled connection.
+    let (devices, subscriptions) = tokio::try_join!(devices, subscriptions)?;
     let monthly_cost_active = subscriptions
         .iter()
         .find(|(s, _, _)| s == "active")

@@ -93,9 +93,10 @@ pub async fn utilization<C: ConnectionTrait>(
     days: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Utilization> {
-    let unit_of = crate::org::employees::home_units(db, tenant_id).await?;
-    let names = unit_names(db, tenant_id).await?;
-    let devices: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = device::Entity::find()
+    // Five independent reads of the whole tenant, run side by side: each takes its own
+    // pooled connection, so the report waits for the slowest, not for their sum.
+    let since = now - Duration::days(days);
+    let devices = device::Entity::find()
         .select_only()
         .columns([
             device::Column::Id,
@@ -105,23 +106,17 @@ pub async fn utilization<C: ConnectionTrait>(
         .filter(device::Column::TenantId.eq(tenant_id))
         .filter(device::Column::Ownership.eq("organization"))
         .filter(device::Column::Status.eq("assigned"))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let since = now - Duration::days(days);
-    let active: HashSet<Uuid> = push_registration::Entity::find()
+        .into_tuple::<(Uuid, Option<Uuid>, Option<Uuid>)>()
+        .all(db);
+    let active = push_registration::Entity::find()
         .select_only()
         .column(push_registration::Column::DeviceId)
         .filter(push_registration::Column::TenantId.eq(tenant_id))
         .filter(push_registration::Column::DeviceId.is_not_null())
         .filter(push_registration::Column::LastSeenAt.gte(since))
         .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let mut monthly: HashMap<Uuid, i64> = HashMap::new();
-    for (device_id, cost) in subscription::Entity::find()
+        .all(db);
+    let costs = subscription::Entity::find()
         .select_only()
         .columns([
             subscription::Column::DeviceId,
@@ -131,9 +126,17 @@ pub async fn utilization<C: ConnectionTrait>(
         .filter(subscription::Column::Status.eq("active"))
         .filter(subscription::Column::DeviceId.is_not_null())
         .into_tuple::<(Uuid, i64)>()
-        .all(db)
-        .await?
-    {
+        .all(db);
+    let (unit_of, names, devices, active, costs) = tokio::try_join!(
+        crate::org::employees::home_units(db, tenant_id),
+        unit_names(db, tenant_id),
+        async { Ok(devices.await?) },
+        async { Ok(active.await?) },
+        async { Ok(costs.await?) },
+    )?;
+    let active: HashSet<Uuid> = active.into_iter().collect();
+    let mut monthly: HashMap<Uuid, i64> = HashMap::new();
+    for (device_id, cost) in costs {
         *monthly.entry(device_id).or_default() += cost;
     }
     // unit -> (assigned, active, monthly cost)

@@ -33,10 +33,17 @@ pub async fn overview<C: ConnectionTrait>(
     tenant_id: Uuid,
     today: NaiveDate,
 ) -> AppResult<Overview> {
+    // Independent counts, side by side on their own pooled connections.
+    let (inventory, returns_due, contracts_expiring, unused_subscriptions) = tokio::try_join!(
+        inventory_summary(db, tenant_id),
+        follow_up::returns_due_count(db, tenant_id, RETURNS_DAYS, today),
+        contracts_expiring_count(db, tenant_id, CONTRACT_DAYS, today),
+        follow_up::unused_subscriptions_count(db, tenant_id, today),
+    )?;
     Ok(Overview {
-        inventory: inventory_summary(db, tenant_id).await?,
-        returns_due: follow_up::returns_due_count(db, tenant_id, RETURNS_DAYS, today).await?,
-        contracts_expiring: contracts_expiring_count(db, tenant_id, CONTRACT_DAYS, today).await?,
-        unused_subscriptions: follow_up::unused_subscriptions_count(db, tenant_id, today).await?,
+        inventory,
+        returns_due,
+        contracts_expiring,
+        unused_subscriptions,
     })
 }

@@ -225,21 +225,20 @@ pub async fn load<C: ConnectionTrait>(
     scope: &UnitScope,
     today: NaiveDate,
 ) -> AppResult<Inputs> {
-    let units: Vec<(Uuid, Option<Uuid>, String)> = unit::Entity::find()
+    // Seven independent reads, side by side on their own pooled connections.
+    let units = unit::Entity::find()
         .select_only()
         .columns([unit::Column::Id, unit::Column::ParentId, unit::Column::Name])
         .filter(unit::Column::TenantId.eq(tenant_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let roles: Vec<(Uuid, String)> = role::Entity::find()
+        .into_tuple::<(Uuid, Option<Uuid>, String)>()
+        .all(db);
+    let roles = role::Entity::find()
         .select_only()
         .columns([role::Column::Id, role::Column::Name])
         .filter(role::Column::TenantId.eq(tenant_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let staff: Vec<Staff> = employee::Entity::find()
+        .into_tuple::<(Uuid, String)>()
+        .all(db);
+    let staff = employee::Entity::find()
         .select_only()
         .columns([
             employee::Column::Id,
@@ -249,8 +248,33 @@ pub async fn load<C: ConnectionTrait>(
         ])
         .filter(employee::Column::TenantId.eq(tenant_id))
         .into_tuple::<(Uuid, Uuid, Uuid, Option<NaiveDate>)>()
-        .all(db)
-        .await?
+        .all(db);
+    let rules = rollout_rule::Entity::find()
+        .filter(rollout_rule::Column::TenantId.eq(tenant_id))
+        .all(db);
+    let profiles = device_profile::Entity::find()
+        .filter(device_profile::Column::TenantId.eq(tenant_id))
+        .all(db);
+    let equipped = device::Entity::find()
+        .select_only()
+        .columns([device::Column::AssignedEmployeeId, device::Column::Kind])
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::Status.eq("assigned"))
+        .filter(device::Column::AssignedEmployeeId.is_not_null())
+        .into_tuple::<(Uuid, String)>()
+        .all(db);
+    let stock = device::Entity::find()
+        .select_only()
+        .columns([device::Column::Kind, device::Column::UnitId])
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::Status.eq("in_stock"))
+        .into_tuple::<(String, Option<Uuid>)>()
+        .all(db);
+    let (units, roles, staff, rules, profiles, equipped, stock) =
+        tokio::try_join!(units, roles, staff, rules, profiles, equipped, stock)?;
+    let staff: Vec<Staff> = staff
         .into_iter()
         .filter(|(_, unit_id, _, ends)| scope.contains(*unit_id) && ends.is_none_or(|e| e >= today))
         .map(|(id, unit_id, role_id, _)| Staff {
@@ -259,10 +283,7 @@ pub async fn load<C: ConnectionTrait>(
             role_id,
         })
         .collect();
-    let rules = rollout_rule::Entity::find()
-        .filter(rollout_rule::Column::TenantId.eq(tenant_id))
-        .all(db)
-        .await?
+    let rules = rules
         .into_iter()
         .map(|r| Rule {
             role_id: r.role_id,
@@ -271,10 +292,7 @@ pub async fn load<C: ConnectionTrait>(
             wave: r.wave,
         })
         .collect();
-    let profiles = device_profile::Entity::find()
-        .filter(device_profile::Column::TenantId.eq(tenant_id))
-        .all(db)
-        .await?
+    let profiles = profiles
         .into_iter()
         .map(|p| {
             (
@@ -291,29 +309,9 @@ pub async fn load<C: ConnectionTrait>(
             )
         })
         .collect();
-    let equipped: HashSet<(Uuid, String)> = device::Entity::find()
-        .select_only()
-        .columns([device::Column::AssignedEmployeeId, device::Column::Kind])
-        .filter(device::Column::TenantId.eq(tenant_id))
-        .filter(device::Column::Ownership.eq("organization"))
-        .filter(device::Column::Status.eq("assigned"))
-        .filter(device::Column::AssignedEmployeeId.is_not_null())
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let equipped: HashSet<(Uuid, String)> = equipped.into_iter().collect();
     let mut in_stock: HashMap<String, u64> = HashMap::new();
-    for (kind, unit_id) in device::Entity::find()
-        .select_only()
-        .columns([device::Column::Kind, device::Column::UnitId])
-        .filter(device::Column::TenantId.eq(tenant_id))
-        .filter(device::Column::Ownership.eq("organization"))
-        .filter(device::Column::Status.eq("in_stock"))
-        .into_tuple::<(String, Option<Uuid>)>()
-        .all(db)
-        .await?
-    {
+    for (kind, unit_id) in stock {
         // A manager's plan draws only on the stock of their own units.
         if matches!(scope, UnitScope::Tenant) || unit_id.is_some_and(|u| scope.contains(u)) {
             *in_stock.entry(kind).or_default() += 1;
