@@ -33,6 +33,53 @@ pub fn contains_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// A transaction in which a list that searches free text is planned for its pattern,
+/// or `None` where nothing needs it. On PostgreSQL a prepared statement soon runs on a
+/// generic plan, made without the pattern: PostgreSQL then guesses the search matches
+/// many rows and walks the primary key filtering all of them (45 ms for 100,000
+/// devices); planned for its pattern, it reads the trigram index (4 ms). Only searching
+/// lists pay for the transaction.
+pub async fn planned_for_pattern(
+    db: &sea_orm::DatabaseConnection,
+    searched: bool,
+) -> crate::error::AppResult<Option<sea_orm::DatabaseTransaction>> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    if !searched || db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+        .await?;
+    Ok(Some(txn))
+}
+
+/// The rows of `table` in the tenant whose `search_text` (see the migrations'
+/// `add_search_text`) contains `q`, ignoring case — and, when `also` names a column and a
+/// pattern, those where that column contains it. A subquery, so that SQLite reads its
+/// narrow covering index and PostgreSQL its trigram indexes instead of every row.
+pub fn searched_ids<E: sea_orm::EntityTrait>(
+    table: E,
+    id: E::Column,
+    tenant: sea_orm::sea_query::SimpleExpr,
+    q: &str,
+    also: Option<(E::Column, String)>,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Query};
+    let mut text = Condition::any().add(
+        Expr::col((table, Alias::new("search_text")))
+            .like(LikeExpr::new(contains_pattern(q)).escape('\\')),
+    );
+    if let Some((column, pattern)) = also {
+        text = text.add(Expr::col(column).like(LikeExpr::new(pattern).escape('\\')));
+    }
+    Query::select()
+        .column(id)
+        .from(table)
+        .and_where(tenant)
+        .cond_where(text)
+        .to_owned()
+}
+
 /// For a query that looks like a phone number (`070-123`, `+4670`), the digits as they
 /// stand in an E.164 number (`4670123`), so a search finds numbers however they are typed.
 pub fn phone_digits(q: &str) -> Option<String> {

@@ -11,6 +11,7 @@ mod m20261122_000005_rollout;
 mod m20261201_000006_web_sessions;
 mod m20261202_000007_report_indexes;
 mod m20261202_000008_device_search;
+mod m20261202_000009_subscription_search;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_web_sessions::Migration),
             Box::new(m20261202_000007_report_indexes::Migration),
             Box::new(m20261202_000008_device_search::Migration),
+            Box::new(m20261202_000009_subscription_search::Migration),
         ]
     }
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use crate::{
     audit::{self, Actor},
     auth::UnitScope,
     error::{AppError, AppResult, FieldError},
-    filters::contains_pattern,
+    filters::{planned_for_pattern, searched_ids},
     money::Money,
     org::{KnownIds, employees, optional_text, patch_field, required_text},
     pagination::{Page, PageRequest, fetch_page},
@@ -658,7 +658,14 @@ pub fn list_query(
     }
     let q = filter.q.as_deref().filter(|q| !q.trim().is_empty());
     if let Some(q) = q {
-        cond = cond.add(device::Column::Id.in_subquery(searched(tenant_id, q)));
+        // Serial number, IMEI, manufacturer or model (migration 000008).
+        cond = cond.add(device::Column::Id.in_subquery(searched_ids(
+            device::Entity,
+            device::Column::Id,
+            device::Column::TenantId.eq(tenant_id),
+            q,
+            None,
+        )));
     }
     DeviceQuery {
         tenant_id,
@@ -666,23 +673,6 @@ pub fn list_query(
         via_unit,
         searched: q.is_some(),
     }
-}
-
-/// The tenant's devices whose serial number, IMEI, manufacturer or model contains `q`,
-/// ignoring case, from their `search_text` (migration 000008: those fields lowercased,
-/// kept by the database). A subquery, so that SQLite reads its narrow index over that
-/// text and PostgreSQL its trigram index instead of every device.
-fn searched(tenant_id: Uuid, q: &str) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query};
-    Query::select()
-        .column(device::Column::Id)
-        .from(device::Entity)
-        .and_where(device::Column::TenantId.eq(tenant_id))
-        .and_where(
-            Expr::col((device::Entity, Alias::new("search_text")))
-                .like(LikeExpr::new(contains_pattern(q)).escape('\\')),
-        )
-        .to_owned()
 }
 
 /// The devices a list's query matches, as one select (a unit's through `device_units`).
@@ -708,14 +698,7 @@ pub async fn list_devices(
     query: DeviceQuery,
     page: PageRequest,
 ) -> AppResult<Page<device::Model>> {
-    if query.searched && db.get_database_backend() == DbBackend::Postgres {
-        // A prepared statement soon runs on a generic plan, made without the pattern:
-        // PostgreSQL then guesses the search matches many devices and walks the primary
-        // key filtering all of them (45 ms for 100,000). Planned for its pattern, the
-        // search reads the trigram index (4 ms).
-        let txn = db.begin().await?;
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
+    if let Some(txn) = planned_for_pattern(db, query.searched).await? {
         let page = page_of(&txn, query, page).await?;
         txn.commit().await?;
         return Ok(page);

@@ -19,7 +19,7 @@ use crate::{
     audit::{self, Actor},
     auth::{UnitScope, subtree_of},
     error::{AppError, AppResult, FieldError},
-    filters::{phone_digits, text_matches},
+    filters::{contains_pattern, phone_digits, planned_for_pattern, searched_ids},
     money::Money,
     org::{employees, patch_field, required_text},
     pagination::{Page, PageRequest, fetch_page},
@@ -412,12 +412,20 @@ pub async fn apply_action<C: ConnectionTrait>(
     Ok(view)
 }
 
+/// A subscription list's filters, and whether free text is searched (which
+/// [`list_subscriptions`] plans for its pattern on PostgreSQL).
+#[derive(Clone, Debug)]
+pub struct SubscriptionQuery {
+    pub cond: Condition,
+    pub searched: bool,
+}
+
 pub async fn list_condition<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     scope: &UnitScope,
     filter: &SubscriptionFilter,
-) -> AppResult<Condition> {
+) -> AppResult<SubscriptionQuery> {
     let mut cond = Condition::all().add(subscription::Column::TenantId.eq(tenant_id));
     if let UnitScope::Units(units) = scope {
         cond = cond.add(subscriptions_linked_to(db, tenant_id, units).await?);
@@ -435,42 +443,39 @@ pub async fn list_condition<C: ConnectionTrait>(
     if let Some(device_id) = filter.device_id {
         cond = cond.add(subscription::Column::DeviceId.eq(device_id));
     }
-    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let backend = db.get_database_backend();
-        let mut any = text_matches(
-            backend,
-            &[
-                subscription::Column::Msisdn,
-                subscription::Column::Iccid,
-                subscription::Column::Extension,
-                subscription::Column::Operator,
-                subscription::Column::Plan,
-            ],
+    let q = filter.q.as_deref().filter(|q| !q.trim().is_empty());
+    if let Some(q) = q {
+        // Number, ICCID, extension, operator or plan (migration 000009); a number typed
+        // in national form also as the digits of its E.164 form.
+        cond = cond.add(subscription::Column::Id.in_subquery(searched_ids(
+            subscription::Entity,
+            subscription::Column::Id,
+            subscription::Column::TenantId.eq(tenant_id),
             q,
-        );
-        if let Some(digits) = phone_digits(q) {
-            any = any.add(text_matches(
-                backend,
-                &[subscription::Column::Msisdn],
-                &digits,
-            ));
-        }
-        cond = cond.add(any);
+            phone_digits(q).map(|digits| (subscription::Column::Msisdn, contains_pattern(&digits))),
+        )));
     }
-    Ok(cond)
+    Ok(SubscriptionQuery {
+        cond,
+        searched: q.is_some(),
+    })
 }
 
-pub async fn list_subscriptions<C: ConnectionTrait>(
-    db: &C,
-    cond: Condition,
+pub async fn list_subscriptions(
+    db: &sea_orm::DatabaseConnection,
+    query: SubscriptionQuery,
     page: PageRequest,
 ) -> AppResult<Page<SubscriptionView>> {
-    let select = subscription::Entity::find().filter(cond);
-    Ok(
-        fetch_page(db, select, subscription::Column::Id, |m| m.id, page)
-            .await?
-            .map(SubscriptionView::from),
-    )
+    let select = subscription::Entity::find().filter(query.cond);
+    let page = match planned_for_pattern(db, query.searched).await? {
+        Some(txn) => {
+            let page = fetch_page(&txn, select, subscription::Column::Id, |m| m.id, page).await?;
+            txn.commit().await?;
+            page
+        }
+        None => fetch_page(db, select, subscription::Column::Id, |m| m.id, page).await?,
+    };
+    Ok(page.map(SubscriptionView::from))
 }
 
 /// The subscriptions an employee holds (not terminated ones), for their own page.

@@ -275,6 +275,27 @@ async fn employee_and_subscription_filters(app: TestApp) {
         .expect(200)
         .json;
     assert_eq!(ids(&page), [s1.as_str()]);
+    // Any part of the E.164 number, the plan in another case, and a corrected plan.
+    let found = |q: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/subscriptions?q={q}"), &app.admin)
+                .await
+                .expect(200)
+                .json
+        }
+    };
+    assert_eq!(ids(&found("%2B4670999").await), [s2.as_str()]);
+    assert_eq!(ids(&found("JOBBMOBIL").await).len(), 2);
+    app.patch(
+        &format!("/api/v1/subscriptions/{s2}"),
+        &app.admin,
+        json!({"plan": "Surfplatta 5 GB"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(ids(&found("surfplatta").await), [s2.as_str()]);
+    assert_eq!(ids(&found("JOBBMOBIL").await), [s1.as_str()]);
     let page = app
         .get("/api/v1/subscriptions?status=ordered", &app.admin)
         .await

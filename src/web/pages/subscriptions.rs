@@ -92,7 +92,7 @@ async fn scoped_condition(
     state: &AppState,
     console: &Console,
     query: &ListQuery,
-) -> WebResult<(crate::auth::UnitScope, sea_orm::Condition)> {
+) -> WebResult<(crate::auth::UnitScope, subscriptions::SubscriptionQuery)> {
     console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
     let scope = caller.unit_scope(&state.db).await?;
