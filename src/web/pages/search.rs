@@ -69,13 +69,7 @@ pub async fn search(
             },
             None,
         );
-        found_devices = devices::list_devices(&state.db, device_query, page()?)
-            .await?
-            .items
-            .into_iter()
-            .map(DeviceView::from)
-            .collect();
-        let cond = subscriptions::list_condition(
+        let subscription_query = subscriptions::list_condition(
             &state.db,
             caller.tenant_id,
             &scope,
@@ -85,10 +79,7 @@ pub async fn search(
             },
         )
         .await?;
-        found_subscriptions = subscriptions::list_subscriptions(&state.db, cond, page()?)
-            .await?
-            .items;
-        let cond = employees::list_condition(
+        let people_query = employees::list_condition(
             &state.db,
             caller.tenant_id,
             &scope,
@@ -98,9 +89,15 @@ pub async fn search(
             },
         )
         .await?;
-        found_people = employees::list_employees(&state.db, cond, page()?)
-            .await?
-            .items;
+        // Three independent searches, side by side on their own pooled connections.
+        let (devices, subscriptions, people) = tokio::try_join!(
+            devices::list_devices(&state.db, device_query, page()?),
+            subscriptions::list_subscriptions(&state.db, subscription_query, page()?),
+            employees::list_employees(&state.db, people_query, page()?),
+        )?;
+        found_devices = devices.items.into_iter().map(DeviceView::from).collect();
+        found_subscriptions = subscriptions.items;
+        found_people = people.items;
     }
     render(&SearchPage {
         c: Chrome::new(&console, "search-title", ""),
