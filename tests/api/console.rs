@@ -561,6 +561,20 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     // Subscriptions: found by the number typed any way, linked to a person, suspended.
     let list = browser.get("/console/subscriptions?q=0701112233").await;
     assert!(list.html.contains("+46701112233"), "{}", list.html);
+    // The header's search over everything: the number however typed, a person in any
+    // case, a device by part of its serial — each under its own heading.
+    app.device("SN-LO-77", json!({})).await.expect(201);
+    let hits = browser.get("/console/search?q=070-111%2022").await.html;
+    assert!(
+        hits.contains(&format!("/console/subscriptions/{sub}")),
+        "{hits}"
+    );
+    assert!(!hits.contains("/console/employees/0"), "{hits}");
+    let hits = browser.get("/console/search?q=LO%40EXAMPLE").await.html;
+    assert!(hits.contains("lo@example.se"), "{hits}");
+    assert!(!hits.contains(&format!("/console/subscriptions/{sub}")));
+    let hits = browser.get("/console/search?q=lo-77").await.html;
+    assert!(hits.contains(">SN-LO-77</a>"), "{hits}");
     let page = browser.get(&format!("/console/subscriptions/{sub}")).await;
     let csrf = page.csrf();
     let linked = browser
