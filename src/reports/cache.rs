@@ -32,11 +32,11 @@ const CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Which result, for whom, computed from which data.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Key {
+struct Key {
     /// The report and its parameters, e.g. `("returns-due", 30)`.
-    pub report: &'static str,
-    pub parameter: i64,
-    pub tenant_id: Uuid,
+    report: &'static str,
+    parameter: i64,
+    tenant_id: Uuid,
     /// The caller's units, sorted; empty for the whole tenant.
     units: Vec<Uuid>,
     /// Reports count days (returns due, ended employments): a new day is new data.
@@ -119,23 +119,12 @@ impl ReportCache {
                 Ok::<Value, AppError>((bytes, Arc::new(value)))
             })
             .await
-            .map_err(|e: Arc<AppError>| match Arc::try_unwrap(e) {
-                Ok(e) => e,
-                Err(shared) => AppError::Internal(anyhow::anyhow!("{shared}")),
-            })?;
+            // The cache shares a failure with everyone who waited for it, so it comes
+            // back behind an Arc; its Debug form keeps the cause for the log.
+            .map_err(|e: Arc<AppError>| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
         value.downcast::<T>().map_err(|_| {
             AppError::Internal(anyhow::anyhow!("report cache: {report} holds another type"))
         })
-    }
-
-    /// Results held now (for tests and metrics).
-    pub async fn len(&self) -> u64 {
-        self.entries.run_pending_tasks().await;
-        self.entries.entry_count()
-    }
-
-    pub async fn is_empty(&self) -> bool {
-        self.len().await == 0
     }
 }
 

@@ -744,7 +744,7 @@ pub async fn unused_subscriptions_count<C: ConnectionTrait>(
         .cond_where(
             Condition::all()
                 .add(device::Column::TenantId.eq(tenant_id))
-                .add(device::Column::Status.is_in(["retired", "in_stock", "in_repair"])),
+                .add(device::Column::Status.is_in(IDLE_DEVICE)),
         )
         .to_owned();
     let ended = employees_where(
