@@ -14,7 +14,7 @@ use crate::{
     db,
     delivery::Dispatcher,
     push::Providers,
-    reports::cache::ReportCache,
+    reports::{self, cache::ReportCache},
     tenants::{self, BootstrappedTenant},
 };
 
@@ -34,6 +34,9 @@ pub struct App {
     router: Router,
     state: AppState,
     dispatcher: Option<Dispatcher>,
+    /// The pool the background report refresh reads through: its own, so that it never
+    /// holds the connections requests are waiting for.
+    refresh_db: DatabaseConnection,
     /// Set when this start created the Default tenant: its admin token, to print once.
     pub bootstrapped: Option<BootstrappedTenant>,
 }
@@ -51,6 +54,13 @@ impl App {
         let db = db::connect(config.database_url(), config.database.max_connections).await?;
         db::migrate(&db).await?;
         let bootstrapped = tenants::ensure_default_tenant(&db).await?;
+        let url = config.database_url();
+        let refresh_db = if db::is_in_memory(url) {
+            // Another pool would open another, empty, in-memory database.
+            db.clone()
+        } else {
+            db::connect(url, 2).await?
+        };
         let state = AppState {
             db,
             clock: Arc::new(SystemClock),
@@ -71,6 +81,7 @@ impl App {
             router: api::router(state.clone()),
             state,
             dispatcher,
+            refresh_db,
             bootstrapped,
         })
     }
@@ -99,6 +110,12 @@ impl App {
         let dispatching = self
             .dispatcher
             .map(|d| tokio::spawn(d.run(stop.child_token())));
+        let refreshing = tokio::spawn(reports::refresh::run(
+            self.state.reports.clone(),
+            self.refresh_db,
+            self.state.clock.clone(),
+            stop.child_token(),
+        ));
         let stop_on_shutdown = stop.clone();
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
@@ -110,6 +127,7 @@ impl App {
         if let Some(dispatching) = dispatching {
             let _ = dispatching.await;
         }
+        let _ = refreshing.await;
         served
     }
 }

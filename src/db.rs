@@ -21,7 +21,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        if url.contains(":memory:") || url.contains("mode=memory") {
+        if is_in_memory(url) {
             // Each connection to an in-memory database is a database of its own.
             options.max_connections(1);
         }
@@ -37,6 +37,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         });
     }
     Database::connect(options).await
+}
+
+/// Whether `url` names an in-memory SQLite database, which exists only inside the
+/// one connection that opened it.
+pub fn is_in_memory(url: &str) -> bool {
+    url.starts_with("sqlite:") && (url.contains(":memory:") || url.contains("mode=memory"))
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

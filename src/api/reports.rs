@@ -98,7 +98,7 @@ async fn unused_subscriptions(
         &state.db,
         caller.tenant_id,
         &scope,
-        state.clock.now().date_naive(),
+        state.clock.now(),
     )
     .await?;
     respond(format.format, "oanvanda-abonnemang", &report, || {
@@ -124,7 +124,7 @@ async fn returns_due(
         caller.tenant_id,
         &scope,
         days,
-        state.clock.now().date_naive(),
+        state.clock.now(),
     )
     .await?;
     respond(format.format, "aterlamning", &report, || report.table())

@@ -173,7 +173,7 @@ async fn inputs(state: &AppState, caller: &Caller) -> AppResult<Arc<report::Inpu
         &state.db,
         caller.tenant_id,
         &scope,
-        state.clock.now().date_naive(),
+        state.clock.now(),
     )
     .await
 }

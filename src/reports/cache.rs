@@ -11,17 +11,25 @@
 //! version, the day it was computed for, the caller's units and the report's parameters
 //! are all the same; any write makes the next look compute afresh. Concurrent looks at
 //! the same missing result wait for one computation instead of each starting their own.
+//! The reports people looked at lately are computed again in the background as soon as
+//! their data changes ([`super::refresh`]), so the next look usually finds them ready.
 //!
 //! Two changes do not move the version, so a result is also kept at most [`MAX_AGE`]:
 //! push registrations seen again (the utilization report's "active" column), and, with
 //! several instances on one PostgreSQL, a write whose event id sorts before the newest
 //! one (another instance's clock behind, or transactions committing out of order).
-use std::{any::Any, future::Future, sync::Arc, time::Duration};
+use std::{
+    any::Any,
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use super::refresh::Watchlist;
 use crate::{audit, auth::UnitScope, error::AppError, error::AppResult};
 
 /// The longest a result is reused, whatever the version says.
@@ -32,7 +40,7 @@ const CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Which result, for whom, computed from which data.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Key {
+pub(super) struct Key {
     /// The report and its parameters, e.g. `("returns-due", 30)`.
     report: &'static str,
     parameter: i64,
@@ -49,11 +57,35 @@ pub trait Weigh {
     fn weigh(&self) -> usize;
 }
 
-type Value = (u32, Arc<dyn Any + Send + Sync>);
+/// A computed result, its weight and when it was computed.
+#[derive(Clone)]
+pub(super) struct Entry {
+    bytes: u32,
+    computed: Instant,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+impl Entry {
+    pub(super) fn new<T: Weigh + Send + Sync + 'static>(value: T) -> Self {
+        Self {
+            bytes: u32::try_from(value.weigh()).unwrap_or(u32::MAX),
+            computed: Instant::now(),
+            value: Arc::new(value),
+        }
+    }
+
+    pub(super) fn downcast<T: Send + Sync + 'static>(self, report: &str) -> AppResult<Arc<T>> {
+        self.value.downcast::<T>().map_err(|_| {
+            AppError::Internal(anyhow::anyhow!("report cache: {report} holds another type"))
+        })
+    }
+}
 
 #[derive(Clone)]
 pub struct ReportCache {
-    entries: moka::future::Cache<Key, Value>,
+    entries: moka::future::Cache<Key, Entry>,
+    /// What people looked at lately, for [`super::refresh`].
+    pub(super) watchlist: Arc<Watchlist>,
 }
 
 impl std::fmt::Debug for ReportCache {
@@ -70,10 +102,21 @@ impl Default for ReportCache {
             entries: moka::future::Cache::builder()
                 .time_to_live(MAX_AGE)
                 .max_capacity(CAPACITY_BYTES)
-                .weigher(|_: &Key, (bytes, _): &Value| *bytes)
+                .weigher(|_: &Key, entry: &Entry| entry.bytes)
                 .build(),
+            watchlist: Arc::default(),
         }
     }
+}
+
+/// A scope as part of a key: its units, sorted; none for the whole tenant.
+pub(super) fn scope_units(scope: &UnitScope) -> Vec<Uuid> {
+    let mut units: Vec<Uuid> = match scope {
+        UnitScope::Tenant => Vec::new(),
+        UnitScope::Units(units) => units.iter().copied().collect(),
+    };
+    units.sort_unstable();
+    units
 }
 
 impl ReportCache {
@@ -82,7 +125,7 @@ impl ReportCache {
     pub async fn get_or_compute<C, T, F, Fut>(
         &self,
         db: &C,
-        (report, parameter): (&'static str, i64),
+        report: (&'static str, i64),
         tenant_id: Uuid,
         scope: &UnitScope,
         day: NaiveDate,
@@ -94,37 +137,67 @@ impl ReportCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<T>>,
     {
-        // The version is read before computing: a write landing in between leaves a
-        // result newer than its key says, which the next look replaces — never the
-        // other way round.
-        let version = audit::newest_event(db, tenant_id).await?;
-        let mut units: Vec<Uuid> = match scope {
-            UnitScope::Tenant => Vec::new(),
-            UnitScope::Units(units) => units.iter().copied().collect(),
-        };
-        units.sort_unstable();
-        let key = Key {
+        let key = self.key(db, report, tenant_id, scope, day).await?;
+        self.entry(key, async move { Ok(Entry::new(compute().await?)) })
+            .await?
+            .downcast(report.0)
+    }
+
+    /// The key of a result computed now. The version is read before computing: a write
+    /// landing in between leaves a result newer than its key says, which the next look
+    /// replaces — never the other way round.
+    pub(super) async fn key<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        (report, parameter): (&'static str, i64),
+        tenant_id: Uuid,
+        scope: &UnitScope,
+        day: NaiveDate,
+    ) -> AppResult<Key> {
+        Ok(Key {
             report,
             parameter,
             tenant_id,
-            units,
+            units: scope_units(scope),
             day,
-            version,
-        };
-        let (_, value) = self
-            .entries
-            .try_get_with(key, async move {
-                let value = compute().await?;
-                let bytes = u32::try_from(value.weigh()).unwrap_or(u32::MAX);
-                Ok::<Value, AppError>((bytes, Arc::new(value)))
-            })
+            version: audit::newest_event(db, tenant_id).await?,
+        })
+    }
+
+    /// The entry under `key`, computed by `compute` if there is none; lookers of the
+    /// same missing key share one computation.
+    pub(super) async fn entry(
+        &self,
+        key: Key,
+        compute: impl Future<Output = AppResult<Entry>>,
+    ) -> AppResult<Entry> {
+        self.entries
+            .try_get_with(key, compute)
             .await
             // The cache shares a failure with everyone who waited for it, so it comes
             // back behind an Arc; its Debug form keeps the cause for the log.
-            .map_err(|e: Arc<AppError>| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
-        value.downcast::<T>().map_err(|_| {
-            AppError::Internal(anyhow::anyhow!("report cache: {report} holds another type"))
-        })
+            .map_err(|e: Arc<AppError>| AppError::Internal(anyhow::anyhow!("{e:?}")))
+    }
+
+    /// Computes the result under `key` unless one younger than `age` is there: a missing
+    /// one the way lookers do (they share the computation), an older one beside it
+    /// (lookers keep getting it until the new one replaces it). Answers whether the key
+    /// lacked a young enough result.
+    pub(super) async fn renew(
+        &self,
+        key: Key,
+        age: Duration,
+        compute: impl Future<Output = AppResult<Entry>>,
+    ) -> AppResult<bool> {
+        match self.entries.get(&key).await {
+            Some(entry) if entry.computed.elapsed() < age => Ok(false),
+            Some(_) => {
+                let entry = compute.await?;
+                self.entries.insert(key, entry).await;
+                Ok(true)
+            }
+            None => self.entry(key, compute).await.map(|_| true),
+        }
     }
 }
 

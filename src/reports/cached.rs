@@ -2,12 +2,12 @@
 //! report routes and the console's pages call, so both reuse one computation.
 use std::{mem::size_of, sync::Arc};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{
-    cache::{ReportCache, Weigh},
+    cache::{Entry, ReportCache, Weigh},
     follow_up::{self, ReturnsDue, UnusedSubscriptions, Utilization},
     overview::{self, Overview},
 };
@@ -45,6 +45,81 @@ impl Weigh for Overview {
     }
 }
 
+/// A report the cache keeps, with its parameters: what a look names, and what the
+/// background refresh ([`super::refresh`]) computes again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Report {
+    Utilization {
+        days: i64,
+    },
+    UnusedSubscriptions,
+    ReturnsDue {
+        days: i64,
+    },
+    RolloutInputs,
+    /// The admin dashboard's figures: always the whole tenant.
+    Overview,
+}
+
+impl Report {
+    /// The report's name and parameter, as the cache keys them.
+    pub(super) fn id(self) -> (&'static str, i64) {
+        match self {
+            Report::Utilization { days } => ("utilization", days),
+            Report::UnusedSubscriptions => ("unused-subscriptions", 0),
+            Report::ReturnsDue { days } => ("returns-due", days),
+            Report::RolloutInputs => ("rollout-inputs", 0),
+            Report::Overview => ("overview", 0),
+        }
+    }
+
+    /// Computes the report from the database now.
+    pub(super) async fn compute<C: ConnectionTrait>(
+        self,
+        db: &C,
+        tenant_id: Uuid,
+        scope: &UnitScope,
+        now: DateTime<Utc>,
+    ) -> AppResult<Entry> {
+        let today = now.date_naive();
+        Ok(match self {
+            Report::Utilization { days } => {
+                Entry::new(follow_up::utilization(db, tenant_id, scope, days, now).await?)
+            }
+            Report::UnusedSubscriptions => {
+                Entry::new(follow_up::unused_subscriptions(db, tenant_id, scope, today).await?)
+            }
+            Report::ReturnsDue { days } => {
+                Entry::new(follow_up::returns_due(db, tenant_id, scope, days, today).await?)
+            }
+            Report::RolloutInputs => {
+                Entry::new(crate::rollout::report::load(db, tenant_id, scope, today).await?)
+            }
+            Report::Overview => Entry::new(overview::overview(db, tenant_id, today).await?),
+        })
+    }
+}
+
+/// The report for this tenant and scope, kept or computed now; noted as looked at, so
+/// the background refresh keeps it ready.
+async fn look<C: ConnectionTrait, T: Send + Sync + 'static>(
+    cache: &ReportCache,
+    db: &C,
+    report: Report,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    now: DateTime<Utc>,
+) -> AppResult<Arc<T>> {
+    cache.watchlist.looked(tenant_id, report, scope);
+    let key = cache
+        .key(db, report.id(), tenant_id, scope, now.date_naive())
+        .await?;
+    cache
+        .entry(key, report.compute(db, tenant_id, scope, now))
+        .await?
+        .downcast(report.id().0)
+}
+
 pub async fn utilization<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
@@ -53,16 +128,15 @@ pub async fn utilization<C: ConnectionTrait>(
     days: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Arc<Utilization>> {
-    cache
-        .get_or_compute(
-            db,
-            ("utilization", days),
-            tenant_id,
-            scope,
-            now.date_naive(),
-            || follow_up::utilization(db, tenant_id, scope, days, now),
-        )
-        .await
+    look(
+        cache,
+        db,
+        Report::Utilization { days },
+        tenant_id,
+        scope,
+        now,
+    )
+    .await
 }
 
 pub async fn unused_subscriptions<C: ConnectionTrait>(
@@ -70,18 +144,17 @@ pub async fn unused_subscriptions<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     scope: &UnitScope,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> AppResult<Arc<UnusedSubscriptions>> {
-    cache
-        .get_or_compute(
-            db,
-            ("unused-subscriptions", 0),
-            tenant_id,
-            scope,
-            today,
-            || follow_up::unused_subscriptions(db, tenant_id, scope, today),
-        )
-        .await
+    look(
+        cache,
+        db,
+        Report::UnusedSubscriptions,
+        tenant_id,
+        scope,
+        now,
+    )
+    .await
 }
 
 pub async fn returns_due<C: ConnectionTrait>(
@@ -90,13 +163,17 @@ pub async fn returns_due<C: ConnectionTrait>(
     tenant_id: Uuid,
     scope: &UnitScope,
     days: i64,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> AppResult<Arc<ReturnsDue>> {
-    cache
-        .get_or_compute(db, ("returns-due", days), tenant_id, scope, today, || {
-            follow_up::returns_due(db, tenant_id, scope, days, today)
-        })
-        .await
+    look(
+        cache,
+        db,
+        Report::ReturnsDue { days },
+        tenant_id,
+        scope,
+        now,
+    )
+    .await
 }
 
 /// What the roll-out plan and the wave comparison are computed from (computing them
@@ -106,29 +183,17 @@ pub async fn rollout_inputs<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     scope: &UnitScope,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> AppResult<Arc<Inputs>> {
-    cache
-        .get_or_compute(db, ("rollout-inputs", 0), tenant_id, scope, today, || {
-            crate::rollout::report::load(db, tenant_id, scope, today)
-        })
-        .await
+    look(cache, db, Report::RolloutInputs, tenant_id, scope, now).await
 }
 
 pub async fn overview<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
     tenant_id: Uuid,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> AppResult<Arc<Overview>> {
-    cache
-        .get_or_compute(
-            db,
-            ("overview", 0),
-            tenant_id,
-            &UnitScope::Tenant,
-            today,
-            || overview::overview(db, tenant_id, today),
-        )
-        .await
+    let all = UnitScope::Tenant;
+    look(cache, db, Report::Overview, tenant_id, &all, now).await
 }

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod cached;
 pub mod follow_up;
 pub mod overview;
+pub mod refresh;
 pub mod table;
 
 use axum::{

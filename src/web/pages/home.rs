@@ -32,10 +32,10 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
     if console.caller.role != AccessRole::Admin {
         return Ok(Redirect::to(start_of(console.caller.role)).into_response());
     }
-    let today = state.clock.now().date_naive();
+    let now = state.clock.now();
     // Counts, not the reports themselves: the report pages list the rows.
     let overview =
-        cached::overview(&state.reports, &state.db, console.caller.tenant_id, today).await?;
+        cached::overview(&state.reports, &state.db, console.caller.tenant_id, now).await?;
     let summary = overview.inventory.clone();
     let c = Chrome::new(&console, "dashboard-title", "nav-overview");
     let bars: Vec<Bar> = summary

@@ -81,28 +81,15 @@ pub async fn show(
         ),
         "returns-due" => (
             "aterlamning",
-            cached::returns_due(
-                &state.reports,
-                &state.db,
-                caller.tenant_id,
-                &scope,
-                30,
-                today,
-            )
-            .await?
-            .table(),
+            cached::returns_due(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
+                .await?
+                .table(),
         ),
         "unused-subscriptions" => (
             "oanvanda-abonnemang",
-            cached::unused_subscriptions(
-                &state.reports,
-                &state.db,
-                caller.tenant_id,
-                &scope,
-                today,
-            )
-            .await?
-            .table(),
+            cached::unused_subscriptions(&state.reports, &state.db, caller.tenant_id, &scope, now)
+                .await?
+                .table(),
         ),
         "contracts-expiring" => {
             caller.require_admin()?;

@@ -89,9 +89,8 @@ pub async fn planner(
     let tenant_id = caller.tenant_id;
     let scope = caller.unit_scope(&state.db).await?;
     let wave = wave_of("wave", &query.wave)?;
-    let today = state.clock.now().date_naive();
-    let inputs =
-        cached::rollout_inputs(&state.reports, &state.db, tenant_id, &scope, today).await?;
+    let now = state.clock.now();
+    let inputs = cached::rollout_inputs(&state.reports, &state.db, tenant_id, &scope, now).await?;
     let comparison = match (wave_of("a", &query.a)?, wave_of("b", &query.b)?) {
         (Some(a), Some(b)) => Some(report::compare(&inputs, a, b)),
         _ => None,

@@ -1,0 +1,291 @@
+//! Refresh-ahead: the reports people looked at lately are computed again in the
+//! background as soon as their tenant's data changes, and before [`MAX_AGE`] drops them.
+//!
+//! Without it the first look after any write waits for a whole-tenant computation
+//! (100–260 ms with 100,000 devices, BENCHMARKS.md). With it that computation starts
+//! within [`POLL`] of the write, on connections of its own, and someone who opens the
+//! dashboard a moment after saving finds it ready; a look that comes sooner waits for the
+//! computation already running instead of starting another. It polls the tenants' data
+//! versions instead of hearing of writes, so writes through another instance on the same
+//! PostgreSQL count too.
+use std::{
+    cmp::Reverse,
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{
+    cache::{MAX_AGE, ReportCache, scope_units},
+    cached::Report,
+};
+use crate::{auth::UnitScope, clock::Clock};
+
+/// How often the watched tenants' versions are read.
+pub const POLL: Duration = Duration::from_millis(250);
+/// How long a report stays watched after its last look.
+const WATCH_FOR: Duration = Duration::from_secs(10 * 60);
+/// The most reports kept ready at once, the latest looked at first: each costs a
+/// whole-tenant computation after every write.
+const MAX_WATCHED: usize = 32;
+/// A result this old is computed again before [`MAX_AGE`] drops it.
+const RENEW_AFTER: Duration = MAX_AGE.saturating_sub(Duration::from_secs(15));
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Watched {
+    tenant_id: Uuid,
+    report: Report,
+    units: Vec<Uuid>,
+}
+
+#[derive(Debug)]
+struct Look {
+    scope: UnitScope,
+    at: Instant,
+}
+
+/// The reports looked at lately, each with the scope it was looked at in.
+#[derive(Debug, Default)]
+pub struct Watchlist {
+    looks: Mutex<HashMap<Watched, Look>>,
+}
+
+impl Watchlist {
+    pub(super) fn looked(&self, tenant_id: Uuid, report: Report, scope: &UnitScope) {
+        let watched = Watched {
+            tenant_id,
+            report,
+            units: scope_units(scope),
+        };
+        let look = Look {
+            scope: scope.clone(),
+            at: Instant::now(),
+        };
+        // A panic elsewhere while holding the lock leaves a map that is still whole.
+        let mut looks = self.looks.lock().unwrap_or_else(PoisonError::into_inner);
+        looks.insert(watched, look);
+    }
+
+    /// What to keep ready at `now`, the latest looked at first; forgets the rest.
+    fn watched(&self, now: Instant) -> Vec<(Uuid, Report, UnitScope)> {
+        let mut looks = self.looks.lock().unwrap_or_else(PoisonError::into_inner);
+        looks.retain(|_, look| now.saturating_duration_since(look.at) < WATCH_FOR);
+        let mut latest: Vec<(Instant, Watched)> = looks
+            .iter()
+            .map(|(watched, look)| (look.at, watched.clone()))
+            .collect();
+        latest.sort_by_key(|(at, _)| Reverse(*at));
+        let keep = latest.len().min(MAX_WATCHED);
+        for (_, forgotten) in latest.drain(keep..) {
+            looks.remove(&forgotten);
+        }
+        latest
+            .into_iter()
+            .map(|(_, w)| {
+                let scope = looks[&w].scope.clone();
+                (w.tenant_id, w.report, scope)
+            })
+            .collect()
+    }
+}
+
+/// Computes again, one after another, each watched report whose data changed or whose
+/// result grows old; answers how many needed it. A failure is logged and the rest go on.
+pub async fn refresh_once<C: ConnectionTrait>(
+    cache: &ReportCache,
+    db: &C,
+    now: DateTime<Utc>,
+) -> usize {
+    let mut renewed = 0;
+    for (tenant_id, report, scope) in cache.watchlist.watched(Instant::now()) {
+        let outcome = async {
+            let key = cache
+                .key(db, report.id(), tenant_id, &scope, now.date_naive())
+                .await?;
+            cache
+                .renew(key, RENEW_AFTER, report.compute(db, tenant_id, &scope, now))
+                .await
+        };
+        match outcome.await {
+            Ok(true) => renewed += 1,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(?report, %tenant_id, error = ?error, "report refresh failed");
+            }
+        }
+    }
+    renewed
+}
+
+/// Background time earned per second of wall time: refreshing takes at most half the
+/// time however often the data changes, so a burst of writes leaves room for the people
+/// making them.
+const SHARE: f64 = 0.5;
+/// Background time that can be saved up: a write after a quiet spell is refreshed at
+/// once, and only a long run of writes is slowed down to [`SHARE`].
+const BURST: Duration = Duration::from_secs(5);
+
+/// Time the refresh may spend, earned as wall time passes (a token bucket).
+#[derive(Debug)]
+struct Budget {
+    /// Seconds left to spend; below zero after a long refresh.
+    credit: f64,
+    earned_until: Instant,
+}
+
+impl Budget {
+    fn new(now: Instant) -> Self {
+        Self {
+            credit: BURST.as_secs_f64(),
+            earned_until: now,
+        }
+    }
+
+    fn earn(&mut self, now: Instant) {
+        let passed = now.saturating_duration_since(self.earned_until);
+        self.credit = (self.credit + SHARE * passed.as_secs_f64()).min(BURST.as_secs_f64());
+        self.earned_until = now;
+    }
+
+    fn spend(&mut self, spent: Duration) {
+        self.credit -= spent.as_secs_f64();
+    }
+
+    /// How long to wait before the next refresh may start.
+    fn wait(&self) -> Duration {
+        Duration::from_secs_f64((-self.credit / SHARE).max(0.0))
+    }
+}
+
+/// Keeps the watched reports ready until `stop`.
+pub async fn run(
+    cache: ReportCache,
+    db: sea_orm::DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    stop: CancellationToken,
+) {
+    let mut budget = Budget::new(Instant::now());
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(POLL.max(budget.wait())) => {}
+        }
+        let started = Instant::now();
+        budget.earn(started);
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = refresh_once(&cache, &db, clock.now()) => {}
+        };
+        budget.spend(started.elapsed());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        audit::{self, Actor},
+        reports::cached,
+        tenants::bootstrap_tenant,
+    };
+
+    async fn database() -> sea_orm::DatabaseConnection {
+        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        db
+    }
+
+    async fn write(db: &sea_orm::DatabaseConnection, tenant_id: Uuid) {
+        let actor = Actor {
+            tenant_id,
+            token_id: None,
+            name: "test".to_owned(),
+        };
+        audit::record(db, &actor, "update", "unit", Uuid::now_v7(), None, Some(&1))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_looked_at_report_is_computed_again_after_a_write_and_only_then() {
+        let db = database().await;
+        let a = bootstrap_tenant(&db, "A").await.unwrap().tenant_id;
+        let b = bootstrap_tenant(&db, "B").await.unwrap().tenant_id;
+        let cache = ReportCache::default();
+        let now = Utc::now();
+        assert_eq!(refresh_once(&cache, &db, now).await, 0, "nothing looked at");
+
+        let first = cached::overview(&cache, &db, a, now).await.unwrap();
+        assert_eq!(refresh_once(&cache, &db, now).await, 0, "still current");
+        write(&db, b).await;
+        assert_eq!(refresh_once(&cache, &db, now).await, 0, "another tenant");
+
+        write(&db, a).await;
+        assert_eq!(refresh_once(&cache, &db, now).await, 1, "after a write");
+        assert_eq!(refresh_once(&cache, &db, now).await, 0, "once");
+        // The next look gets the refreshed result, not the one from before the write.
+        let next = cached::overview(&cache, &db, a, now).await.unwrap();
+        assert!(!Arc::ptr_eq(&first, &next));
+        let again = cached::overview(&cache, &db, a, now).await.unwrap();
+        assert!(Arc::ptr_eq(&next, &again), "kept from the refresh");
+
+        let tomorrow = now + chrono::Duration::days(1);
+        assert_eq!(refresh_once(&cache, &db, tomorrow).await, 1, "a new day");
+    }
+
+    #[test]
+    fn refreshing_gets_half_the_time_after_a_saved_up_burst() {
+        let start = Instant::now();
+        let mut budget = Budget::new(start);
+        budget.spend(Duration::from_secs(1));
+        assert_eq!(budget.wait(), Duration::ZERO, "a quiet spell saved up time");
+        budget.spend(BURST);
+        assert_eq!(
+            budget.wait(),
+            Duration::from_secs(2),
+            "1 s overspent at half"
+        );
+        budget.earn(start + Duration::from_secs(2));
+        assert_eq!(budget.wait(), Duration::ZERO);
+        budget.earn(start + Duration::from_secs(3600));
+        budget.spend(BURST);
+        assert_eq!(
+            budget.wait(),
+            Duration::ZERO,
+            "savings are capped at the burst"
+        );
+        budget.spend(Duration::from_millis(500));
+        assert_eq!(budget.wait(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_latest_looks_are_watched_for_a_while() {
+        let list = Watchlist::default();
+        let tenants: Vec<Uuid> = (0..=MAX_WATCHED).map(|_| Uuid::now_v7()).collect();
+        for tenant_id in &tenants {
+            list.looked(*tenant_id, Report::Overview, &UnitScope::Tenant);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let units = UnitScope::Units([Uuid::now_v7()].into());
+        let last = tenants[MAX_WATCHED];
+        list.looked(last, Report::ReturnsDue { days: 30 }, &units);
+
+        let watched = list.watched(Instant::now());
+        assert_eq!(watched.len(), MAX_WATCHED);
+        assert_eq!(
+            watched[0],
+            (last, Report::ReturnsDue { days: 30 }, units),
+            "latest first, in its own scope"
+        );
+        assert!(
+            watched.iter().all(|(t, _, _)| *t != tenants[0]),
+            "the earliest look is forgotten"
+        );
+        assert!(list.watched(Instant::now() + WATCH_FOR).is_empty());
+    }
+}
