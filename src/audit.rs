@@ -167,13 +167,24 @@ pub struct AuditFilter {
     pub action: Option<String>,
 }
 
-/// The tenant's audit trail, oldest first, keyset-paginated.
+/// Which end of the audit trail a page starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Oldest first: a feed to follow, page after page (the API).
+    Forward,
+    /// Newest first: what just happened (the console's log).
+    Latest,
+}
+
+/// The tenant's audit trail, keyset-paginated in the order `reading` says.
 pub async fn list_events<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     filter: &AuditFilter,
     page: crate::pagination::PageRequest,
+    reading: Reading,
 ) -> AppResult<crate::pagination::Page<AuditEventView>> {
+    use crate::pagination::{fetch_page, fetch_page_newest_first};
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut select =
         audit_event::Entity::find().filter(audit_event::Column::TenantId.eq(tenant_id));
@@ -186,11 +197,12 @@ pub async fn list_events<C: ConnectionTrait>(
     if let Some(a) = &filter.action {
         select = select.filter(audit_event::Column::Action.eq(a.as_str()));
     }
-    Ok(
-        crate::pagination::fetch_page(db, select, audit_event::Column::Id, |e| e.id, page)
-            .await?
-            .map(AuditEventView::from),
-    )
+    let id = audit_event::Column::Id;
+    let page = match reading {
+        Reading::Forward => fetch_page(db, select, id, |e| e.id, page).await?,
+        Reading::Latest => fetch_page_newest_first(db, select, id, |e| e.id, page).await?,
+    };
+    Ok(page.map(AuditEventView::from))
 }
 
 /// The id of the tenant's newest audit event: the tenant's data version. Every write

@@ -27,6 +27,13 @@ async fn list_audit_events(
 ) -> AppResult<Json<Page<AuditEventView>>> {
     caller.require_admin()?;
     Ok(Json(
-        audit::list_events(&db, caller.tenant_id, &filter, page.request()?).await?,
+        audit::list_events(
+            &db,
+            caller.tenant_id,
+            &filter,
+            page.request()?,
+            audit::Reading::Forward,
+        )
+        .await?,
     ))
 }

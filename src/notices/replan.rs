@@ -193,6 +193,19 @@ pub async fn add_swedish_holidays<C: ConnectionTrait>(
     Ok(policy)
 }
 
+/// Adds or removes one holiday and re-plans, in the caller's transaction.
+pub async fn set_holiday<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::audit::Actor,
+    date: chrono::NaiveDate,
+    off: bool,
+    now: DateTime<Utc>,
+) -> AppResult<crate::schedules::policy::Policy> {
+    let policy = crate::schedules::policy::set_holiday(db, actor, date, off).await?;
+    replan(db, actor.tenant_id, Affected::Tenant, now).await?;
+    Ok(policy)
+}
+
 /// Sets or clears a unit's or an employee's own hours and re-plans whom it touches.
 pub async fn set_hours<C: ConnectionTrait>(
     db: &C,

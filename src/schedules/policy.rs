@@ -134,3 +134,22 @@ pub async fn add_swedish_holidays<C: ConnectionTrait>(
         .extend(swedish_holidays(year).into_iter().map(|(date, _)| date));
     put_policy(db, actor, policy).await
 }
+
+/// Makes `date` a holiday (`off`: a local day off, a bridge day) or a working day again
+/// (a holiday the tenant works after all, or one added by mistake).
+pub async fn set_holiday<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    date: NaiveDate,
+    off: bool,
+) -> AppResult<Policy> {
+    let mut policy = get_policy(db, actor.tenant_id).await?;
+    if off {
+        policy.holidays.push(date);
+    } else if policy.holidays.contains(&date) {
+        policy.holidays.retain(|d| *d != date);
+    } else {
+        return Err(AppError::invalid("date", "is not one of the holidays"));
+    }
+    put_policy(db, actor, policy).await
+}

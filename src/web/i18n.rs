@@ -61,6 +61,27 @@ impl Lang {
         LOCALES.lookup(self.id(), key)
     }
 
+    /// The text for `key`, when the language files have one.
+    pub fn try_t(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(self.id(), key)
+    }
+
+    /// A message from the domain, which speaks English, in this language when the
+    /// language files know it (as `problem-` and its words joined by hyphens), else as
+    /// it came, marked as English.
+    pub fn said(self, message: &str) -> Said {
+        match self.try_t(&problem_key(message)) {
+            Some(text) => Said {
+                text,
+                lang: self.code(),
+            },
+            None => Said {
+                text: message.to_owned(),
+                lang: Lang::En.code(),
+            },
+        }
+    }
+
     /// The text for `key` with named arguments.
     pub fn t_with(self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue> = args
@@ -69,6 +90,27 @@ impl Lang {
             .collect();
         LOCALES.lookup_with_args(self.id(), key, &args)
     }
+}
+
+/// A text and the language it is in, for the element's `lang` attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said {
+    pub text: String,
+    pub lang: &'static str,
+}
+
+/// The key of a domain message's translation: "must not be empty" ->
+/// `problem-must-not-be-empty`.
+fn problem_key(message: &str) -> String {
+    let mut key = String::from("problem");
+    for word in message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        key.push('-');
+        key.push_str(&word.to_ascii_lowercase());
+    }
+    key
 }
 
 #[cfg(test)]
@@ -90,6 +132,26 @@ mod tests {
         assert_eq!(
             sv.symmetric_difference(&en).collect::<Vec<_>>(),
             Vec::<&String>::new()
+        );
+    }
+
+    #[test]
+    fn domain_messages_are_translated_when_known_and_marked_english_when_not() {
+        assert_eq!(
+            problem_key("a date, YYYY-MM-DD"),
+            "problem-a-date-yyyy-mm-dd"
+        );
+        let known = Lang::Sv.said("must not be empty");
+        assert_eq!(
+            (known.text.as_str(), known.lang),
+            ("får inte vara tomt", "sv")
+        );
+        let english = Lang::En.said("must not be empty");
+        assert_eq!(english.lang, "en");
+        let unknown = Lang::Sv.said("overlaps the shift on line 4");
+        assert_eq!(
+            (unknown.text.as_str(), unknown.lang),
+            ("overlaps the shift on line 4", "en")
         );
     }
 

@@ -31,7 +31,9 @@ async fn security_headers(mut response: Response) -> Response {
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Our own pages learn where a request came from (an error page links back to the
+        // form); other sites learn nothing.
+        (header::REFERRER_POLICY, "same-origin"),
         (
             header::HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=()",
@@ -121,6 +123,14 @@ pub fn routes() -> Router<AppState> {
             post(pages::working_time::add_holidays),
         )
         .route(
+            "/working-time/holidays/add",
+            post(pages::working_time::add_holiday),
+        )
+        .route(
+            "/working-time/holidays/remove",
+            post(pages::working_time::remove_holiday),
+        )
+        .route(
             "/working-time/shifts",
             post(pages::working_time::import_shifts).layer(pages::import::body_limit()),
         )
@@ -145,6 +155,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notices/{id}", get(pages::notices::show))
         .route("/notices/{id}/cancel", post(pages::notices::cancel))
         .fallback(pages::not_found)
+        .layer(middleware::from_fn(session::localized_errors))
         .layer(middleware::map_response(security_headers));
     Router::new()
         .route("/", get(|| async { Redirect::to("/console") }))

@@ -1,9 +1,12 @@
 //! The console's HTTP side of signing in: the session and language cookies, the
 //! extractors that turn them into a [`Console`] (signed in) or a [`Visitor`], CSRF
 //! checks, and the error that sends a signed-out browser to the sign-in page.
+use std::sync::Arc;
+
 use axum::{
-    extract::FromRequestParts,
-    http::{HeaderMap, StatusCode, request::Parts},
+    extract::{FromRequestParts, Request},
+    http::{HeaderMap, StatusCode, Uri, header, request::Parts},
+    middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::{
@@ -16,7 +19,7 @@ use super::{i18n::Lang, pages::error_page};
 use crate::{
     app::AppState,
     auth::{AccessRole, Caller, sessions, tokens::generate_secret},
-    error::AppError,
+    error::{AppError, Problem},
 };
 
 pub const SESSION_COOKIE: &str = "stilla_session";
@@ -213,10 +216,39 @@ impl IntoResponse for WebError {
                 } else {
                     status
                 };
-                (code, error_page(&problem)).into_response()
+                // The page is written by [`localized_errors`], which knows the reader.
+                let mut response = code.into_response();
+                response.extensions_mut().insert(Failed(Arc::new(problem)));
+                response
             }
         }
     }
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// A refusal or failure on its way out, for [`localized_errors`] to write up.
+#[derive(Clone, Debug)]
+struct Failed(Arc<Problem>);
+
+/// Writes the page of a refused or failed console request in the reader's language,
+/// with a link back to the page they came from (their browser sends it only for our own
+/// pages: `Referrer-Policy: same-origin`).
+pub async fn localized_errors(request: Request, next: Next) -> Response {
+    let lang = lang_of(
+        &CookieJar::from_headers(request.headers()),
+        request.headers(),
+    );
+    let back = request
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<Uri>().ok())
+        .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()));
+    let mut response = next.run(request).await;
+    let Some(Failed(problem)) = response.extensions_mut().remove::<Failed>() else {
+        return response;
+    };
+    let page = error_page(&problem, lang, &local_next(back.as_deref()));
+    (response.status(), page).into_response()
+}

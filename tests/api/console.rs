@@ -664,7 +664,43 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
         .await;
     let page = browser.get("/console/working-time").await.html;
     assert!(page.contains("2027-06-25"), "midsommarafton 2027");
+    assert!(page.contains("<span lang=\"sv\">Midsommarafton</span>"));
     assert!(page.contains("value=\"07:00-12:00, 13:00-16:00\""));
+    // One day at a time: a bridge day off, and a holiday the tenant works after all.
+    let holidays = |policy: &serde_json::Value| -> Vec<String> {
+        policy["holidays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = holidays(&app.get("/api/v1/policy", &app.admin).await.expect(200).json);
+    for (path, date) in [("add", "2027-05-07"), ("remove", "2027-12-31")] {
+        let changed = browser
+            .post(
+                &format!("/console/working-time/holidays/{path}"),
+                &[("csrf", &csrf), ("date", date)],
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    let after = holidays(&app.get("/api/v1/policy", &app.admin).await.expect(200).json);
+    assert!(after.contains(&"2027-05-07".to_owned()));
+    assert!(!after.contains(&"2027-12-31".to_owned()));
+    assert_eq!(after.len(), before.len(), "one added, one removed");
+    let not_one = browser
+        .post(
+            "/console/working-time/holidays/remove",
+            &[("csrf", &csrf), ("date", "2027-03-03")],
+        )
+        .await;
+    assert_eq!(not_one.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = browser.get("/console/working-time").await.html;
+    assert!(
+        page.contains("value=\"2027-05-07\""),
+        "listed with its remove button"
+    );
 
     // Units and employees: a new unit under Avd 8, and Lo moved there with an end date.
     let created = browser
@@ -755,6 +791,57 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     let refused: Vec<(&str, &str)> = refused.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let missing = browser.post("/console/employees", &refused).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The error page speaks the reader's language, domain message included.
+    assert!(
+        missing.html.contains(
+            "<strong>Slutar</strong>: <span lang=\"sv\">krävs för visstidsanställda och inhyrda</span>"
+        ),
+        "{}",
+        missing.html
+    );
+    assert!(missing.html.contains("Något behöver rättas"));
+    assert!(
+        missing.html.contains("href=\"/console\""),
+        "no way back named"
+    );
+    // And leads back to the form it came from (never to another site).
+    for (referer, back, not) in [
+        (
+            format!("{}/console/employees/new?unit_id={unit}", browser.base),
+            format!("href=\"/console/employees/new?unit_id={unit}\""),
+            "phish",
+        ),
+        (
+            "https://evil.example/phish".to_owned(),
+            "href=\"/console\"".to_owned(),
+            "phish",
+        ),
+    ] {
+        let answer = browser
+            .client
+            .post(format!("{}/console/employees", browser.base))
+            .header("Referer", referer)
+            .form(&refused)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = answer.text().await.unwrap();
+        assert!(
+            html.contains(&back) && !html.contains(not),
+            "{back}: {html}"
+        );
+    }
+    browser.get("/console/language/en?next=/console").await;
+    let english = browser.post("/console/employees", &refused).await;
+    assert!(
+        english
+            .html
+            .contains("<span lang=\"en\">is required for temporary and hired staff</span>"),
+        "{}",
+        english.html
+    );
+    browser.get("/console/language/sv?next=/console").await;
     let none = app
         .get("/api/v1/employees?q=vik%40example", &app.admin)
         .await
@@ -820,7 +907,9 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
         .get("/console/audit?entity_type=subscription")
         .await
         .html;
-    assert!(audit.contains(">suspend<"));
+    let suspended = audit.find(">suspend<").expect("the console's suspension");
+    let created = audit.find(">create<").expect("the subscription's creation");
+    assert!(suspended < created, "the newest first");
 }
 both_stores!(admin_keeps_subscriptions_tokens_and_working_time);
 

@@ -173,7 +173,14 @@ pub async fn audit_log(
         cursor: query.cursor.clone(),
     }
     .request()?;
-    let page = audit::list_events(&state.db, console.caller.tenant_id, &filter, page).await?;
+    let page = audit::list_events(
+        &state.db,
+        console.caller.tenant_id,
+        &filter,
+        page,
+        audit::Reading::Latest,
+    )
+    .await?;
     let c = Chrome::new(&console, "audit-title", "nav-audit");
     let columns = vec!["at", "actor", "action", "entity_type", "entity_id"];
     let rows = page

@@ -114,6 +114,16 @@ pub fn opt(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// An optional date typed as YYYY-MM-DD.
+pub fn date_field(field: &'static str, value: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    opt(value)
+        .map(|d| {
+            d.parse::<chrono::NaiveDate>()
+                .map_err(|_| AppError::invalid(field, "a date, YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
 /// The tenant's employee a form names by e-mail (`field`), or a 422 on that field.
 pub async fn employee_by_email(
     db: &sea_orm::DatabaseConnection,

@@ -26,7 +26,7 @@ use fluent_templates::fluent_bundle::FluentValue;
 
 use super::{
     assets, format,
-    i18n::Lang,
+    i18n::{Lang, Said},
     session::{Console, Visitor, WebError, WebResult},
 };
 use crate::{
@@ -178,6 +178,21 @@ impl Chrome {
         self.word("priority", priority_str(p.plain()))
     }
 
+    /// A field's name (`serial_number`) in words: its column's heading, else its form
+    /// label, else the name itself.
+    pub fn field(&self, name: &str) -> String {
+        let key = name.replace('_', "-");
+        self.lang
+            .try_t(&format!("col-{key}"))
+            .or_else(|| self.lang.try_t(&format!("field-{key}")))
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    /// A message from the domain in this page's language where known.
+    pub fn said(&self, message: &str) -> Said {
+        self.lang.said(message)
+    }
+
     /// A stored status or kind (`in_stock`) in words.
     pub fn word(&self, prefix: &str, value: &str) -> String {
         self.lang
@@ -195,17 +210,23 @@ pub fn render<T: Template>(page: &T) -> WebResult<Response> {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage<'a> {
+struct ErrorPage {
     c: Chrome,
-    status: u16,
-    detail: &'a str,
-    fields: Vec<(String, String)>,
+    /// What the status means for the reader ("Något i formuläret behöver rättas").
+    summary: String,
+    /// What went wrong, when no field says it better.
+    detail: Option<Said>,
+    /// Each bad field (or import line) in words, and what is wrong with it.
+    fields: Vec<(String, Said)>,
+    back: String,
 }
 
-/// The page a refused or failed request answers with. Bilingual: the error carries no
-/// request to read a language from, and the domain's details are in English.
-pub fn error_page(problem: &Problem) -> Html<String> {
-    let fields = problem
+/// The page a refused or failed request answers with, in the reader's language: the
+/// domain's messages translated where the language files know them, and a way back to
+/// the page the request came from.
+pub fn error_page(problem: &Problem, lang: Lang, back: &str) -> Html<String> {
+    let c = Chrome::public(lang, "error-title", "/console");
+    let fields: Vec<(String, Said)> = problem
         .errors
         .as_ref()
         .and_then(|e| e.as_array())
@@ -213,27 +234,30 @@ pub fn error_page(problem: &Problem) -> Html<String> {
             items
                 .iter()
                 .map(|item| {
-                    let field = item
-                        .get("field")
-                        .and_then(|f| f.as_str())
-                        .map(str::to_owned)
-                        .or_else(|| item.get("line").map(|l| format!("line {l}")))
-                        .unwrap_or_default();
+                    let label = match (item.get("field").and_then(|f| f.as_str()), item.get("line"))
+                    {
+                        (Some(field), _) => c.field(field),
+                        (None, Some(line)) => format!("{} {line}", c.t("col-line")),
+                        (None, None) => String::new(),
+                    };
                     let message = item
                         .get("message")
                         .and_then(|m| m.as_str())
-                        .unwrap_or_default()
-                        .to_owned();
-                    (field, message)
+                        .unwrap_or_default();
+                    (label, lang.said(message))
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let summary = lang
+        .try_t(&format!("error-status-{}", problem.status))
+        .unwrap_or_else(|| format!("{} {}", lang.t("error-status"), problem.status));
     let page = ErrorPage {
-        c: Chrome::public(Lang::Sv, "error-title", "/console"),
-        status: problem.status,
-        detail: &problem.detail,
+        summary,
+        detail: fields.is_empty().then(|| lang.said(&problem.detail)),
         fields,
+        back: back.to_owned(),
+        c,
     };
     Html(page.render().unwrap_or_else(|_| problem.detail.clone()))
 }

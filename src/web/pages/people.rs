@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, by_name, chosen_columns, next_href, opt, parse_enum, parse_id,
-        unit_options, view_query,
+        Filter, ListPage, Row, by_name, chosen_columns, date_field, next_href, opt, parse_enum,
+        parse_id, unit_options, view_query,
     },
     render,
 };
@@ -344,16 +344,6 @@ pub async fn create_employee(
     let created = employees::create_employee(&txn, &console.caller.actor(), input).await?;
     txn.commit().await?;
     Ok(Redirect::to(&format!("/console/employees/{}", created.id)).into_response())
-}
-
-/// An optional date typed as YYYY-MM-DD.
-fn date_field(field: &'static str, value: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-    opt(value)
-        .map(|d| {
-            d.parse::<chrono::NaiveDate>()
-                .map_err(|_| AppError::invalid(field, "a date, YYYY-MM-DD"))
-        })
-        .transpose()
 }
 
 #[derive(Deserialize)]

@@ -8,18 +8,23 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::Form;
-use chrono::Datelike;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, render};
+use super::{Chrome, list::date_field, render};
 use crate::{
     app::AppState,
     db::begin_write,
     error::{AppError, LineError},
     notices::replan,
     org::{employees, units},
-    reachability::pattern::{TimeRange, WorkingHours},
+    reachability::{
+        holidays::swedish_holidays,
+        pattern::{TimeRange, WorkingHours},
+    },
     schedules::{
         hours::{OwnHours, Owner, get_hours},
         policy::{Policy, get_policy},
@@ -105,6 +110,8 @@ type ShiftImport = Result<(usize, Vec<String>), Vec<LineError>>;
 struct WorkingTimePage {
     c: Chrome,
     policy: Policy,
+    /// The holidays, each with its Swedish name when it is one of Sweden's.
+    holidays: Vec<(NaiveDate, Option<&'static str>)>,
     days: Vec<(&'static str, String)>,
     year: i32,
     imported: Option<ShiftImport>,
@@ -123,6 +130,7 @@ async fn page(
     };
     let page = WorkingTimePage {
         c: Chrome::new(console, "working-time-title", "nav-working-time"),
+        holidays: named(&policy.holidays),
         days: days_of(&policy.working_hours),
         year: state.clock.now().year() + 1,
         policy,
@@ -193,6 +201,55 @@ pub async fn add_holidays(
     replan::add_swedish_holidays(&txn, &console.caller.actor(), year, state.clock.now()).await?;
     txn.commit().await?;
     Ok(Redirect::to("/console/working-time#holidays").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DayForm {
+    csrf: String,
+    date: String,
+}
+
+/// One day made a holiday (`off`) or a working day again.
+async fn set_holiday(
+    state: &AppState,
+    console: &Console,
+    form: &DayForm,
+    off: bool,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    console.caller.require_admin()?;
+    let date = date_field("date", &form.date)?
+        .ok_or_else(|| AppError::invalid("date", "a date, YYYY-MM-DD"))?;
+    let txn = begin_write(&state.db).await?;
+    replan::set_holiday(&txn, &console.caller.actor(), date, off, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/console/working-time#holidays").into_response())
+}
+
+pub async fn add_holiday(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<DayForm>,
+) -> WebResult<Response> {
+    set_holiday(&state, &console, &form, true).await
+}
+
+pub async fn remove_holiday(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<DayForm>,
+) -> WebResult<Response> {
+    set_holiday(&state, &console, &form, false).await
+}
+
+/// Each day with its name when it is one of Sweden's holidays of its year.
+fn named(days: &[NaiveDate]) -> Vec<(NaiveDate, Option<&'static str>)> {
+    let years: HashSet<i32> = days.iter().map(Datelike::year).collect();
+    let names: HashMap<NaiveDate, &'static str> =
+        years.into_iter().flat_map(swedish_holidays).collect();
+    days.iter()
+        .map(|day| (*day, names.get(day).copied()))
+        .collect()
 }
 
 /// The shift import: a CSV of shifts (employee, start, end), dry run or for real.
