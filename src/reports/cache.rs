@@ -52,6 +52,25 @@ pub(super) struct Key {
     version: Option<Uuid>,
 }
 
+impl Key {
+    pub(super) fn new(
+        (report, parameter): (&'static str, i64),
+        tenant_id: Uuid,
+        scope: &UnitScope,
+        day: NaiveDate,
+        version: Option<Uuid>,
+    ) -> Self {
+        Key {
+            report,
+            parameter,
+            tenant_id,
+            units: scope_units(scope),
+            day,
+            version,
+        }
+    }
+}
+
 /// A rough size in bytes, so that a few big reports cannot crowd out memory.
 pub trait Weigh {
     fn weigh(&self) -> usize;
@@ -149,19 +168,13 @@ impl ReportCache {
     pub(super) async fn key<C: ConnectionTrait>(
         &self,
         db: &C,
-        (report, parameter): (&'static str, i64),
+        report: (&'static str, i64),
         tenant_id: Uuid,
         scope: &UnitScope,
         day: NaiveDate,
     ) -> AppResult<Key> {
-        Ok(Key {
-            report,
-            parameter,
-            tenant_id,
-            units: scope_units(scope),
-            day,
-            version: audit::newest_event(db, tenant_id).await?,
-        })
+        let version = audit::newest_event(db, tenant_id).await?;
+        Ok(Key::new(report, tenant_id, scope, day, version))
     }
 
     /// The entry under `key`, computed by `compute` if there is none; lookers of the
@@ -179,25 +192,29 @@ impl ReportCache {
             .map_err(|e: Arc<AppError>| AppError::Internal(anyhow::anyhow!("{e:?}")))
     }
 
-    /// Computes the result under `key` unless one younger than `age` is there: a missing
-    /// one the way lookers do (they share the computation), an older one beside it
-    /// (lookers keep getting it until the new one replaces it). Answers whether the key
-    /// lacked a young enough result.
+    /// Whether `key` holds a result computed less than `age` ago.
+    pub(super) async fn holds(&self, key: &Key, age: Duration) -> bool {
+        self.entries
+            .get(key)
+            .await
+            .is_some_and(|entry| entry.computed.elapsed() < age)
+    }
+
+    /// Computes the result under `key` again: a missing one the way lookers do (they
+    /// share the computation), one already there beside it (lookers keep getting it
+    /// until the new one replaces it).
     pub(super) async fn renew(
         &self,
         key: Key,
-        age: Duration,
         compute: impl Future<Output = AppResult<Entry>>,
-    ) -> AppResult<bool> {
-        match self.entries.get(&key).await {
-            Some(entry) if entry.computed.elapsed() < age => Ok(false),
-            Some(_) => {
-                let entry = compute.await?;
-                self.entries.insert(key, entry).await;
-                Ok(true)
-            }
-            None => self.entry(key, compute).await.map(|_| true),
+    ) -> AppResult<()> {
+        if self.entries.contains_key(&key) {
+            let entry = compute.await?;
+            self.entries.insert(key, entry).await;
+        } else {
+            self.entry(key, compute).await?;
         }
+        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@
 //! PostgreSQL count too.
 use std::{
     cmp::Reverse,
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
@@ -21,10 +21,10 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{
-    cache::{MAX_AGE, ReportCache, scope_units},
+    cache::{Key, MAX_AGE, ReportCache, scope_units},
     cached::Report,
 };
-use crate::{auth::UnitScope, clock::Clock};
+use crate::{audit, auth::UnitScope, clock::Clock};
 
 /// How often the watched tenants' versions are read.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -94,32 +94,44 @@ impl Watchlist {
     }
 }
 
-/// Computes again, one after another, each watched report whose data changed or whose
-/// result grows old; answers how many needed it. A failure is logged and the rest go on.
-pub async fn refresh_once<C: ConnectionTrait>(
+/// Computes the watched report looked at last among those whose data changed or whose
+/// result grows old; answers whether there was one. The caller then asks again, so a
+/// report looked at meanwhile goes first, and a write meanwhile puts the latest looked
+/// at first again. A key whose computation failed is left until its data changes
+/// (`failed`), so one failing report neither spins nor holds up the others.
+pub(super) async fn refresh_next<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
     now: DateTime<Utc>,
-) -> usize {
-    let mut renewed = 0;
+    failed: &mut HashSet<Key>,
+) -> bool {
+    let mut versions: HashMap<Uuid, Option<Uuid>> = HashMap::new();
     for (tenant_id, report, scope) in cache.watchlist.watched(Instant::now()) {
-        let outcome = async {
-            let key = cache
-                .key(db, report.id(), tenant_id, &scope, now.date_naive())
-                .await?;
-            cache
-                .renew(key, RENEW_AFTER, report.compute(db, tenant_id, &scope, now))
-                .await
+        let version = match versions.get(&tenant_id) {
+            Some(version) => *version,
+            None => match audit::newest_event(db, tenant_id).await {
+                Ok(version) => *versions.entry(tenant_id).or_insert(version),
+                Err(error) => {
+                    tracing::warn!(%tenant_id, error = ?error, "report refresh: no data version");
+                    continue;
+                }
+            },
         };
-        match outcome.await {
-            Ok(true) => renewed += 1,
-            Ok(false) => {}
-            Err(error) => {
-                tracing::warn!(?report, %tenant_id, error = ?error, "report refresh failed");
-            }
+        let key = Key::new(report.id(), tenant_id, &scope, now.date_naive(), version);
+        if failed.contains(&key) || cache.holds(&key, RENEW_AFTER).await {
+            continue;
         }
+        let computed = report.compute(db, tenant_id, &scope, now);
+        if let Err(error) = cache.renew(key.clone(), computed).await {
+            tracing::warn!(?report, %tenant_id, error = ?error, "report refresh failed");
+            if failed.len() >= MAX_WATCHED {
+                failed.clear();
+            }
+            failed.insert(key);
+        }
+        return true;
     }
-    renewed
+    false
 }
 
 /// Background time earned per second of wall time: refreshing takes at most half the
@@ -170,16 +182,24 @@ pub async fn run(
     stop: CancellationToken,
 ) {
     let mut budget = Budget::new(Instant::now());
+    let mut failed = HashSet::new();
+    let mut busy = false;
     loop {
+        // Straight on while there is work (and time for it), else the next poll.
+        let pause = if busy {
+            budget.wait()
+        } else {
+            POLL.max(budget.wait())
+        };
         tokio::select! {
             () = stop.cancelled() => break,
-            () = tokio::time::sleep(POLL.max(budget.wait())) => {}
+            () = tokio::time::sleep(pause) => {}
         }
         let started = Instant::now();
         budget.earn(started);
-        tokio::select! {
+        busy = tokio::select! {
             () = stop.cancelled() => break,
-            _ = refresh_once(&cache, &db, clock.now()) => {}
+            busy = refresh_next(&cache, &db, clock.now(), &mut failed) => busy,
         };
         budget.spend(started.elapsed());
     }
@@ -211,6 +231,20 @@ mod tests {
             .unwrap();
     }
 
+    /// Refreshes until nothing is due; answers how many reports were computed.
+    async fn refresh_all(
+        cache: &ReportCache,
+        db: &sea_orm::DatabaseConnection,
+        now: DateTime<Utc>,
+    ) -> usize {
+        let mut failed = HashSet::new();
+        let mut computed = 0;
+        while refresh_next(cache, db, now, &mut failed).await {
+            computed += 1;
+        }
+        computed
+    }
+
     #[tokio::test]
     async fn a_looked_at_report_is_computed_again_after_a_write_and_only_then() {
         let db = database().await;
@@ -218,16 +252,16 @@ mod tests {
         let b = bootstrap_tenant(&db, "B").await.unwrap().tenant_id;
         let cache = ReportCache::default();
         let now = Utc::now();
-        assert_eq!(refresh_once(&cache, &db, now).await, 0, "nothing looked at");
+        assert_eq!(refresh_all(&cache, &db, now).await, 0, "nothing looked at");
 
         let first = cached::overview(&cache, &db, a, now).await.unwrap();
-        assert_eq!(refresh_once(&cache, &db, now).await, 0, "still current");
+        assert_eq!(refresh_all(&cache, &db, now).await, 0, "still current");
         write(&db, b).await;
-        assert_eq!(refresh_once(&cache, &db, now).await, 0, "another tenant");
+        assert_eq!(refresh_all(&cache, &db, now).await, 0, "another tenant");
 
         write(&db, a).await;
-        assert_eq!(refresh_once(&cache, &db, now).await, 1, "after a write");
-        assert_eq!(refresh_once(&cache, &db, now).await, 0, "once");
+        assert_eq!(refresh_all(&cache, &db, now).await, 1, "after a write");
+        assert_eq!(refresh_all(&cache, &db, now).await, 0, "once");
         // The next look gets the refreshed result, not the one from before the write.
         let next = cached::overview(&cache, &db, a, now).await.unwrap();
         assert!(!Arc::ptr_eq(&first, &next));
@@ -235,7 +269,40 @@ mod tests {
         assert!(Arc::ptr_eq(&next, &again), "kept from the refresh");
 
         let tomorrow = now + chrono::Duration::days(1);
-        assert_eq!(refresh_once(&cache, &db, tomorrow).await, 1, "a new day");
+        assert_eq!(refresh_all(&cache, &db, tomorrow).await, 1, "a new day");
+    }
+
+    #[tokio::test]
+    async fn the_report_looked_at_last_is_refreshed_first() {
+        let db = database().await;
+        let a = bootstrap_tenant(&db, "A").await.unwrap().tenant_id;
+        let cache = ReportCache::default();
+        let now = Utc::now();
+        let all = UnitScope::Tenant;
+        cached::overview(&cache, &db, a, now).await.unwrap();
+        cached::returns_due(&cache, &db, a, &all, 30, now)
+            .await
+            .unwrap();
+        write(&db, a).await;
+        let ready = |report: Report| {
+            let (cache, db, all) = (&cache, &db, &all);
+            async move {
+                let key = cache
+                    .key(db, report.id(), a, all, now.date_naive())
+                    .await
+                    .unwrap();
+                cache.holds(&key, RENEW_AFTER).await
+            }
+        };
+        let returns = Report::ReturnsDue { days: 30 };
+        let mut failed = HashSet::new();
+        assert!(refresh_next(&cache, &db, now, &mut failed).await);
+        assert!(ready(returns).await, "the latest look first");
+        assert!(!ready(Report::Overview).await, "one at a time");
+        assert!(refresh_next(&cache, &db, now, &mut failed).await);
+        assert!(ready(Report::Overview).await);
+        assert!(!refresh_next(&cache, &db, now, &mut failed).await);
+        assert!(failed.is_empty());
     }
 
     #[test]
