@@ -219,7 +219,7 @@ impl ReportCache {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
@@ -233,7 +233,8 @@ mod tests {
         }
     }
 
-    async fn database() -> sea_orm::DatabaseConnection {
+    /// A migrated in-memory database (the refresh's tests use it too).
+    pub(in crate::reports) async fn database() -> sea_orm::DatabaseConnection {
         let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
         crate::db::migrate(&db).await.unwrap();
         db
@@ -257,7 +258,8 @@ mod tests {
             .0
     }
 
-    async fn write(db: &sea_orm::DatabaseConnection, tenant_id: Uuid) {
+    /// An audited write: the tenant's data version moves.
+    pub(in crate::reports) async fn write(db: &sea_orm::DatabaseConnection, tenant_id: Uuid) {
         let actor = Actor {
             tenant_id,
             token_id: None,

@@ -209,27 +209,12 @@ pub async fn run(
 mod tests {
     use super::*;
     use crate::{
-        audit::{self, Actor},
-        reports::cached,
+        reports::{
+            cache::tests::{database, write},
+            cached,
+        },
         tenants::bootstrap_tenant,
     };
-
-    async fn database() -> sea_orm::DatabaseConnection {
-        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
-        db
-    }
-
-    async fn write(db: &sea_orm::DatabaseConnection, tenant_id: Uuid) {
-        let actor = Actor {
-            tenant_id,
-            token_id: None,
-            name: "test".to_owned(),
-        };
-        audit::record(db, &actor, "update", "unit", Uuid::now_v7(), None, Some(&1))
-            .await
-            .unwrap();
-    }
 
     /// Refreshes until nothing is due; answers how many reports were computed.
     async fn refresh_all(
