@@ -45,8 +45,9 @@ pub(super) struct Key {
     report: &'static str,
     parameter: i64,
     tenant_id: Uuid,
-    /// The caller's units, sorted; empty for the whole tenant.
-    units: Vec<Uuid>,
+    /// The caller's units, sorted; none for the whole tenant (a scope of no units is
+    /// not the whole tenant).
+    units: Option<Vec<Uuid>>,
     /// Reports count days (returns due, ended employments): a new day is new data.
     day: NaiveDate,
     version: Option<Uuid>,
@@ -56,7 +57,7 @@ impl Key {
     pub(super) fn new(
         (report, parameter): (&'static str, i64),
         tenant_id: Uuid,
-        scope: &UnitScope,
+        units: Option<Vec<Uuid>>,
         day: NaiveDate,
         version: Option<Uuid>,
     ) -> Self {
@@ -64,7 +65,7 @@ impl Key {
             report,
             parameter,
             tenant_id,
-            units: scope_units(scope),
+            units,
             day,
             version,
         }
@@ -93,7 +94,7 @@ impl Entry {
         }
     }
 
-    pub(super) fn downcast<T: Send + Sync + 'static>(self, report: &str) -> AppResult<Arc<T>> {
+    fn downcast<T: Send + Sync + 'static>(self, report: &str) -> AppResult<Arc<T>> {
         self.value.downcast::<T>().map_err(|_| {
             AppError::Internal(anyhow::anyhow!("report cache: {report} holds another type"))
         })
@@ -129,37 +130,44 @@ impl Default for ReportCache {
 }
 
 /// A scope as part of a key: its units, sorted; none for the whole tenant.
-pub(super) fn scope_units(scope: &UnitScope) -> Vec<Uuid> {
-    let mut units: Vec<Uuid> = match scope {
-        UnitScope::Tenant => Vec::new(),
-        UnitScope::Units(units) => units.iter().copied().collect(),
-    };
-    units.sort_unstable();
-    units
+pub(super) fn scope_units(scope: &UnitScope) -> Option<Vec<Uuid>> {
+    match scope {
+        UnitScope::Tenant => None,
+        UnitScope::Units(units) => {
+            let mut units: Vec<Uuid> = units.iter().copied().collect();
+            units.sort_unstable();
+            Some(units)
+        }
+    }
+}
+
+/// The scope a key's units stand for ([`scope_units`] backwards).
+pub(super) fn scope_of(units: &Option<Vec<Uuid>>) -> UnitScope {
+    match units {
+        None => UnitScope::Tenant,
+        Some(units) => UnitScope::Units(units.iter().copied().collect()),
+    }
 }
 
 impl ReportCache {
-    /// The result of `compute` for this report, parameter, tenant, scope and day: kept
-    /// from an earlier call while the tenant's data has not changed, else computed now.
-    pub async fn get_or_compute<C, T, F, Fut>(
+    /// The result `compute` makes for this report, parameter, tenant, scope and day:
+    /// kept from an earlier call while the tenant's data has not changed, else computed
+    /// now (`compute` runs only then).
+    pub(super) async fn get_or_compute<C, T>(
         &self,
         db: &C,
         report: (&'static str, i64),
         tenant_id: Uuid,
         scope: &UnitScope,
         day: NaiveDate,
-        compute: F,
+        compute: impl Future<Output = AppResult<Entry>>,
     ) -> AppResult<Arc<T>>
     where
         C: ConnectionTrait,
-        T: Weigh + Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<T>>,
+        T: Send + Sync + 'static,
     {
         let key = self.key(db, report, tenant_id, scope, day).await?;
-        self.entry(key, async move { Ok(Entry::new(compute().await?)) })
-            .await?
-            .downcast(report.0)
+        self.entry(key, compute).await?.downcast(report.0)
     }
 
     /// The key of a result computed now. The version is read before computing: a write
@@ -174,12 +182,18 @@ impl ReportCache {
         day: NaiveDate,
     ) -> AppResult<Key> {
         let version = audit::newest_event(db, tenant_id).await?;
-        Ok(Key::new(report, tenant_id, scope, day, version))
+        Ok(Key::new(
+            report,
+            tenant_id,
+            scope_units(scope),
+            day,
+            version,
+        ))
     }
 
     /// The entry under `key`, computed by `compute` if there is none; lookers of the
     /// same missing key share one computation.
-    pub(super) async fn entry(
+    async fn entry(
         &self,
         key: Key,
         compute: impl Future<Output = AppResult<Entry>>,
@@ -250,8 +264,8 @@ pub(super) mod tests {
         runs: &AtomicUsize,
     ) -> usize {
         cache
-            .get_or_compute(db, ("figure", 1), tenant_id, scope, day, || async {
-                Ok(Figure(runs.fetch_add(1, Ordering::SeqCst) + 1))
+            .get_or_compute::<_, Figure>(db, ("figure", 1), tenant_id, scope, day, async {
+                Ok(Entry::new(Figure(runs.fetch_add(1, Ordering::SeqCst) + 1)))
             })
             .await
             .unwrap()
@@ -321,14 +335,29 @@ pub(super) mod tests {
     }
 
     #[tokio::test]
+    async fn a_scope_of_no_units_is_not_the_whole_tenant() {
+        let db = database().await;
+        let a = bootstrap_tenant(&db, "A").await.unwrap().tenant_id;
+        let cache = ReportCache::default();
+        let runs = AtomicUsize::new(0);
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(
+            look(&cache, &db, a, &UnitScope::Tenant, today, &runs).await,
+            1
+        );
+        let none = UnitScope::Units(Default::default());
+        assert_eq!(look(&cache, &db, a, &none, today, &runs).await, 2);
+    }
+
+    #[tokio::test]
     async fn a_failed_computation_is_not_kept() {
         let db = database().await;
         let a = bootstrap_tenant(&db, "A").await.unwrap().tenant_id;
         let cache = ReportCache::default();
         let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         let failed = cache
-            .get_or_compute(&db, ("figure", 1), a, &UnitScope::Tenant, today, || async {
-                Err::<Figure, _>(AppError::Conflict("busy".to_owned()))
+            .get_or_compute::<_, Figure>(&db, ("figure", 1), a, &UnitScope::Tenant, today, async {
+                Err(AppError::Conflict("busy".to_owned()))
             })
             .await;
         let message = failed.err().map(|e| e.to_string()).unwrap_or_default();

@@ -111,13 +111,17 @@ async fn look<C: ConnectionTrait, T: Send + Sync + 'static>(
     now: DateTime<Utc>,
 ) -> AppResult<Arc<T>> {
     cache.watchlist.looked(tenant_id, report, scope);
-    let key = cache
-        .key(db, report.id(), tenant_id, scope, now.date_naive())
-        .await?;
+    let computed = report.compute(db, tenant_id, scope, now);
     cache
-        .entry(key, report.compute(db, tenant_id, scope, now))
-        .await?
-        .downcast(report.id().0)
+        .get_or_compute(
+            db,
+            report.id(),
+            tenant_id,
+            scope,
+            now.date_naive(),
+            computed,
+        )
+        .await
 }
 
 pub async fn utilization<C: ConnectionTrait>(

@@ -2,7 +2,7 @@
 //! background as soon as their tenant's data changes, and before [`MAX_AGE`] drops them.
 //!
 //! Without it the first look after any write waits for a whole-tenant computation
-//! (100–260 ms with 100,000 devices, BENCHMARKS.md). With it that computation starts
+//! (80–330 ms with 100,000 devices, BENCHMARKS.md). With it that computation starts
 //! within [`POLL`] of the write, on connections of its own, and someone who opens the
 //! dashboard a moment after saving finds it ready; a look that comes sooner waits for the
 //! computation already running instead of starting another. It polls the tenants' data
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{
-    cache::{Key, MAX_AGE, ReportCache, scope_units},
+    cache::{Key, MAX_AGE, ReportCache, scope_of, scope_units},
     cached::Report,
 };
 use crate::{audit, auth::UnitScope, clock::Clock};
@@ -36,23 +36,18 @@ const MAX_WATCHED: usize = 32;
 /// A result this old is computed again before [`MAX_AGE`] drops it.
 const RENEW_AFTER: Duration = MAX_AGE.saturating_sub(Duration::from_secs(15));
 
+/// A report for a tenant and a scope (its units, as the cache keys them).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Watched {
     tenant_id: Uuid,
     report: Report,
-    units: Vec<Uuid>,
+    units: Option<Vec<Uuid>>,
 }
 
-#[derive(Debug)]
-struct Look {
-    scope: UnitScope,
-    at: Instant,
-}
-
-/// The reports looked at lately, each with the scope it was looked at in.
+/// The reports looked at lately, and when each was last looked at.
 #[derive(Debug, Default)]
 pub struct Watchlist {
-    looks: Mutex<HashMap<Watched, Look>>,
+    looks: Mutex<HashMap<Watched, Instant>>,
 }
 
 impl Watchlist {
@@ -62,35 +57,25 @@ impl Watchlist {
             report,
             units: scope_units(scope),
         };
-        let look = Look {
-            scope: scope.clone(),
-            at: Instant::now(),
-        };
         // A panic elsewhere while holding the lock leaves a map that is still whole.
         let mut looks = self.looks.lock().unwrap_or_else(PoisonError::into_inner);
-        looks.insert(watched, look);
+        looks.insert(watched, Instant::now());
     }
 
     /// What to keep ready at `now`, the latest looked at first; forgets the rest.
-    fn watched(&self, now: Instant) -> Vec<(Uuid, Report, UnitScope)> {
+    fn watched(&self, now: Instant) -> Vec<Watched> {
         let mut looks = self.looks.lock().unwrap_or_else(PoisonError::into_inner);
-        looks.retain(|_, look| now.saturating_duration_since(look.at) < WATCH_FOR);
+        looks.retain(|_, at| now.saturating_duration_since(*at) < WATCH_FOR);
         let mut latest: Vec<(Instant, Watched)> = looks
             .iter()
-            .map(|(watched, look)| (look.at, watched.clone()))
+            .map(|(watched, at)| (*at, watched.clone()))
             .collect();
         latest.sort_by_key(|(at, _)| Reverse(*at));
         let keep = latest.len().min(MAX_WATCHED);
         for (_, forgotten) in latest.drain(keep..) {
             looks.remove(&forgotten);
         }
-        latest
-            .into_iter()
-            .map(|(_, w)| {
-                let scope = looks[&w].scope.clone();
-                (w.tenant_id, w.report, scope)
-            })
-            .collect()
+        latest.into_iter().map(|(_, watched)| watched).collect()
     }
 }
 
@@ -106,7 +91,12 @@ pub(super) async fn refresh_next<C: ConnectionTrait>(
     failed: &mut HashSet<Key>,
 ) -> bool {
     let mut versions: HashMap<Uuid, Option<Uuid>> = HashMap::new();
-    for (tenant_id, report, scope) in cache.watchlist.watched(Instant::now()) {
+    for Watched {
+        tenant_id,
+        report,
+        units,
+    } in cache.watchlist.watched(Instant::now())
+    {
         let version = match versions.get(&tenant_id) {
             Some(version) => *version,
             None => match audit::newest_event(db, tenant_id).await {
@@ -117,7 +107,8 @@ pub(super) async fn refresh_next<C: ConnectionTrait>(
                 }
             },
         };
-        let key = Key::new(report.id(), tenant_id, &scope, now.date_naive(), version);
+        let scope = scope_of(&units);
+        let key = Key::new(report.id(), tenant_id, units, now.date_naive(), version);
         if failed.contains(&key) || cache.holds(&key, RENEW_AFTER).await {
             continue;
         }
@@ -329,13 +320,14 @@ mod tests {
 
         let watched = list.watched(Instant::now());
         assert_eq!(watched.len(), MAX_WATCHED);
+        let first = &watched[0];
         assert_eq!(
-            watched[0],
+            (first.tenant_id, first.report, scope_of(&first.units)),
             (last, Report::ReturnsDue { days: 30 }, units),
             "latest first, in its own scope"
         );
         assert!(
-            watched.iter().all(|(t, _, _)| *t != tenants[0]),
+            watched.iter().all(|w| w.tenant_id != tenants[0]),
             "the earliest look is forgotten"
         );
         assert!(list.watched(Instant::now() + WATCH_FOR).is_empty());

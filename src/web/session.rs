@@ -235,20 +235,23 @@ struct Failed(Arc<Problem>);
 /// with a link back to the page they came from (their browser sends it only for our own
 /// pages: `Referrer-Policy: same-origin`).
 pub async fn localized_errors(request: Request, next: Next) -> Response {
-    let lang = lang_of(
-        &CookieJar::from_headers(request.headers()),
-        request.headers(),
-    );
-    let back = request
-        .headers()
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<Uri>().ok())
-        .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()));
+    // Only the headers the page needs are kept (cheap clones), and read only on failure.
+    let mut asked = HeaderMap::new();
+    for name in [header::COOKIE, header::ACCEPT_LANGUAGE, header::REFERER] {
+        for value in request.headers().get_all(&name) {
+            asked.append(name.clone(), value.clone());
+        }
+    }
     let mut response = next.run(request).await;
     let Some(Failed(problem)) = response.extensions_mut().remove::<Failed>() else {
         return response;
     };
+    let lang = lang_of(&CookieJar::from_headers(&asked), &asked);
+    let back = asked
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<Uri>().ok())
+        .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()));
     let page = error_page(&problem, lang, &local_next(back.as_deref()));
     (response.status(), page).into_response()
 }
