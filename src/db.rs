@@ -4,6 +4,9 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
+/// How much of an SQLite database file is read through a memory map (1 GiB).
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+
 /// Connects with settings that suit each store: SQLite gets WAL, foreign keys and a busy
 /// timeout so readers never block the writer and a second process (`bootstrap` beside a
 /// running `serve`) waits instead of failing.
@@ -19,6 +22,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // A ping on every checkout is a whole extra round trip per request (to
+        // PostgreSQL, or to an SQLite connection's worker thread). Only a connection idle
+        // long enough to have been dropped by a restart, proxy or firewall is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         if is_in_memory(url) {
@@ -34,6 +41,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // A page of 500 rows should not stall the SQLite worker thread on
                 // backpressure halfway through (the default buffer is 50 rows).
                 .row_buffer_size(512)
+                // Read the file through a memory map: a page is then the operating
+                // system's cached page itself, shared by every connection, instead of a
+                // read() copied into each connection's own 2 MB cache. Lists that jump
+                // across a large table (a unit's devices) missed that cache on nearly
+                // every row (BENCHMARKS.md). Address space only; memory stays the OS's.
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
         });
     }
     Database::connect(options).await

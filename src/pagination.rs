@@ -2,7 +2,8 @@
 //! for `limit` rows after `cursor`, and the answer's `next_cursor` continues it. Unlike
 //! offsets, pages never drift when rows are added while someone pages through.
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -106,6 +107,23 @@ where
     fetch_ordered(db, select, id_column, id_of, page, Order::Asc).await
 }
 
+/// [`fetch_page`], each row decoded as `M` (a faster decoding of the same columns).
+pub async fn fetch_page_as<M, E, C, K>(
+    db: &C,
+    select: Select<E>,
+    id_column: K,
+    id_of: impl Fn(&M) -> Uuid,
+    page: PageRequest,
+) -> AppResult<Page<M>>
+where
+    M: FromQueryResult + Send,
+    E: EntityTrait,
+    C: ConnectionTrait,
+    K: ColumnTrait,
+{
+    fetch_ordered(db, select, id_column, id_of, page, Order::Asc).await
+}
+
 /// [`fetch_page`], newest first: for inboxes and sent notices.
 pub async fn fetch_page_newest_first<E, C, K>(
     db: &C,
@@ -122,15 +140,16 @@ where
     fetch_ordered(db, select, id_column, id_of, page, Order::Desc).await
 }
 
-async fn fetch_ordered<E, C, K>(
+async fn fetch_ordered<M, E, C, K>(
     db: &C,
     select: Select<E>,
     id_column: K,
-    id_of: impl Fn(&E::Model) -> Uuid,
+    id_of: impl Fn(&M) -> Uuid,
     page: PageRequest,
     order: Order,
-) -> AppResult<Page<E::Model>>
+) -> AppResult<Page<M>>
 where
+    M: FromQueryResult + Send,
     E: EntityTrait,
     C: ConnectionTrait,
     K: ColumnTrait,
@@ -144,7 +163,7 @@ where
             _ => id_column.gt(after),
         });
     }
-    let mut items = select.all(db).await?;
+    let mut items = select.into_model::<M>().all(db).await?;
     let next_cursor = if items.len() as u64 > page.limit {
         items.truncate(page.limit as usize);
         items.last().map(|m| id_of(m).to_string())

@@ -193,12 +193,13 @@ pub fn router(state: AppState) -> Router {
                 let route = request
                     .extensions()
                     .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str)
-                    .to_owned();
+                    .map_or("unmatched", MatchedPath::as_str);
+                // Fields by Display: the log formats every request's span, and a
+                // string's Debug form is escaped one character at a time.
                 if route == "/healthz" || route == "/readyz" {
-                    tracing::debug_span!("request", method = %request.method(), route)
+                    tracing::debug_span!("request", method = %request.method(), route = %route)
                 } else {
-                    tracing::info_span!("request", method = %request.method(), route)
+                    tracing::info_span!("request", method = %request.method(), route = %route)
                 }
             }),
         )
