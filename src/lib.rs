@@ -5,6 +5,7 @@
 //! integration tests drive the very same code.
 pub mod api;
 pub mod app;
+pub mod as_text;
 pub mod audit;
 pub mod auth;
 pub mod clock;

@@ -188,11 +188,15 @@ pub struct DeviceView {
     pub assigned_to: Option<Assignee>,
     #[schema(value_type = Option<String>, example = "4995.00")]
     pub purchase_price: Option<Money>,
+    #[serde(serialize_with = "crate::as_text::optional_display")]
     pub purchased_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::as_text::optional_display")]
     pub warranty_ends_on: Option<NaiveDate>,
     pub contract_id: Option<Uuid>,
     pub retired_reason: Option<String>,
+    #[serde(serialize_with = "crate::as_text::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::as_text::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -101,7 +101,9 @@ pub struct SubscriptionView {
     pub device_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
     pub contract_id: Option<Uuid>,
+    #[serde(serialize_with = "crate::as_text::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::as_text::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

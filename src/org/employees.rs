@@ -99,13 +99,16 @@ pub struct EmployeeView {
     pub unit_id: Uuid,
     pub role_id: Uuid,
     pub employment_type: String,
+    #[serde(serialize_with = "crate::as_text::optional_display")]
     pub employment_ends_on: Option<NaiveDate>,
     pub external_id: Option<String>,
     /// `weekly` (working hours) or `shifts`.
     pub schedule_mode: String,
     /// The employee's own zone, when set (else the unit's or the tenant's applies).
     pub time_zone: Option<String>,
+    #[serde(serialize_with = "crate::as_text::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::as_text::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
