@@ -3,69 +3,18 @@
 //! serde's default for such values (`collect_str`, which chrono's dates and [`Money`]
 //! use) hands each piece the formatter writes to the JSON escaper separately: a
 //! timestamp arrives in a dozen pieces. A page of 50 devices holds 200 of them, and
-//! that was a twentieth of its CPU (BENCHMARKS.md). Here the text is formatted into a
-//! buffer on the stack first and escaped in one go; the output is the same.
+//! that was a twentieth of its CPU (BENCHMARKS.md). Here the text is formatted whole
+//! first and escaped in one go; the output is the same.
 //!
 //! [`Money`]: crate::money::Money
-use std::fmt::{self, Display, Write};
+use std::fmt::Display;
 
 use chrono::{DateTime, Utc};
 use serde::Serializer;
 
-/// Room for any date, timestamp or amount Stilla writes; longer text still works.
-const INLINE: usize = 48;
-
-/// A stack buffer that spills into a `String` when the text outgrows it.
-struct Buffer {
-    inline: [u8; INLINE],
-    len: usize,
-    spilled: Option<String>,
-}
-
-impl Write for Buffer {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        if let Some(spilled) = &mut self.spilled {
-            spilled.push_str(s);
-        } else if self.len + s.len() <= INLINE {
-            self.inline[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
-            self.len += s.len();
-        } else {
-            let mut spilled = String::with_capacity(self.len + s.len());
-            spilled.push_str(self.as_str());
-            spilled.push_str(s);
-            self.spilled = Some(spilled);
-        }
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn as_str(&self) -> &str {
-        match &self.spilled {
-            Some(spilled) => spilled,
-            // Only whole `&str`s were copied in, so the bytes are UTF-8.
-            None => std::str::from_utf8(&self.inline[..self.len]).unwrap_or_default(),
-        }
-    }
-}
-
-/// Serializes the text `write` produces.
-fn written<S: Serializer>(
-    serializer: S,
-    write: impl FnOnce(&mut Buffer) -> fmt::Result,
-) -> Result<S::Ok, S::Error> {
-    let mut buffer = Buffer {
-        inline: [0; INLINE],
-        len: 0,
-        spilled: None,
-    };
-    write(&mut buffer).map_err(serde::ser::Error::custom)?;
-    serializer.serialize_str(buffer.as_str())
-}
-
 /// `#[serde(serialize_with = "crate::as_text::display")]`: the value's `Display` form.
 pub fn display<T: Display, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
-    written(serializer, |buffer| write!(buffer, "{value}"))
+    serializer.serialize_str(&value.to_string())
 }
 
 /// [`display`] for an optional value (`null` when absent); for dates (`2026-11-22`).
@@ -82,7 +31,7 @@ pub fn optional_display<T: Display, S: Serializer>(
 /// A UTC timestamp as chrono's serde writes it (RFC 3339, `2026-11-22T12:00:00.123Z`),
 /// which is its `Debug` form; its `Display` form is another (`... UTC`).
 pub fn timestamp<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    written(serializer, |buffer| write!(buffer, "{at:?}"))
+    serializer.serialize_str(&format!("{at:?}"))
 }
 
 #[cfg(test)]
@@ -110,7 +59,7 @@ mod tests {
 
     proptest! {
         /// Timestamps with and without fractions, dates or none, and text that needs
-        /// escaping and outgrows the stack buffer: the same JSON as serde's default.
+        /// escaping: the same JSON as serde's default.
         #[test]
         fn writes_what_serde_writes(
             seconds in 0i64..4_102_444_800,

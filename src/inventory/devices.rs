@@ -715,29 +715,25 @@ async fn page_of<C: ConnectionTrait>(
     query: DeviceQuery,
     page: PageRequest,
 ) -> AppResult<Page<device::Model>> {
+    // Ordered by the column the page walks: a unit's `device_units` range, or devices.
     let page = match query.via_unit {
         Some(_) => {
-            let id_column = device_unit::Column::DeviceId;
-            fetch_page_as(db, select_of(query), id_column, DeviceRow::id, page).await?
+            let by = device_unit::Column::DeviceId;
+            fetch_page_as(db, select_of(query), by, DeviceRow::id, page).await?
         }
         None => {
-            fetch_page_as(
-                db,
-                select_of(query),
-                device::Column::Id,
-                DeviceRow::id,
-                page,
-            )
-            .await?
+            let by = device::Column::Id;
+            fetch_page_as(db, select_of(query), by, DeviceRow::id, page).await?
         }
     };
     Ok(page.map(|row| row.0))
 }
 
 /// A device decoded by the position of its columns instead of by their names: a list
-/// page decodes a thousand values, and by name each costs a lookup, and each empty
-/// one an error message written and thrown away (SeaORM's `Option` decoding), a fifth
-/// of a page's CPU (BENCHMARKS.md). The positions are the entity's column order, which
+/// page decodes a thousand values, and by name each costs a map lookup, and each empty
+/// one its quoted column name written into an error and thrown away (SeaORM's `Option`
+/// decoding). Decoding was a fifth of a page's CPU; this took a few percent of it off
+/// (BENCHMARKS.md). The positions are the entity's column order, which
 /// `Entity::find()` selects; a test holds the two decodings equal.
 struct DeviceRow(device::Model);
 
