@@ -3,7 +3,7 @@
 //! offsets, pages never drift when rows are added while someone pages through.
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect, QueryTrait, Select,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,6 +28,31 @@ pub struct PageParams {
 pub struct PageRequest {
     pub limit: u64,
     pub after: Option<Uuid>,
+}
+
+impl PageRequest {
+    /// Rows a page reads: one more than asked for, to learn whether another page follows,
+    /// so the last page never points at an empty one.
+    pub fn rows_to_fetch(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
+/// Whether PostgreSQL plans a paged query on every run or once per connection.
+///
+/// A page's size is normally a bound value. A plan made without knowing the values
+/// (PostgreSQL's generic plan) cannot know how few rows a page needs, so PostgreSQL plans
+/// every run for its values instead: for a device page that planning was a third of the
+/// database's CPU (BENCHMARKS.md). Written into the SQL, the size is known, and after five
+/// runs PostgreSQL keeps one plan for the statement on that connection. SQLite keeps its
+/// plans either way (`SQLITE_ENABLE_QPSG`, see `.cargo/config.toml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Planning {
+    /// The size is bound: every run is planned for its values.
+    EachRun,
+    /// The size is written into the SQL: planned once. Only for queries whose best plan is
+    /// the same for every value of their filters, as the plan kept is made without them.
+    Once,
 }
 
 impl PageParams {
@@ -58,6 +83,20 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page of `fetched`, read with [`PageRequest::rows_to_fetch`] in list order.
+    pub fn of_fetched(mut fetched: Vec<T>, page: PageRequest, id_of: impl Fn(&T) -> Uuid) -> Self {
+        let next_cursor = if fetched.len() as u64 > page.limit {
+            fetched.truncate(page.limit as usize);
+            fetched.last().map(|item| id_of(item).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: fetched,
+            next_cursor,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),
@@ -66,9 +105,6 @@ impl<T> Page<T> {
     }
 }
 
-/// Fetches one page of `select` ordered by `id_column` (the entity's id, or a column
-/// equal to it in a join). Reads one row more than asked to
-/// learn whether another page follows, so the last page never points at an empty one.
 /// Every row a paged query has, read page by page at the largest page size (exports).
 pub async fn all_pages<T, F, Fut>(mut fetch: F) -> AppResult<Vec<T>>
 where
@@ -92,6 +128,8 @@ where
     }
 }
 
+/// Fetches one page of `select` ordered by `id_column` (the entity's id, or a column
+/// equal to it in a join).
 pub async fn fetch_page<E, C, K>(
     db: &C,
     select: Select<E>,
@@ -104,16 +142,27 @@ where
     C: ConnectionTrait,
     K: ColumnTrait,
 {
-    fetch_ordered(db, select, id_column, id_of, page, Order::Asc).await
+    fetch_ordered(
+        db,
+        select,
+        id_column,
+        id_of,
+        page,
+        Order::Asc,
+        Planning::EachRun,
+    )
+    .await
 }
 
-/// [`fetch_page`], each row decoded as `M` (a faster decoding of the same columns).
+/// [`fetch_page`], each row decoded as `M` (a faster decoding of the same columns), and
+/// planned as `planning` says.
 pub async fn fetch_page_as<M, E, C, K>(
     db: &C,
     select: Select<E>,
     id_column: K,
     id_of: impl Fn(&M) -> Uuid,
     page: PageRequest,
+    planning: Planning,
 ) -> AppResult<Page<M>>
 where
     M: FromQueryResult + Send,
@@ -121,7 +170,7 @@ where
     C: ConnectionTrait,
     K: ColumnTrait,
 {
-    fetch_ordered(db, select, id_column, id_of, page, Order::Asc).await
+    fetch_ordered(db, select, id_column, id_of, page, Order::Asc, planning).await
 }
 
 /// [`fetch_page`], newest first: for inboxes and sent notices.
@@ -137,7 +186,16 @@ where
     C: ConnectionTrait,
     K: ColumnTrait,
 {
-    fetch_ordered(db, select, id_column, id_of, page, Order::Desc).await
+    fetch_ordered(
+        db,
+        select,
+        id_column,
+        id_of,
+        page,
+        Order::Desc,
+        Planning::EachRun,
+    )
+    .await
 }
 
 async fn fetch_ordered<M, E, C, K>(
@@ -147,6 +205,7 @@ async fn fetch_ordered<M, E, C, K>(
     id_of: impl Fn(&M) -> Uuid,
     page: PageRequest,
     order: Order,
+    planning: Planning,
 ) -> AppResult<Page<M>>
 where
     M: FromQueryResult + Send,
@@ -154,21 +213,26 @@ where
     C: ConnectionTrait,
     K: ColumnTrait,
 {
-    let mut select = select
-        .order_by(id_column, order.clone())
-        .limit(page.limit + 1);
+    let mut select = select.order_by(id_column, order.clone());
     if let Some(after) = page.after {
         select = select.filter(match order {
             Order::Desc => id_column.lt(after),
             _ => id_column.gt(after),
         });
     }
-    let mut items = select.into_model::<M>().all(db).await?;
-    let next_cursor = if items.len() as u64 > page.limit {
-        items.truncate(page.limit as usize);
-        items.last().map(|m| id_of(m).to_string())
-    } else {
-        None
+    let fetched = match planning {
+        Planning::EachRun => {
+            let select = select.limit(page.rows_to_fetch());
+            select.into_model::<M>().all(db).await?
+        }
+        Planning::Once => {
+            // `select` has no LIMIT, OFFSET or locking clause, so LIMIT comes last.
+            let mut statement = select.build(db.get_database_backend());
+            statement
+                .sql
+                .push_str(&format!(" LIMIT {}", page.rows_to_fetch()));
+            M::find_by_statement(statement).all(db).await?
+        }
     };
-    Ok(Page { items, next_cursor })
+    Ok(Page::of_fetched(fetched, page, id_of))
 }

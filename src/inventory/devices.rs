@@ -3,8 +3,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +23,7 @@ use crate::{
     filters::{planned_for_pattern, searched_ids},
     money::Money,
     org::{KnownIds, employees, optional_text, patch_field, required_text},
-    pagination::{Page, PageRequest, fetch_page_as},
+    pagination::{Page, PageRequest, Planning, fetch_page_as},
 };
 
 pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
@@ -188,9 +189,9 @@ pub struct DeviceView {
     pub assigned_to: Option<Assignee>,
     #[schema(value_type = Option<String>, example = "4995.00")]
     pub purchase_price: Option<Money>,
-    #[serde(serialize_with = "crate::as_text::optional_display")]
+    #[serde(serialize_with = "crate::as_text::optional_date")]
     pub purchased_on: Option<NaiveDate>,
-    #[serde(serialize_with = "crate::as_text::optional_display")]
+    #[serde(serialize_with = "crate::as_text::optional_date")]
     pub warranty_ends_on: Option<NaiveDate>,
     pub contract_id: Option<Uuid>,
     pub retired_reason: Option<String>,
@@ -630,6 +631,11 @@ pub struct DeviceQuery {
     pub via_unit: Option<Uuid>,
     /// Whether free text is searched (see [`list_devices`]).
     pub searched: bool,
+    /// Whether the query's best plan is the same for every value of its filters, so
+    /// PostgreSQL may plan its pages once per connection (see [`page_of`]): true unless a
+    /// manager's scope or a search adds a subquery, or a unit is combined with filters on
+    /// the devices themselves (then which side to read first depends on the values).
+    pub plan_fixed: bool,
 }
 
 /// The filters of a device list (shared by pages and CSV export). `home_unit` is the
@@ -642,12 +648,18 @@ pub fn list_query(
 ) -> DeviceQuery {
     let mut cond = Condition::all().add(device::Column::TenantId.eq(tenant_id));
     let via_unit = filter.unit_id.or(home_unit);
+    let mut scoped = false;
     if let UnitScope::Units(units) = scope {
         // Everything linked below a unit in scope is in scope; otherwise check.
         if !via_unit.is_some_and(|u| units.contains(&u)) {
             cond = cond.add(devices_linked_to(tenant_id, units));
+            scoped = true;
         }
     }
+    let on_columns = filter.status.is_some()
+        || filter.kind.is_some()
+        || filter.ownership.is_some()
+        || filter.employee_id.is_some();
     if let Some(status) = filter.status {
         cond = cond.add(device::Column::Status.eq(status.as_str()));
     }
@@ -676,6 +688,7 @@ pub fn list_query(
         cond,
         via_unit,
         searched: q.is_some(),
+        plan_fixed: !scoped && q.is_none() && !(via_unit.is_some() && on_columns),
     }
 }
 
@@ -715,26 +728,84 @@ async fn page_of<C: ConnectionTrait>(
     query: DeviceQuery,
     page: PageRequest,
 ) -> AppResult<Page<device::Model>> {
+    let plan = if query.plan_fixed {
+        Planning::Once
+    } else {
+        Planning::EachRun
+    };
     // Ordered by the column the page walks: a unit's `device_units` range, or devices.
     let page = match query.via_unit {
+        Some(unit_id) if query.plan_fixed => unit_range_page(db, &query, unit_id, page).await?,
         Some(_) => {
             let by = device_unit::Column::DeviceId;
-            fetch_page_as(db, select_of(query), by, DeviceRow::id, page).await?
+            fetch_page_as(db, select_of(query), by, DeviceRow::id, page, plan).await?
         }
         None => {
             let by = device::Column::Id;
-            fetch_page_as(db, select_of(query), by, DeviceRow::id, page).await?
+            fetch_page_as(db, select_of(query), by, DeviceRow::id, page, plan).await?
         }
     };
     Ok(page.map(|row| row.0))
 }
 
-/// A device decoded by the position of its columns instead of by their names: a list
-/// page decodes a thousand values, and by name each costs a map lookup, and each empty
-/// one its quoted column name written into an error and thrown away (SeaORM's `Option`
-/// decoding). Decoding was a fifth of a page's CPU; this took a few percent of it off
+/// A page of one unit's devices (subtree included) and no other filter: the page's ids
+/// first, from the unit's `device_units` range, then those devices. Unlike the join, this
+/// has one best plan whatever the unit (PostgreSQL's generic plan for the join merges it
+/// with every device in id order, ten times slower for a unit of 1,000), so with the page
+/// size written into the SQL it is planned once per connection ([`Planning::Once`]).
+/// A unit's `device_units` rows are its own tenant's devices; the devices' tenant is
+/// checked all the same.
+async fn unit_range_page<C: ConnectionTrait>(
+    db: &C,
+    query: &DeviceQuery,
+    unit_id: Uuid,
+    page: PageRequest,
+) -> AppResult<Page<DeviceRow>> {
+    let backend = db.get_database_backend();
+    let placeholder = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let columns = device::Column::iter()
+        .map(|c| format!(r#""devices"."{}""#, c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut values: Vec<sea_orm::Value> = vec![query.tenant_id.into(), unit_id.into()];
+    let after = match page.after {
+        Some(after) => {
+            values.push(after.into());
+            format!(r#" AND "device_id" > {}"#, placeholder(3))
+        }
+        None => String::new(),
+    };
+    let page_ids = format!(
+        r#"SELECT "device_id" FROM "device_units" WHERE "unit_id" = {unit}{after} ORDER BY "device_id" LIMIT {rows}"#,
+        unit = placeholder(2),
+        rows = page.rows_to_fetch(),
+    );
+    let among_page_ids = match backend {
+        // As an array PostgreSQL walks the primary key through the ids in order; as an
+        // IN list it hashes them and sorts the rows (a fifth slower, BENCHMARKS.md).
+        DbBackend::Postgres => format!(r#""devices"."id" = ANY(ARRAY({page_ids}))"#),
+        _ => format!(r#""devices"."id" IN ({page_ids})"#),
+    };
+    let sql = format!(
+        r#"SELECT {columns} FROM "devices" WHERE "devices"."tenant_id" = {tenant} AND {among_page_ids} ORDER BY "devices"."id""#,
+        tenant = placeholder(1),
+    );
+    let rows = DeviceRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    Ok(Page::of_fetched(rows, page, DeviceRow::id))
+}
+
+/// A device decoded by the position of its columns, straight from the driver's row.
+/// A list page decodes a thousand values. SeaORM reads each by name (a map lookup),
+/// checks its type against the column's, and for each empty one writes the column's
+/// name into an error it then throws away: that was a fifth of a page's CPU
 /// (BENCHMARKS.md). The positions are the entity's column order, which
-/// `Entity::find()` selects; a test holds the two decodings equal.
+/// `Entity::find()` selects, and the types are the migrations'; a test holds this
+/// decoding equal to SeaORM's.
 struct DeviceRow(device::Model);
 
 impl DeviceRow {
@@ -746,28 +817,50 @@ impl DeviceRow {
 impl sea_orm::FromQueryResult for DeviceRow {
     fn from_query_result(row: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
         debug_assert!(pre.is_empty(), "a device row is never nested");
-        Ok(DeviceRow(device::Model {
-            id: row.try_get_by_index(0)?,
-            tenant_id: row.try_get_by_index(1)?,
-            kind: row.try_get_by_index(2)?,
-            manufacturer: row.try_get_by_index(3)?,
-            model: row.try_get_by_index(4)?,
-            serial_number: row.try_get_by_index(5)?,
-            imei: row.try_get_by_index(6)?,
-            ownership: row.try_get_by_index(7)?,
-            status: row.try_get_by_index(8)?,
-            unit_id: row.try_get_by_index(9)?,
-            assigned_employee_id: row.try_get_by_index(10)?,
-            assigned_unit_id: row.try_get_by_index(11)?,
-            purchase_price_ore: row.try_get_by_index(12)?,
-            purchased_on: row.try_get_by_index(13)?,
-            warranty_ends_on: row.try_get_by_index(14)?,
-            retired_reason: row.try_get_by_index(15)?,
-            contract_id: row.try_get_by_index(16)?,
-            created_at: row.try_get_by_index(17)?,
-            updated_at: row.try_get_by_index(18)?,
-        }))
+        let decoded = if let Some(row) = row.try_as_pg_row() {
+            decode_device(row)
+        } else if let Some(row) = row.try_as_sqlite_row() {
+            decode_device(row)
+        } else {
+            return device::Model::from_query_result(row, pre).map(DeviceRow);
+        };
+        decoded
+            .map(DeviceRow)
+            .map_err(|error| sea_orm::DbErr::Type(format!("a device row: {error}")))
     }
+}
+
+fn decode_device<'r, R>(row: &'r R) -> Result<device::Model, sea_orm::sqlx::Error>
+where
+    R: sea_orm::sqlx::Row,
+    usize: sea_orm::sqlx::ColumnIndex<R>,
+    Uuid: sea_orm::sqlx::Decode<'r, R::Database>,
+    String: sea_orm::sqlx::Decode<'r, R::Database>,
+    i64: sea_orm::sqlx::Decode<'r, R::Database>,
+    NaiveDate: sea_orm::sqlx::Decode<'r, R::Database>,
+    DateTime<Utc>: sea_orm::sqlx::Decode<'r, R::Database>,
+{
+    Ok(device::Model {
+        id: row.try_get_unchecked(0)?,
+        tenant_id: row.try_get_unchecked(1)?,
+        kind: row.try_get_unchecked(2)?,
+        manufacturer: row.try_get_unchecked(3)?,
+        model: row.try_get_unchecked(4)?,
+        serial_number: row.try_get_unchecked(5)?,
+        imei: row.try_get_unchecked(6)?,
+        ownership: row.try_get_unchecked(7)?,
+        status: row.try_get_unchecked(8)?,
+        unit_id: row.try_get_unchecked(9)?,
+        assigned_employee_id: row.try_get_unchecked(10)?,
+        assigned_unit_id: row.try_get_unchecked(11)?,
+        purchase_price_ore: row.try_get_unchecked(12)?,
+        purchased_on: row.try_get_unchecked(13)?,
+        warranty_ends_on: row.try_get_unchecked(14)?,
+        retired_reason: row.try_get_unchecked(15)?,
+        contract_id: row.try_get_unchecked(16)?,
+        created_at: row.try_get_unchecked(17)?,
+        updated_at: row.try_get_unchecked(18)?,
+    })
 }
 
 /// Most devices one bulk action may change at once; a larger list is narrowed first.
@@ -932,5 +1025,54 @@ mod tests {
             .collect();
         assert_eq!(by_position, by_name);
         assert!(by_position.contains(&full) && by_position.contains(&empty));
+    }
+
+    #[test]
+    fn only_queries_with_one_best_plan_are_planned_once() {
+        use super::{DeviceFilter, DeviceKind, DeviceStatus, list_query};
+        use crate::auth::UnitScope;
+
+        let tenant = Uuid::now_v7();
+        let unit = Uuid::now_v7();
+        let other_unit = Uuid::now_v7();
+        let manager_of = |units: &[Uuid]| UnitScope::Units(units.iter().copied().collect());
+        let fixed = |scope: &UnitScope, filter: DeviceFilter, home: Option<Uuid>| {
+            list_query(tenant, scope, &filter, home).plan_fixed
+        };
+        let unit_only = || DeviceFilter {
+            unit_id: Some(unit),
+            ..DeviceFilter::default()
+        };
+        let by_status = || DeviceFilter {
+            status: Some(DeviceStatus::InStock),
+            kind: Some(DeviceKind::Phone),
+            ..DeviceFilter::default()
+        };
+        // Column filters alone, or a unit alone, plan the same for every value.
+        assert!(fixed(&UnitScope::Tenant, DeviceFilter::default(), None));
+        assert!(fixed(&UnitScope::Tenant, by_status(), None));
+        assert!(fixed(&UnitScope::Tenant, unit_only(), None));
+        assert!(fixed(&manager_of(&[unit]), unit_only(), None));
+        assert!(fixed(
+            &manager_of(&[unit]),
+            DeviceFilter::default(),
+            Some(unit)
+        ));
+        // A unit with column filters: which side to read first depends on the values.
+        let unit_and_status = DeviceFilter {
+            unit_id: Some(unit),
+            ..by_status()
+        };
+        assert!(!fixed(&UnitScope::Tenant, unit_and_status, None));
+        assert!(!fixed(&manager_of(&[unit]), by_status(), Some(unit)));
+        // A manager's scope or a search adds a subquery planned for its values.
+        let two_units = manager_of(&[unit, other_unit]);
+        assert!(!fixed(&two_units, DeviceFilter::default(), None));
+        assert!(!fixed(&manager_of(&[unit]), DeviceFilter::default(), None));
+        let searched = DeviceFilter {
+            q: Some("iphone".to_owned()),
+            ..DeviceFilter::default()
+        };
+        assert!(!fixed(&UnitScope::Tenant, searched, None));
     }
 }

@@ -99,7 +99,7 @@ pub struct EmployeeView {
     pub unit_id: Uuid,
     pub role_id: Uuid,
     pub employment_type: String,
-    #[serde(serialize_with = "crate::as_text::optional_display")]
+    #[serde(serialize_with = "crate::as_text::optional_date")]
     pub employment_ends_on: Option<NaiveDate>,
     pub external_id: Option<String>,
     /// `weekly` (working hours) or `shifts`.

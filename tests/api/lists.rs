@@ -13,34 +13,59 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn pages_follow_cursors_without_gaps_or_repeats(app: TestApp) {
-    let mut created = Vec::new();
-    for n in 0..7 {
-        created.push(
-            app.device(&format!("SN-{n}"), json!({}))
-                .await
-                .expect(201)
-                .id(),
-        );
-    }
+/// Every id of a list, page by page through its cursors, and how many pages it took.
+async fn walk(app: &TestApp, list: &str, limit: u32) -> (Vec<String>, usize) {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
+    let joiner = if list.contains('?') { '&' } else { '?' };
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/v1/devices?limit=3&cursor={c}"),
-            None => "/api/v1/devices?limit=3".to_owned(),
+            Some(c) => format!("{list}{joiner}limit={limit}&cursor={c}"),
+            None => format!("{list}{joiner}limit={limit}"),
         };
         let page = app.get(&path, &app.admin).await.expect(200).json;
         pages += 1;
         seen.extend(ids(&page));
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
-            None => break,
+            None => return (seen, pages),
         }
     }
+}
+
+async fn pages_follow_cursors_without_gaps_or_repeats(app: TestApp) {
+    let ward = app.unit("Avd 7", None).await;
+    let elsewhere = app.unit("Akuten", None).await;
+    let mut created = Vec::new();
+    let mut in_ward = Vec::new();
+    for n in 0..7 {
+        // Every other device belongs to the ward, so a unit's pages skip the others.
+        let unit = if n % 2 == 0 { &ward } else { &elsewhere };
+        let id = app
+            .device(&format!("SN-{n}"), json!({"unit_id": unit}))
+            .await
+            .expect(201)
+            .id();
+        if n % 2 == 0 {
+            in_ward.push(id.clone());
+        }
+        created.push(id);
+    }
+    let (seen, pages) = walk(&app, "/api/v1/devices", 3).await;
     assert_eq!(pages, 3);
     assert_eq!(seen, created, "stable order, nothing lost, nothing twice");
+    // A unit alone (its own plan) and a unit with a filter (the join) page alike.
+    for list in [
+        format!("/api/v1/devices?unit_id={ward}"),
+        format!("/api/v1/devices?unit_id={ward}&kind=phone"),
+    ] {
+        for (limit, expected_pages) in [(1, 4), (2, 2), (4, 1), (500, 1)] {
+            let (seen, pages) = walk(&app, &list, limit).await;
+            assert_eq!(seen, in_ward, "{list} by {limit}");
+            assert_eq!(pages, expected_pages, "{list} by {limit}");
+        }
+    }
     let page = app
         .get("/api/v1/devices", &app.admin)
         .await
@@ -77,6 +102,60 @@ async fn pages_follow_cursors_without_gaps_or_repeats(app: TestApp) {
         .expect(400);
 }
 both_stores!(pages_follow_cursors_without_gaps_or_repeats);
+
+/// List pages decode devices their own way (by column position); each item must equal
+/// the device read alone, every field set or none.
+async fn listed_devices_equal_the_devices_read_alone(app: TestApp) {
+    let ward = app.unit("Avd 7", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let nurse = app.employee("n@region.se", &ward, &role).await;
+    let bare = app.device("BARE-1", json!({})).await.expect(201).id();
+    let full = app
+        .device(
+            "FULL-1",
+            json!({"imei": "356938035643809", "unit_id": ward, "purchase_price": "4995.50",
+                   "purchased_on": "2026-11-01", "warranty_ends_on": "2028-10-31"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/devices/{full}/assign"),
+        &app.admin,
+        json!({"employee_id": nurse}),
+    )
+    .await
+    .expect(200);
+    for list in [
+        "/api/v1/devices".to_owned(),
+        format!("/api/v1/devices?unit_id={ward}"),
+        "/api/v1/devices?status=assigned".to_owned(),
+    ] {
+        let page = app.get(&list, &app.admin).await.expect(200).json;
+        for item in page["items"].as_array().unwrap() {
+            let id = item["id"].as_str().unwrap();
+            let alone = app
+                .get(&format!("/api/v1/devices/{id}"), &app.admin)
+                .await
+                .expect(200)
+                .json;
+            assert_eq!(item, &alone, "{list}");
+        }
+        let listed = ids(&page);
+        assert!(listed.contains(&full), "{list}");
+        assert_eq!(listed.contains(&bare), !list.contains('?'), "{list}");
+    }
+    let full_item = app
+        .get(&format!("/api/v1/devices/{full}"), &app.admin)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(full_item["imei"], "356938035643809");
+    assert_eq!(full_item["purchase_price"], "4995.50");
+    assert_eq!(full_item["warranty_ends_on"], "2028-10-31");
+    assert_eq!(full_item["assigned_to"]["employee_id"], nurse);
+}
+both_stores!(listed_devices_equal_the_devices_read_alone);
 
 async fn device_filters_combine(app: TestApp) {
     let clinic = app.unit("Kirurgkliniken", None).await;
