@@ -733,9 +733,12 @@ async fn page_of<C: ConnectionTrait>(
     } else {
         Planning::EachRun
     };
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
     // Ordered by the column the page walks: a unit's `device_units` range, or devices.
     let page = match query.via_unit {
-        Some(unit_id) if query.plan_fixed => unit_range_page(db, &query, unit_id, page).await?,
+        Some(unit_id) if query.plan_fixed && postgres => {
+            unit_range_page(db, &query, unit_id, page).await?
+        }
         Some(_) => {
             let by = device_unit::Column::DeviceId;
             fetch_page_as(db, select_of(query), by, DeviceRow::id, page, plan).await?
@@ -748,11 +751,15 @@ async fn page_of<C: ConnectionTrait>(
     Ok(page.map(|row| row.0))
 }
 
-/// A page of one unit's devices (subtree included) and no other filter: the page's ids
-/// first, from the unit's `device_units` range, then those devices. Unlike the join, this
-/// has one best plan whatever the unit (PostgreSQL's generic plan for the join merges it
-/// with every device in id order, ten times slower for a unit of 1,000), so with the page
-/// size written into the SQL it is planned once per connection ([`Planning::Once`]).
+/// A page of one unit's devices (subtree included) and no other filter, on PostgreSQL:
+/// the page's ids first, from the unit's `device_units` range, then those devices. The
+/// join's generic plan merges the unit's range with every device in id order (ten times
+/// slower for a unit of 1,000), so the join is planned for every run; this has one best
+/// plan whatever the unit, and with the page size written into the SQL it is planned once
+/// per connection ([`Planning::Once`]). As an array the ids are walked through the primary
+/// key in order; an `IN` list would be hashed and the rows sorted (a fifth slower).
+/// SQLite keeps the join, which it always runs as this loop.
+///
 /// A unit's `device_units` rows are its own tenant's devices; the devices' tenant is
 /// checked all the same.
 async fn unit_range_page<C: ConnectionTrait>(
@@ -761,11 +768,6 @@ async fn unit_range_page<C: ConnectionTrait>(
     unit_id: Uuid,
     page: PageRequest,
 ) -> AppResult<Page<DeviceRow>> {
-    let backend = db.get_database_backend();
-    let placeholder = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
     let columns = device::Column::iter()
         .map(|c| format!(r#""devices"."{}""#, c.as_str()))
         .collect::<Vec<_>>()
@@ -774,28 +776,16 @@ async fn unit_range_page<C: ConnectionTrait>(
     let after = match page.after {
         Some(after) => {
             values.push(after.into());
-            format!(r#" AND "device_id" > {}"#, placeholder(3))
+            r#" AND "device_id" > $3"#
         }
-        None => String::new(),
-    };
-    let page_ids = format!(
-        r#"SELECT "device_id" FROM "device_units" WHERE "unit_id" = {unit}{after} ORDER BY "device_id" LIMIT {rows}"#,
-        unit = placeholder(2),
-        rows = page.rows_to_fetch(),
-    );
-    let among_page_ids = match backend {
-        // As an array PostgreSQL walks the primary key through the ids in order; as an
-        // IN list it hashes them and sorts the rows (a fifth slower, BENCHMARKS.md).
-        DbBackend::Postgres => format!(r#""devices"."id" = ANY(ARRAY({page_ids}))"#),
-        _ => format!(r#""devices"."id" IN ({page_ids})"#),
+        None => "",
     };
     let sql = format!(
-        r#"SELECT {columns} FROM "devices" WHERE "devices"."tenant_id" = {tenant} AND {among_page_ids} ORDER BY "devices"."id""#,
-        tenant = placeholder(1),
+        r#"SELECT {columns} FROM "devices" WHERE "devices"."tenant_id" = $1 AND "devices"."id" = ANY(ARRAY(SELECT "device_id" FROM "device_units" WHERE "unit_id" = $2{after} ORDER BY "device_id" LIMIT {rows})) ORDER BY "devices"."id""#,
+        rows = page.rows_to_fetch(),
     );
-    let rows = DeviceRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
+    let rows = DeviceRow::find_by_statement(statement).all(db).await?;
     Ok(Page::of_fetched(rows, page, DeviceRow::id))
 }
 
