@@ -3,6 +3,7 @@
 #
 #   benches/load-run.sh                       # SQLite, then PostgreSQL if reachable
 #   STILLA_LOAD_PG=postgres://postgres@127.0.0.1:5432 benches/load-run.sh
+#   STILLA_LOAD_ROUNDS=3 STILLA_LOAD_SECONDS=20 benches/load-run.sh   # each scenario 3 times
 #
 # For each store: a fresh database filled by `stilla demo` (100,000 devices, 20,000
 # employees, 100 units), `stilla serve` from the release build, then wrk with 64
@@ -16,6 +17,8 @@ BIN=target/release/stilla
 WORK=$(mktemp -d)
 PORT=18480
 DURATION=${STILLA_LOAD_SECONDS:-20}
+# On two shared cores the tail moves from run to run; several rounds show how far.
+ROUNDS=${STILLA_LOAD_ROUNDS:-1}
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 run_store() {
@@ -29,10 +32,13 @@ run_store() {
     curl -sf -H "Authorization: Bearer $STILLA_TOKEN" "http://127.0.0.1:$PORT/api/v1/units?limit=500" \
         | python3 -c "import json,sys; [print(u['id']) for u in json.load(sys.stdin)['items']]" > "$WORK/units.txt"
     export STILLA_UNITS="$WORK/units.txt"
-    for scenario in devices_by_status devices_by_unit; do
-        echo "-- $scenario: 64 connections, ${DURATION}s"
-        wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
-            | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
+    # Runs alternate between the scenarios, so a drift in the machine's speed shows in both.
+    for round in $(seq 1 "$ROUNDS"); do
+        for scenario in devices_by_status devices_by_unit; do
+            echo "-- $scenario: 64 connections, ${DURATION}s (round $round of $ROUNDS)"
+            wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
+                | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
+        done
     done
     python3 - "$WORK/import.csv" <<'PY'
 import sys

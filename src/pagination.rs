@@ -142,16 +142,7 @@ where
     C: ConnectionTrait,
     K: ColumnTrait,
 {
-    fetch_ordered(
-        db,
-        select,
-        id_column,
-        id_of,
-        page,
-        Order::Asc,
-        Planning::EachRun,
-    )
-    .await
+    fetch_page_as(db, select, id_column, id_of, page, Planning::EachRun).await
 }
 
 /// [`fetch_page`], each row decoded as `M` (a faster decoding of the same columns), and
