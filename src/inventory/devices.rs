@@ -632,9 +632,12 @@ pub struct DeviceQuery {
     /// Whether free text is searched (see [`list_devices`]).
     pub searched: bool,
     /// Whether the query's best plan is the same for every value of its filters, so
-    /// PostgreSQL may plan its pages once per connection (see [`page_of`]): true unless a
-    /// manager's scope or a search adds a subquery, or a unit is combined with filters on
-    /// the devices themselves (then which side to read first depends on the values).
+    /// PostgreSQL may plan its pages once per connection (see [`page_of`]). Not when a
+    /// manager's scope or a search adds a subquery, when a unit is combined with filters
+    /// on the devices themselves (which side to read first depends on the values), or
+    /// for a status without a kind: the status index yields id order only with both,
+    /// so a rare status is best read through it and sorted, a common one by walking
+    /// the devices in id order.
     pub plan_fixed: bool,
 }
 
@@ -660,6 +663,7 @@ pub fn list_query(
         || filter.kind.is_some()
         || filter.ownership.is_some()
         || filter.employee_id.is_some();
+    let status_unordered = filter.status.is_some() && filter.kind.is_none();
     if let Some(status) = filter.status {
         cond = cond.add(device::Column::Status.eq(status.as_str()));
     }
@@ -683,12 +687,14 @@ pub fn list_query(
             None,
         )));
     }
+    let plan_depends_on_values =
+        scoped || q.is_some() || status_unordered || (via_unit.is_some() && on_columns);
     DeviceQuery {
         tenant_id,
         cond,
         via_unit,
         searched: q.is_some(),
-        plan_fixed: !scoped && q.is_none() && !(via_unit.is_some() && on_columns),
+        plan_fixed: !plan_depends_on_values,
     }
 }
 
@@ -1054,6 +1060,18 @@ mod tests {
             ..by_status()
         };
         assert!(!fixed(&UnitScope::Tenant, unit_and_status, None));
+        // A status without a kind: a rare one is best read through its index, a common
+        // one by walking the devices in id order.
+        let status_alone = DeviceFilter {
+            status: Some(DeviceStatus::InRepair),
+            ..DeviceFilter::default()
+        };
+        assert!(!fixed(&UnitScope::Tenant, status_alone, None));
+        let kind_alone = DeviceFilter {
+            kind: Some(DeviceKind::Tablet),
+            ..DeviceFilter::default()
+        };
+        assert!(fixed(&UnitScope::Tenant, kind_alone, None));
         assert!(!fixed(&manager_of(&[unit]), by_status(), Some(unit)));
         // A manager's scope or a search adds a subquery planned for its values.
         let two_units = manager_of(&[unit, other_unit]);
