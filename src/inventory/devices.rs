@@ -3,9 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{device, device_unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, Set, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -631,14 +630,14 @@ pub struct DeviceQuery {
     pub via_unit: Option<Uuid>,
     /// Whether free text is searched (see [`list_devices`]).
     pub searched: bool,
-    /// Whether the query's best plan is the same for every value of its filters, so
-    /// PostgreSQL may plan its pages once per connection (see [`page_of`]). Not when a
+    /// [`Planning::Once`] when the query's best plan is the same for every value of its
+    /// filters, so PostgreSQL may plan its pages once per connection. Not when a
     /// manager's scope or a search adds a subquery, when a unit is combined with filters
     /// on the devices themselves (which side to read first depends on the values), or
     /// for a status without a kind: the status index yields id order only with both,
     /// so a rare status is best read through it and sorted, a common one by walking
     /// the devices in id order.
-    pub plan_fixed: bool,
+    pub planning: Planning,
 }
 
 /// The filters of a device list (shared by pages and CSV export). `home_unit` is the
@@ -694,7 +693,11 @@ pub fn list_query(
         cond,
         via_unit,
         searched: q.is_some(),
-        plan_fixed: !plan_depends_on_values,
+        planning: if plan_depends_on_values {
+            Planning::EachRun
+        } else {
+            Planning::Once
+        },
     }
 }
 
@@ -734,16 +737,12 @@ async fn page_of<C: ConnectionTrait>(
     query: DeviceQuery,
     page: PageRequest,
 ) -> AppResult<Page<device::Model>> {
-    let plan = if query.plan_fixed {
-        Planning::Once
-    } else {
-        Planning::EachRun
-    };
+    let plan = query.planning;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     // Ordered by the column the page walks: a unit's `device_units` range, or devices.
     let page = match query.via_unit {
-        Some(unit_id) if query.plan_fixed && postgres => {
-            unit_range_page(db, &query, unit_id, page).await?
+        Some(unit_id) if plan == Planning::Once && postgres => {
+            unit_range_page(db, query, unit_id, page).await?
         }
         Some(_) => {
             let by = device_unit::Column::DeviceId;
@@ -759,39 +758,39 @@ async fn page_of<C: ConnectionTrait>(
 
 /// A page of one unit's devices (subtree included) and no other filter, on PostgreSQL:
 /// the page's ids first, from the unit's `device_units` range, then those devices. The
-/// join's generic plan merges the unit's range with every device in id order (ten times
-/// slower for a unit of 1,000), so the join is planned for every run; this has one best
+/// join's generic plan merges the unit's range with every device in id order (2.3 ms
+/// instead of 0.3 ms for a unit of 1,000), so the join is planned for every run; this has one best
 /// plan whatever the unit, and with the page size written into the SQL it is planned once
 /// per connection ([`Planning::Once`]). As an array the ids are walked through the primary
 /// key in order; an `IN` list would be hashed and the rows sorted (a fifth slower).
 /// SQLite keeps the join, which it always runs as this loop.
 ///
-/// A unit's `device_units` rows are its own tenant's devices; the devices' tenant is
-/// checked all the same.
+/// A unit's `device_units` rows are its own tenant's devices; the query's condition (the
+/// tenant, as nothing else is filtered) is applied to the devices all the same.
 async fn unit_range_page<C: ConnectionTrait>(
     db: &C,
-    query: &DeviceQuery,
+    query: DeviceQuery,
     unit_id: Uuid,
     page: PageRequest,
 ) -> AppResult<Page<DeviceRow>> {
-    let columns = device::Column::iter()
-        .map(|c| format!(r#""devices"."{}""#, c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut values: Vec<sea_orm::Value> = vec![query.tenant_id.into(), unit_id.into()];
-    let after = match page.after {
-        Some(after) => {
-            values.push(after.into());
-            r#" AND "device_id" > $3"#
-        }
-        None => "",
+    let (after, values) = match page.after {
+        Some(after) => (r#" AND "device_id" > $2"#, vec![unit_id, after]),
+        None => ("", vec![unit_id]),
     };
-    let sql = format!(
-        r#"SELECT {columns} FROM "devices" WHERE "devices"."tenant_id" = $1 AND "devices"."id" = ANY(ARRAY(SELECT "device_id" FROM "device_units" WHERE "unit_id" = $2{after} ORDER BY "device_id" LIMIT {rows})) ORDER BY "devices"."id""#,
-        rows = page.rows_to_fetch(),
+    let among_page_ids = Expr::cust_with_values(
+        format!(
+            r#""devices"."id" = ANY(ARRAY(SELECT "device_id" FROM "device_units" WHERE "unit_id" = $1{after} ORDER BY "device_id" LIMIT {rows}))"#,
+            rows = page.rows_to_fetch(),
+        ),
+        values,
     );
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
-    let rows = DeviceRow::find_by_statement(statement).all(db).await?;
+    let rows = device::Entity::find()
+        .filter(query.cond)
+        .filter(among_page_ids)
+        .order_by_asc(device::Column::Id)
+        .into_model::<DeviceRow>()
+        .all(db)
+        .await?;
     Ok(Page::of_fetched(rows, page, DeviceRow::id))
 }
 
@@ -1026,14 +1025,14 @@ mod tests {
     #[test]
     fn only_queries_with_one_best_plan_are_planned_once() {
         use super::{DeviceFilter, DeviceKind, DeviceStatus, list_query};
-        use crate::auth::UnitScope;
+        use crate::{auth::UnitScope, pagination::Planning};
 
         let tenant = Uuid::now_v7();
         let unit = Uuid::now_v7();
         let other_unit = Uuid::now_v7();
         let manager_of = |units: &[Uuid]| UnitScope::Units(units.iter().copied().collect());
         let fixed = |scope: &UnitScope, filter: DeviceFilter, home: Option<Uuid>| {
-            list_query(tenant, scope, &filter, home).plan_fixed
+            list_query(tenant, scope, &filter, home).planning == Planning::Once
         };
         let unit_only = || DeviceFilter {
             unit_id: Some(unit),
