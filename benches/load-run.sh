@@ -2,7 +2,7 @@
 # The inventory load run behind BENCHMARKS.md (issue 2's targets).
 #
 #   benches/load-run.sh                       # SQLite, then PostgreSQL if reachable
-#   STILLA_LOAD_PG=postgres://postgres@127.0.0.1:5432 benches/load-run.sh
+#   STILLA_LOAD_PG=postgres://postgres@127.0.0.1:5432 benches/load-run.sh   # over TCP
 #   STILLA_LOAD_ROUNDS=3 STILLA_LOAD_SECONDS=20 benches/load-run.sh   # each scenario 3 times
 #
 # For each store: a fresh database filled by `stilla demo` (100,000 devices, 20,000
@@ -66,11 +66,21 @@ PY
 
 run_store "SQLite" "sqlite://$WORK/load.db?mode=rwc"
 PG=${STILLA_LOAD_PG:-postgres://postgres@127.0.0.1:5432}
+# PostgreSQL on this machine is reached as a co-located service would reach it: through
+# its Unix socket when it has one (no TCP/IP stack on either side of each query; measured
+# in BENCHMARKS.md), otherwise over loopback TCP without TLS, which would only encrypt
+# traffic that never leaves the machine. STILLA_LOAD_PG, when set, is used as given.
+PG_SOCKET_DIR=/var/run/postgresql
+if [ -z "${STILLA_LOAD_PG:-}" ] && [ -S "$PG_SOCKET_DIR/.s.PGSQL.5432" ]; then
+    PG_OPTIONS="host=$PG_SOCKET_DIR"
+else
+    PG_OPTIONS="sslmode=disable"
+fi
 if psql "$PG/postgres" -qc "select 1" >/dev/null 2>&1; then
     DB=stilla_load_$$
     psql "$PG/postgres" -qc "CREATE DATABASE $DB"
-    # Loopback: TLS would only encrypt traffic that never leaves the machine.
-    run_store "PostgreSQL" "$PG/$DB?sslmode=disable"
+    echo "(PostgreSQL reached with: $PG_OPTIONS)"
+    run_store "PostgreSQL" "$PG/$DB?$PG_OPTIONS"
     psql "$PG/postgres" -qc "DROP DATABASE $DB WITH (FORCE)"
 else
     echo "PostgreSQL at $PG not reachable: skipped"
