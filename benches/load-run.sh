@@ -4,10 +4,13 @@
 #   benches/load-run.sh                       # SQLite, then PostgreSQL if reachable
 #   STILLA_LOAD_PG=postgres://postgres@127.0.0.1:5432 benches/load-run.sh   # over TCP
 #   STILLA_LOAD_ROUNDS=3 STILLA_LOAD_SECONDS=20 benches/load-run.sh   # each scenario 3 times
+#   STILLA_LOAD_PAUSE_MS=5 benches/load-run.sh   # think time of the paced runs (default 10)
 #
 # For each store: a fresh database filled by `stilla demo` (100,000 devices, 20,000
 # employees, 100 units), `stilla serve` from the release build, then wrk with 64
-# connections on 2 threads for 20 s per scenario, and a 10,000-row device CSV import.
+# connections on 2 threads for 20 s per scenario, back to back (the target's closed loop),
+# then once more with each client pausing between requests, and a 10,000-row device CSV
+# import.
 # Needs wrk (apt-get install wrk) and curl. Client and server share this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,8 @@ PORT=18480
 DURATION=${STILLA_LOAD_SECONDS:-20}
 # On two shared cores the tail moves from run to run; several rounds show how far.
 ROUNDS=${STILLA_LOAD_ROUNDS:-1}
+# After the back-to-back rounds, one run per scenario with this think time per client.
+PAUSE=${STILLA_LOAD_PAUSE_MS:-10}
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 run_store() {
@@ -39,6 +44,12 @@ run_store() {
             wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
                 | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
         done
+    done
+    # The same clients with a think time: each waits PAUSE ms after a response.
+    for scenario in devices_by_status devices_by_unit; do
+        echo "-- $scenario: 64 connections, ${DURATION}s, each pausing ${PAUSE} ms between requests"
+        STILLA_PAUSE_MS=$PAUSE wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
+            | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
     done
     python3 - "$WORK/import.csv" <<'PY'
 import sys
