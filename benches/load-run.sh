@@ -26,6 +26,14 @@ ROUNDS=${STILLA_LOAD_ROUNDS:-1}
 PAUSE=${STILLA_LOAD_PAUSE_MS:-10}
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
+# One wrk run of a scenario: 64 clients, each pausing $2 ms between requests (0: none).
+load() {
+    local scenario=$1 pause=$2 label=$3
+    echo "-- $scenario: 64 connections, ${DURATION}s, $label"
+    STILLA_PAUSE_MS=$pause wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" \
+        "http://127.0.0.1:$PORT" | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
+}
+
 run_store() {
     local label=$1 url=$2
     echo "== $label"
@@ -40,16 +48,12 @@ run_store() {
     # Runs alternate between the scenarios, so a drift in the machine's speed shows in both.
     for round in $(seq 1 "$ROUNDS"); do
         for scenario in devices_by_status devices_by_unit; do
-            echo "-- $scenario: 64 connections, ${DURATION}s (round $round of $ROUNDS)"
-            wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
-                | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
+            load "$scenario" 0 "(round $round of $ROUNDS)"
         done
     done
     # The same clients with a think time: each waits PAUSE ms after a response.
     for scenario in devices_by_status devices_by_unit; do
-        echo "-- $scenario: 64 connections, ${DURATION}s, each pausing ${PAUSE} ms between requests"
-        STILLA_PAUSE_MS=$PAUSE wrk -t2 -c64 -d"${DURATION}s" --latency -s "benches/wrk/$scenario.lua" "http://127.0.0.1:$PORT" \
-            | grep -E "Requests/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors"
+        load "$scenario" "$PAUSE" "each pausing ${PAUSE} ms between requests"
     done
     python3 - "$WORK/import.csv" <<'PY'
 import sys

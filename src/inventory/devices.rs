@@ -759,9 +759,9 @@ async fn page_of<C: ConnectionTrait>(
 /// A page of one unit's devices (subtree included) and no other filter, on PostgreSQL:
 /// the page's ids first, from the unit's `device_units` range, then those devices. The
 /// join's generic plan merges the unit's range with every device in id order (2.3 ms
-/// instead of 0.3 ms for a unit of 1,000), so the join is planned for every run; this has one best
-/// plan whatever the unit, and with the page size written into the SQL it is planned once
-/// per connection ([`Planning::Once`]). As an array the ids are walked through the primary
+/// instead of 0.3 ms for a unit of 1,000), so the join is planned for every run; this
+/// has one best plan whatever the unit, and with the page size written into the SQL it
+/// is planned once per connection ([`Planning::Once`]). As an array the ids are walked through the primary
 /// key in order; an `IN` list would be hashed and the rows sorted (a fifth slower).
 /// SQLite keeps the join, which it always runs as this loop.
 ///
