@@ -144,6 +144,7 @@ async fn seed(conn: &DatabaseConnection) -> Caller {
         employee_id: None,
         unit_ids: Vec::new(),
         can_send_urgent: true,
+        valid_until: None,
     }
 }
 
@@ -169,7 +170,7 @@ async fn run(label: &str, url: &str, fcm_base: &str, private_key: &str) {
         urgent_reason: None,
     };
     let started = Instant::now();
-    let created = create::create(&conn, &caller, input, None, chrono::Utc::now())
+    let created = create::create(&conn, &caller, input, None, u32::MAX, chrono::Utc::now())
         .await
         .unwrap();
     let planned = started.elapsed();

@@ -8,13 +8,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     api,
-    auth::TokenCache,
+    auth::{TokenCache, sessions::SessionPolicy},
     clock::{Clock, SystemClock},
     config::Config,
     db,
     delivery::Dispatcher,
+    limits::Limits,
     push::Providers,
     reports::{self, cache::ReportCache},
+    site::Site,
     tenants::{self, BootstrappedTenant},
 };
 
@@ -26,6 +28,12 @@ pub struct AppState {
     pub tokens: TokenCache,
     /// Whole-tenant report results, reused until the tenant's data changes.
     pub reports: ReportCache,
+    /// Body sizes, time, concurrency and rate limits.
+    pub limits: Limits,
+    /// The public URL's consequences: cookie security, HSTS.
+    pub site: Site,
+    /// Console sessions' idle timeout and lifetime.
+    pub sessions: SessionPolicy,
 }
 
 /// A built application: migrated database, bound listener, router, dispatcher.
@@ -66,6 +74,9 @@ impl App {
             clock: Arc::new(SystemClock),
             tokens: TokenCache::default(),
             reports: ReportCache::default(),
+            limits: Limits::new(&config.limits),
+            site: Site::from_public_url(&config.public_url)?,
+            sessions: config.console.session_policy(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {
@@ -117,12 +128,17 @@ impl App {
             stop.child_token(),
         ));
         let stop_on_shutdown = stop.clone();
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop_on_shutdown.cancel();
-            })
-            .await;
+        // The peer's address is what failed sign-ins are counted by.
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop_on_shutdown.cancel();
+        })
+        .await;
         stop.cancel();
         if let Some(dispatching) = dispatching {
             let _ = dispatching.await;

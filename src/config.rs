@@ -13,7 +13,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::sessions::SessionPolicy,
     delivery::DeliveryConfig,
+    limits::LimitsConfig,
     push::{
         Providers,
         apns::{ApnsConfig, ApnsProvider},
@@ -25,10 +27,45 @@ use crate::{
 pub struct Config {
     /// Address the HTTP API listens on.
     pub listen: SocketAddr,
+    /// Where browsers reach the service (behind a proxy: the proxy's URL). https, or
+    /// http on anything but this machine, makes cookies `Secure` and `__Host-`; https
+    /// adds HSTS.
+    pub public_url: String,
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub push: PushConfig,
     pub delivery: DeliveryConfig,
+    pub limits: LimitsConfig,
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: how long a signed-in browser stays signed in.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: u32,
+    /// A session ends this long after sign-in, used or not.
+    pub session_lifetime_hours: u32,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        let policy = SessionPolicy::default();
+        Self {
+            session_idle_minutes: policy.idle.num_minutes() as u32,
+            session_lifetime_hours: policy.lifetime.num_hours() as u32,
+        }
+    }
+}
+
+impl ConsoleConfig {
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes.max(1))),
+            lifetime: chrono::Duration::hours(i64::from(self.session_lifetime_hours.max(1))),
+        }
+    }
 }
 
 /// `[push]`: the providers beside `log`, which is always there. A provider left out
@@ -77,6 +114,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://localhost:8080".to_owned(),
             database: DatabaseConfig {
                 url: SecretString::from("sqlite://stilla.db?mode=rwc"),
                 max_connections: 16,
@@ -86,6 +124,8 @@ impl Default for Config {
             },
             push: PushConfig::default(),
             delivery: DeliveryConfig::default(),
+            limits: LimitsConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -118,6 +158,16 @@ mod tests {
         config.database.url = SecretString::from("postgres://stilla:hunter2@db/stilla");
         let printed = format!("{config:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    #[test]
+    fn the_documented_defaults_are_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
+        let documented = Config::load(Some(&path)).unwrap();
+        assert_eq!(
+            serde_json::to_value(&documented).unwrap(),
+            serde_json::to_value(Config::default()).unwrap()
+        );
     }
 
     #[test]

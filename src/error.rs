@@ -81,6 +81,20 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("import rejected")]
     ImportRejected(Vec<LineError>),
+    /// The body is larger than the route takes.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// A limit on how often: failed sign-ins, a token's request budget, urgent notices.
+    /// The caller may try again after `retry_after` seconds.
+    #[error("too many requests: {detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    /// The request was not done within this many seconds (its body came too slowly, or
+    /// the work took too long); nothing of it was kept.
+    #[error("request timed out after {0} s")]
+    Timeout(u64),
+    /// Every request slot is busy: try again in a moment.
+    #[error("overloaded")]
+    Overloaded,
     #[error("database error")]
     Database(#[from] DbErr),
     #[error(transparent)]
@@ -114,6 +128,16 @@ impl AppError {
         }
     }
 
+    /// Seconds after which the same request may succeed (`Retry-After`), for refusals
+    /// that pass.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            AppError::Overloaded => Some(1),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -122,6 +146,10 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
             AppError::Invalid(_) | AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,8 +192,18 @@ impl AppError {
         match self {
             AppError::BadRequest(detail)
             | AppError::Forbidden(detail)
-            | AppError::Conflict(detail) => {
+            | AppError::Conflict(detail)
+            | AppError::PayloadTooLarge(detail)
+            | AppError::TooManyRequests { detail, .. } => {
                 problem.detail = detail;
+            }
+            AppError::Timeout(seconds) => {
+                problem.detail = format!(
+                    "the request was not completed within {seconds} s; nothing of it was kept"
+                );
+            }
+            AppError::Overloaded => {
+                problem.detail = "the service is busy; try again in a moment".to_owned();
             }
             AppError::Unauthorized => {
                 problem.detail = "send a valid token as `Authorization: Bearer <token>`".to_owned();
@@ -203,11 +241,22 @@ impl AppError {
     }
 }
 
+/// `Retry-After` on a response whose refusal passes with time.
+pub fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
+    if let Some(seconds) = seconds {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = self.retry_after();
         let problem = self.into_problem();
         let mut response = (status, axum::Json(problem)).into_response();
+        set_retry_after(&mut response, retry_after);
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

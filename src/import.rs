@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::{self, Actor},
+    csv_cells,
     error::{AppError, AppResult, FieldError, LineError},
     inventory::{
         devices::{self, NewDevice},
@@ -140,7 +141,12 @@ pub fn read_table(body: &[u8]) -> AppResult<Table> {
     for record in reader.records() {
         match record {
             Ok(record) if record.iter().all(str::is_empty) => {}
-            Ok(record) => rows.push((record.position().map_or(0, |p| p.line()), record)),
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                // A file Stilla exported carries neutralized formula cells; take them back.
+                let record: csv::StringRecord = record.iter().map(csv_cells::restore).collect();
+                rows.push((line, record));
+            }
             Err(e) => errors.push(LineError {
                 line: e.position().map_or(0, |p| p.line()),
                 field: None,

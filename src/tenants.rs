@@ -40,11 +40,14 @@ pub async fn bootstrap_tenant(
     let (secret, token) = tokens::insert_token(
         &txn,
         tenant.id,
-        "bootstrap admin".to_owned(),
-        AccessRole::Admin,
-        None,
-        vec![],
-        true,
+        tokens::TokenGrant {
+            name: "bootstrap admin".to_owned(),
+            role: AccessRole::Admin,
+            employee_id: None,
+            unit_ids: vec![],
+            can_send_urgent: true,
+            expires_at: None,
+        },
     )
     .await?;
     audit::record(

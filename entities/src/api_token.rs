@@ -18,6 +18,8 @@ pub struct Model {
     pub secret_hash: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// After this the token no longer works; null: until revoked.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -15,6 +15,8 @@ pub struct Model {
     pub csrf_token: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// When the session was last used (to the minute); null: not since sign-in.
+    pub last_seen_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

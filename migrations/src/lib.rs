@@ -12,6 +12,7 @@ mod m20261201_000006_web_sessions;
 mod m20261202_000007_report_indexes;
 mod m20261202_000008_device_search;
 mod m20261202_000009_subscription_search;
+mod m20261204_000010_credential_lifetimes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_report_indexes::Migration),
             Box::new(m20261202_000008_device_search::Migration),
             Box::new(m20261202_000009_subscription_search::Migration),
+            Box::new(m20261204_000010_credential_lifetimes::Migration),
         ]
     }
 }

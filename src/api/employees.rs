@@ -88,5 +88,6 @@ async fn update_employee(
     let employee =
         replan::update_employee(&txn, &caller.actor(), id, patch, state.clock.now()).await?;
     txn.commit().await?;
+    state.tokens.evict_employee(id);
     Ok(Json(employee))
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
+    csv_cells,
     error::AppResult,
     pagination::{Page, PageRequest},
 };
@@ -49,6 +50,30 @@ pub fn json_page<T: Serialize>(page: &Page<T>) -> Response {
     }
 }
 
+/// One page of rows as CSV, every text cell neutralized ([`csv_cells`]). serde writes the
+/// rows (flattening them as the csv crate does); the cells are then read back and
+/// written again, since the csv crate offers no hook between a value and its cell.
+fn write_csv_page<R: Serialize>(rows: &[R], with_header: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut raw = csv::WriterBuilder::new()
+        .has_headers(with_header)
+        .from_writer(Vec::new());
+    for row in rows {
+        raw.serialize(row)?;
+    }
+    let raw = raw.into_inner().map_err(|e| e.into_error())?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(raw.as_slice());
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(raw.len() + 64));
+    for record in reader.records() {
+        let record = record?;
+        let cells: Vec<_> = record.iter().map(csv_cells::neutralize).collect();
+        out.write_record(cells.iter().map(|cell| cell.as_bytes()))?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// Streams every page `next_page` yields as one CSV file with a header row.
 pub fn csv_download<R, F, Fut>(filename: &'static str, mut next_page: F) -> Response
 where
@@ -73,16 +98,7 @@ where
                 }
             };
             // The header row comes from the first row serialized; only the first page has it.
-            let mut writer = csv::WriterBuilder::new()
-                .has_headers(first)
-                .from_writer(Vec::new());
-            first = false;
-            let written: Result<(), csv::Error> =
-                page.items.iter().try_for_each(|row| writer.serialize(row));
-            let chunk = written
-                .map_err(|e| e.to_string())
-                .and_then(|()| writer.into_inner().map_err(|e| e.to_string()));
-            let chunk = match chunk {
+            let chunk = match write_csv_page(&page.items, first) {
                 Ok(chunk) => chunk,
                 Err(e) => {
                     tracing::error!(error = %e, "CSV export failed");
@@ -90,6 +106,7 @@ where
                     return;
                 }
             };
+            first = false;
             if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
                 return; // The client went away.
             }

@@ -1,8 +1,8 @@
 //! Extractors whose rejections speak problem+json, like every other error.
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{FromRequest, FromRequestParts, Path, Query, Request},
-    http::{header, request::Parts},
+    http::{StatusCode, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
@@ -26,11 +26,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "send the body as Content-Type: application/json".to_owned(),
             ));
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge(e.body_text())
+            } else {
+                AppError::BadRequest(e.body_text())
+            }
+        })?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Reads a raw body (an upload) whole, within the route family's size limit, once the
+/// handler has checked who may send it.
+pub async fn read_body(body: Body) -> Result<Bytes, AppError> {
+    axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
+        let too_large =
+            std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                e.source()
+            })
+            .any(|e| e.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            AppError::PayloadTooLarge("the body is larger than this route takes".to_owned())
+        } else {
+            AppError::BadRequest(format!("the body could not be read: {e}"))
+        }
+    })
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
@@ -82,10 +103,19 @@ mod tests {
     use super::*;
 
     #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Body {
         kind: Kind,
         name: String,
+        size: Option<Size>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Size {
+        inches: u32,
     }
 
     #[derive(Debug, serde::Deserialize)]
@@ -112,6 +142,16 @@ mod tests {
     fn a_missing_field_is_named() {
         let errors = fields(parse_json::<Body>(br#"{"kind":"phone"}"#).unwrap_err());
         assert_eq!(errors[0].field, "name");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_where_it_stands() {
+        let errors = fields(parse_json::<Body>(br#"{"kind":"phone","nmae":"x"}"#).unwrap_err());
+        assert_eq!(errors[0].field, "nmae");
+        let errors = fields(
+            parse_json::<Body>(br#"{"kind":"phone","name":"x","size":{"inch":6}}"#).unwrap_err(),
+        );
+        assert_eq!(errors[0].field, "size.inch");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `/api/v1/import/...`: CSV imports, all rows or none (admin).
 use axum::{
     Json,
-    body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    body::Body,
+    extract::State,
     http::{HeaderMap, header},
 };
 use sea_orm::DatabaseConnection;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::ApiQuery;
+use super::{ApiQuery, read_body};
 use crate::{
     app::AppState,
     auth::Caller,
@@ -21,16 +21,12 @@ use crate::{
     schedules::shift_import::{self, ShiftImportOutcome},
 };
 
-/// Imports are larger than JSON bodies: 10,000 rows of devices are about 2 MB.
-const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
-
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(import_devices))
         .routes(routes!(import_employees))
         .routes(routes!(import_subscriptions))
         .routes(routes!(import_shifts))
-        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT))
 }
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
@@ -49,12 +45,14 @@ fn content_type(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
+/// The body is read only once the caller may import and the type is right: an upload
+/// (up to the import limit) is never buffered for a caller who will be refused.
 async fn run<T: Importable>(
     db: &DatabaseConnection,
     caller: &Caller,
     headers: &HeaderMap,
     params: &ImportParams,
-    body: &[u8],
+    body: Body,
 ) -> AppResult<Json<ImportOutcome>> {
     caller.require_admin()?;
     if !content_type(headers).starts_with("text/csv") {
@@ -62,8 +60,9 @@ async fn run<T: Importable>(
             "send the file as Content-Type: text/csv".to_owned(),
         ));
     }
+    let body = read_body(body).await?;
     Ok(Json(
-        import_csv::<T>(db, &caller.actor(), body, params.dry_run.unwrap_or(false)).await?,
+        import_csv::<T>(db, &caller.actor(), &body, params.dry_run.unwrap_or(false)).await?,
     ))
 }
 
@@ -76,9 +75,9 @@ async fn import_devices(
     caller: Caller,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ImportOutcome>> {
-    run::<NewDevice>(&db, &caller, &headers, &params, &body).await
+    run::<NewDevice>(&db, &caller, &headers, &params, body).await
 }
 
 /// Imports employees. Columns: the fields of `POST /employees`.
@@ -90,9 +89,9 @@ async fn import_employees(
     caller: Caller,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ImportOutcome>> {
-    run::<NewEmployee>(&db, &caller, &headers, &params, &body).await
+    run::<NewEmployee>(&db, &caller, &headers, &params, body).await
 }
 
 /// Imports subscriptions. Columns: the fields of `POST /subscriptions`.
@@ -104,9 +103,9 @@ async fn import_subscriptions(
     caller: Caller,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ImportOutcome>> {
-    run::<NewSubscription>(&db, &caller, &headers, &params, &body).await
+    run::<NewSubscription>(&db, &caller, &headers, &params, body).await
 }
 
 /// Imports shifts: CSV (`employee` as email or external id, `starts_at`, `ends_at` as
@@ -121,17 +120,19 @@ async fn import_shifts(
     caller: Caller,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ShiftImportOutcome>> {
     caller.require_admin()?;
     let dry_run = params.dry_run.unwrap_or(false);
     let kind = content_type(&headers);
     let outcome = if kind.starts_with("text/csv") {
+        let body = read_body(body).await?;
         shift_import::import_csv(&db, &caller.actor(), &body, dry_run).await?
     } else if kind.starts_with("text/calendar") {
         let employee_id = params.employee_id.ok_or_else(|| {
             AppError::invalid("employee_id", "an iCalendar import needs ?employee_id=")
         })?;
+        let body = read_body(body).await?;
         shift_import::import_ical(&db, &caller.actor(), employee_id, &body, dry_run).await?
     } else {
         return Err(AppError::BadRequest(

@@ -22,7 +22,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::{
     Json, Router,
-    extract::{MatchedPath, Request},
+    extract::{DefaultBodyLimit, MatchedPath, Request},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -37,7 +37,7 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use extract::{ApiJson, ApiPath, ApiQuery, read_body};
 
 use crate::{app::AppState, error::AppError};
 
@@ -124,6 +124,61 @@ impl Modify for ProblemResponses {
     }
 }
 
+/// Declares the path parameters the handlers' annotations leave out: every path
+/// parameter of this API is a record's UUID (`/devices/{id}`), so each `{name}` in a
+/// path becomes a required UUID parameter of each of its operations, unless the
+/// operation declares it itself. Without this, generated clients and fuzzers could not
+/// call any route with an id in it.
+struct PathParameters;
+
+impl Modify for PathParameters {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        use openapi::{
+            Required,
+            path::{ParameterBuilder, ParameterIn},
+            schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type},
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    let declared = parameters.iter().any(|p| {
+                        matches!(p, RefOr::T(p) if p.name == *name && p.parameter_in == ParameterIn::Path)
+                    });
+                    if declared {
+                        continue;
+                    }
+                    let uuid = ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+                    parameters.push(RefOr::T(
+                        ParameterBuilder::new()
+                            .name(*name)
+                            .parameter_in(ParameterIn::Path)
+                            .required(Required::True)
+                            .description(Some("The record's id"))
+                            .schema(Some(uuid))
+                            .build(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
 fn api_routes() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(tokens::routes())
@@ -153,6 +208,7 @@ pub fn openapi_document() -> Arc<openapi::OpenApi> {
     DOC.get_or_init(|| {
         let (_, mut doc) = api_routes().split_for_parts();
         ProblemResponses.modify(&mut doc);
+        PathParameters.modify(&mut doc);
         Arc::new(doc)
     })
     .clone()
@@ -188,6 +244,20 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Body sizes are the guard's, per route family, for every extractor alike.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security_events::record_security_events,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            crate::limits::guard,
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            state.site.clone(),
+            crate::site::common_headers,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let route = request

@@ -47,7 +47,15 @@ async fn send_notice(
         .get("idempotency-key")
         .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
         .transpose()?;
-    let created = create::create(&state.db, &caller, input, key, state.clock.now()).await?;
+    let created = create::create(
+        &state.db,
+        &caller,
+        input,
+        key,
+        state.limits.config().urgent_notices_per_hour,
+        state.clock.now(),
+    )
+    .await?;
     let mut response = (StatusCode::CREATED, Json(created.notice)).into_response();
     if created.replayed {
         response.headers_mut().insert(

@@ -37,20 +37,37 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_contract, update_contract, delete_contract))
 }
 
+/// The longest window a cached report looks at. Each value is a report of its own in the
+/// report cache, computed over the whole tenant on a miss: a year covers every follow-up
+/// question, and keeps one caller from filling the cache with thousands of windows.
+const MAX_REPORT_DAYS: i64 = 365;
+/// Framework agreements run for years and are read straight from their table: their
+/// notice dates may be looked for two years ahead.
+const MAX_CONTRACT_DAYS: i64 = 730;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Days {
-    /// How many days (1–3650); each report has its own default.
+    /// How many days: 1–365 (`contracts-expiring`: 1–730); each report has its own
+    /// default.
+    #[param(minimum = 1, maximum = 730)]
     days: Option<i64>,
 }
 
 impl Days {
     fn get(&self, default: i64) -> AppResult<i64> {
+        self.within(default, MAX_REPORT_DAYS)
+    }
+
+    fn within(&self, default: i64, max: i64) -> AppResult<i64> {
         let days = self.days.unwrap_or(default);
-        if (1..=3650).contains(&days) {
+        if (1..=max).contains(&days) {
             Ok(days)
         } else {
-            Err(AppError::invalid("days", "must be between 1 and 3650"))
+            Err(AppError::invalid(
+                "days",
+                format!("must be between 1 and {max}"),
+            ))
         }
     }
 }
@@ -140,7 +157,7 @@ async fn contracts_expiring(
     ApiQuery(days): ApiQuery<Days>,
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
-    let days = days.get(180)?;
+    let days = days.within(180, MAX_CONTRACT_DAYS)?;
     caller.require_reader()?;
     let report = contracts::contracts_expiring(
         &state.db,

@@ -26,13 +26,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewToken,
     responses((status = 201, body = IssuedToken)))]
 async fn create_token(
-    State(db): State<DatabaseConnection>,
+    State(state): State<AppState>,
     caller: Caller,
     ApiJson(input): ApiJson<NewToken>,
 ) -> AppResult<(StatusCode, Json<IssuedToken>)> {
     caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let issued = tokens::issue_token(&txn, caller.tenant_id, &caller.actor(), input).await?;
+    let txn = begin_write(&state.db).await?;
+    let issued = tokens::issue_token(
+        &txn,
+        caller.tenant_id,
+        &caller.actor(),
+        input,
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }

@@ -19,7 +19,7 @@ use crate::{
     org::employees,
     schedules::{
         absences::{self, AbsenceView, NewAbsence},
-        hours::{OwnHours, Owner},
+        hours::{HoursInput, OwnHours, Owner},
         policy::{self, Policy},
         shifts::{self, NewShifts, ShiftRange, ShiftView},
     },
@@ -100,7 +100,7 @@ async fn set_hours(
     state: &AppState,
     caller: &Caller,
     owner: Owner,
-    input: Option<OwnHours>,
+    input: Option<HoursInput>,
 ) -> AppResult<Option<OwnHours>> {
     caller.require_admin()?;
     let txn = begin_write(&state.db).await?;
@@ -109,12 +109,12 @@ async fn set_hours(
     Ok(hours)
 }
 
-#[utoipa::path(put, path = "/units/{id}/working-hours", tag = "working time", request_body = OwnHours, responses((status = 200, body = OwnHours)))]
+#[utoipa::path(put, path = "/units/{id}/working-hours", tag = "working time", request_body = HoursInput, responses((status = 200, body = OwnHours)))]
 async fn put_unit_hours(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(input): ApiJson<OwnHours>,
+    ApiJson(input): ApiJson<HoursInput>,
 ) -> AppResult<Json<Option<OwnHours>>> {
     Ok(Json(
         set_hours(&state, &caller, Owner::Unit(id), Some(input)).await?,
@@ -132,12 +132,12 @@ async fn delete_unit_hours(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(put, path = "/employees/{id}/working-hours", tag = "working time", request_body = OwnHours, responses((status = 200, body = OwnHours)))]
+#[utoipa::path(put, path = "/employees/{id}/working-hours", tag = "working time", request_body = HoursInput, responses((status = 200, body = OwnHours)))]
 async fn put_employee_hours(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(input): ApiJson<OwnHours>,
+    ApiJson(input): ApiJson<HoursInput>,
 ) -> AppResult<Json<Option<OwnHours>>> {
     Ok(Json(
         set_hours(&state, &caller, Owner::Employee(id), Some(input)).await?,

@@ -37,6 +37,14 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every token that speaks for an employee whose employment changed (it may
+    /// have ended): the next request checks it afresh.
+    pub fn evict_employee(&self, employee_id: Uuid) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|_, (caller, _)| caller.employee_id != Some(employee_id));
+        }
+    }
+
     /// Forgets a revoked token at once.
     pub fn evict(&self, token_id: Uuid) {
         if let Ok(mut entries) = self.entries.write() {

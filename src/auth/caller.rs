@@ -1,7 +1,8 @@
 //! The request extractor that turns `Authorization: Bearer <token>` into a [`Caller`].
 use axum::{extract::FromRequestParts, http::request::Parts};
-use entities::api_token;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{api_token, employee};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -52,6 +53,10 @@ pub struct Caller {
     pub employee_id: Option<Uuid>,
     pub unit_ids: Vec<Uuid>,
     pub can_send_urgent: bool,
+    /// When the credential stops working by itself: the token's expiry, or the end of
+    /// its person's employment, whichever comes first. A cached caller is not used
+    /// past it.
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 impl Caller {
@@ -107,22 +112,82 @@ impl Caller {
     }
 }
 
-/// The caller behind an unrevoked token's secret hash.
+/// The caller behind a usable token's secret hash.
 pub(super) async fn find_caller<C: sea_orm::ConnectionTrait>(
     db: &C,
     secret_hash: &str,
+    now: DateTime<Utc>,
 ) -> AppResult<Option<Caller>> {
     let token = api_token::Entity::find()
         .filter(api_token::Column::SecretHash.eq(secret_hash))
-        .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?;
-    Ok(token.and_then(caller_of))
+    usable(db, token, now).await
+}
+
+/// The caller behind a usable token's id (a console session's token).
+pub(super) async fn caller_by_token_id<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    token_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Caller>> {
+    let token = api_token::Entity::find_by_id(token_id).one(db).await?;
+    usable(db, token, now).await
+}
+
+/// A token works while it is not revoked, not past its expiry, and — when it speaks
+/// for an employee — while that person's employment has not ended (the day after
+/// `employment_ends_on`): a person who has left loses every credential at once.
+async fn usable<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    token: Option<api_token::Model>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Caller>> {
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    if token.revoked_at.is_some() || token.expires_at.is_some_and(|at| at <= now) {
+        return Ok(None);
+    }
+    let mut valid_until = token.expires_at;
+    if let Some(employee_id) = token.employee_id {
+        let ends_on = employee::Entity::find_by_id(employee_id)
+            .filter(employee::Column::TenantId.eq(token.tenant_id))
+            .select_only()
+            .column(employee::Column::EmploymentEndsOn)
+            .into_tuple::<Option<NaiveDate>>()
+            .one(db)
+            .await?;
+        match ends_on {
+            None => return Ok(None),
+            Some(Some(last_day)) => {
+                let ended_at = employment_ended_at(last_day);
+                if ended_at <= now {
+                    return Ok(None);
+                }
+                valid_until = Some(valid_until.map_or(ended_at, |at| at.min(ended_at)));
+            }
+            Some(None) => {}
+        }
+    }
+    Ok(caller_of(token, valid_until))
+}
+
+/// The instant a person's employment has ended: the start of the day after their last
+/// day (UTC, the way every stored instant is kept).
+fn employment_ended_at(last_day: NaiveDate) -> DateTime<Utc> {
+    last_day
+        .succ_opt()
+        .unwrap_or(last_day)
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
 }
 
 /// The caller a token stands for (`None` for a role this build does not know).
-pub(super) fn caller_of(token: api_token::Model) -> Option<Caller> {
+fn caller_of(token: api_token::Model, valid_until: Option<DateTime<Utc>>) -> Option<Caller> {
     Some(Caller {
+        valid_until,
         tenant_id: token.tenant_id,
         token_id: token.id,
         unit_ids: tokens::unit_ids_of(&token),
@@ -136,26 +201,45 @@ pub(super) fn caller_of(token: api_token::Model) -> Option<Caller> {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
+    /// Authenticates the bearer token: a client that failed too often of late is refused
+    /// before its token is looked at, each failure counts against it, and each request
+    /// spends one of the token's budget.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let client = crate::limits::client_of(parts, &state.limits);
         let secret = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or(AppError::Unauthorized)?;
+            .filter(|s| !s.is_empty());
+        let Some(secret) = secret else {
+            state.limits.refuse_if_blocked(&client)?;
+            return Err(state.limits.failed_auth(&client));
+        };
+        let client = client.with_secret(secret);
+        state.limits.refuse_if_blocked(&client)?;
         let secret_hash = tokens::hash_secret(secret);
-        if let Some(caller) = state.tokens.get(&secret_hash) {
-            return Ok(caller);
-        }
-        let caller = find_caller(&state.db, &secret_hash)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        state.tokens.put(secret_hash, caller.clone());
+        let now = state.clock.now();
+        let cached = state
+            .tokens
+            .get(&secret_hash)
+            .filter(|c| c.valid_until.is_none_or(|until| until > now));
+        let caller = match cached {
+            Some(caller) => caller,
+            None => {
+                let Some(caller) = find_caller(&state.db, &secret_hash, now).await? else {
+                    return Err(state.limits.failed_auth(&client));
+                };
+                state.tokens.put(secret_hash, caller.clone());
+                caller
+            }
+        };
+        state.limits.spend(caller.token_id)?;
+        crate::security_events::CallerSlot::fill(&parts.extensions, &caller);
         Ok(caller)
     }
 }

@@ -2,7 +2,7 @@
 //! SHA-256 is stored. A slow password hash would add nothing for a secret that cannot be
 //! guessed, and would cost every request.
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::{api_token, employee, unit};
 use rand::RngCore;
 use sea_orm::{
@@ -45,6 +45,8 @@ pub struct NewToken {
     pub unit_ids: Option<Vec<Uuid>>,
     /// May send urgent notices. Admin tokens always may.
     pub can_send_urgent: Option<bool>,
+    /// When the token stops working (RFC 3339, in the future); absent: until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A token as listed: never its secret.
@@ -58,6 +60,7 @@ pub struct TokenView {
     pub can_send_urgent: bool,
     pub created_at: chrono::DateTime<Utc>,
     pub revoked_at: Option<chrono::DateTime<Utc>>,
+    pub expires_at: Option<chrono::DateTime<Utc>>,
 }
 
 impl From<api_token::Model> for TokenView {
@@ -71,6 +74,7 @@ impl From<api_token::Model> for TokenView {
             can_send_urgent: m.can_send_urgent,
             created_at: m.created_at,
             revoked_at: m.revoked_at,
+            expires_at: m.expires_at,
         }
     }
 }
@@ -94,11 +98,15 @@ pub async fn issue_token<C: ConnectionTrait>(
     tenant_id: Uuid,
     actor: &Actor,
     input: NewToken,
+    now: DateTime<Utc>,
 ) -> AppResult<IssuedToken> {
     let mut errors = Vec::new();
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    if input.expires_at.is_some_and(|at| at <= now) {
+        errors.push(FieldError::new("expires_at", "must be in the future"));
     }
     let unit_ids = input.unit_ids.unwrap_or_default();
     match input.role {
@@ -145,11 +153,15 @@ pub async fn issue_token<C: ConnectionTrait>(
     let (token, model) = insert_token(
         db,
         tenant_id,
-        name,
-        input.role,
-        input.employee_id,
-        unit_ids,
-        input.role == AccessRole::Admin || input.can_send_urgent.unwrap_or(false),
+        TokenGrant {
+            name,
+            role: input.role,
+            employee_id: input.employee_id,
+            unit_ids,
+            can_send_urgent: input.role == AccessRole::Admin
+                || input.can_send_urgent.unwrap_or(false),
+            expires_at: input.expires_at,
+        },
     )
     .await?;
     let view = TokenView::from(model);
@@ -161,32 +173,53 @@ pub async fn issue_token<C: ConnectionTrait>(
     })
 }
 
+/// What a token may do and for how long, checked and ready to write.
+pub struct TokenGrant {
+    pub name: String,
+    pub role: AccessRole,
+    pub employee_id: Option<Uuid>,
+    pub unit_ids: Vec<Uuid>,
+    pub can_send_urgent: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// Writes a token row and returns its secret. The one place secrets are made.
 pub async fn insert_token<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
-    name: String,
-    role: AccessRole,
-    employee_id: Option<Uuid>,
-    unit_ids: Vec<Uuid>,
-    can_send_urgent: bool,
+    grant: TokenGrant,
 ) -> AppResult<(String, api_token::Model)> {
     let secret = generate_secret();
     let model = api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant_id),
-        name: Set(name),
-        role: Set(role.as_str().to_owned()),
-        employee_id: Set(employee_id),
-        unit_ids: Set(serde_json::to_value(unit_ids).map_err(anyhow::Error::from)?),
-        can_send_urgent: Set(can_send_urgent),
+        name: Set(grant.name),
+        role: Set(grant.role.as_str().to_owned()),
+        employee_id: Set(grant.employee_id),
+        unit_ids: Set(serde_json::to_value(grant.unit_ids).map_err(anyhow::Error::from)?),
+        can_send_urgent: Set(grant.can_send_urgent),
         secret_hash: Set(hash_secret(&secret)),
         created_at: Set(Utc::now()),
         revoked_at: Set(None),
+        expires_at: Set(grant.expires_at),
     }
     .insert(db)
     .await?;
     Ok((secret, model))
+}
+
+/// Who a secret names, usable or not (revoked, expired, its person gone): for recording
+/// a refused sign-in in that tenant's audit trail.
+pub async fn actor_of_secret<C: ConnectionTrait>(db: &C, secret: &str) -> AppResult<Option<Actor>> {
+    let token = api_token::Entity::find()
+        .filter(api_token::Column::SecretHash.eq(hash_secret(secret.trim())))
+        .one(db)
+        .await?;
+    Ok(token.map(|t| Actor {
+        tenant_id: t.tenant_id,
+        token_id: Some(t.id),
+        name: t.name,
+    }))
 }
 
 pub async fn revoke_token<C: ConnectionTrait>(

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use entities::{notice, notice_recipient};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -183,12 +183,50 @@ async fn earlier<C: ConnectionTrait>(
     Ok(Some(found))
 }
 
+/// Refuses (429) an urgent notice from a sender who has sent `per_hour` of them in the
+/// last hour. Urgent notices break through everyone's quiet hours: a bound keeps one
+/// sender (or one stolen token) from waking a ward again and again. Counted from the
+/// notices themselves, so every instance on one database agrees; two sent at the very
+/// same moment may both pass.
+async fn check_urgent_budget<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    per_hour: u32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let since = now - Duration::hours(1);
+    let recent: Vec<DateTime<Utc>> = notice::Entity::find()
+        .filter(notice::Column::TenantId.eq(caller.tenant_id))
+        .filter(notice::Column::SenderTokenId.eq(caller.token_id))
+        .filter(notice::Column::Priority.eq(priority_str(Priority::Urgent)))
+        .filter(notice::Column::CreatedAt.gt(since))
+        .select_only()
+        .column(notice::Column::CreatedAt)
+        .order_by_asc(notice::Column::CreatedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if recent.len() < per_hour as usize {
+        return Ok(());
+    }
+    // Free again when the oldest of the hour's last `per_hour` leaves the window.
+    let frees_at = recent[recent.len() - per_hour as usize] + Duration::hours(1);
+    Err(AppError::TooManyRequests {
+        detail: format!(
+            "at most {per_hour} urgent notices an hour from one sender; send this one as important, or wait"
+        ),
+        retry_after: (frees_at - now).num_seconds().max(1) as u64,
+    })
+}
+
 /// Sends a notice: plans it and writes notice, inbox and outbox in one transaction.
+/// An urgent one counts against the sender's `urgent_per_hour`.
 pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     input: NoticeInput,
     key: Option<IdempotencyKey>,
+    urgent_per_hour: u32,
     now: DateTime<Utc>,
 ) -> AppResult<Created> {
     caller.require_reader()?;
@@ -203,6 +241,9 @@ pub async fn create(
             notice: read::view(db, found).await?,
             replayed: true,
         });
+    }
+    if valid.priority == Priority::Urgent {
+        check_urgent_budget(&txn, caller, urgent_per_hour, now).await?;
     }
     let started = std::time::Instant::now();
     let planned = plan_notice(&txn, caller, &valid).await?;

@@ -211,7 +211,7 @@ pub async fn set_hours<C: ConnectionTrait>(
     db: &C,
     actor: &crate::audit::Actor,
     owner: crate::schedules::hours::Owner,
-    input: Option<crate::schedules::hours::OwnHours>,
+    input: Option<crate::schedules::hours::HoursInput>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<crate::schedules::hours::OwnHours>> {
     use crate::schedules::hours::Owner;

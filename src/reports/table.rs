@@ -47,7 +47,7 @@ impl Table {
                 let fields: Vec<String> = row
                     .iter()
                     .map(|cell| match cell {
-                        Cell::Text(s) => s.clone(),
+                        Cell::Text(s) => crate::csv_cells::neutralize(s).into_owned(),
                         Cell::Id(id) => id.map(|i| i.to_string()).unwrap_or_default(),
                         Cell::Int(n) => n.to_string(),
                         Cell::Money(ore) => ore

@@ -13,17 +13,29 @@ use crate::{
     reachability::{WeeklyPattern, pattern::WorkingHours},
 };
 
+/// A unit's or an employee's own hours and zone, as stored.
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct OwnHours {
     pub working_hours: WorkingHours,
-    /// IANA zone; absent keeps inheriting the zone.
+    /// IANA zone; null inherits the zone.
     pub time_zone: Option<String>,
 }
 
-fn validate(input: &OwnHours) -> AppResult<()> {
+/// New hours, and the zone only if named: a stay abroad set with `PATCH` survives new
+/// hours that say nothing of it.
+#[derive(Clone, Debug, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HoursInput {
+    pub working_hours: WorkingHours,
+    /// IANA zone. Absent keeps the zone as it is; `null` clears it (inherit again).
+    #[serde(default, deserialize_with = "crate::org::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub time_zone: Option<Option<String>>,
+}
+
+fn validate(input: &HoursInput) -> AppResult<()> {
     let mut errors = Vec::new();
-    if let Some(zone) = &input.time_zone {
+    if let Some(Some(zone)) = &input.time_zone {
         parse_zone("time_zone", zone, &mut errors);
     }
     if let Err(pattern_errors) = WeeklyPattern::from_hours(&input.working_hours) {
@@ -84,12 +96,13 @@ pub enum Owner {
     Employee(Uuid),
 }
 
-/// Sets (`Some`) or clears (`None`) the owner's own hours and zone.
+/// Sets (`Some`) or clears (`None`) the owner's own hours, and its zone where the input
+/// names one; answers what is stored now.
 pub async fn set_hours<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     owner: Owner,
-    input: Option<OwnHours>,
+    input: Option<HoursInput>,
 ) -> AppResult<Option<OwnHours>> {
     if let Some(input) = &input {
         validate(input)?;
@@ -98,9 +111,20 @@ pub async fn set_hours<C: ConnectionTrait>(
         .as_ref()
         .map(|i| to_json(&i.working_hours))
         .transpose()?;
-    let zone = input.as_ref().and_then(|i| i.time_zone.clone());
+    // Clearing the hours returns the owner to inheriting both; new hours keep a zone
+    // they do not name.
+    let zone = |current: &Option<String>| match &input {
+        None => None,
+        Some(HoursInput {
+            time_zone: None, ..
+        }) => current.clone(),
+        Some(HoursInput {
+            time_zone: Some(zone),
+            ..
+        }) => zone.clone(),
+    };
     let now = Utc::now();
-    let (entity, id, before) = match owner {
+    let (entity, id, before, after) = match owner {
         Owner::Unit(id) => {
             let current = unit::Entity::find_by_id(id)
                 .filter(unit::Column::TenantId.eq(actor.tenant_id))
@@ -108,12 +132,18 @@ pub async fn set_hours<C: ConnectionTrait>(
                 .await?
                 .ok_or(AppError::NotFound("unit"))?;
             let before = own(&current.working_hours, &current.time_zone);
+            let zone = zone(&current.time_zone);
             let mut active: unit::ActiveModel = current.into();
             active.working_hours = Set(hours);
             active.time_zone = Set(zone);
             active.updated_at = Set(now);
-            active.update(db).await?;
-            ("unit", id, before)
+            let stored = active.update(db).await?;
+            (
+                "unit",
+                id,
+                before,
+                own(&stored.working_hours, &stored.time_zone),
+            )
         }
         Owner::Employee(id) => {
             let current = employee::Entity::find_by_id(id)
@@ -122,12 +152,18 @@ pub async fn set_hours<C: ConnectionTrait>(
                 .await?
                 .ok_or(AppError::NotFound("employee"))?;
             let before = own(&current.working_hours, &current.time_zone);
+            let zone = zone(&current.time_zone);
             let mut active: employee::ActiveModel = current.into();
             active.working_hours = Set(hours);
             active.time_zone = Set(zone);
             active.updated_at = Set(now);
-            active.update(db).await?;
-            ("employee", id, before)
+            let stored = active.update(db).await?;
+            (
+                "employee",
+                id,
+                before,
+                own(&stored.working_hours, &stored.time_zone),
+            )
         }
     };
     audit::record(
@@ -137,8 +173,8 @@ pub async fn set_hours<C: ConnectionTrait>(
         entity,
         id,
         before.as_ref(),
-        input.as_ref(),
+        after.as_ref(),
     )
     .await?;
-    Ok(input)
+    Ok(after)
 }

@@ -231,6 +231,46 @@ fn ical_time(
     }
 }
 
+/// Components nested deeper than this are refused: a real calendar nests three deep
+/// (VCALENDAR > VTIMEZONE > STANDARD, VCALENDAR > VEVENT > VALARM).
+pub const MAX_CALENDAR_DEPTH: usize = 8;
+/// Components in one file: a year of one person's shifts is a few hundred.
+pub const MAX_CALENDAR_COMPONENTS: usize = 10_000;
+
+/// Counts the components and their nesting before the parser sees the file. The
+/// `icalendar` parser recurses once per nesting level, so 20,000 nested `BEGIN:X` lines
+/// overflow the worker's stack and abort the whole process: no panic handler can catch
+/// that, so the shape is bounded first.
+fn check_calendar_shape(unfolded: &str) -> AppResult<()> {
+    let (mut depth, mut components) = (0usize, 0usize);
+    for line in unfolded.lines() {
+        let line = line.trim_end();
+        let name = |prefix: &str| {
+            line.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        };
+        if name("BEGIN:") {
+            depth += 1;
+            components += 1;
+            if depth > MAX_CALENDAR_DEPTH {
+                return Err(AppError::invalid(
+                    "body",
+                    format!("components are nested more than {MAX_CALENDAR_DEPTH} deep"),
+                ));
+            }
+            if components > MAX_CALENDAR_COMPONENTS {
+                return Err(AppError::invalid(
+                    "body",
+                    format!("the calendar has more than {MAX_CALENDAR_COMPONENTS} components"),
+                ));
+            }
+        } else if name("END:") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    Ok(())
+}
+
 /// Imports one employee's roster from an iCalendar file: each VEVENT is a shift; one
 /// whose SUMMARY or CATEGORIES says beredskap / on call is on call. Lines are those of
 /// each event's `BEGIN:VEVENT`.
@@ -251,6 +291,7 @@ pub async fn import_ical(
         .map(|(i, _)| i as u64 + 1)
         .collect();
     let unfolded = icalendar::parser::unfold(text);
+    check_calendar_shape(&unfolded)?;
     let calendar: icalendar::Calendar = icalendar::parser::read_calendar(&unfolded)
         .map_err(|e| {
             AppError::BadRequest(format!(

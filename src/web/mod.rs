@@ -132,7 +132,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/working-time/shifts",
-            post(pages::working_time::import_shifts).layer(pages::import::body_limit()),
+            post(pages::working_time::import_shifts),
         )
         .route(
             "/hours/{kind}/{id}",
@@ -140,9 +140,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/import",
-            get(pages::import::form)
-                .post(pages::import::upload)
-                .layer(pages::import::body_limit()),
+            get(pages::import::form).post(pages::import::upload),
         )
         .route("/me", get(pages::me::page))
         .route("/me/notices/{id}/ack", post(pages::me::acknowledge))

@@ -9,10 +9,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::{
-    CookieJar,
-    cookie::{Cookie, SameSite},
-};
+use axum_extra::extract::CookieJar;
 use uuid::Uuid;
 
 use super::{i18n::Lang, pages::error_page};
@@ -20,6 +17,7 @@ use crate::{
     app::AppState,
     auth::{AccessRole, Caller, sessions, tokens::generate_secret},
     error::{AppError, Problem},
+    site::Site,
 };
 
 pub const SESSION_COOKIE: &str = "stilla_session";
@@ -116,15 +114,23 @@ impl FromRequestParts<AppState> for Console {
             .path_and_query()
             .map_or("/console", |p| p.as_str())
             .to_owned();
-        let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        let Some(secret) = jar
+            .get(&state.site.cookie_name(SESSION_COOKIE))
+            .map(|c| c.value().to_owned())
+        else {
             return Err(WebError::SignIn { next: here });
         };
-        let session = sessions::find_session(&state.db, &secret, state.clock.now())
+        let session = sessions::find_session(&state.db, &secret, state.clock.now(), state.sessions)
             .await
             .map_err(WebError::App)?;
         let Some(session) = session else {
             return Err(WebError::SignIn { next: here });
         };
+        state
+            .limits
+            .spend(session.caller.token_id)
+            .map_err(WebError::App)?;
+        crate::security_events::CallerSlot::fill(&parts.extensions, &session.caller);
         Ok(Console {
             caller: session.caller,
             lang: lang_of(&jar, &parts.headers),
@@ -135,33 +141,16 @@ impl FromRequestParts<AppState> for Console {
     }
 }
 
-/// Whether the browser reached us over TLS (through a proxy that says so): then every
-/// cookie is `Secure`.
-pub fn behind_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
-}
-
-/// A cookie the page's scripts cannot read, sent only to the console, never from
-/// another site's page.
-pub fn strict_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/console")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure)
-        .build()
-}
-
 /// The sign-in form's CSRF token: the cookie's, or a new one (and the cookie to set).
-pub fn sign_in_csrf(jar: CookieJar, secure: bool) -> (CookieJar, String) {
-    if let Some(token) = jar.get(SIGN_IN_CSRF_COOKIE).map(|c| c.value().to_owned()) {
+pub fn sign_in_csrf(jar: CookieJar, site: &Site) -> (CookieJar, String) {
+    if let Some(token) = jar
+        .get(&site.cookie_name(SIGN_IN_CSRF_COOKIE))
+        .map(|c| c.value().to_owned())
+    {
         return (jar, token);
     }
     let token = generate_secret();
-    let jar = jar.add(strict_cookie(SIGN_IN_CSRF_COOKIE, token.clone(), secure));
+    let jar = jar.add(site.cookie(SIGN_IN_CSRF_COOKIE, token.clone()));
     (jar, token)
 }
 
@@ -210,6 +199,7 @@ impl IntoResponse for WebError {
             }
             WebError::App(err) => {
                 let status = err.status();
+                let retry_after = err.retry_after();
                 let problem = err.into_problem();
                 let code = if status == StatusCode::UNAUTHORIZED {
                     StatusCode::FORBIDDEN
@@ -218,6 +208,7 @@ impl IntoResponse for WebError {
                 };
                 // The page is written by [`localized_errors`], which knows the reader.
                 let mut response = code.into_response();
+                crate::error::set_retry_after(&mut response, retry_after);
                 response.extensions_mut().insert(Failed(Arc::new(problem)));
                 response
             }
@@ -253,5 +244,11 @@ pub async fn localized_errors(request: Request, next: Next) -> Response {
         .and_then(|v| v.parse::<Uri>().ok())
         .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()));
     let page = error_page(&problem, lang, &local_next(back.as_deref()));
-    (response.status(), page).into_response()
+    let mut written = (response.status(), page).into_response();
+    if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
+        written
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.clone());
+    }
+    written
 }

@@ -17,18 +17,23 @@ use uuid::Uuid;
 
 /// Runs one async test body against SQLite, and again against PostgreSQL when
 /// `STILLA_TEST_POSTGRES` names a server (each run with a database of its own).
+/// `both_stores!(name, configure)` first passes the test's `Config` through
+/// `configure: fn(&mut Config)`.
 macro_rules! both_stores {
     ($name:ident) => {
+        $crate::helpers::both_stores!($name, |_| {});
+    };
+    ($name:ident, $configure:expr) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::helpers::TestApp::sqlite().await;
+                let app = $crate::helpers::TestApp::sqlite_with($configure).await;
                 super::$name(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(app) = $crate::helpers::TestApp::postgres().await else {
+                let Some(app) = $crate::helpers::TestApp::postgres_with($configure).await else {
                     eprintln!("skipped: set STILLA_TEST_POSTGRES to run against PostgreSQL");
                     return;
                 };
@@ -208,17 +213,21 @@ impl Answer {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        Self::sqlite_with(|_| {}).await
+    }
+
+    pub async fn sqlite_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = format!(
             "sqlite://{}?mode=rwc",
             dir.path().join("stilla.db").display()
         );
-        let mut app = Self::spawn(url).await;
+        let mut app = Self::spawn(url, configure).await;
         app._dir = Some(dir);
         app
     }
 
-    pub async fn postgres() -> Option<TestApp> {
+    pub async fn postgres_with(configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let server_url = std::env::var("STILLA_TEST_POSTGRES")
             .ok()
             .filter(|s| !s.is_empty())?;
@@ -235,12 +244,12 @@ impl TestApp {
             server_url: server_url.clone(),
             name: name.clone(),
         };
-        let mut app = Self::spawn(with_database(&server_url, &name)).await;
+        let mut app = Self::spawn(with_database(&server_url, &name), configure).await;
         app._pg = Some(guard);
         Some(app)
     }
 
-    async fn spawn(database_url: String) -> TestApp {
+    async fn spawn(database_url: String, configure: impl FnOnce(&mut Config)) -> TestApp {
         init_logs();
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -250,6 +259,7 @@ impl TestApp {
         config.database.max_connections = 5;
         // Tests dispatch explicitly (`TestApp::dispatch`), with a clock of their choice.
         config.delivery.enabled = false;
+        configure(&mut config);
         let recorder = Arc::new(Recorder::default());
         let app = App::build_with(&config, providers(&recorder))
             .await

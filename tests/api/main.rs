@@ -9,6 +9,7 @@ mod console_browser;
 mod delivery;
 mod devices;
 mod fcm;
+mod hardening;
 mod health;
 mod imports;
 mod lists;

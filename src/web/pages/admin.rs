@@ -109,6 +109,7 @@ pub async fn issue(
         employee_id,
         unit_ids: (!form.unit_ids.is_empty()).then(|| form.unit_ids.clone()),
         can_send_urgent: Some(form.can_send_urgent.is_some()),
+        expires_at: None,
     };
     let txn = begin_write(&state.db).await?;
     let issued = tokens::issue_token(
@@ -116,6 +117,7 @@ pub async fn issue(
         console.caller.tenant_id,
         &console.caller.actor(),
         input,
+        state.clock.now(),
     )
     .await?;
     txn.commit().await?;

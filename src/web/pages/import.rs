@@ -3,7 +3,8 @@
 //! all-or-nothing `import_csv`, nothing of its own.
 use askama::Template;
 use axum::{
-    extract::{DefaultBodyLimit, Multipart, State},
+    body::Bytes,
+    extract::{Multipart, State, multipart::MultipartError},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -11,17 +12,13 @@ use axum::{
 use super::{Chrome, render};
 use crate::{
     app::AppState,
+    auth::AccessRole,
     error::{AppError, LineError},
     import::{Importable, import_csv, read_table},
     inventory::{devices::NewDevice, subscriptions::NewSubscription},
     org::employees::NewEmployee,
     web::session::{Console, WebResult},
 };
-
-/// The same ceiling as the API's import routes.
-pub fn body_limit() -> DefaultBodyLimit {
-    DefaultBodyLimit::max(64 * 1024 * 1024)
-}
 
 const KINDS: [&str; 3] = ["devices", "employees", "subscriptions"];
 
@@ -57,24 +54,50 @@ pub async fn form(console: Console) -> WebResult<Response> {
     })
 }
 
-/// The form's fields: `csrf`, `kind`, `dry_run`, and the file (`file`) or, when
-/// confirming a dry run, the same text again (`csv_text`).
+/// The form's fields: `kind`, `dry_run`, and the file (`file`) or, when confirming a
+/// dry run, the same text again (`csv_text`).
 #[derive(Default)]
 struct Upload {
-    csrf: String,
     kind: String,
     dry_run: bool,
     body: Vec<u8>,
 }
 
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
-    let mut upload = Upload::default();
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+/// The fields of a console upload, read only once its sender may upload: the caller
+/// must hold one of `roles` before a byte is read, and the form's first field must be
+/// its CSRF token (every upload form puts it first; browsers send fields in order),
+/// checked before the file that follows it is read.
+pub async fn read_upload_fields(
+    console: &Console,
+    roles: &[AccessRole],
+    mut multipart: Multipart,
+) -> WebResult<Vec<(String, Bytes)>> {
+    console.require(roles)?;
+    let bad = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(e.body_text())
+        } else {
+            AppError::BadRequest(e.body_text())
+        }
+    };
+    let first = multipart.next_field().await.map_err(bad)?;
+    let csrf = match first {
+        Some(field) if field.name() == Some("csrf") => field.text().await.map_err(bad)?,
+        _ => String::new(),
+    };
+    console.check_csrf(&csrf)?;
+    let mut fields = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let data = field.bytes().await.map_err(bad)?;
+        fields.push((name, field.bytes().await.map_err(bad)?));
+    }
+    Ok(fields)
+}
+
+async fn read_upload(console: &Console, multipart: Multipart) -> WebResult<Upload> {
+    let mut upload = Upload::default();
+    for (name, data) in read_upload_fields(console, &[AccessRole::Admin], multipart).await? {
         match name.as_str() {
-            "csrf" => upload.csrf = String::from_utf8_lossy(&data).into_owned(),
             "kind" => upload.kind = String::from_utf8_lossy(&data).into_owned(),
             "dry_run" => upload.dry_run = true,
             "file" | "csv_text" if !data.is_empty() => upload.body = data.to_vec(),
@@ -135,9 +158,7 @@ pub async fn upload(
     console: Console,
     multipart: Multipart,
 ) -> WebResult<Response> {
-    let upload = read_upload(multipart).await?;
-    console.check_csrf(&upload.csrf)?;
-    console.caller.require_admin()?;
+    let upload = read_upload(&console, multipart).await?;
     let outcome = if upload.body.is_empty() {
         Outcome::Rejected(vec![LineError {
             line: 0,

@@ -129,9 +129,19 @@ pub async fn focus(
     let focus = match form.minutes.as_str() {
         "" | "end" => None,
         minutes => {
+            // Bounded before any arithmetic: a huge number overflowed the time (a 500);
+            // the domain then checks the length against its own limit.
+            let longest = crate::schedules::focus::LONGEST_FOCUS_HOURS * 60;
             let minutes: i64 = minutes
                 .parse()
-                .map_err(|_| AppError::invalid("minutes", "choose how long"))?;
+                .ok()
+                .filter(|m| (1..=longest).contains(m))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "minutes",
+                        format!("choose how long, at most {longest} minutes"),
+                    )
+                })?;
             Some(Focus {
                 until: now + Duration::minutes(minutes),
             })

@@ -270,7 +270,16 @@ pub async fn submit(
     };
     if form.step == "send" {
         let key = IdempotencyKey::parse(&form.key).ok();
-        match create::create(&state.db, &console.caller, input, key, state.clock.now()).await {
+        match create::create(
+            &state.db,
+            &console.caller,
+            input,
+            key,
+            state.limits.config().urgent_notices_per_hour,
+            state.clock.now(),
+        )
+        .await
+        {
             Ok(created) => {
                 let id = created.notice.id;
                 return Ok(Redirect::to(&format!("/console/notices/{id}?sent=1")).into_response());

@@ -377,6 +377,7 @@ pub async fn update_employee(
     let txn = begin_write(&state.db).await?;
     replan::update_employee(&txn, &console.caller.actor(), id, patch, state.clock.now()).await?;
     txn.commit().await?;
+    state.tokens.evict_employee(id);
     Ok(Redirect::to(&format!("/console/employees/{id}")).into_response())
 }
 

@@ -14,9 +14,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Chrome, list::date_field, render};
+use super::{Chrome, import::read_upload_fields, list::date_field, render};
 use crate::{
     app::AppState,
+    auth::AccessRole,
     db::begin_write,
     error::{AppError, LineError},
     notices::replan,
@@ -26,7 +27,7 @@ use crate::{
         pattern::{TimeRange, WorkingHours},
     },
     schedules::{
-        hours::{OwnHours, Owner, get_hours},
+        hours::{HoursInput, Owner, get_hours},
         policy::{Policy, get_policy},
         shift_import,
     },
@@ -256,22 +257,16 @@ fn named(days: &[NaiveDate]) -> Vec<(NaiveDate, Option<&'static str>)> {
 pub async fn import_shifts(
     State(state): State<AppState>,
     console: Console,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> WebResult<Response> {
-    let (mut csrf, mut body, mut dry_run) = (String::new(), Vec::new(), false);
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let data = field.bytes().await.map_err(bad)?;
+    let (mut body, mut dry_run) = (Vec::new(), false);
+    for (name, data) in read_upload_fields(&console, &[AccessRole::Admin], multipart).await? {
         match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
             "dry_run" => dry_run = true,
             "file" => body = data.to_vec(),
             _ => {}
         }
     }
-    console.check_csrf(&csrf)?;
-    console.caller.require_admin()?;
     let outcome =
         shift_import::import_csv(&state.db, &console.caller.actor(), &body, dry_run).await;
     let imported = match outcome {
@@ -376,9 +371,10 @@ pub async fn save_hours(
     let input = if form.step == "clear" {
         None
     } else {
-        Some(OwnHours {
+        // The form shows the zone it has: a blank field means inherit.
+        Some(HoursInput {
             working_hours: form.week.hours()?,
-            time_zone: Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty()),
+            time_zone: Some(Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty())),
         })
     };
     let txn = begin_write(&state.db).await?;
