@@ -68,8 +68,7 @@ async fn register_push(
 ) -> AppResult<(StatusCode, Json<RegistrationView>)> {
     let me = caller.own_employee_id()?;
     let txn = begin_write(&state.db).await?;
-    let view =
-        registrations::register(&txn, caller.tenant_id, me, input, state.clock.now()).await?;
+    let view = registrations::register(&txn, &caller.actor(), me, input, state.clock.now()).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -103,15 +103,28 @@ pub async fn retire_registration<C: ConnectionTrait>(
         .exec(db)
         .await?;
     let removed = reason == crate::push::registrations::REMOVED;
+    end_waiting(
+        db,
+        registration_id,
+        if removed { CANCELLED } else { FAILED },
+        &format!("registration disabled: {reason}"),
+        now,
+    )
+    .await
+}
+
+/// Ends the deliveries still waiting for a registration (`status`, with `why`): what
+/// was planned for its phone is not pushed to it any more.
+pub async fn end_waiting<C: ConnectionTrait>(
+    db: &C,
+    registration_id: Uuid,
+    status: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     delivery::Entity::update_many()
-        .col_expr(
-            delivery::Column::Status,
-            Expr::value(if removed { CANCELLED } else { FAILED }),
-        )
-        .col_expr(
-            delivery::Column::LastError,
-            Expr::value(format!("registration disabled: {reason}")),
-        )
+        .col_expr(delivery::Column::Status, Expr::value(status))
+        .col_expr(delivery::Column::LastError, Expr::value(why))
         .col_expr(
             delivery::Column::DueAt,
             Expr::value(Option::<DateTime<Utc>>::None),

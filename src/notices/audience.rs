@@ -66,8 +66,19 @@ pub async fn resolve<C: ConnectionTrait>(
         })
         .collect();
 
-    let units: HashSet<Uuid> = edges.iter().map(|(id, _)| *id).collect();
-    let people: HashSet<Uuid> = members.iter().map(|m| m.id).collect();
+    // A manager is told of units and people outside their scope exactly what they are
+    // told of ids that do not exist: answering otherwise (a 403 for one, a 422 for the
+    // other) would let them find out which ids exist elsewhere in the tenant.
+    let units: HashSet<Uuid> = edges
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| scope.contains(*id))
+        .collect();
+    let people: HashSet<Uuid> = members
+        .iter()
+        .filter(|m| scope.contains(m.unit_id))
+        .map(|m| m.id)
+        .collect();
     let mut errors = Vec::new();
     let mut check = |field: &str, ids: &[Uuid], known: &HashSet<Uuid>, what: &str| {
         for (i, id) in ids.iter().enumerate() {
@@ -91,17 +102,10 @@ pub async fn resolve<C: ConnectionTrait>(
         return Err(AppError::Invalid(errors));
     }
 
-    if let UnitScope::Units(mine) = scope {
-        if audience.all {
-            return Err(AppError::Forbidden(
-                "`all` addresses the whole organisation; name your units instead".to_owned(),
-            ));
-        }
-        if let Some(unit) = audience.unit_ids.iter().find(|u| !mine.contains(u)) {
-            return Err(AppError::Forbidden(format!(
-                "unit {unit} is not one of your units"
-            )));
-        }
+    if matches!(scope, UnitScope::Units(_)) && audience.all {
+        return Err(AppError::Forbidden(
+            "`all` addresses the whole organisation; name your units instead".to_owned(),
+        ));
     }
 
     let subtree = expand_subtree(&edges, &audience.unit_ids);

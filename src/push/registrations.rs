@@ -6,11 +6,13 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PROVIDER_NAMES;
 use crate::{
+    audit::{self, Actor},
     error::{AppError, AppResult, FieldError},
     org::optional_text,
 };
@@ -114,15 +116,18 @@ async fn check<C: ConnectionTrait>(
 }
 
 /// Registers a token, or refreshes it when this tenant has it already. A token that
-/// moves to another employee (a phone handed over) moves with its registration, and a
-/// disabled one comes back to life: the app got it anew from Apple or Google.
+/// moves to another employee (a phone handed over) moves with its registration, never
+/// silently: the move is audited, and what was still waiting for the previous holder
+/// is not pushed to the new one. A disabled token comes back to life: the app got it
+/// anew from Apple or Google.
 pub async fn register<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    actor: &Actor,
     employee_id: Uuid,
     input: NewRegistration,
     now: DateTime<Utc>,
 ) -> AppResult<RegistrationView> {
+    let tenant_id = actor.tenant_id;
     let (token, app_id) = check(db, tenant_id, employee_id, &input).await?;
     let existing = push_registration::Entity::find()
         .filter(push_registration::Column::TenantId.eq(tenant_id))
@@ -132,6 +137,26 @@ pub async fn register<C: ConnectionTrait>(
         .await?;
     let urgent_off_hours = input.urgent_off_hours.unwrap_or(false) && input.device_id.is_none();
     if let Some(existing) = existing {
+        if existing.employee_id != employee_id {
+            crate::delivery::outbox::end_waiting(
+                db,
+                existing.id,
+                crate::delivery::outbox::CANCELLED,
+                "registration moved to another person",
+                now,
+            )
+            .await?;
+            audit::record(
+                db,
+                actor,
+                "push-registration.moved",
+                "push_registration",
+                existing.id,
+                Some(&json!({"employee_id": existing.employee_id})),
+                Some(&json!({"employee_id": employee_id})),
+            )
+            .await?;
+        }
         let mut active: push_registration::ActiveModel = existing.into();
         active.employee_id = Set(employee_id);
         active.device_id = Set(input.device_id);

@@ -140,4 +140,21 @@ mod tests {
             "\u{feff}name;cost;share\n\"Avd 5; natt\";1234,56;12,2\n"
         );
     }
+
+    #[test]
+    fn text_cells_never_reach_excel_as_formulas() {
+        let table = Table {
+            sheet: "t",
+            columns: vec!["urgent_reason", "cost"],
+            rows: vec![vec![
+                Cell::Text("=HYPERLINK(\"http://x\",\"y\")".to_owned()),
+                Cell::Money(Some(-5_000)),
+            ]],
+        };
+        let csv = String::from_utf8(table.to_csv().unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "\u{feff}urgent_reason;cost\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\";-50,00\n"
+        );
+    }
 }

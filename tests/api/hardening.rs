@@ -808,3 +808,59 @@ both_stores!(
         config.limits.token_request_burst = 10_000;
     }
 );
+
+/// A push token registered by another person moves to them, but never silently: the move
+/// is audited, and what was waiting for the previous holder is not pushed to the new one.
+async fn a_push_token_that_changes_hands_is_audited_and_carries_nothing_over(app: TestApp) {
+    let unit = app.unit("Avd 6", None).await;
+    let role = app.role("Undersköterska").await;
+    let anna = app.employee("anna@region.se", &unit, &role).await;
+    let bo = app.employee("bo@region.se", &unit, &role).await;
+    always_working(&app, &anna).await;
+    phone(&app, &anna).await;
+    let tomorrow = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    app.post(
+        "/api/v1/notices",
+        &app.admin,
+        json!({"title": "Till Anna", "body": "B", "priority": "info",
+            "audience": {"employee_ids": [anna]}, "send_at": tomorrow}),
+    )
+    .await
+    .expect(201);
+    let waiting = || async {
+        app.db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'scheduled'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+    };
+    assert_eq!(waiting().await, 1);
+    let bo_token = employee_token(&app, &bo).await;
+    app.post(
+        "/api/v1/me/push-registrations",
+        &bo_token,
+        json!({"provider": "apns", "token": format!("apns-{anna}")}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        waiting().await,
+        0,
+        "Anna's notice is not pushed to Bo's phone"
+    );
+    let moved = app
+        .get("/api/v1/audit?action=push-registration.moved", &app.admin)
+        .await
+        .expect(200)
+        .json;
+    let moved = moved["items"].as_array().unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0]["before"]["employee_id"], json!(anna));
+    assert_eq!(moved[0]["after"]["employee_id"], json!(bo));
+}
+both_stores!(a_push_token_that_changes_hands_is_audited_and_carries_nothing_over);

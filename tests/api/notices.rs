@@ -536,12 +536,25 @@ async fn audiences_resolve_units_roles_and_people_within_the_senders_reach(app: 
             .expect(200),
     );
     assert_eq!(got, sorted(vec![&n2, &a1]));
-    preview(manager.clone(), json!({"unit_ids": [other]}))
+    // Units and people outside their scope are answered as ids that do not exist, so
+    // that a manager cannot tell which ids exist elsewhere.
+    let outside = preview(manager.clone(), json!({"unit_ids": [other]}))
         .await
-        .expect(403);
-    preview(manager.clone(), json!({"employee_ids": [n3]}))
+        .expect(422);
+    let unknown = preview(manager.clone(), json!({"unit_ids": [uuid::Uuid::now_v7()]}))
         .await
-        .expect(403);
+        .expect(422);
+    assert_eq!(outside.json["errors"], unknown.json["errors"]);
+    let outside = preview(manager.clone(), json!({"employee_ids": [n3]}))
+        .await
+        .expect(422);
+    let unknown = preview(
+        manager.clone(),
+        json!({"employee_ids": [uuid::Uuid::now_v7()]}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(outside.json["errors"], unknown.json["errors"]);
     preview(manager.clone(), json!({"role_ids": [nurse]}))
         .await
         .expect(403);
@@ -556,7 +569,7 @@ async fn audiences_resolve_units_roles_and_people_within_the_senders_reach(app: 
         "priority": "info", "audience": {"employee_ids": [n3]}}),
     )
     .await
-    .expect(403);
+    .expect(422);
     // Employees do not send notices.
     let employee = employee_token(&app, &n1).await;
     preview(employee.clone(), json!({"unit_ids": [ward]}))
