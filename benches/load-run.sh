@@ -42,6 +42,14 @@ run_store() {
     $BIN serve --database "$url" --listen 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
     local server=$!
     for _ in $(seq 1 50); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.2; done
+    # One token per client, as 64 people or integrations would have: every limit stays
+    # at its default, and each token's share (about 1/64 of the rate) is within its budget.
+    for n in $(seq 1 64); do
+        curl -sf -H "Authorization: Bearer $STILLA_TOKEN" -H "Content-Type: application/json" \
+            -d "{\"name\": \"load client $n\", \"role\": \"admin\"}" "http://127.0.0.1:$PORT/api/v1/tokens" \
+            | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])"
+    done > "$WORK/tokens.txt"
+    export STILLA_TOKENS="$WORK/tokens.txt"
     curl -sf -H "Authorization: Bearer $STILLA_TOKEN" "http://127.0.0.1:$PORT/api/v1/units?limit=500" \
         | python3 -c "import json,sys; [print(u['id']) for u in json.load(sys.stdin)['items']]" > "$WORK/units.txt"
     export STILLA_UNITS="$WORK/units.txt"

@@ -9,6 +9,45 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(pub i64);
 
+/// An amount given to Stilla has at most this many whole kronor digits (under a billion
+/// SEK): no price, cost or fee a region enters is larger, and sums of a million such
+/// amounts, times twelve for a year, stay exact in an i64. Totals Stilla computes may be
+/// longer; the OpenAPI pattern allows what answers carry (16 digits).
+const MAX_WHOLE_DIGITS: usize = 9;
+const MAX_WHOLE: i64 = 1_000_000_000;
+
+/// The form of an amount, as the OpenAPI document states it: spaces (also no-break and
+/// narrow no-break) anywhere, an optional minus, 1–16 digits, and `.` or `,` with at most
+/// two decimals. [`Money::parse`] takes nothing else, and of this at most
+/// [`MAX_WHOLE_DIGITS`] whole digits (a longer amount is a 422 naming the field).
+const PATTERN: &str = "^[ \\u00A0\\u202F]*(-[ \\u00A0\\u202F]*)?([0-9][ \\u00A0\\u202F]*){1,16}([.,][ \\u00A0\\u202F]*([0-9][ \\u00A0\\u202F]*){0,2})?$";
+
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(PATTERN))
+                    .examples(["149.00"]),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .multiple_of(Some(0.01))
+                    .minimum(Some(-9_999_999_999_999_999i64))
+                    .maximum(Some(9_999_999_999_999_999i64)),
+            )
+            .description(Some(
+                "An amount in SEK: answered as a string with two decimals (\"149.00\"); taken as such a string (`.` or `,`, spaces allowed) or a JSON number, under a billion kronor",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 impl Money {
     pub fn ore(self) -> i64 {
         self.0
@@ -17,8 +56,8 @@ impl Money {
     /// Parses `149`, `149.5`, `149.00`, `149,00`, `1 499,00`, `-3.10`; refuses more than two
     /// decimals and anything else.
     pub fn parse(input: &str) -> Result<Self, String> {
+        // Only these spaces, anywhere: the OpenAPI pattern says exactly this.
         let cleaned: String = input
-            .trim()
             .chars()
             .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
             .collect();
@@ -32,7 +71,12 @@ impl Money {
             None => (digits, ""),
         };
         let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 {
+        if whole.is_empty()
+            || whole.len() > MAX_WHOLE_DIGITS
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > 2
+        {
             return Err(err());
         }
         let whole: i64 = whole.parse().map_err(|_| err())?;
@@ -78,16 +122,16 @@ impl<'de> Deserialize<'de> for Money {
                 Money::parse(v).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Money, E> {
-                v.checked_mul(100)
-                    .map(Money)
-                    .ok_or_else(|| E::custom("amount too large"))
+                if v.unsigned_abs() >= MAX_WHOLE as u64 {
+                    return Err(E::custom("amount too large: at most 999999999.99"));
+                }
+                Ok(Money(v * 100))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
-                i64::try_from(v)
-                    .ok()
-                    .and_then(|v| v.checked_mul(100))
-                    .map(Money)
-                    .ok_or_else(|| E::custom("amount too large"))
+                match i64::try_from(v) {
+                    Ok(v) => self.visit_i64(v),
+                    Err(_) => Err(E::custom("amount too large: at most 999999999.99")),
+                }
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Money, E> {
                 // The shortest decimal that round-trips the float is what the client wrote
@@ -124,9 +168,50 @@ mod tests {
             "12e3",
             "--1",
             "99999999999999999999",
+            "00000000000000001",
+            "1000000000",
         ] {
             assert!(Money::parse(bad).is_err(), "{bad} was accepted");
         }
+    }
+
+    #[test]
+    fn parse_takes_only_what_the_documented_pattern_allows() {
+        // Rust's regex reads `\u00A0` as ECMAScript does.
+        let re = regex::Regex::new(PATTERN).unwrap();
+        for text in [
+            "149",
+            "149.00",
+            "149,5",
+            "1 499,99",
+            "-3.10",
+            "0.07",
+            "149.",
+            "- 5",
+            "1\u{a0}000",
+            "999999999.99",
+            "",
+            "abc",
+            "1.234",
+            ".5",
+            "12e3",
+            "--1",
+            "1.2.3",
+            "\t149",
+            "149\n",
+            "99999999999999999",
+        ] {
+            if Money::parse(text).is_ok() {
+                assert!(re.is_match(text), "{text:?} is taken but not documented");
+            } else {
+                assert!(
+                    !re.is_match(text) || text.chars().filter(char::is_ascii_digit).count() > 9,
+                    "{text:?} is documented but refused"
+                );
+            }
+        }
+        // Answers carry totals up to 16 digits, which the pattern allows.
+        assert!(re.is_match(&Money(999_999_999_999_999_999).to_string()));
     }
 
     #[test]

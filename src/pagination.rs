@@ -18,6 +18,7 @@ pub const MAX_LIMIT: u64 = 500;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Rows per page: 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -55,7 +55,8 @@ async fn create_device(
 
 /// Devices the caller may see; `?format=csv` exports every match.
 #[utoipa::path(get, path = "/devices", tag = "devices", params(DeviceFilter, PageParams, FormatParam),
-    responses((status = 200, body = Page<DeviceView>), (status = 200, description = "CSV export", content_type = "text/csv")))]
+    responses((status = 200, description = "A page; with `?format=csv`, every matching row as CSV",
+        content((Page<DeviceView> = "application/json"), (String = "text/csv")))))]
 async fn list_devices(
     State(db): State<DatabaseConnection>,
     caller: Caller,
@@ -64,6 +65,8 @@ async fn list_devices(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
     caller.require_reader()?;
+    // Checked for an export too, which reads every page: a bad value is never ignored.
+    let request = page.request()?;
     let scope = caller.unit_scope(&db).await?;
     let query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
     if format.is_csv() {
@@ -76,7 +79,7 @@ async fn list_devices(
             }
         }));
     }
-    let page = devices::list_devices(&db, query, page.request()?).await?;
+    let page = devices::list_devices(&db, query, request).await?;
     Ok(json_page(&page.map(DeviceView::from)))
 }
 

@@ -40,7 +40,8 @@ async fn create_employee(
 
 /// Employees the caller may see; `?format=csv` exports every match.
 #[utoipa::path(get, path = "/employees", tag = "organisation", params(EmployeeFilter, PageParams, FormatParam),
-    responses((status = 200, body = Page<EmployeeView>), (status = 200, description = "CSV export", content_type = "text/csv")))]
+    responses((status = 200, description = "A page; with `?format=csv`, every matching row as CSV",
+        content((Page<EmployeeView> = "application/json"), (String = "text/csv")))))]
 async fn list_employees(
     State(db): State<DatabaseConnection>,
     caller: Caller,
@@ -49,6 +50,8 @@ async fn list_employees(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
     caller.require_reader()?;
+    // Checked for an export too, which reads every page: a bad value is never ignored.
+    let request = page.request()?;
     let scope = caller.unit_scope(&db).await?;
     let cond = employees::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
     if format.is_csv() {
@@ -58,7 +61,7 @@ async fn list_employees(
         }));
     }
     Ok(json_page(
-        &employees::list_employees(&db, cond, page.request()?).await?,
+        &employees::list_employees(&db, cond, request).await?,
     ))
 }
 

@@ -55,6 +55,14 @@ pub async fn read_body(body: Body) -> Result<Bytes, AppError> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // serde reads a struct from a JSON array too (`[null, null]`, by position): every
+    // body of this API is an object, and anything else is refused as such.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -152,6 +160,16 @@ mod tests {
             parse_json::<Body>(br#"{"kind":"phone","name":"x","size":{"inch":6}}"#).unwrap_err(),
         );
         assert_eq!(errors[0].field, "size.inch");
+    }
+
+    #[test]
+    fn a_body_must_be_an_object() {
+        let errors = fields(parse_json::<Body>(br#"["phone", "x", null]"#).unwrap_err());
+        assert_eq!(errors[0].field, "body");
+        assert!(matches!(
+            parse_json::<Body>(b"[1,"),
+            Err(AppError::BadRequest(_))
+        ));
     }
 
     #[test]

@@ -48,7 +48,16 @@ use crate::{app::AppState, error::AppError};
         description = "Work phones, subscriptions and quiet-hours staff notices for Swedish healthcare regions and municipalities. Errors are RFC 9457 application/problem+json."
     ),
     modifiers(&BearerAuth, &ProblemResponses),
-    components(schemas(crate::error::Problem, crate::error::FieldError, crate::error::LineError))
+    // The schemas query parameters name (utoipa registers only those of bodies).
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        crate::error::LineError,
+        crate::api::export::Format,
+        crate::reports::ReportFormat,
+        crate::inventory::lifecycle::DeviceStatus,
+        crate::inventory::lifecycle::SubscriptionStatus,
+    ))
 )]
 struct ApiDoc;
 
@@ -97,6 +106,19 @@ impl Modify for ProblemResponses {
                 "Duplicate, or a lifecycle action the status does not allow",
             ),
             ("422", "Invalid field values; `errors` lists them"),
+            (
+                "408",
+                "The request, its body included, took longer than its time",
+            ),
+            ("413", "The body is larger than the route takes"),
+            (
+                "429",
+                "Too many failed sign-ins from this client, the token's request budget spent, or too many urgent notices; `Retry-After` says when to try again",
+            ),
+            (
+                "503",
+                "Every request slot is busy; `Retry-After` says when to try again",
+            ),
         ];
         for (path, item) in doc.paths.paths.iter_mut() {
             if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {

@@ -48,27 +48,35 @@ const MAX_CONTRACT_DAYS: i64 = 730;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Days {
-    /// How many days: 1–365 (`contracts-expiring`: 1–730); each report has its own
-    /// default.
+    /// How many days (1–365); each report has its own default.
+    #[param(minimum = 1, maximum = 365)]
+    days: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ContractDays {
+    /// How many days ahead (1–730, default 180).
     #[param(minimum = 1, maximum = 730)]
     days: Option<i64>,
 }
 
+/// `days`, or the report's default, within 1..=max.
+fn days_within(days: Option<i64>, default: i64, max: i64) -> AppResult<i64> {
+    let days = days.unwrap_or(default);
+    if (1..=max).contains(&days) {
+        Ok(days)
+    } else {
+        Err(AppError::invalid(
+            "days",
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
 impl Days {
     fn get(&self, default: i64) -> AppResult<i64> {
-        self.within(default, MAX_REPORT_DAYS)
-    }
-
-    fn within(&self, default: i64, max: i64) -> AppResult<i64> {
-        let days = self.days.unwrap_or(default);
-        if (1..=max).contains(&days) {
-            Ok(days)
-        } else {
-            Err(AppError::invalid(
-                "days",
-                format!("must be between 1 and {max}"),
-            ))
-        }
+        days_within(self.days, default, MAX_REPORT_DAYS)
     }
 }
 
@@ -80,7 +88,9 @@ async fn reader_scope(state: &AppState, caller: &Caller) -> AppResult<UnitScope>
 /// Per unit: organization devices assigned, how many were used (a push registration
 /// created or refreshed) in `days` (default 30), and what their subscriptions cost.
 #[utoipa::path(get, path = "/reports/utilization", tag = "reports", params(Days, FormatQuery),
-    responses((status = 200, body = Utilization)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((Utilization = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn utilization(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,7 +113,9 @@ async fn utilization(
 
 /// Active subscriptions that cost money for nothing, and what a year of them costs.
 #[utoipa::path(get, path = "/reports/unused-subscriptions", tag = "reports", params(FormatQuery),
-    responses((status = 200, body = UnusedSubscriptions)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((UnusedSubscriptions = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn unused_subscriptions(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,7 +138,9 @@ async fn unused_subscriptions(
 /// Devices and subscriptions to take back from people whose employment ends within
 /// `days` (default 30) or has ended.
 #[utoipa::path(get, path = "/reports/returns-due", tag = "reports", params(Days, FormatQuery),
-    responses((status = 200, body = ReturnsDue)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((ReturnsDue = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn returns_due(
     State(state): State<AppState>,
     caller: Caller,
@@ -149,15 +163,17 @@ async fn returns_due(
 
 /// Framework agreements whose notice date falls within `days` (default 180), soonest
 /// first.
-#[utoipa::path(get, path = "/reports/contracts-expiring", tag = "reports", params(Days, FormatQuery),
-    responses((status = 200, body = ExpiringContracts)))]
+#[utoipa::path(get, path = "/reports/contracts-expiring", tag = "reports", params(ContractDays, FormatQuery),
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((ExpiringContracts = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn contracts_expiring(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(days): ApiQuery<Days>,
+    ApiQuery(days): ApiQuery<ContractDays>,
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
-    let days = days.within(180, MAX_CONTRACT_DAYS)?;
+    let days = days_within(days.days, 180, MAX_CONTRACT_DAYS)?;
     caller.require_reader()?;
     let report = contracts::contracts_expiring(
         &state.db,
@@ -180,7 +196,9 @@ struct Period {
 
 /// Contacts outside working time in `[from, to)`, per sender and per unit.
 #[utoipa::path(get, path = "/reports/after-hours", tag = "reports", params(Period, FormatQuery),
-    responses((status = 200, body = AfterHours)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((AfterHours = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn after_hours_report(
     State(state): State<AppState>,
     caller: Caller,
@@ -204,7 +222,9 @@ async fn after_hours_report(
 
 /// Shift workers with no work shift in the next `days` (default 7).
 #[utoipa::path(get, path = "/reports/schedule-gaps", tag = "reports", params(Days, FormatQuery),
-    responses((status = 200, body = ScheduleGaps)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((ScheduleGaps = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn schedule_gaps(
     State(state): State<AppState>,
     caller: Caller,

@@ -181,7 +181,9 @@ async fn inputs(state: &AppState, caller: &Caller) -> AppResult<Arc<report::Inpu
 /// Who gets which device profile, how many are equipped already, and what introduction
 /// and a year of operation cost, per unit and role. Managers see their units.
 #[utoipa::path(get, path = "/reports/rollout", tag = "reports", params(WaveQuery, FormatQuery),
-    responses((status = 200, body = RolloutReport)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((RolloutReport = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn rollout_report(
     State(state): State<AppState>,
     caller: Caller,
@@ -196,14 +198,18 @@ async fn rollout_report(
 #[into_params(parameter_in = Query)]
 struct CompareQuery {
     /// The plan compared from: rules up to this wave.
+    #[param(minimum = 0)]
     a: i32,
     /// The plan compared to.
+    #[param(minimum = 0)]
     b: i32,
 }
 
 /// What moving from plan `a` to plan `b` adds, per unit and role, and in total.
 #[utoipa::path(get, path = "/reports/rollout/compare", tag = "reports", params(CompareQuery, FormatQuery),
-    responses((status = 200, body = Comparison)))]
+    responses((status = 200, description = "The report; with `?format=csv` or `?format=xlsx`, as a file",
+        content((Comparison = "application/json"), (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn rollout_compare(
     State(state): State<AppState>,
     caller: Caller,

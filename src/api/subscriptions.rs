@@ -53,7 +53,8 @@ async fn create_subscription(
 
 /// Subscriptions the caller may see; `?format=csv` exports every match.
 #[utoipa::path(get, path = "/subscriptions", tag = "subscriptions", params(SubscriptionFilter, PageParams, FormatParam),
-    responses((status = 200, body = Page<SubscriptionView>), (status = 200, description = "CSV export", content_type = "text/csv")))]
+    responses((status = 200, description = "A page; with `?format=csv`, every matching row as CSV",
+        content((Page<SubscriptionView> = "application/json"), (String = "text/csv")))))]
 async fn list_subscriptions(
     State(db): State<DatabaseConnection>,
     caller: Caller,
@@ -62,6 +63,8 @@ async fn list_subscriptions(
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
     caller.require_reader()?;
+    // Checked for an export too, which reads every page: a bad value is never ignored.
+    let request = page.request()?;
     let scope = caller.unit_scope(&db).await?;
     let cond = subscriptions::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
     if format.is_csv() {
@@ -71,7 +74,7 @@ async fn list_subscriptions(
         }));
     }
     Ok(json_page(
-        &subscriptions::list_subscriptions(&db, cond, page.request()?).await?,
+        &subscriptions::list_subscriptions(&db, cond, request).await?,
     ))
 }
 

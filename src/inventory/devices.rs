@@ -115,7 +115,7 @@ pub struct NewDevice {
     pub status: Option<InitialDeviceStatus>,
     /// The responsible unit.
     pub unit_id: Option<Uuid>,
-    #[schema(value_type = Option<String>, example = "4995.00")]
+    #[schema(example = "4995.00")]
     pub purchase_price: Option<Money>,
     pub purchased_on: Option<NaiveDate>,
     pub warranty_ends_on: Option<NaiveDate>,
@@ -139,7 +139,7 @@ pub struct DevicePatch {
     #[schema(value_type = Option<Uuid>)]
     pub unit_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Money>)]
     pub purchase_price: Option<Option<Money>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -186,7 +186,7 @@ pub struct DeviceView {
     pub unit_id: Option<Uuid>,
     /// Null unless the status is `assigned`.
     pub assigned_to: Option<Assignee>,
-    #[schema(value_type = Option<String>, example = "4995.00")]
+    #[schema(example = "4995.00")]
     pub purchase_price: Option<Money>,
     #[serde(serialize_with = "crate::as_text::optional_date")]
     pub purchased_on: Option<NaiveDate>,

@@ -49,7 +49,7 @@ pub struct NewSubscription {
     pub extension: Option<String>,
     pub operator: String,
     pub plan: String,
-    #[schema(value_type = String, example = "149.00")]
+    #[schema(example = "149.00")]
     pub monthly_cost: Money,
     /// Default `active`.
     pub status: Option<InitialSubscriptionStatus>,
@@ -67,7 +67,6 @@ pub struct SubscriptionPatch {
     pub extension: Option<Option<String>>,
     pub operator: Option<String>,
     pub plan: Option<String>,
-    #[schema(value_type = Option<String>)]
     pub monthly_cost: Option<Money>,
     /// The framework agreement it runs under; null removes it.
     #[serde(default, deserialize_with = "patch_field")]
@@ -95,7 +94,7 @@ pub struct SubscriptionView {
     pub extension: Option<String>,
     pub operator: String,
     pub plan: String,
-    #[schema(value_type = String, example = "149.00")]
+    #[schema(example = "149.00")]
     pub monthly_cost: Money,
     pub status: String,
     pub device_id: Option<Uuid>,

@@ -73,10 +73,8 @@ pub struct UtilizationRow {
     pub active_devices: u64,
     pub utilization_percent: f64,
     /// 12 x the monthly cost of active subscriptions linked to the assigned devices.
-    #[schema(value_type = String)]
     pub annual_cost: Money,
     /// Null when no device is active.
-    #[schema(value_type = Option<String>)]
     pub cost_per_active_device: Option<Money>,
 }
 
@@ -220,7 +218,6 @@ pub enum UnusedReason {
 pub struct UnusedRow {
     pub subscription_id: Uuid,
     pub msisdn: String,
-    #[schema(value_type = String)]
     pub monthly_cost: Money,
     pub reason: UnusedReason,
     pub device_id: Option<Uuid>,
@@ -230,10 +227,8 @@ pub struct UnusedRow {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct UnusedTotals {
     pub subscriptions: u64,
-    #[schema(value_type = String)]
     pub monthly_cost: Money,
     /// 12 x their monthly costs.
-    #[schema(value_type = String)]
     pub annual_saving: Money,
 }
 

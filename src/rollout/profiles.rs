@@ -23,13 +23,13 @@ use crate::{
 pub struct NewProfile {
     pub name: String,
     pub device_kind: DeviceKind,
-    #[schema(value_type = String, example = "4995.00")]
+    #[schema(example = "4995.00")]
     pub device_price: Money,
-    #[schema(value_type = String, example = "450.00")]
+    #[schema(example = "450.00")]
     pub setup_cost: Money,
-    #[schema(value_type = String, example = "149.00")]
+    #[schema(example = "149.00")]
     pub monthly_subscription_cost: Money,
-    #[schema(value_type = String, example = "35.00")]
+    #[schema(example = "35.00")]
     pub monthly_support_cost: Money,
     /// How many months a device is used before it is replaced (1–120).
     pub lifetime_months: i32,
@@ -40,13 +40,9 @@ pub struct NewProfile {
 pub struct ProfilePatch {
     pub name: Option<String>,
     pub device_kind: Option<DeviceKind>,
-    #[schema(value_type = Option<String>)]
     pub device_price: Option<Money>,
-    #[schema(value_type = Option<String>)]
     pub setup_cost: Option<Money>,
-    #[schema(value_type = Option<String>)]
     pub monthly_subscription_cost: Option<Money>,
-    #[schema(value_type = Option<String>)]
     pub monthly_support_cost: Option<Money>,
     pub lifetime_months: Option<i32>,
 }
@@ -56,13 +52,9 @@ pub struct ProfileView {
     pub id: Uuid,
     pub name: String,
     pub device_kind: String,
-    #[schema(value_type = String)]
     pub device_price: Money,
-    #[schema(value_type = String)]
     pub setup_cost: Money,
-    #[schema(value_type = String)]
     pub monthly_subscription_cost: Money,
-    #[schema(value_type = String)]
     pub monthly_support_cost: Money,
     pub lifetime_months: i32,
     pub created_at: DateTime<Utc>,

@@ -71,9 +71,7 @@ pub struct RolloutRow {
     pub headcount: u64,
     pub equipped: u64,
     pub to_equip: u64,
-    #[schema(value_type = String)]
     pub introduction_cost: Money,
-    #[schema(value_type = String)]
     pub annual_operating_cost: Money,
 }
 
@@ -85,9 +83,7 @@ pub struct RolloutTotals {
     pub stock_reused: u64,
     pub to_purchase: u64,
     /// The rows' sum less the price of the stock reused.
-    #[schema(value_type = String)]
     pub introduction_cost: Money,
-    #[schema(value_type = String)]
     pub annual_operating_cost: Money,
 }
 
@@ -345,9 +341,7 @@ pub struct Added {
     pub headcount: i64,
     pub to_equip: i64,
     pub to_purchase: i64,
-    #[schema(value_type = String)]
     pub introduction_cost: Money,
-    #[schema(value_type = String)]
     pub annual_operating_cost: Money,
 }
 

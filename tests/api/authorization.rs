@@ -47,10 +47,10 @@ const IMPORT_OWN: [u16; 7] = [401, 401, 403, 403, 403, 200, 200];
 const IMPORT_REFERRING: [u16; 7] = [401, 401, 403, 403, 403, 422, 200];
 const ME: [u16; 7] = [401, 401, 200, 404, 404, 404, 404];
 const REVOKE: [u16; 7] = [401, 401, 403, 403, 403, 404, 204];
-/// Notices to the managed unit: its manager and the admin; another tenant does not
-/// know the unit.
-const PREVIEW_SCOPED: [u16; 7] = [401, 401, 403, 403, 200, 422, 200];
-const SEND_SCOPED: [u16; 7] = [401, 401, 403, 403, 201, 422, 201];
+/// Notices to the managed unit: its manager and the admin; to another unit's manager,
+/// as to another tenant, the unit is unknown (which ids exist elsewhere is not told).
+const PREVIEW_SCOPED: [u16; 7] = [401, 401, 403, 422, 200, 422, 200];
+const SEND_SCOPED: [u16; 7] = [401, 401, 403, 422, 201, 422, 201];
 /// A notice the admin sent: the admin's alone to follow.
 const ADMINS_NOTICE: [u16; 7] = [401, 401, 403, 404, 404, 404, 200];
 /// Tenant-wide planning objects: any admin or manager of the tenant reads them.
