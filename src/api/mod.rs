@@ -77,6 +77,21 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The operations of one path, whatever their method.
+fn operations_mut(
+    item: &mut openapi::PathItem,
+) -> impl Iterator<Item = &mut openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Adds the problem+json answers every authenticated route can give, so each handler's
 /// annotation lists only its own successes.
 struct ProblemResponses;
@@ -124,16 +139,7 @@ impl Modify for ProblemResponses {
             if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
                 continue;
             }
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations_mut(item) {
                 for (status, description) in answers {
                     operation
                         .responses
@@ -165,16 +171,7 @@ impl Modify for PathParameters {
                 .split('/')
                 .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
                 .collect();
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations_mut(item) {
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
                 for name in &names {
                     let declared = parameters.iter().any(|p| {

@@ -61,9 +61,7 @@ pub async fn guard(State(limits): State<Limits>, request: Request, next: Next) -
     }
     // A body that announces nothing (chunked) is cut off at the same size as it streams.
     let request = request.map(|body| Body::new(Limited::new(body, max_body)));
-    let Ok(Ok(_slot)) =
-        tokio::time::timeout(limits.queue_wait(), limits.0.in_flight.acquire()).await
-    else {
+    let Some(_slot) = limits.slot().await else {
         tracing::warn!("every request slot busy: refused with 503");
         return AppError::Overloaded.into_response();
     };

@@ -102,8 +102,14 @@ impl Limits {
         &self.0.config
     }
 
-    fn queue_wait(&self) -> Duration {
-        Duration::from_millis(self.0.config.queue_wait_ms)
+    /// One of the request slots, waited for up to `queue_wait_ms`; `None` when every slot
+    /// stayed busy.
+    async fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let wait = Duration::from_millis(self.0.config.queue_wait_ms);
+        tokio::time::timeout(wait, self.0.in_flight.acquire())
+            .await
+            .ok()?
+            .ok()
     }
 
     /// Refuses (429) a client that failed to authenticate too often of late, before its

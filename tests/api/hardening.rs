@@ -36,6 +36,15 @@ async fn raw_request(app: &TestApp, head: &str, body: &[u8], wait: Duration) -> 
     }
 }
 
+/// The seconds a refusal's `Retry-After` asks for.
+fn retry_after_of(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 fn status_of(answer: &str) -> u16 {
     answer
         .split_whitespace()
@@ -304,11 +313,7 @@ async fn failed_authentication_is_limited_per_client(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = refused.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_of(&refused);
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     app.get("/api/v1/units", &app.admin).await.expect(429);
     // The console's sign-in shares the count.
@@ -396,11 +401,7 @@ async fn urgent_notices_are_bounded_per_sender(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: i64 = refused.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_of(&refused);
     assert!((3000..=3600).contains(&retry_after), "{retry_after}");
     assert_eq!(
         app.count("notices").await,
@@ -669,12 +670,7 @@ async fn working_hours_keep_a_zone_they_do_not_name(app: TestApp) {
     let week = json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day});
     let path = format!("/api/v1/employees/{employee}/working-hours");
     let set = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&app.admin),
-            Some(json!({"working_hours": week})),
-        )
+        .put(&path, &app.admin, json!({"working_hours": week}))
         .await
         .expect(200);
     assert_eq!(set.json["time_zone"], "Europe/Helsinki");
@@ -684,11 +680,10 @@ async fn working_hours_keep_a_zone_they_do_not_name(app: TestApp) {
         .json;
     assert_eq!(stored["time_zone"], "Europe/Helsinki");
     let cleared = app
-        .call(
-            Method::PUT,
+        .put(
             &path,
-            Some(&app.admin),
-            Some(json!({"working_hours": week, "time_zone": null})),
+            &app.admin,
+            json!({"working_hours": week, "time_zone": null}),
         )
         .await
         .expect(200);
@@ -697,21 +692,15 @@ async fn working_hours_keep_a_zone_they_do_not_name(app: TestApp) {
     // A unit the same way.
     let unit = app.unit("Avd Åbo", None).await;
     let unit_path = format!("/api/v1/units/{unit}/working-hours");
-    app.call(
-        Method::PUT,
+    app.put(
         &unit_path,
-        Some(&app.admin),
-        Some(json!({"working_hours": week, "time_zone": "Europe/Helsinki"})),
+        &app.admin,
+        json!({"working_hours": week, "time_zone": "Europe/Helsinki"}),
     )
     .await
     .expect(200);
     let kept = app
-        .call(
-            Method::PUT,
-            &unit_path,
-            Some(&app.admin),
-            Some(json!({"working_hours": week})),
-        )
+        .put(&unit_path, &app.admin, json!({"working_hours": week}))
         .await
         .expect(200);
     assert_eq!(kept.json["time_zone"], "Europe/Helsinki");
