@@ -50,17 +50,26 @@ pub async fn record<C: ConnectionTrait>(
     audit::record(db, actor, action, "token", token_id, None, Some(&details)).await
 }
 
-/// What kind of security event a finished request is, if any.
-fn event_of(method: &Method, path: &str, query: &str, status: StatusCode) -> Option<&'static str> {
-    let writes = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if writes && status == StatusCode::FORBIDDEN {
-        return Some("access.refused");
-    }
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A read that hands out personal data as a file or a report of people's contacts.
+fn is_personal_download(method: &Method, path: &str, query: &str) -> bool {
     let file = query
         .split('&')
         .any(|pair| pair == "format=csv" || pair == "format=xlsx");
-    let personal = file || path.ends_with("/export") || path.ends_with("/reports/after-hours");
-    (*method == Method::GET && status.is_success() && personal).then_some("personal-data.download")
+    *method == Method::GET
+        && (file || path.ends_with("/export") || path.ends_with("/reports/after-hours"))
+}
+
+/// What kind of security event a finished request is, if any.
+fn event_of(method: &Method, path: &str, query: &str, status: StatusCode) -> Option<&'static str> {
+    if is_write(method) && status == StatusCode::FORBIDDEN {
+        return Some("access.refused");
+    }
+    (status.is_success() && is_personal_download(method, path, query))
+        .then_some("personal-data.download")
 }
 
 pub async fn record_security_events(
@@ -68,6 +77,11 @@ pub async fn record_security_events(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // Most requests are reads of a page: they can be no event, and cost nothing here.
+    let (method, uri) = (request.method(), request.uri());
+    if !is_write(method) && !is_personal_download(method, uri.path(), uri.query().unwrap_or("")) {
+        return next.run(request).await;
+    }
     let slot = CallerSlot::default();
     request.extensions_mut().insert(slot.clone());
     let method = request.method().clone();

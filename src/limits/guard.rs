@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::{
-    body::Body,
+    body::{Body, HttpBody},
     extract::{Request, State},
     http::header,
     middleware::Next,
@@ -59,8 +59,13 @@ pub async fn guard(State(limits): State<Limits>, request: Request, next: Next) -
     if declared_length(&request).is_some_and(|n| n > max_body as u64) {
         return too_large(max_body).into_response();
     }
-    // A body that announces nothing (chunked) is cut off at the same size as it streams.
-    let request = request.map(|body| Body::new(Limited::new(body, max_body)));
+    // A body that announces nothing (chunked) is cut off at the same size as it streams;
+    // a request without a body (most reads) is left as it is.
+    let request = if request.body().is_end_stream() {
+        request
+    } else {
+        request.map(|body| Body::new(Limited::new(body, max_body)))
+    };
     let Some(_slot) = limits.slot().await else {
         tracing::warn!("every request slot busy: refused with 503");
         return AppError::Overloaded.into_response();

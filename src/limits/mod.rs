@@ -112,6 +112,11 @@ impl Limits {
             .ok()
     }
 
+    /// Whether any client is blocked now (one atomic read).
+    pub fn anyone_blocked(&self) -> bool {
+        self.0.failed_auth.anyone_blocked()
+    }
+
     /// Refuses (429) a client that failed to authenticate too often of late, before its
     /// credential is looked at.
     pub fn refuse_if_blocked(&self, client: &ClientKey) -> crate::error::AppResult<()> {

@@ -131,6 +131,10 @@ impl AuthThrottle {
         }
     }
 
+    pub(super) fn anyone_blocked(&self) -> bool {
+        self.any_blocked.load(Ordering::Relaxed)
+    }
+
     pub(super) fn refuse_if_blocked(&self, client: &ClientKey) -> AppResult<()> {
         if !self.any_blocked.load(Ordering::Relaxed) {
             return Ok(());
