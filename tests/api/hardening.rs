@@ -539,9 +539,8 @@ async fn sessions(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-/// On an https site cookies are `__Host-` and `Secure`, and responses carry HSTS; every
-/// API answer is `no-store`.
-async fn https_sites_get_host_cookies_and_hsts(app: TestApp) {
+/// The sign-in form's answer and the cookie it sets.
+async fn sign_in_form(app: &TestApp) -> (reqwest::Response, String) {
     let form = app
         .client
         .get(format!("{}/console/sign-in", app.base))
@@ -549,6 +548,13 @@ async fn https_sites_get_host_cookies_and_hsts(app: TestApp) {
         .await
         .unwrap();
     let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    (form, cookie)
+}
+
+/// On an https site cookies are `__Host-` and `Secure`, and responses carry HSTS; every
+/// API answer is `no-store`.
+async fn https_sites_get_host_cookies_and_hsts(app: TestApp) {
+    let (form, cookie) = sign_in_form(&app).await;
     assert!(cookie.starts_with("__Host-stilla_signin_csrf="), "{cookie}");
     assert!(
         cookie.contains("; Secure") && cookie.split("; ").any(|a| a == "Path=/"),
@@ -578,13 +584,7 @@ both_stores!(https_sites_get_host_cookies_and_hsts, |config| {
 /// On plain http on this machine cookies stay plain (a browser would not send a
 /// `Secure` one back) and there is no HSTS.
 async fn local_http_keeps_plain_cookies(app: TestApp) {
-    let form = app
-        .client
-        .get(format!("{}/console/sign-in", app.base))
-        .send()
-        .await
-        .unwrap();
-    let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let (form, cookie) = sign_in_form(&app).await;
     assert!(cookie.starts_with("stilla_signin_csrf="), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");
     assert!(!form.headers().contains_key("strict-transport-security"));
