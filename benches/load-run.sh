@@ -39,11 +39,16 @@ run_store() {
     echo "== $label"
     $BIN demo --database "$url" > "$WORK/demo.json" 2>/dev/null
     export STILLA_TOKEN=$(python3 -c "import json,sys; print(json.load(open('$WORK/demo.json'))['admin_token'])")
-    $BIN serve --database "$url" --listen 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
+    # Every limit at its default but the per-token rate: 64 clients back to back make
+    # 8,000-9,500 pages/s on this machine, about 140/s per token, past the default 100/s
+    # (a 429 stops wrk). The budget is still checked on every request; only its rate is
+    # raised, so the run pays the limits' whole cost.
+    STILLA_LIMITS__TOKEN_REQUESTS_PER_SECOND=1000000 STILLA_LIMITS__TOKEN_REQUEST_BURST=1000000 \
+        $BIN serve --database "$url" --listen 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
     local server=$!
     for _ in $(seq 1 50); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.2; done
-    # One token per client, as 64 people or integrations would have: every limit stays
-    # at its default, and each token's share (about 1/64 of the rate) is within its budget.
+    # One token per client, as 64 people or integrations would have: the token cache and
+    # the per-token budget see 64 keys, not one.
     for n in $(seq 1 64); do
         curl -sf -H "Authorization: Bearer $STILLA_TOKEN" -H "Content-Type: application/json" \
             -d "{\"name\": \"load client $n\", \"role\": \"admin\"}" "http://127.0.0.1:$PORT/api/v1/tokens" \

@@ -20,9 +20,30 @@ use crate::{
     tenants::{self, BootstrappedTenant},
 };
 
-/// Cheap handles shared by every request.
-#[derive(Clone, Debug, FromRef)]
-pub struct AppState {
+/// The handles every request shares, behind one `Arc`: axum clones the state for each
+/// request (and once more for each middleware that takes it), and one reference count
+/// is cheaper than one per field (measured: issue 17's limits-on inventory run).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+/// What [`AppState`] holds; handlers take a part of it as `State<part>` through
+/// [`FromRef`].
+#[derive(Debug)]
+pub struct Shared {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub tokens: TokenCache,
@@ -35,6 +56,27 @@ pub struct AppState {
     /// Console sessions' idle timeout and lifetime.
     pub sessions: SessionPolicy,
 }
+
+/// The parts handlers take by themselves.
+macro_rules! part_of_state {
+    ($($field:ident: $ty:ty),* $(,)?) => {$(
+        impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> $ty {
+                state.$field.clone()
+            }
+        }
+    )*};
+}
+
+part_of_state!(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    tokens: TokenCache,
+    reports: ReportCache,
+    limits: Limits,
+    site: Site,
+    sessions: SessionPolicy,
+);
 
 /// A built application: migrated database, bound listener, router, dispatcher.
 pub struct App {
@@ -69,7 +111,7 @@ impl App {
         } else {
             db::connect(url, 2).await?
         };
-        let state = AppState {
+        let state = AppState::new(Shared {
             db,
             clock: Arc::new(SystemClock),
             tokens: TokenCache::default(),
@@ -77,7 +119,7 @@ impl App {
             limits: Limits::new(&config.limits),
             site: Site::from_public_url(&config.public_url)?,
             sessions: config.console.session_policy(),
-        };
+        });
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {
             Dispatcher::new(
