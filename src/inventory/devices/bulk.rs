@@ -1,0 +1,80 @@
+//! One lifecycle action over every device a list's query matches.
+use entities::device;
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::{list::select_of, *};
+use crate::inventory::lifecycle::{Action, DeviceAction, DeviceStatus, StoredStatus};
+use crate::{
+    audit::Actor,
+    error::{AppError, AppResult},
+};
+
+/// Most devices one bulk action may change at once; a larger list is narrowed first.
+pub const MAX_BULK: u64 = 10_000;
+
+/// What a bulk action over a list's query would do: how many devices the query matches
+/// and how many of them the action is allowed for (the others are left as they are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BulkPlan {
+    pub matching: u64,
+    pub allowed: u64,
+}
+
+/// The stored statuses an action may start from.
+fn statuses_allowing(action: DeviceAction) -> Vec<&'static str> {
+    [
+        DeviceStatus::Ordered,
+        DeviceStatus::InStock,
+        DeviceStatus::Assigned,
+        DeviceStatus::InRepair,
+        DeviceStatus::Retired,
+    ]
+    .into_iter()
+    .filter(|s| action.next(*s).is_some())
+    .map(|s| s.as_str())
+    .collect()
+}
+
+pub async fn bulk_plan<C: ConnectionTrait>(
+    db: &C,
+    query: DeviceQuery,
+    action: DeviceAction,
+) -> AppResult<BulkPlan> {
+    use sea_orm::PaginatorTrait;
+    let matching = select_of(query.clone()).count(db).await?;
+    let allowed = select_of(query)
+        .filter(device::Column::Status.is_in(statuses_allowing(action)))
+        .count(db)
+        .await?;
+    Ok(BulkPlan { matching, allowed })
+}
+
+/// Applies one lifecycle action to every device the query matches whose status allows
+/// it, each step audited as if done one by one. Returns how many changed.
+pub async fn apply_bulk<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    query: DeviceQuery,
+    action: DeviceAction,
+    change: DeviceChange,
+) -> AppResult<u64> {
+    let ids: Vec<Uuid> = select_of(query)
+        .filter(device::Column::Status.is_in(statuses_allowing(action)))
+        .select_only()
+        .column(device::Column::Id)
+        .limit(MAX_BULK + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.len() as u64 > MAX_BULK {
+        return Err(AppError::invalid(
+            "query",
+            format!("matches more than {MAX_BULK} devices; narrow the list first"),
+        ));
+    }
+    for id in &ids {
+        apply_action(db, actor, *id, action, change.clone()).await?;
+    }
+    Ok(ids.len() as u64)
+}

@@ -1,0 +1,156 @@
+//! One device read, created or edited; the devices a person holds.
+use chrono::Utc;
+use entities::device;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::*;
+use crate::inventory::visibility::{device_visible, refresh_device_units};
+use crate::{
+    audit::{self, Actor},
+    auth::UnitScope,
+    error::{AppError, AppResult},
+    money::Money,
+    org::KnownIds,
+};
+
+pub(super) async fn find_in_tenant<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> AppResult<device::Model> {
+    device::Entity::find_by_id(id)
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("device"))
+}
+
+pub async fn create_device<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: NewDevice,
+) -> AppResult<DeviceView> {
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let valid = validate_device(&input, &known).map_err(AppError::Invalid)?;
+    let model = new_active_model(actor.tenant_id, valid, Utc::now())
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+    refresh_device_units(db, actor.tenant_id, &[model.id]).await?;
+    let view = DeviceView::from(model);
+    audit::record(db, actor, "create", "device", view.id, None, Some(&view)).await?;
+    Ok(view)
+}
+
+pub async fn get_device<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    scope: &UnitScope,
+    id: Uuid,
+) -> AppResult<DeviceView> {
+    let device = find_in_tenant(db, tenant_id, id).await?;
+    if !device_visible(db, scope, &device).await? {
+        return Err(AppError::NotFound("device"));
+    }
+    Ok(device.into())
+}
+
+pub async fn update_device<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    patch: DevicePatch,
+) -> AppResult<DeviceView> {
+    let current = find_in_tenant(db, actor.tenant_id, id).await?;
+    let before = DeviceView::from(current.clone());
+    let merged = NewDevice {
+        kind: patch.kind.unwrap_or(if current.kind == "tablet" {
+            DeviceKind::Tablet
+        } else {
+            DeviceKind::Phone
+        }),
+        manufacturer: patch.manufacturer.unwrap_or(current.manufacturer.clone()),
+        model: patch.model.unwrap_or(current.model.clone()),
+        serial_number: patch.serial_number.unwrap_or(current.serial_number.clone()),
+        imei: patch.imei.unwrap_or(current.imei.clone()),
+        ownership: patch
+            .ownership
+            .unwrap_or(if current.ownership == "private" {
+                Ownership::Private
+            } else {
+                Ownership::Organization
+            }),
+        status: None,
+        unit_id: patch.unit_id.unwrap_or(current.unit_id),
+        purchase_price: patch
+            .purchase_price
+            .unwrap_or(current.purchase_price_ore.map(Money)),
+        purchased_on: patch.purchased_on.unwrap_or(current.purchased_on),
+        warranty_ends_on: patch.warranty_ends_on.unwrap_or(current.warranty_ends_on),
+        contract_id: patch.contract_id.unwrap_or(current.contract_id),
+    };
+    let known = KnownIds::load(db, actor.tenant_id).await?;
+    let valid = validate_device(&merged, &known).map_err(AppError::Invalid)?;
+    let mut active: device::ActiveModel = current.into();
+    active.kind = Set(valid.kind.as_str().to_owned());
+    active.manufacturer = Set(valid.manufacturer);
+    active.model = Set(valid.model);
+    active.serial_number = Set(valid.serial_number);
+    active.imei = Set(valid.imei);
+    active.ownership = Set(valid.ownership.as_str().to_owned());
+    active.unit_id = Set(valid.unit_id);
+    active.purchase_price_ore = Set(valid.purchase_price.map(Money::ore));
+    active.purchased_on = Set(valid.purchased_on);
+    active.warranty_ends_on = Set(valid.warranty_ends_on);
+    active.contract_id = Set(valid.contract_id);
+    active.updated_at = Set(Utc::now());
+    let view = DeviceView::from(
+        active
+            .update(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
+    );
+    refresh_device_units(db, actor.tenant_id, &[id]).await?;
+    audit::record(
+        db,
+        actor,
+        "update",
+        "device",
+        id,
+        Some(&before),
+        Some(&view),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// The devices an employee holds, for their own page.
+pub async fn held_by<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+) -> AppResult<Vec<DeviceView>> {
+    let items = device::Entity::find()
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::AssignedEmployeeId.eq(employee_id))
+        .order_by_asc(device::Column::Id)
+        .all(db)
+        .await?;
+    Ok(items.into_iter().map(DeviceView::from).collect())
+}
+
+/// The tenant's device with this serial number (serial numbers are unique per tenant).
+pub async fn find_by_serial<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    serial_number: &str,
+) -> AppResult<Option<device::Model>> {
+    Ok(device::Entity::find()
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .filter(device::Column::SerialNumber.eq(serial_number.trim()))
+        .one(db)
+        .await?)
+}
