@@ -1,10 +1,16 @@
 //! Builds the application: state, router, listener; and runs it until shutdown.
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use axum::{Router, extract::FromRef};
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
+    http::StatusCode,
+    response::IntoResponse,
+};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
 use crate::{
     api,
@@ -13,11 +19,13 @@ use crate::{
     config::Config,
     db,
     delivery::Dispatcher,
+    error::AppError,
     limits::Limits,
     push::Providers,
     reports::{self, cache::ReportCache},
     site::Site,
     tenants::{self, BootstrappedTenant},
+    web,
 };
 
 /// The handles every request shares, behind one `Arc`: axum clones the state for each
@@ -131,7 +139,7 @@ impl App {
         });
         Ok(App {
             listener,
-            router: api::router(state.clone()),
+            router: router(state.clone()),
             state,
             dispatcher,
             refresh_db,
@@ -188,4 +196,64 @@ impl App {
         let _ = refreshing.await;
         served
     }
+}
+
+/// Every route: the API and the console side by side, with the layers they share — from
+/// the outside in: a panic becomes a 500, each request gets a span, common headers, the
+/// limits' guard, and security events in the audit trail.
+fn router(state: AppState) -> Router {
+    api::routes()
+        .merge(web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Body sizes are the guard's, per route family, for every extractor alike.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security_events::record_security_events,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            crate::limits::guard,
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            state.site.clone(),
+            crate::site::common_headers,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                // Fields by Display: the log formats every request's span, and a
+                // string's Debug form is escaped one character at a time.
+                if route == "/healthz" || route == "/readyz" {
+                    tracing::debug_span!("request", method = %request.method(), route = %route)
+                } else {
+                    tracing::info_span!("request", method = %request.method(), route = %route)
+                }
+            }),
+        )
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("route")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+        Json(serde_json::json!({
+            "type": "about:blank",
+            "title": "Method Not Allowed",
+            "status": 405,
+            "detail": "this route does not take that method",
+        })),
+    )
 }

@@ -1,5 +1,6 @@
 //! The HTTP API: thin handlers that parse, call one domain function, and render.
 mod audit;
+mod contracts;
 mod devices;
 mod employees;
 pub mod export;
@@ -20,13 +21,7 @@ mod working_time;
 
 use std::sync::{Arc, OnceLock};
 
-use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, MatchedPath, Request},
-    http::StatusCode,
-    response::IntoResponse,
-};
-use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use axum::{Json, Router, response::IntoResponse};
 use utoipa::{
     Modify, OpenApi,
     openapi::{
@@ -39,7 +34,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use extract::{ApiJson, ApiPath, ApiQuery, read_body};
 
-use crate::{app::AppState, error::AppError};
+use crate::app::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -215,6 +210,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(inbox::routes())
         .merge(rollout::routes())
         .merge(reports::routes())
+        .merge(contracts::routes())
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
@@ -240,60 +236,9 @@ async fn openapi_json() -> impl IntoResponse {
     Json(openapi_document())
 }
 
-async fn not_found() -> AppError {
-    AppError::NotFound("route")
-}
-
-async fn method_not_allowed() -> impl IntoResponse {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
-        Json(serde_json::json!({
-            "type": "about:blank",
-            "title": "Method Not Allowed",
-            "status": 405,
-            "detail": "this route does not take that method",
-        })),
-    )
-}
-
-pub fn router(state: AppState) -> Router {
+/// The API's routes (`/api/v1/*` and the probes), without the layers every route shares
+/// ([`crate::app`] adds those, and mounts the console beside these).
+pub fn routes() -> Router<AppState> {
     let (router, _) = api_routes().split_for_parts();
     router
-        .merge(crate::web::routes())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        // Body sizes are the guard's, per route family, for every extractor alike.
-        .layer(DefaultBodyLimit::disable())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::security_events::record_security_events,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.limits.clone(),
-            crate::limits::guard,
-        ))
-        .layer(axum::middleware::map_response_with_state(
-            state.site.clone(),
-            crate::site::common_headers,
-        ))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str);
-                // Fields by Display: the log formats every request's span, and a
-                // string's Debug form is escaped one character at a time.
-                if route == "/healthz" || route == "/readyz" {
-                    tracing::debug_span!("request", method = %request.method(), route = %route)
-                } else {
-                    tracing::info_span!("request", method = %request.method(), route = %route)
-                }
-            }),
-        )
-        .layer(CatchPanicLayer::custom(|_| {
-            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
-        }))
-        .with_state(state)
 }
