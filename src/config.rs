@@ -1,5 +1,8 @@
 //! Settings: built-in defaults <- `config/default.toml`-style file <- `STILLA_*` environment.
 //!
+//! The defaults are written in one place, `config/default.toml`, which is built into
+//! the binary: every `Default` here reads them from it.
+//!
 //! Nested keys use a double underscore in the environment: `[database] url` is
 //! `STILLA_DATABASE__URL`. Tests build a [`Config`] in code and never touch the process
 //! environment.
@@ -7,7 +10,7 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use figment::{
     Figment,
-    providers::{Env, Format, Serialized, Toml},
+    providers::{Env, Format, Toml},
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -33,6 +36,8 @@ pub struct Config {
     pub public_url: String,
     pub database: DatabaseConfig,
     pub log: LogConfig,
+    /// No provider unless configured (`[push.apns]`, `[push.fcm]`).
+    #[serde(default)]
     pub push: PushConfig,
     pub delivery: DeliveryConfig,
     pub limits: LimitsConfig,
@@ -41,22 +46,12 @@ pub struct Config {
 
 /// `[console]`: how long a signed-in browser stays signed in.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ConsoleConfig {
     /// A session ends after this long without a request.
     pub session_idle_minutes: u32,
     /// A session ends this long after sign-in, used or not.
     pub session_lifetime_hours: u32,
-}
-
-impl Default for ConsoleConfig {
-    fn default() -> Self {
-        let policy = SessionPolicy::default();
-        Self {
-            session_idle_minutes: policy.idle.num_minutes() as u32,
-            session_lifetime_hours: policy.lifetime.num_hours() as u32,
-        }
-    }
 }
 
 impl ConsoleConfig {
@@ -110,30 +105,25 @@ fn serialize_secret<S: serde::Serializer>(secret: &SecretString, s: S) -> Result
     s.serialize_str(secret.expose_secret())
 }
 
+/// The defaults, written once: `config/default.toml`, built into the binary.
+pub const DEFAULTS_TOML: &str = include_str!("../config/default.toml");
+
+fn defaults() -> Figment {
+    Figment::from(Toml::string(DEFAULTS_TOML))
+}
+
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            public_url: "http://localhost:8080".to_owned(),
-            database: DatabaseConfig {
-                url: SecretString::from("sqlite://stilla.db?mode=rwc"),
-                max_connections: 16,
-            },
-            log: LogConfig {
-                filter: "info".to_owned(),
-            },
-            push: PushConfig::default(),
-            delivery: DeliveryConfig::default(),
-            limits: LimitsConfig::default(),
-            console: ConsoleConfig::default(),
-        }
+        defaults()
+            .extract()
+            .expect("the built-in config/default.toml is a whole, valid configuration")
     }
 }
 
 impl Config {
     /// Layers the optional file and then the `STILLA_*` environment over the defaults.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let mut figment = defaults();
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
@@ -161,13 +151,40 @@ mod tests {
     }
 
     #[test]
-    fn the_documented_defaults_are_the_defaults() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
-        let documented = Config::load(Some(&path)).unwrap();
+    fn the_built_in_defaults_are_a_whole_configuration() {
+        let config = Config::default();
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.limits.failed_auth_per_minute, 20);
+        assert_eq!(config.delivery.retry.max_age_minutes, 60);
+        assert_eq!(config.console.session_policy().idle.num_minutes(), 30);
+    }
+
+    #[test]
+    fn a_section_given_in_part_keeps_its_other_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stilla.toml");
+        std::fs::write(
+            &path,
+            "[limits]\nbody_bytes = 2048\n[delivery.retry]\nbase_ms = 5\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.limits.body_bytes, 2048);
         assert_eq!(
-            serde_json::to_value(&documented).unwrap(),
-            serde_json::to_value(Config::default()).unwrap()
+            config.limits.import_body_bytes,
+            Config::default().limits.import_body_bytes
         );
+        assert_eq!(config.delivery.retry.base_ms, 5);
+        assert_eq!(config.delivery.retry.max_backoff_seconds, 600);
+    }
+
+    #[test]
+    fn an_unknown_setting_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stilla.toml");
+        std::fs::write(&path, "[limits]\nbody_byte = 2048\n").unwrap();
+        let error = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(error.contains("body_byte"), "{error}");
     }
 
     #[test]

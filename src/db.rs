@@ -16,7 +16,16 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     // (a pool of 4 instead of 16 took PostgreSQL's p99 from 31 to 18 ms, BENCHMARKS.md).
     // Requests beyond that wait in the pool's queue, which is cheaper.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
-    let max_connections = max_connections.min(2 * cores).max(2);
+    let asked = max_connections;
+    let max_connections = asked.min(2 * cores).max(2);
+    if max_connections != asked {
+        tracing::info!(
+            asked,
+            used = max_connections,
+            cores,
+            "database.max_connections adjusted to between 2 and twice the cores"
+        );
+    }
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)

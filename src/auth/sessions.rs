@@ -24,12 +24,10 @@ pub struct SessionPolicy {
     pub lifetime: Duration,
 }
 
+/// The defaults of `config/default.toml`.
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy {
-            idle: Duration::minutes(30),
-            lifetime: Duration::hours(10),
-        }
+        crate::config::Config::default().console.session_policy()
     }
 }
 

@@ -52,18 +52,10 @@ pub struct DeliveryConfig {
     pub retry: RetryPolicy,
 }
 
+/// The defaults of `config/default.toml`.
 impl Default for DeliveryConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            poll_interval_ms: 500,
-            batch_size: 500,
-            concurrency: 64,
-            lease_seconds: 60,
-            repeat_every_seconds: 120,
-            repeat_for_minutes: 20,
-            retry: RetryPolicy::default(),
-        }
+        crate::config::Config::default().delivery
     }
 }
 

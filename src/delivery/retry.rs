@@ -16,13 +16,10 @@ pub struct RetryPolicy {
     pub max_age_minutes: i64,
 }
 
+/// The defaults of `config/default.toml`.
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            base_ms: 2_000,
-            max_backoff_seconds: 600,
-            max_age_minutes: 60,
-        }
+        crate::config::Config::default().delivery.retry
     }
 }
 

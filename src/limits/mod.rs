@@ -17,7 +17,7 @@ use throttle::{AuthThrottle, TokenBudget};
 
 /// `[limits]` in the configuration: every limit is on by default.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Largest body of an ordinary request (JSON, forms), in bytes.
     pub body_bytes: usize,
@@ -43,22 +43,10 @@ pub struct LimitsConfig {
     pub trust_forwarded_for: bool,
 }
 
+/// The defaults of `config/default.toml`.
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self {
-            body_bytes: 1024 * 1024,
-            // 10,000 devices are about 2 MB of CSV.
-            import_body_bytes: 64 * 1024 * 1024,
-            request_timeout_seconds: 30,
-            import_timeout_seconds: 300,
-            concurrent_requests: 256,
-            queue_wait_ms: 2_000,
-            failed_auth_per_minute: 20,
-            token_requests_per_second: 100,
-            token_request_burst: 400,
-            urgent_notices_per_hour: 10,
-            trust_forwarded_for: false,
-        }
+        crate::config::Config::default().limits
     }
 }
 
