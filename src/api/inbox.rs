@@ -99,7 +99,7 @@ async fn remove_push_registration(
 ) -> AppResult<StatusCode> {
     let me = caller.own_employee_id()?;
     let txn = begin_write(&state.db).await?;
-    registrations::remove_registration(&txn, caller.tenant_id, me, id, state.clock.now()).await?;
+    registrations::remove_registration(&txn, &caller.actor(), me, id, state.clock.now()).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

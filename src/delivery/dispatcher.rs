@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     claim::{Claimed, claim},
-    outbox::{self, CANCELLED, EXPIRED, FAILED, SCHEDULED, SENDING, SENT},
+    outbox::{CANCELLED, EXPIRED, FAILED, SCHEDULED, SENDING, SENT},
     retry::{Next, RetryPolicy},
 };
 use crate::{
@@ -482,7 +482,8 @@ impl Dispatcher {
         }
         for (registration_id, reason) in gone {
             tracing::info!(%registration_id, %reason, "push token gone; registration disabled");
-            outbox::retire_registration(&txn, registration_id, &reason, now).await?;
+            crate::push::registrations::retire_gone_token(&txn, registration_id, reason, now)
+                .await?;
         }
         txn.commit().await?;
         Ok(())

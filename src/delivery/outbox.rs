@@ -1,7 +1,7 @@
 //! The outbox table's vocabulary and the writes other modules make to it: inserting a
 //! notice's rows, cancelling, retiring a registration.
 use chrono::{DateTime, Utc};
-use entities::{delivery, push_registration};
+use entities::delivery;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
@@ -82,35 +82,6 @@ pub async fn cancel_notice<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(result.rows_affected)
-}
-
-/// Disables a registration for good (`reason` says why) and ends its waiting
-/// deliveries: failed when the provider refused the token, cancelled when its owner
-/// removed it.
-pub async fn retire_registration<C: ConnectionTrait>(
-    db: &C,
-    registration_id: Uuid,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    push_registration::Entity::update_many()
-        .col_expr(push_registration::Column::DisabledAt, Expr::value(now))
-        .col_expr(
-            push_registration::Column::DisabledReason,
-            Expr::value(reason),
-        )
-        .filter(push_registration::Column::Id.eq(registration_id))
-        .exec(db)
-        .await?;
-    let removed = reason == crate::push::registrations::REMOVED;
-    end_waiting(
-        db,
-        registration_id,
-        if removed { CANCELLED } else { FAILED },
-        &format!("registration disabled: {reason}"),
-        now,
-    )
-    .await
 }
 
 /// Ends the deliveries still waiting for a registration (`status`, with `why`): what

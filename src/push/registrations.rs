@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::PROVIDER_NAMES;
 use crate::{
     audit::{self, Actor},
+    delivery::outbox,
     error::{AppError, AppResult, FieldError},
     org::optional_text,
 };
@@ -208,24 +209,107 @@ pub async fn list_registrations<C: ConnectionTrait>(
 /// those already made keep pointing at it, so it is disabled rather than deleted.
 pub async fn remove_registration<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    actor: &Actor,
     employee_id: Uuid,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let found = push_registration::Entity::find_by_id(id)
-        .filter(push_registration::Column::TenantId.eq(tenant_id))
+        .filter(push_registration::Column::TenantId.eq(actor.tenant_id))
         .filter(push_registration::Column::EmployeeId.eq(employee_id))
         .filter(not_removed())
         .one(db)
         .await?
         .ok_or(AppError::NotFound("push registration"))?;
-    crate::delivery::outbox::retire_registration(db, found.id, REMOVED, now).await?;
-    Ok(())
+    retire(db, actor, found, Retirement::RemovedByOwner, now).await
 }
 
-/// The reason a registration its owner removed carries; it is hidden from their list.
-pub const REMOVED: &str = "removed by its owner";
+/// Why a registration stops receiving pushes for good.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Retirement {
+    /// Its owner removed it: what waited for it is cancelled, and it leaves their list.
+    RemovedByOwner,
+    /// The provider says the token is gone (the app was removed, the token expired):
+    /// what waited for it has failed. Carries the provider's answer.
+    TokenGone(String),
+}
+
+/// The stored reason of a registration its owner removed; such a registration is
+/// hidden from their list.
+const REMOVED: &str = "removed by its owner";
+
+impl Retirement {
+    fn stored_reason(&self) -> &str {
+        match self {
+            Retirement::RemovedByOwner => REMOVED,
+            Retirement::TokenGone(answer) => answer,
+        }
+    }
+}
+
+/// Disables a registration for good, ends its waiting deliveries (cancelled when its
+/// owner removed it, failed when its token is gone) and records the step in the audit
+/// trail.
+pub async fn retire<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    registration: push_registration::Model,
+    retirement: Retirement,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let reason = retirement.stored_reason();
+    let id = registration.id;
+    let mut active: push_registration::ActiveModel = registration.into();
+    active.disabled_at = Set(Some(now));
+    active.disabled_reason = Set(Some(reason.to_owned()));
+    active.update(db).await?;
+    let status = match &retirement {
+        Retirement::RemovedByOwner => outbox::CANCELLED,
+        Retirement::TokenGone(_) => outbox::FAILED,
+    };
+    let why = format!("registration disabled: {reason}");
+    outbox::end_waiting(db, id, status, &why, now).await?;
+    audit::record(
+        db,
+        actor,
+        "retire",
+        "push_registration",
+        id,
+        None,
+        Some(&json!({ "reason": reason })),
+    )
+    .await
+}
+
+/// Retires a registration whose token the provider says is gone, on behalf of the
+/// dispatcher. A registration already gone (removed meanwhile) is left as it is.
+pub async fn retire_gone_token<C: ConnectionTrait>(
+    db: &C,
+    registration_id: Uuid,
+    provider_answer: String,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(registration) = push_registration::Entity::find_by_id(registration_id)
+        .filter(push_registration::Column::DisabledAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let actor = Actor {
+        tenant_id: registration.tenant_id,
+        token_id: None,
+        name: "push dispatcher".to_owned(),
+    };
+    retire(
+        db,
+        &actor,
+        registration,
+        Retirement::TokenGone(provider_answer),
+        now,
+    )
+    .await
+}
 
 fn not_removed() -> Condition {
     Condition::any()

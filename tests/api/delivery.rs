@@ -219,6 +219,15 @@ async fn retries_back_off_and_a_dead_token_is_never_used_again(app: TestApp) {
     assert_eq!(reg["id"], registration.as_str());
     assert_eq!(reg["disabled"], true);
     assert_eq!(reg["disabled_reason"], "APNs 410: Unregistered");
+    let retired = retirements(&app, &registration).await;
+    assert_eq!(
+        retired,
+        vec![(
+            "push dispatcher".to_owned(),
+            "APNs 410: Unregistered".to_owned()
+        )],
+        "the dispatcher's retirement is in the audit trail"
+    );
     let third = send(
         &app,
         &app.admin,
@@ -269,6 +278,83 @@ async fn retries_back_off_and_a_dead_token_is_never_used_again(app: TestApp) {
     );
 }
 both_stores!(retries_back_off_and_a_dead_token_is_never_used_again);
+
+/// The audit trail's retirements of a push registration: (who, the stored reason).
+async fn retirements(app: &TestApp, registration: &str) -> Vec<(String, String)> {
+    let audit = app
+        .get(
+            &format!(
+                "/api/v1/audit?entity_type=push_registration&entity_id={registration}&action=retire"
+            ),
+            &app.admin,
+        )
+        .await
+        .expect(200)
+        .json;
+    audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default().to_owned(),
+                e["after"]["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn a_registration_its_owner_removes_is_retired_and_audited(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 7", None).await;
+    let role = app.role("Läkare").await;
+    let doctor = app.employee("d@region.se", &unit, &role).await;
+    let (doctor_token, registration) = phone(&app, &doctor).await;
+    let notice = send(
+        &app,
+        &app.admin,
+        json!({"title": "Rond", "body": "…", "priority": "info",
+        "audience": {"employee_ids": [doctor]}}),
+    )
+    .await
+    .expect(201)
+    .id();
+    assert_eq!(deliveries(&app, &notice).await[0]["status"], "scheduled");
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/me/push-registrations/{registration}"),
+        Some(&doctor_token),
+        None,
+    )
+    .await
+    .expect(204);
+    let row = deliveries(&app, &notice).await[0].clone();
+    assert_eq!(
+        row["status"], "cancelled",
+        "what waited for it is cancelled"
+    );
+    let mine = app
+        .get("/api/v1/me/push-registrations", &doctor_token)
+        .await
+        .expect(200)
+        .json;
+    assert_eq!(mine["items"], json!([]), "it leaves the owner's list");
+    let retired = retirements(&app, &registration).await;
+    assert_eq!(retired.len(), 1, "{retired:?}");
+    assert_eq!(retired[0].1, "removed by its owner");
+    assert_ne!(retired[0].0, "push dispatcher", "the owner's token acted");
+    // Removing it again finds nothing, and records nothing more.
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/me/push-registrations/{registration}"),
+        Some(&doctor_token),
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(retirements(&app, &registration).await.len(), 1);
+}
+both_stores!(a_registration_its_owner_removes_is_retired_and_audited);
 
 async fn urgent_breaks_through_is_counted_and_repeats_until_acknowledged(app: TestApp) {
     quiet_policy(&app).await;
