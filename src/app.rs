@@ -14,7 +14,7 @@ use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
 use crate::{
     api,
-    auth::{TokenCache, sessions::SessionPolicy},
+    auth::{Authenticator, TokenCache, sessions::SessionPolicy},
     clock::{Clock, SystemClock},
     config::Config,
     db,
@@ -63,6 +63,9 @@ pub struct Shared {
     pub site: Site,
     /// Console sessions' idle timeout and lifetime.
     pub sessions: SessionPolicy,
+    /// The database, token cache, limits and clock again, as the one handle the
+    /// `Caller` extractor takes.
+    pub auth: Authenticator,
 }
 
 /// The parts handlers take by themselves.
@@ -84,6 +87,7 @@ part_of_state!(
     limits: Limits,
     site: Site,
     sessions: SessionPolicy,
+    auth: Authenticator,
 );
 
 /// A built application: migrated database, bound listener, router, dispatcher.
@@ -119,12 +123,16 @@ impl App {
         } else {
             db::connect(url, 2).await?
         };
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let tokens = TokenCache::default();
+        let limits = Limits::new(&config.limits);
         let state = AppState::new(Shared {
+            auth: Authenticator::new(db.clone(), tokens.clone(), limits.clone(), clock.clone()),
             db,
-            clock: Arc::new(SystemClock),
-            tokens: TokenCache::default(),
+            clock,
+            tokens,
             reports: ReportCache::default(),
-            limits: Limits::new(&config.limits),
+            limits,
             site: Site::from_public_url(&config.public_url)?,
             sessions: config.console.session_policy(),
         });

@@ -1,5 +1,8 @@
 //! The request extractor that turns `Authorization: Bearer <token>` into a [`Caller`].
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{api_token, employee};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -7,9 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{UnitScope, subtree_of, tokens};
+use super::{Authenticator, UnitScope, subtree_of, tokens};
 use crate::{
-    app::AppState,
     audit::Actor,
     error::{AppError, AppResult},
 };
@@ -198,16 +200,19 @@ fn caller_of(token: api_token::Model, valid_until: Option<DateTime<Utc>>) -> Opt
     })
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Authenticator: FromRef<S>,
+{
     type Rejection = AppError;
 
     /// Authenticates the bearer token: a client that failed too often of late is refused
     /// before its token is looked at, each failure counts against it, and each request
     /// spends one of the token's budget.
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let authenticator = Authenticator::from_ref(state);
+        let state = authenticator.parts();
         let client = crate::limits::client_of(parts, &state.limits);
         let secret = parts
             .headers

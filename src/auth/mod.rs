@@ -1,10 +1,12 @@
 //! Who is calling: API tokens, their access roles, and the units a manager may see.
+mod authenticator;
 mod cache;
 mod caller;
 mod scope;
 pub mod sessions;
 pub mod tokens;
 
+pub use authenticator::Authenticator;
 pub use cache::{TOKEN_CACHE_TTL, TokenCache};
 pub use caller::{AccessRole, Caller};
 pub use scope::{UnitScope, expand_subtree, subtree_of};

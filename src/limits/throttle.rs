@@ -13,7 +13,7 @@ use std::{
 };
 
 use axum::{
-    extract::ConnectInfo,
+    extract::{ConnectInfo, FromRef},
     http::{Extensions, HeaderMap, request::Parts},
 };
 use governor::{
@@ -94,14 +94,15 @@ pub fn client_address(
     })
 }
 
-impl axum::extract::FromRequestParts<crate::app::AppState> for ClientKey {
+impl<S> axum::extract::FromRequestParts<S> for ClientKey
+where
+    S: Send + Sync,
+    Limits: axum::extract::FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &crate::app::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(client_of(parts, &state.limits))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(client_of(parts, &Limits::from_ref(state)))
     }
 }
 
