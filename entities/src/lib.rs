@@ -19,4 +19,5 @@ pub mod shift;
 pub mod subscription;
 pub mod tenant;
 pub mod unit;
+pub mod vocab;
 pub mod web_session;

@@ -9,8 +9,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub title: String,
     pub body: String,
-    /// `info`, `important` or `urgent`.
-    pub priority: String,
+    pub priority: crate::vocab::Priority,
     /// The audience as given: `{all, unit_ids, role_ids, employee_ids}`.
     pub audience: Json,
     pub send_at: DateTimeUtc,

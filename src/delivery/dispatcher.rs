@@ -27,7 +27,7 @@ use crate::{
     clock::Clock,
     db::begin_write,
     error::AppResult,
-    notices::{limits::MAX_BODY_CHARS, view::parse_priority},
+    notices::limits::MAX_BODY_CHARS,
     push::{Providers, Push, PushOutcome},
     reachability::Priority,
 };
@@ -215,7 +215,7 @@ impl Dispatcher {
                 (
                     n.id,
                     NoticeFacts {
-                        priority: parse_priority(&n.priority),
+                        priority: n.priority,
                         cancelled: n.cancelled_at.is_some(),
                         repeat_until_ack: n.repeat_until_ack,
                         title: n.title,

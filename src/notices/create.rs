@@ -17,7 +17,7 @@ use super::{
     input::{NoticeInput, ValidNotice, validate},
     plan::{RecipientPlan, Summary, Terms, load_registrations, plan_recipient},
     read,
-    view::{NoticeView, Preview, PreviewRecipient, priority_str, reason_str},
+    view::{NoticeView, Preview, PreviewRecipient, reason_str},
 };
 use crate::{
     audit,
@@ -198,7 +198,7 @@ async fn check_urgent_budget<C: ConnectionTrait>(
     let recent: Vec<DateTime<Utc>> = notice::Entity::find()
         .filter(notice::Column::TenantId.eq(caller.tenant_id))
         .filter(notice::Column::SenderTokenId.eq(caller.token_id))
-        .filter(notice::Column::Priority.eq(priority_str(Priority::Urgent)))
+        .filter(notice::Column::Priority.eq(Priority::Urgent))
         .filter(notice::Column::CreatedAt.gt(since))
         .select_only()
         .column(notice::Column::CreatedAt)
@@ -254,7 +254,7 @@ pub async fn create(
         tenant_id: Set(caller.tenant_id),
         title: Set(valid.title.clone()),
         body: Set(valid.body.clone()),
-        priority: Set(priority_str(valid.priority).to_owned()),
+        priority: Set(valid.priority),
         audience: Set(crate::schedules::to_json(&valid.audience)?),
         send_at: Set(valid.send_at),
         expires_at: Set(valid.expires_at),
@@ -294,7 +294,7 @@ pub async fn create(
         None,
         Some(&json!({
             "title": valid.title,
-            "priority": priority_str(valid.priority),
+            "priority": valid.priority,
             "urgent_reason": valid.urgent_reason,
             "send_at": valid.send_at,
             "summary": planned.summary,

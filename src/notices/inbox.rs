@@ -9,7 +9,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::view::parse_priority;
 use crate::{
     delivery::outbox,
     error::{AppError, AppResult},
@@ -54,7 +53,7 @@ fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> Inb
         id: n.id,
         title: n.title,
         body: n.body,
-        priority: parse_priority(&n.priority),
+        priority: n.priority,
         sender: n.sender_name,
         sent_at: n.send_at,
         deliver_at: r.deliver_at,

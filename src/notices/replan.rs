@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     plan::{Terms, push_expiry, timing},
-    view::{parse_priority, reason_str},
+    view::reason_str,
 };
 use crate::{
     delivery::outbox,
@@ -85,7 +85,7 @@ pub async fn replan<C: ConnectionTrait>(
         else {
             continue;
         };
-        let priority = parse_priority(&n.priority);
+        let priority = n.priority;
         if priority == Priority::Urgent {
             continue; // Urgent goes at once: nothing of it waits for working time.
         }

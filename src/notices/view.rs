@@ -8,22 +8,6 @@ use uuid::Uuid;
 use super::{input::Audience, plan::Summary};
 use crate::reachability::{Priority, Reason};
 
-pub fn parse_priority(s: &str) -> Priority {
-    match s {
-        "urgent" => Priority::Urgent,
-        "important" => Priority::Important,
-        _ => Priority::Info,
-    }
-}
-
-pub fn priority_str(p: Priority) -> &'static str {
-    match p {
-        Priority::Info => "info",
-        Priority::Important => "important",
-        Priority::Urgent => "urgent",
-    }
-}
-
 pub fn reason_str(r: Reason) -> String {
     serde_json::to_value(r)
         .ok()
@@ -76,7 +60,7 @@ impl NoticeView {
             id: m.id,
             title: m.title,
             body: m.body,
-            priority: parse_priority(&m.priority),
+            priority: m.priority,
             audience: serde_json::from_value(m.audience).unwrap_or_default(),
             send_at: m.send_at,
             expires_at: m.expires_at,
@@ -141,4 +125,65 @@ pub struct PreviewRecipient {
 pub struct Preview {
     pub summary: Summary,
     pub recipients: Vec<PreviewRecipient>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use entities::notice;
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+    use uuid::Uuid;
+
+    use crate::reachability::Priority;
+
+    #[tokio::test]
+    async fn an_unknown_stored_priority_is_an_error_naming_its_vocabulary_and_value() {
+        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        // Only the decoding is under test: the notice's tenant and sender do not exist.
+        db.execute_unprepared("PRAGMA foreign_keys = OFF")
+            .await
+            .unwrap();
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        notice::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(Uuid::now_v7()),
+            title: Set("Rond".to_owned()),
+            body: Set("Ronden börjar".to_owned()),
+            priority: Set(Priority::Important),
+            audience: Set(serde_json::json!({"all": true})),
+            send_at: Set(now),
+            expires_at: Set(None),
+            requires_ack: Set(false),
+            repeat_until_ack: Set(false),
+            urgent_reason: Set(None),
+            sender_token_id: Set(Uuid::now_v7()),
+            sender_name: Set("test".to_owned()),
+            idempotency_key: Set(None),
+            request_hash: Set(None),
+            summary: Set(serde_json::json!({})),
+            created_at: Set(now),
+            cancelled_at: Set(None),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let stored = notice::Entity::find_by_id(id).one(&db).await.unwrap();
+        assert_eq!(
+            stored.unwrap().priority,
+            Priority::Important,
+            "stored as before"
+        );
+        db.execute_unprepared("UPDATE notices SET priority = 'loud'")
+            .await
+            .unwrap();
+        let error = notice::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .expect_err("an unknown priority is never read as another")
+            .to_string();
+        assert!(error.contains("Priority"), "{error}");
+        assert!(error.contains("loud"), "{error}");
+    }
 }

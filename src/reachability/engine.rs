@@ -10,15 +10,7 @@ use super::{
     },
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Info,
-    /// Asks for acknowledgement and leads the digest; held like `info`.
-    Important,
-    /// Breaks through quiet hours: justified, audited, counted.
-    Urgent,
-}
+pub use entities::vocab::Priority;
 
 /// Why a delivery lands when it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

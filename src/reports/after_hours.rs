@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::table::{Cell, Table};
 use crate::{
-    auth::UnitScope, error::AppResult, reachability::previous_window_end,
+    auth::UnitScope,
+    error::AppResult,
+    reachability::{Priority, previous_window_end},
     schedules::book::ScheduleBook,
 };
 
@@ -121,7 +123,7 @@ pub async fn after_hours<C: ConnectionTrait>(
     // Who was reached after hours, per notice, to look up where their rest began.
     let mut after: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     for (n, e, reason, _) in &recipients {
-        if reason == "urgent" && notices[n].priority == "urgent" {
+        if reason == "urgent" && notices[n].priority == Priority::Urgent {
             after.entry(*n).or_default().push(*e);
         }
     }
@@ -144,7 +146,7 @@ pub async fn after_hours<C: ConnectionTrait>(
     let mut totals = (Counts::default(), BTreeSet::new());
     for (n, e, reason, outcome) in &recipients {
         let notice = &notices[n];
-        let urgent = notice.priority == "urgent";
+        let urgent = notice.priority == Priority::Urgent;
         let seen = Seen {
             notice: *n,
             unit: homes[e],

@@ -29,10 +29,7 @@ use super::{
     i18n::{Lang, Said},
     session::{Console, Visitor, WebError, WebResult},
 };
-use crate::{
-    auth::AccessRole, error::Problem, money::Money, notices::view::priority_str,
-    reachability::Priority,
-};
+use crate::{auth::AccessRole, error::Problem, money::Money, reachability::Priority};
 
 /// A value a template hands over however many references deep its loops left it.
 pub trait Plain<T> {
@@ -175,7 +172,7 @@ impl Chrome {
 
     /// A notice's priority in words.
     pub fn priority(&self, p: impl Plain<Priority>) -> String {
-        self.word("priority", priority_str(p.plain()))
+        self.word("priority", &sea_orm::ActiveEnum::to_value(&p.plain()))
     }
 
     /// A field's name (`serial_number`) in words: its column's heading, else its form
