@@ -13,7 +13,7 @@ pub struct Model {
     /// When the engine lets it reach them; null when not within the horizon.
     pub deliver_at: Option<DateTimeUtc>,
     /// The engine's reason (`working_hours`, `off_duty`, `urgent`, ...).
-    pub reason: String,
+    pub reason: crate::vocab::Reason,
     pub window_ends_at: Option<DateTimeUtc>,
     /// `now`, `held`, `expired` or `no_device`.
     pub outcome: String,

@@ -29,3 +29,53 @@ pub enum Priority {
     /// Breaks through quiet hours: justified, audited, counted.
     Urgent,
 }
+
+/// Why a delivery lands when it does (`notice_recipients.reason`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Inside the person's weekly working hours.
+    WorkingHours,
+    /// Inside one of the person's work shifts.
+    Shift,
+    /// Urgent, in an on-call shift: an expected contact.
+    OnCall,
+    /// Held: the person is in focus time ("in a patient meeting").
+    Focus,
+    /// Held: outside working time.
+    OffDuty,
+    /// Held: a public holiday.
+    Holiday,
+    /// Held: the person is away (vacation, sick, parental leave).
+    Absence,
+    /// Urgent, outside every window: an after-hours contact.
+    Urgent,
+    /// Nothing is known of the person's working time within the horizon: a non-urgent
+    /// notice fails closed and is not pushed.
+    NoWorkingTime,
+}
+
+impl Reason {
+    /// The reasons that reach a person at work (they are expected to see the notice).
+    pub const AT_WORK: [Reason; 3] = [Reason::WorkingHours, Reason::Shift, Reason::OnCall];
+
+    /// An after-hours contact: an urgent notice that broke through, outside every
+    /// window. The one definition the notice's counts, its audit event and the
+    /// after-hours report share.
+    pub fn is_after_hours(self) -> bool {
+        self == Reason::Urgent
+    }
+}

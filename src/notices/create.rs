@@ -17,7 +17,7 @@ use super::{
     input::{NoticeInput, ValidNotice, validate},
     plan::{RecipientPlan, Summary, Terms, load_registrations, plan_recipient},
     read,
-    view::{NoticeView, Preview, PreviewRecipient, reason_str},
+    view::{NoticeView, Preview, PreviewRecipient},
 };
 use crate::{
     audit,
@@ -299,8 +299,7 @@ pub async fn create(
             "send_at": valid.send_at,
             "summary": planned.summary,
             "after_hours": planned.recipients.iter()
-                .filter(|(_, p, _)| p.decision.reason == crate::reachability::Reason::Urgent
-                    && valid.priority == Priority::Urgent)
+                .filter(|(_, p, _)| p.decision.reason.is_after_hours())
                 .count(),
         })),
     )
@@ -341,7 +340,7 @@ async fn write_plan<C: ConnectionTrait>(
             employee_id: Set(*employee_id),
             tenant_id: Set(tenant_id),
             deliver_at: Set(plan.decision.deliver_at),
-            reason: Set(reason_str(plan.decision.reason)),
+            reason: Set(plan.decision.reason),
             window_ends_at: Set(plan.decision.window_ends_at),
             outcome: Set(plan.outcome.as_str().to_owned()),
             ..Default::default()

@@ -4,8 +4,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entities::{delivery, notice, notice_recipient};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, QueryFilter, QuerySelect,
+    sea_query::{Alias, Expr, Func, SimpleExpr},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -18,10 +20,18 @@ use crate::{
     delivery::outbox,
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page, fetch_page_newest_first},
+    reachability::Reason,
 };
 
-/// Reasons under which a person was in working time (or on call) when reached.
-const REACHABLE_REASONS: &str = "('working_hours', 'shift', 'on_call')";
+/// `CAST(SUM(CASE WHEN cond THEN 1 ELSE 0 END) AS BIGINT)`: how many rows of a group
+/// meet `cond`, as the same integer type on both stores.
+fn count_where(cond: Condition) -> SimpleExpr {
+    Func::cast_as(
+        Func::sum(Expr::case(cond, 1).finally(0)),
+        Alias::new("BIGINT"),
+    )
+    .into()
+}
 
 /// Stats of each of `ids`, in two grouped queries.
 pub async fn stats_for<C: ConnectionTrait>(
@@ -60,15 +70,23 @@ pub async fn stats_for<C: ConnectionTrait>(
         .column(notice_recipient::Column::NoticeId)
         .column_as(Expr::cust("COUNT(*)"), "recipients")
         .column_as(Expr::cust("COUNT(acked_at)"), "acked")
+        // Reached at work (or on call), pushed, not yet acknowledged.
         .column_as(
-            Expr::cust(format!(
-                "CAST(SUM(CASE WHEN pushed_at IS NOT NULL AND acked_at IS NULL \
-                 AND reason IN {REACHABLE_REASONS} THEN 1 ELSE 0 END) AS BIGINT)"
-            )),
+            count_where(
+                Condition::all()
+                    .add(notice_recipient::Column::PushedAt.is_not_null())
+                    .add(notice_recipient::Column::AckedAt.is_null())
+                    .add(notice_recipient::Column::Reason.is_in(Reason::AT_WORK)),
+            ),
             "unacked",
         )
         .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN reason = 'urgent' THEN 1 ELSE 0 END) AS BIGINT)"),
+            count_where(
+                Condition::all().add(
+                    notice_recipient::Column::Reason
+                        .is_in(Reason::iter().filter(|reason| reason.is_after_hours())),
+                ),
+            ),
             "after_hours",
         )
         .filter(notice_recipient::Column::NoticeId.is_in(ids.iter().copied()))

@@ -10,10 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    plan::{Terms, push_expiry, timing},
-    view::reason_str,
-};
+use super::plan::{Terms, push_expiry, timing};
 use crate::{
     delivery::outbox,
     error::AppResult,
@@ -129,7 +126,7 @@ pub async fn replan<C: ConnectionTrait>(
             )
             .col_expr(
                 notice_recipient::Column::Reason,
-                Expr::value(reason_str(decision.reason)),
+                Expr::value(decision.reason),
             )
             .col_expr(
                 notice_recipient::Column::WindowEndsAt,

@@ -8,13 +8,6 @@ use uuid::Uuid;
 use super::{input::Audience, plan::Summary};
 use crate::reachability::{Priority, Reason};
 
-pub fn reason_str(r: Reason) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// How a notice is doing. Delivery counts are per phone; `recipients`, `acked` and
 /// `awaiting_ack` are per person. Only people a push reached in their working time
 /// (or on call) can be awaiting acknowledgement: nobody "did not read" off duty.

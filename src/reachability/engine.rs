@@ -1,6 +1,6 @@
 //! `evaluate`: the one question the engine answers.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{
     HORIZON_DAYS, LONGEST_WINDOW_DAYS,
@@ -12,30 +12,7 @@ use super::{
 
 pub use entities::vocab::Priority;
 
-/// Why a delivery lands when it does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// Inside the person's weekly working hours.
-    WorkingHours,
-    /// Inside one of the person's work shifts.
-    Shift,
-    /// Urgent, in an on-call shift: an expected contact.
-    OnCall,
-    /// Held: the person is in focus time ("in a patient meeting").
-    Focus,
-    /// Held: outside working time.
-    OffDuty,
-    /// Held: a public holiday.
-    Holiday,
-    /// Held: the person is away (vacation, sick, parental leave).
-    Absence,
-    /// Urgent, outside every window: an after-hours contact.
-    Urgent,
-    /// Nothing is known of the person's working time within the horizon: a non-urgent
-    /// notice fails closed and is not pushed.
-    NoWorkingTime,
-}
+pub use entities::vocab::Reason;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Decision {

@@ -13,7 +13,7 @@ use super::table::{Cell, Table};
 use crate::{
     auth::UnitScope,
     error::AppResult,
-    reachability::{Priority, previous_window_end},
+    reachability::{Priority, Reason, previous_window_end},
     schedules::book::ScheduleBook,
 };
 
@@ -113,7 +113,7 @@ pub async fn after_hours<C: ConnectionTrait>(
                     notice_recipient::Column::Outcome,
                 ])
                 .filter(notice_recipient::Column::NoticeId.is_in(chunk.iter().copied()))
-                .into_tuple::<(Uuid, Uuid, String, String)>()
+                .into_tuple::<(Uuid, Uuid, Reason, String)>()
                 .all(db)
                 .await?,
         );
@@ -123,7 +123,7 @@ pub async fn after_hours<C: ConnectionTrait>(
     // Who was reached after hours, per notice, to look up where their rest began.
     let mut after: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     for (n, e, reason, _) in &recipients {
-        if reason == "urgent" && notices[n].priority == Priority::Urgent {
+        if reason.is_after_hours() {
             after.entry(*n).or_default().push(*e);
         }
     }
@@ -151,8 +151,8 @@ pub async fn after_hours<C: ConnectionTrait>(
             notice: *n,
             unit: homes[e],
             held: outcome == "held",
-            on_call: urgent && reason == "on_call",
-            after_hours: urgent && reason == "urgent",
+            on_call: urgent && *reason == Reason::OnCall,
+            after_hours: reason.is_after_hours(),
             in_rest: in_rest.contains(&(*n, *e)),
         };
         let sender = senders.entry(notice.sender_name.clone()).or_default();

@@ -20,7 +20,6 @@ use crate::{
     notices::{
         inbox::{self, InboxItem},
         replan::change_focus,
-        view::reason_str,
     },
     org::employees,
     pagination::PageParams,
@@ -87,7 +86,7 @@ pub async fn page(State(state): State<AppState>, console: Console) -> WebResult<
             .deliver_at
             .map(|d| local_time(d, DEFAULT_ZONE, true)),
         reachable_now,
-        reason: reason_str(decision.reason),
+        reason: sea_orm::ActiveEnum::to_value(&decision.reason),
         focus_until: employee
             .focus_until
             .filter(|f| *f > now)

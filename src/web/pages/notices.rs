@@ -28,7 +28,7 @@ use crate::{
         input::{Audience, NoticeInput},
         plan::Summary,
         read,
-        view::{NoticeView, reason_str},
+        view::NoticeView,
     },
     org::{employees, roles::role_names, units::unit_names},
     pagination::PageParams,
@@ -242,7 +242,7 @@ async fn preview_of(
             when,
             reason: lang.t(&format!(
                 "reason-{}",
-                reason_str(r.reason).replace('_', "-")
+                sea_orm::ActiveEnum::to_value(&r.reason).replace('_', "-")
             )),
         });
     }

@@ -208,7 +208,7 @@ pub async fn employee(
         next_reachable: decision
             .deliver_at
             .map(|d| local_time(d, DEFAULT_ZONE, true)),
-        reason: crate::notices::view::reason_str(decision.reason),
+        reason: sea_orm::ActiveEnum::to_value(&decision.reason),
         e,
     })
 }
