@@ -16,7 +16,7 @@ pub struct Model {
     /// Apple and Google drop the push after this (end of window, or the notice's expiry).
     pub push_expires_at: Option<DateTimeUtc>,
     /// `scheduled`, `sending`, `sent`, `failed`, `expired` or `cancelled`.
-    pub status: String,
+    pub status: crate::vocab::DeliveryStatus,
     pub attempts: i32,
     /// Successful pushes (more than one when repeated until acknowledged).
     pub pushes: i32,

@@ -79,3 +79,31 @@ impl Reason {
         self == Reason::Urgent
     }
 }
+
+/// Where one push stands (`deliveries.status`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its moment (`due_at`).
+    Scheduled,
+    /// Claimed by a dispatcher under a lease.
+    Sending,
+    Sent,
+    Failed,
+    /// Its notice expired before it could be pushed.
+    Expired,
+    Cancelled,
+}

@@ -3,9 +3,10 @@
 //! side without ever taking the same row, and lease times come from the database clock;
 //! SQLite has a single writer, so its claim is one UPDATE.
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value};
+use sea_orm::{ActiveEnum, DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
+use super::outbox::DeliveryStatus;
 use crate::{db::begin_write, error::AppResult};
 
 /// A claimed row: what the dispatcher needs to push it.
@@ -26,16 +27,21 @@ const RETURNING: &str = "id, notice_id, employee_id, registration_id, deliver_at
     push_expires_at, attempts, pushes, sent_at";
 
 fn postgres_claim(due: bool) -> String {
+    let (scheduled, sending) = statuses();
     let pick = if due {
-        "SELECT id FROM deliveries WHERE status = 'scheduled' AND due_at <= $3 \
-         ORDER BY due_at, registration_id LIMIT $4 FOR UPDATE SKIP LOCKED"
+        format!(
+            "SELECT id FROM deliveries WHERE status = '{scheduled}' AND due_at <= $3 \
+             ORDER BY due_at, registration_id LIMIT $4 FOR UPDATE SKIP LOCKED"
+        )
     } else {
-        "SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < now() \
-         ORDER BY lease_until LIMIT $4 FOR UPDATE SKIP LOCKED"
+        format!(
+            "SELECT id FROM deliveries WHERE status = '{sending}' AND lease_until < now() \
+             ORDER BY lease_until LIMIT $4 FOR UPDATE SKIP LOCKED"
+        )
     };
     format!(
         "WITH picked AS ({pick}) \
-         UPDATE deliveries AS d SET status = 'sending', lease_owner = $1, \
+         UPDATE deliveries AS d SET status = '{sending}', lease_owner = $1, \
            lease_until = now() + make_interval(secs => $2), attempts = d.attempts + 1, \
            updated_at = $3 \
          FROM picked WHERE d.id = picked.id RETURNING {}",
@@ -48,17 +54,31 @@ fn postgres_claim(due: bool) -> String {
 }
 
 fn sqlite_claim(due: bool) -> String {
+    let (scheduled, sending) = statuses();
     let pick = if due {
-        "SELECT id FROM deliveries WHERE status = 'scheduled' AND due_at <= ?3 \
-         ORDER BY due_at, registration_id LIMIT ?4"
+        format!(
+            "SELECT id FROM deliveries WHERE status = '{scheduled}' AND due_at <= ?3 \
+             ORDER BY due_at, registration_id LIMIT ?4"
+        )
     } else {
-        "SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < ?3 \
-         ORDER BY lease_until LIMIT ?4"
+        format!(
+            "SELECT id FROM deliveries WHERE status = '{sending}' AND lease_until < ?3 \
+             ORDER BY lease_until LIMIT ?4"
+        )
     };
     format!(
-        "UPDATE deliveries SET status = 'sending', lease_owner = ?1, lease_until = ?2, \
+        "UPDATE deliveries SET status = '{sending}', lease_owner = ?1, lease_until = ?2, \
            attempts = attempts + 1, updated_at = ?3 \
          WHERE id IN ({pick}) RETURNING {RETURNING}"
+    )
+}
+
+/// The stored words for `scheduled` and `sending`, written into the claim's SQL (they
+/// are the vocabulary's own, never a caller's input).
+fn statuses() -> (String, String) {
+    (
+        DeliveryStatus::Scheduled.to_value(),
+        DeliveryStatus::Sending.to_value(),
     )
 }
 

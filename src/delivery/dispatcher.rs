@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     claim::{Claimed, claim},
-    outbox::{CANCELLED, EXPIRED, FAILED, SCHEDULED, SENDING, SENT},
+    outbox::DeliveryStatus,
     retry::{Next, RetryPolicy},
 };
 use crate::{
@@ -90,7 +90,7 @@ enum Settle {
         error: String,
     },
     Final {
-        status: &'static str,
+        status: DeliveryStatus,
         error: Option<String>,
     },
 }
@@ -248,18 +248,27 @@ impl Dispatcher {
                 notices.get(&row.notice_id),
                 registrations.get(&row.registration_id),
             ) else {
-                settled.push((row, final_status(FAILED, "notice or registration is gone")));
+                settled.push((
+                    row,
+                    final_status(DeliveryStatus::Failed, "notice or registration is gone"),
+                ));
                 continue;
             };
             let end = if n.cancelled {
-                Some(final_status(CANCELLED, "cancelled"))
+                Some(final_status(DeliveryStatus::Cancelled, "cancelled"))
             } else if reg.disabled_at.is_some() {
-                Some(final_status(FAILED, "registration disabled"))
+                Some(final_status(
+                    DeliveryStatus::Failed,
+                    "registration disabled",
+                ))
             } else if row.push_expires_at.is_some_and(|e| e <= now) {
-                Some(final_status(EXPIRED, "expired before it could be pushed"))
+                Some(final_status(
+                    DeliveryStatus::Expired,
+                    "expired before it could be pushed",
+                ))
             } else if row.pushes > 0 && acked.contains(&(row.notice_id, row.employee_id)) {
                 Some(Settle::Final {
-                    status: SENT,
+                    status: DeliveryStatus::Sent,
                     error: None,
                 })
             } else {
@@ -331,8 +340,8 @@ impl Dispatcher {
                     None
                 },
             },
-            PushOutcome::Failed { error } => final_status(FAILED, error),
-            PushOutcome::TokenGone { reason } => final_status(FAILED, reason),
+            PushOutcome::Failed { error } => final_status(DeliveryStatus::Failed, error),
+            PushOutcome::TokenGone { reason } => final_status(DeliveryStatus::Failed, reason),
             PushOutcome::Retry { error, retry_after } => {
                 let due_since = row.deliver_at.unwrap_or(now);
                 match self.config.retry.next(
@@ -348,9 +357,9 @@ impl Dispatcher {
                             error: error.clone(),
                         }
                     }
-                    Next::RetryAt(_) => final_status(EXPIRED, error),
+                    Next::RetryAt(_) => final_status(DeliveryStatus::Expired, error),
                     Next::GiveUp => final_status(
-                        FAILED,
+                        DeliveryStatus::Failed,
                         &format!("gave up after {} attempts: {error}", row.attempts),
                     ),
                 }
@@ -376,7 +385,7 @@ impl Dispatcher {
         let mine = || {
             Condition::all()
                 .add(delivery::Column::LeaseOwner.eq(self.id))
-                .add(delivery::Column::Status.eq(SENDING))
+                .add(delivery::Column::Status.eq(DeliveryStatus::Sending))
         };
         let mut sent_final = Vec::new();
         let mut pushed: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -390,7 +399,10 @@ impl Dispatcher {
                     match repeat_at {
                         Some(at) => {
                             delivery::Entity::update_many()
-                                .col_expr(delivery::Column::Status, Expr::value(SCHEDULED))
+                                .col_expr(
+                                    delivery::Column::Status,
+                                    Expr::value(DeliveryStatus::Scheduled),
+                                )
                                 .col_expr(delivery::Column::DueAt, Expr::value(at))
                                 .col_expr(
                                     delivery::Column::Pushes,
@@ -415,7 +427,10 @@ impl Dispatcher {
                 }
                 Settle::Retry { at, error } => {
                     delivery::Entity::update_many()
-                        .col_expr(delivery::Column::Status, Expr::value(SCHEDULED))
+                        .col_expr(
+                            delivery::Column::Status,
+                            Expr::value(DeliveryStatus::Scheduled),
+                        )
                         .col_expr(delivery::Column::DueAt, Expr::value(at))
                         .col_expr(delivery::Column::LastError, Expr::value(error))
                         .col_expr(
@@ -447,7 +462,7 @@ impl Dispatcher {
         // The common case, one statement per batch: pushed once and done.
         for chunk in sent_final.chunks(1_000) {
             delivery::Entity::update_many()
-                .col_expr(delivery::Column::Status, Expr::value(SENT))
+                .col_expr(delivery::Column::Status, Expr::value(DeliveryStatus::Sent))
                 .col_expr(
                     delivery::Column::Pushes,
                     Expr::col(delivery::Column::Pushes).add(1),
@@ -490,7 +505,7 @@ impl Dispatcher {
     }
 }
 
-fn final_status(status: &'static str, error: &str) -> Settle {
+fn final_status(status: DeliveryStatus, error: &str) -> Settle {
     Settle::Final {
         status,
         error: Some(error.to_owned()),

@@ -9,12 +9,7 @@ use uuid::Uuid;
 
 use crate::{error::AppResult, notices::plan::PlannedDelivery};
 
-pub const SCHEDULED: &str = "scheduled";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const EXPIRED: &str = "expired";
-pub const CANCELLED: &str = "cancelled";
+pub use entities::vocab::DeliveryStatus;
 
 /// Rows per multi-row INSERT: at 16 values a row, under SQLite's (32,766) and
 /// PostgreSQL's (65,535) bound-parameter limits.
@@ -36,7 +31,11 @@ pub fn new_row(
         registration_id: Set(planned.registration_id),
         deliver_at: Set(planned.due_at),
         push_expires_at: Set(planned.push_expires_at),
-        status: Set(if planned.expired { EXPIRED } else { SCHEDULED }.to_owned()),
+        status: Set(if planned.expired {
+            DeliveryStatus::Expired
+        } else {
+            DeliveryStatus::Scheduled
+        }),
         attempts: Set(0),
         pushes: Set(0),
         last_error: Set(None),
@@ -71,14 +70,17 @@ pub async fn cancel_notice<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let result = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(CANCELLED))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Cancelled),
+        )
         .col_expr(
             delivery::Column::DueAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::NoticeId.eq(notice_id))
-        .filter(delivery::Column::Status.eq(SCHEDULED))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Scheduled))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -89,7 +91,7 @@ pub async fn cancel_notice<C: ConnectionTrait>(
 pub async fn end_waiting<C: ConnectionTrait>(
     db: &C,
     registration_id: Uuid,
-    status: &str,
+    status: DeliveryStatus,
     why: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -102,7 +104,7 @@ pub async fn end_waiting<C: ConnectionTrait>(
         )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::RegistrationId.eq(registration_id))
-        .filter(delivery::Column::Status.eq(SCHEDULED))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Scheduled))
         .exec(db)
         .await?;
     Ok(())

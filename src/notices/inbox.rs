@@ -145,7 +145,10 @@ pub async fn acknowledge<C: ConnectionTrait>(
             .await?;
         // A repeat waiting for its turn has nothing left to do.
         delivery::Entity::update_many()
-            .col_expr(delivery::Column::Status, Expr::value(outbox::SENT))
+            .col_expr(
+                delivery::Column::Status,
+                Expr::value(outbox::DeliveryStatus::Sent),
+            )
             .col_expr(
                 delivery::Column::DueAt,
                 Expr::value(Option::<DateTime<Utc>>::None),
@@ -153,7 +156,7 @@ pub async fn acknowledge<C: ConnectionTrait>(
             .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
             .filter(delivery::Column::NoticeId.eq(notice_id))
             .filter(delivery::Column::EmployeeId.eq(employee_id))
-            .filter(delivery::Column::Status.eq(outbox::SCHEDULED))
+            .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
             .filter(delivery::Column::Pushes.gt(0))
             .exec(db)
             .await?;

@@ -18,6 +18,7 @@ use crate::{
     audit,
     auth::{AccessRole, Caller},
     delivery::outbox,
+    delivery::outbox::DeliveryStatus,
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page, fetch_page_newest_first},
     reachability::Reason,
@@ -42,7 +43,7 @@ pub async fn stats_for<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(stats);
     }
-    let by_status: Vec<(Uuid, String, i64)> = delivery::Entity::find()
+    let by_status: Vec<(Uuid, DeliveryStatus, i64)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::NoticeId)
         .column(delivery::Column::Status)
@@ -56,13 +57,12 @@ pub async fn stats_for<C: ConnectionTrait>(
     for (id, status, n) in by_status {
         let s = stats.entry(id).or_default();
         let n = n as u64;
-        match status.as_str() {
-            outbox::SENT => s.sent += n,
-            outbox::SCHEDULED | outbox::SENDING => s.scheduled += n,
-            outbox::FAILED => s.failed += n,
-            outbox::EXPIRED => s.expired += n,
-            outbox::CANCELLED => s.cancelled += n,
-            _ => {}
+        match status {
+            DeliveryStatus::Sent => s.sent += n,
+            DeliveryStatus::Scheduled | DeliveryStatus::Sending => s.scheduled += n,
+            DeliveryStatus::Failed => s.failed += n,
+            DeliveryStatus::Expired => s.expired += n,
+            DeliveryStatus::Cancelled => s.cancelled += n,
         }
     }
     let people: Vec<(Uuid, i64, i64, i64, i64)> = notice_recipient::Entity::find()
@@ -186,21 +186,14 @@ pub async fn list_deliveries<C: ConnectionTrait>(
     find_visible(db, caller, id).await?;
     let mut query = delivery::Entity::find().filter(delivery::Column::NoticeId.eq(id));
     if let Some(status) = &filter.status {
-        const STATUSES: [&str; 6] = [
-            outbox::SCHEDULED,
-            outbox::SENDING,
-            outbox::SENT,
-            outbox::FAILED,
-            outbox::EXPIRED,
-            outbox::CANCELLED,
-        ];
-        if !STATUSES.contains(&status.as_str()) {
-            return Err(AppError::invalid(
-                "status",
-                "must be scheduled, sending, sent, failed, expired or cancelled",
-            ));
-        }
-        query = query.filter(delivery::Column::Status.eq(status.as_str()));
+        let status =
+            <DeliveryStatus as sea_orm::ActiveEnum>::try_from_value(status).map_err(|_| {
+                AppError::invalid(
+                    "status",
+                    "must be scheduled, sending, sent, failed, expired or cancelled",
+                )
+            })?;
+        query = query.filter(delivery::Column::Status.eq(status));
     }
     if let Some(employee_id) = filter.employee_id {
         query = query.filter(delivery::Column::EmployeeId.eq(employee_id));

@@ -40,7 +40,7 @@ pub async fn replan<C: ConnectionTrait>(
         .column(delivery::Column::NoticeId)
         .column(delivery::Column::EmployeeId)
         .filter(delivery::Column::TenantId.eq(tenant_id))
-        .filter(delivery::Column::Status.eq(outbox::SCHEDULED))
+        .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
         .filter(delivery::Column::Pushes.eq(0));
     if let Affected::Employees(ids) = &affected {
         if ids.is_empty() {
@@ -109,14 +109,14 @@ pub async fn replan<C: ConnectionTrait>(
             .col_expr(
                 delivery::Column::Status,
                 Expr::value(if expired {
-                    outbox::EXPIRED
+                    outbox::DeliveryStatus::Expired
                 } else {
-                    outbox::SCHEDULED
+                    outbox::DeliveryStatus::Scheduled
                 }),
             )
             .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
             .filter(delivery::Column::Id.is_in(delivery_ids.iter().copied()))
-            .filter(delivery::Column::Status.eq(outbox::SCHEDULED))
+            .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
             .exec(db)
             .await?;
         notice_recipient::Entity::update_many()

@@ -76,8 +76,7 @@ pub struct DeliveryView {
     pub registration_id: Uuid,
     /// As planned by the reachability engine; null while no working time is known.
     pub deliver_at: Option<DateTime<Utc>>,
-    /// `scheduled`, `sending`, `sent`, `failed`, `expired` or `cancelled`.
-    pub status: String,
+    pub status: crate::delivery::outbox::DeliveryStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,

@@ -142,7 +142,7 @@ pub async fn register<C: ConnectionTrait>(
             crate::delivery::outbox::end_waiting(
                 db,
                 existing.id,
-                crate::delivery::outbox::CANCELLED,
+                crate::delivery::outbox::DeliveryStatus::Cancelled,
                 "registration moved to another person",
                 now,
             )
@@ -264,8 +264,8 @@ pub async fn retire<C: ConnectionTrait>(
     active.disabled_reason = Set(Some(reason.to_owned()));
     active.update(db).await?;
     let status = match &retirement {
-        Retirement::RemovedByOwner => outbox::CANCELLED,
-        Retirement::TokenGone(_) => outbox::FAILED,
+        Retirement::RemovedByOwner => outbox::DeliveryStatus::Cancelled,
+        Retirement::TokenGone(_) => outbox::DeliveryStatus::Failed,
     };
     let why = format!("registration disabled: {reason}");
     outbox::end_waiting(db, id, status, &why, now).await?;

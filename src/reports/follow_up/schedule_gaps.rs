@@ -89,7 +89,7 @@ pub async fn schedule_gaps<C: ConnectionTrait>(
             .select_only()
             .column(delivery::Column::EmployeeId)
             .filter(delivery::Column::EmployeeId.is_in(gaps.iter().copied()))
-            .filter(delivery::Column::Status.eq("scheduled"))
+            .filter(delivery::Column::Status.eq(entities::vocab::DeliveryStatus::Scheduled))
             .filter(delivery::Column::DueAt.is_null())
             .into_tuple::<Uuid>()
             .all(db)
