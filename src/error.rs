@@ -11,43 +11,7 @@ use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One bad field of a request body.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl FieldError {
-    /// The error serde reported at `path` (`serde_path_to_error`'s form, `.` for the
-    /// root), as a field error: a missing field is named itself rather than its parent,
-    /// and serde_json's " at line L column C" is dropped.
-    pub fn from_serde(path: &str, message: &str) -> Self {
-        let message = message.split(" at line ").next().unwrap_or(message);
-        let field = match message.strip_prefix("missing field `") {
-            Some(rest) => {
-                let name = rest.trim_end_matches('`');
-                if path == "." {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                }
-            }
-            None if path == "." => "body".to_owned(),
-            None => path.to_owned(),
-        };
-        FieldError::new(field, message)
-    }
-}
+pub use crate::validation::FieldError;
 
 /// One bad field of one line of an imported file (the header is line 1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]

@@ -31,4 +31,5 @@ pub mod schedules;
 pub mod security_events;
 pub mod site;
 pub mod tenants;
+pub mod validation;
 pub mod web;

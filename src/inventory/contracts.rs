@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
     audit::{self, Actor},
     error::{AppError, AppResult, FieldError},
-    org::{optional_text, patch_field, required_text},
     pagination::{Page, PageRequest, fetch_page},
     reports::table::{Cell, Table},
 };

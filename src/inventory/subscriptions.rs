@@ -15,13 +15,14 @@ use super::{
     lifecycle::{Action, StoredStatus, SubscriptionAction, SubscriptionStatus, transition},
     visibility::{subscription_visible, subscriptions_linked_to},
 };
+use crate::validation::{patch_field, required_text};
 use crate::{
     audit::{self, Actor},
     auth::{UnitScope, subtree_of},
     error::{AppError, AppResult, FieldError},
     filters::{contains_pattern, phone_digits, planned_for_pattern, searched_ids},
     money::Money,
-    org::{employees, patch_field, required_text},
+    org::employees,
     pagination::{Page, PageRequest, fetch_page},
 };
 

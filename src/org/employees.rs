@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{KnownIds, optional_text, patch_field, required_text};
+use super::KnownIds;
+use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
     audit::{self, Actor},
     auth::{UnitScope, subtree_of},

@@ -11,47 +11,6 @@ use uuid::Uuid;
 
 use crate::error::{AppResult, FieldError};
 
-/// Deserializes a PATCH field so that an absent key (`None`) differs from an explicit
-/// `null` (`Some(None)`, which clears the value).
-pub fn patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
-/// Trims a required text field, checking its length; records an error if it is bad.
-pub fn required_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    value.to_owned()
-}
-
-/// Trims an optional text field; blank becomes absent.
-pub fn optional_text(
-    field: &str,
-    value: Option<&str>,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Some(value.to_owned())
-}
-
 /// The ids of a tenant's units and role categories, loaded once so that validating a
 /// request, or every row of an import, checks references without a query per row.
 #[derive(Clone, Debug, Default)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::required_text;
+use crate::validation::required_text;
 use crate::{
     audit::{self, Actor},
     error::{AppError, AppResult},

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{optional_text, patch_field, required_text};
+use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
     audit::{self, Actor},
     auth::UnitScope,

@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PROVIDER_NAMES;
+use crate::validation::optional_text;
 use crate::{
     audit::{self, Actor},
     delivery::outbox,
     error::{AppError, AppResult, FieldError},
-    org::optional_text,
 };
 
 /// Longest token accepted (FCM tokens are about 160 characters, APNs 64 hex digits).

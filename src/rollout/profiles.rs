@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::validation::required_text;
 use crate::{
     audit::{self, Actor},
     error::{AppError, AppResult, FieldError},
     inventory::devices::DeviceKind,
     money::Money,
-    org::required_text,
     pagination::{Page, PageRequest, fetch_page},
 };
 

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::validation::patch_field;
 use crate::{
     audit::{self, Actor},
     error::{AppError, AppResult, FieldError},
-    org::{KnownIds, patch_field},
+    org::KnownIds,
     pagination::{Page, PageRequest, fetch_page},
 };
 

@@ -28,7 +28,7 @@ pub struct OwnHours {
 pub struct HoursInput {
     pub working_hours: WorkingHours,
     /// IANA zone. Absent keeps the zone as it is; `null` clears it (inherit again).
-    #[serde(default, deserialize_with = "crate::org::patch_field")]
+    #[serde(default, deserialize_with = "crate::validation::patch_field")]
     #[schema(value_type = Option<String>)]
     pub time_zone: Option<Option<String>>,
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{money::Money, org::patch_field};
+use crate::{money::Money, validation::patch_field};
 
 pub use actions::{DeviceChange, apply_action};
 pub use bulk::{BulkPlan, MAX_BULK, apply_bulk, bulk_plan};

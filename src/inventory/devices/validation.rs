@@ -9,11 +9,8 @@ use crate::inventory::{
     identifiers::normalize_imei,
     lifecycle::{DeviceStatus, StoredStatus},
 };
-use crate::{
-    error::FieldError,
-    money::Money,
-    org::{KnownIds, optional_text, required_text},
-};
+use crate::validation::{optional_text, required_text};
+use crate::{error::FieldError, money::Money, org::KnownIds};
 
 /// A device whose fields passed every check, normalised for storage.
 #[derive(Clone, Debug)]
