@@ -4,10 +4,8 @@ use sea_orm::DatabaseConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
-    ApiJson, ApiPath, ApiQuery,
-    export::{FormatParam, csv_download, json_page},
-};
+use super::{ApiJson, ApiPath, ApiQuery};
+use crate::downloads::{FormatParam, csv_download, json_page};
 use crate::{
     app::AppState,
     auth::Caller,

@@ -3,7 +3,6 @@ mod audit;
 mod contracts;
 mod devices;
 mod employees;
-pub mod export;
 mod extract;
 mod health;
 mod imports;
@@ -48,8 +47,8 @@ use crate::app::AppState;
         crate::error::Problem,
         crate::error::FieldError,
         crate::error::LineError,
-        crate::api::export::Format,
-        crate::reports::ReportFormat,
+        crate::downloads::Format,
+        crate::downloads::ReportFormat,
         crate::inventory::lifecycle::DeviceStatus,
         crate::inventory::lifecycle::SubscriptionStatus,
     ))

@@ -7,17 +7,16 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::ApiQuery;
+use crate::downloads::{FormatQuery, respond};
 use crate::{
     app::AppState,
     auth::{Caller, UnitScope},
     error::{AppError, AppResult},
     inventory::contracts::{self, ExpiringContracts},
     reports::{
-        FormatQuery,
         after_hours::{self, AfterHours},
         cached,
         follow_up::{self, ReturnsDue, ScheduleGaps, UnusedSubscriptions, Utilization},
-        respond,
     },
 };
 

@@ -13,9 +13,10 @@ use crate::{
     app::AppState,
     auth::Caller,
     db::begin_write,
+    downloads::{FormatQuery, respond},
     error::{AppError, AppResult},
     pagination::{Page, PageParams},
-    reports::{FormatQuery, cached, respond},
+    reports::cached,
     rollout::{
         profiles::{self, NewProfile, ProfilePatch, ProfileView},
         report::{self, Comparison, RolloutReport},

@@ -4,11 +4,8 @@ use sea_orm::DatabaseConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
-    ApiJson, ApiPath, ApiQuery,
-    devices::History,
-    export::{FormatParam, csv_download, json_page},
-};
+use super::{ApiJson, ApiPath, ApiQuery, devices::History};
+use crate::downloads::{FormatParam, csv_download, json_page};
 use crate::{
     app::AppState,
     audit,

@@ -20,12 +20,13 @@ use super::{
     },
     render,
 };
+use crate::downloads::{ReportFormat, respond};
 use crate::{
-    api::export::csv_download,
     app::AppState,
     audit::{self, HistoryItem},
     auth::AccessRole,
     db::begin_write,
+    downloads::csv_download,
     error::AppError,
     inventory::{
         devices::{
@@ -37,10 +38,7 @@ use crate::{
     org::{employees, units::unit_names},
     pagination::all_pages,
     pagination::{DEFAULT_LIMIT, PageParams},
-    reports::{
-        ReportFormat, respond,
-        table::{Cell, Table},
-    },
+    reports::table::{Cell, Table},
     web::session::{Console, WebResult},
 };
 

@@ -8,13 +8,14 @@ use axum::{
 use serde::Deserialize;
 
 use super::{Chrome, render};
+use crate::downloads::{ReportFormat, respond};
 use crate::{
     app::AppState,
     auth::AccessRole,
     error::AppError,
     inventory::contracts::contracts_expiring,
     reports::{
-        ReportFormat, cached, respond,
+        cached,
         table::{Cell, Table},
     },
     web::{

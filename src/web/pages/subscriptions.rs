@@ -19,11 +19,11 @@ use super::{
     render,
 };
 use crate::{
-    api::export::csv_download,
     app::AppState,
     audit::{self, HistoryItem},
     auth::AccessRole,
     db::begin_write,
+    downloads::csv_download,
     error::AppError,
     inventory::{
         devices,
@@ -232,8 +232,8 @@ pub async fn export(
                 ],
                 rows,
             };
-            Ok(crate::reports::respond(
-                Some(crate::reports::ReportFormat::Xlsx),
+            Ok(crate::downloads::respond(
+                Some(crate::downloads::ReportFormat::Xlsx),
                 "subscriptions",
                 &(),
                 || table,

@@ -1,8 +1,10 @@
-//! `?format=csv` on lists: every matching row, streamed page by page so a 100,000-row
-//! export never sits in memory whole.
+//! Responses that are files, for the API and the console alike: `?format=csv` on lists
+//! (every matching row, streamed page by page so a 100,000-row export never sits in
+//! memory whole), and a report's table as CSV or an Excel workbook.
 use std::future::Future;
 
 use axum::{
+    Json,
     body::{Body, Bytes},
     http::header,
     response::{IntoResponse, Response},
@@ -14,6 +16,7 @@ use crate::{
     csv_cells,
     error::AppResult,
     pagination::{Page, PageRequest},
+    reports::table::Table,
 };
 
 /// Rows fetched per query while exporting.
@@ -127,4 +130,59 @@ where
         Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
     )
         .into_response()
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    #[default]
+    Json,
+    /// Semicolons, BOM, decimal comma: Excel in a Swedish locale.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `json` (default), `csv` or `xlsx`.
+    pub format: Option<ReportFormat>,
+}
+
+/// A report's answer in the asked format; `name` names the downloaded file.
+pub fn respond<T: Serialize>(
+    format: Option<ReportFormat>,
+    name: &str,
+    body: &T,
+    table: impl FnOnce() -> Table,
+) -> AppResult<Response> {
+    Ok(match format.unwrap_or_default() {
+        ReportFormat::Json => Json(body).into_response(),
+        ReportFormat::Csv => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.csv\""),
+                ),
+            ],
+            table().to_csv()?,
+        )
+            .into_response(),
+        ReportFormat::Xlsx => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.xlsx\""),
+                ),
+            ],
+            table().to_xlsx()?,
+        )
+            .into_response(),
+    })
 }
