@@ -179,7 +179,7 @@ impl App {
         let dispatching = self
             .dispatcher
             .map(|d| tokio::spawn(d.run(stop.child_token())));
-        let refreshing = tokio::spawn(reports::refresh::run(
+        let refreshing = tokio::spawn(reports::cache::refresh_ahead(
             self.state.reports.clone(),
             self.refresh_db,
             self.state.clock.clone(),

@@ -15,7 +15,7 @@ use crate::{
     inventory::contracts::{self, ExpiringContracts},
     reports::{
         after_hours::{self, AfterHours},
-        cached,
+        cache,
         follow_up::{self, ReturnsDue, ScheduleGaps, UnusedSubscriptions, Utilization},
     },
 };
@@ -92,7 +92,7 @@ async fn utilization(
 ) -> AppResult<Response> {
     let days = days.get(30)?;
     let scope = reader_scope(&state, &caller).await?;
-    let report = cached::utilization(
+    let report = cache::utilization(
         &state.reports,
         &state.db,
         caller.tenant_id,
@@ -115,7 +115,7 @@ async fn unused_subscriptions(
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
     let scope = reader_scope(&state, &caller).await?;
-    let report = cached::unused_subscriptions(
+    let report = cache::unused_subscriptions(
         &state.reports,
         &state.db,
         caller.tenant_id,
@@ -142,7 +142,7 @@ async fn returns_due(
 ) -> AppResult<Response> {
     let days = days.get(30)?;
     let scope = reader_scope(&state, &caller).await?;
-    let report = cached::returns_due(
+    let report = cache::returns_due(
         &state.reports,
         &state.db,
         caller.tenant_id,

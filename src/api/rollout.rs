@@ -16,7 +16,7 @@ use crate::{
     downloads::{FormatQuery, respond},
     error::{AppError, AppResult},
     pagination::{Page, PageParams},
-    reports::cached,
+    reports::cache,
     rollout::{
         profiles::{self, NewProfile, ProfilePatch, ProfileView},
         report::{self, Comparison, RolloutReport},
@@ -169,7 +169,7 @@ struct WaveQuery {
 async fn inputs(state: &AppState, caller: &Caller) -> AppResult<Arc<report::Inputs>> {
     caller.require_reader()?;
     let scope = caller.unit_scope(&state.db).await?;
-    cached::rollout_inputs(
+    cache::rollout_inputs(
         &state.reports,
         &state.db,
         caller.tenant_id,

@@ -2,8 +2,6 @@
 //! HTTP layer ([`crate::downloads`]) answers it as JSON, CSV or an Excel workbook.
 pub mod after_hours;
 pub mod cache;
-pub mod cached;
 pub mod follow_up;
 pub mod overview;
-pub mod refresh;
 pub mod table;

@@ -10,7 +10,7 @@ use crate::{
     app::AppState,
     auth::AccessRole,
     inventory::summary::InventorySummary,
-    reports::cached,
+    reports::cache,
     web::{
         charts::{Bar, bar_chart},
         session::{Console, WebResult},
@@ -35,7 +35,7 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
     let now = state.clock.now();
     // Counts, not the reports themselves: the report pages list the rows.
     let overview =
-        cached::overview(&state.reports, &state.db, console.caller.tenant_id, now).await?;
+        cache::overview(&state.reports, &state.db, console.caller.tenant_id, now).await?;
     let summary = overview.inventory.clone();
     let c = Chrome::new(&console, "dashboard-title", "nav-overview");
     let bars: Vec<Bar> = summary

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     inventory::contracts::contracts_expiring,
     reports::{
-        cached,
+        cache,
         table::{Cell, Table},
     },
     web::{
@@ -76,19 +76,19 @@ pub async fn show(
     let (file, table): (&str, Table) = match name.as_str() {
         "utilization" => (
             "anvandning",
-            cached::utilization(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
+            cache::utilization(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
                 .await?
                 .table(),
         ),
         "returns-due" => (
             "aterlamning",
-            cached::returns_due(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
+            cache::returns_due(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
                 .await?
                 .table(),
         ),
         "unused-subscriptions" => (
             "oanvanda-abonnemang",
-            cached::unused_subscriptions(&state.reports, &state.db, caller.tenant_id, &scope, now)
+            cache::unused_subscriptions(&state.reports, &state.db, caller.tenant_id, &scope, now)
                 .await?
                 .table(),
         ),

@@ -24,7 +24,7 @@ use crate::{
     money::Money,
     org::{roles::role_names, units::unit_names},
     pagination::{MAX_LIMIT, PageParams},
-    reports::cached,
+    reports::cache,
     rollout::{
         profiles::{self, NewProfile, ProfileView},
         report::{self, Comparison, RolloutReport},
@@ -91,7 +91,7 @@ pub async fn planner(
     let scope = caller.unit_scope(&state.db).await?;
     let wave = wave_of("wave", &query.wave)?;
     let now = state.clock.now();
-    let inputs = cached::rollout_inputs(&state.reports, &state.db, tenant_id, &scope, now).await?;
+    let inputs = cache::rollout_inputs(&state.reports, &state.db, tenant_id, &scope, now).await?;
     let comparison = match (wave_of("a", &query.a)?, wave_of("b", &query.b)?) {
         (Some(a), Some(b)) => Some(report::compare(&inputs, a, b)),
         _ => None,

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{
-    cache::{Entry, ReportCache, Weigh},
+use super::store::{Entry, ReportCache, Weigh};
+use crate::reports::{
     follow_up::{self, ReturnsDue, UnusedSubscriptions, Utilization},
     overview::{self, Overview},
 };

@@ -21,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{
-    cache::{Key, MAX_AGE, ReportCache, scope_of, scope_units},
-    cached::Report,
+    looks::Report,
+    store::{Key, MAX_AGE, ReportCache, scope_of, scope_units},
 };
 use crate::{audit, auth::UnitScope, clock::Clock};
 
@@ -198,14 +198,12 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::{
-        reports::{
-            cache::tests::{database, write},
-            cached,
-        },
-        tenants::bootstrap_tenant,
+    use super::super::{
+        looks as cached,
+        store::tests::{database, write},
     };
+    use super::*;
+    use crate::tenants::bootstrap_tenant;
 
     /// Refreshes until nothing is due; answers how many reports were computed.
     async fn refresh_all(
