@@ -7,14 +7,12 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant_id: Uuid,
-    /// `phone` or `tablet`.
-    pub kind: String,
+    pub kind: crate::vocab::DeviceKind,
     pub manufacturer: String,
     pub model: String,
     pub serial_number: String,
     pub imei: Option<String>,
-    /// `organization` or `private`.
-    pub ownership: String,
+    pub ownership: crate::vocab::Ownership,
     /// `ordered`, `in_stock`, `assigned`, `in_repair` or `retired`.
     pub status: String,
     /// The responsible unit (cost centre owner).

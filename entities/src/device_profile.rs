@@ -10,7 +10,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub name: String,
     /// `phone` or `tablet`.
-    pub device_kind: String,
+    pub device_kind: crate::vocab::DeviceKind,
     pub device_price_ore: i64,
     pub setup_cost_ore: i64,
     pub monthly_subscription_cost_ore: i64,

@@ -107,3 +107,46 @@ pub enum DeliveryStatus {
     Expired,
     Cancelled,
 }
+
+/// A device's kind (`devices.kind`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    Phone,
+    Tablet,
+}
+
+/// Who owns a device (`devices.ownership`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Ownership {
+    Organization,
+    /// An employee's own phone, registered only to receive notices.
+    Private,
+}

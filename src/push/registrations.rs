@@ -102,10 +102,11 @@ async fn check<C: ConnectionTrait>(
                 "device_id",
                 "the device is not assigned to you",
             )),
-            Some(d) if d.ownership != "organization" => errors.push(FieldError::new(
-                "device_id",
-                "a private device is registered without device_id",
-            )),
+            Some(d) if d.ownership != crate::inventory::devices::Ownership::Organization => errors
+                .push(FieldError::new(
+                    "device_id",
+                    "a private device is registered without device_id",
+                )),
             Some(_) => {}
         }
     }

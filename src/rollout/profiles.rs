@@ -51,7 +51,7 @@ pub struct ProfilePatch {
 pub struct ProfileView {
     pub id: Uuid,
     pub name: String,
-    pub device_kind: String,
+    pub device_kind: DeviceKind,
     pub device_price: Money,
     pub setup_cost: Money,
     pub monthly_subscription_cost: Money,
@@ -117,7 +117,7 @@ pub async fn create_profile<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(actor.tenant_id),
         name: Set(name),
-        device_kind: Set(input.device_kind.as_str().to_owned()),
+        device_kind: Set(input.device_kind),
         device_price_ore: Set(input.device_price.ore()),
         setup_cost_ore: Set(input.setup_cost.ore()),
         monthly_subscription_cost_ore: Set(input.monthly_subscription_cost.ore()),
@@ -187,13 +187,7 @@ pub async fn update_profile<C: ConnectionTrait>(
     let before = ProfileView::from(current.clone());
     let merged = NewProfile {
         name: patch.name.unwrap_or(current.name.clone()),
-        device_kind: patch
-            .device_kind
-            .unwrap_or(if current.device_kind == "tablet" {
-                DeviceKind::Tablet
-            } else {
-                DeviceKind::Phone
-            }),
+        device_kind: patch.device_kind.unwrap_or(current.device_kind),
         device_price: patch
             .device_price
             .unwrap_or(Money(current.device_price_ore)),
@@ -209,7 +203,7 @@ pub async fn update_profile<C: ConnectionTrait>(
     let name = validate(&merged)?;
     let mut active: device_profile::ActiveModel = current.into();
     active.name = Set(name);
-    active.device_kind = Set(merged.device_kind.as_str().to_owned());
+    active.device_kind = Set(merged.device_kind);
     active.device_price_ore = Set(merged.device_price.ore());
     active.setup_cost_ore = Set(merged.setup_cost.ore());
     active.monthly_subscription_cost_ore = Set(merged.monthly_subscription_cost.ore());

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     auth::UnitScope,
     error::AppResult,
+    inventory::devices::{DeviceKind, Ownership},
     money::{Money, div_round_half_up},
     reports::table::{Cell, Table},
 };
@@ -20,7 +21,7 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct Profile {
     pub name: String,
-    pub kind: String,
+    pub kind: DeviceKind,
     pub device_price: i64,
     pub setup_cost: i64,
     pub monthly_subscription: i64,
@@ -53,9 +54,9 @@ pub struct Inputs {
     pub rules: Vec<Rule>,
     pub profiles: HashMap<Uuid, Profile>,
     /// (employee, device kind) for each organization-owned device assigned to someone.
-    pub equipped: HashSet<(Uuid, String)>,
+    pub equipped: HashSet<(Uuid, DeviceKind)>,
     /// Organization-owned devices `in_stock`, by kind.
-    pub in_stock: HashMap<String, u64>,
+    pub in_stock: HashMap<DeviceKind, u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -66,7 +67,7 @@ pub struct RolloutRow {
     pub role_name: String,
     pub profile_id: Uuid,
     pub profile_name: String,
-    pub device_kind: String,
+    pub device_kind: DeviceKind,
     pub wave: i32,
     pub headcount: u64,
     pub equipped: u64,
@@ -145,7 +146,7 @@ pub fn compute(inputs: &Inputs, max_wave: Option<i32>) -> RolloutReport {
             .entry((person.unit_id, person.role_id))
             .or_insert((rule, 0, 0));
         group.1 += 1;
-        if inputs.equipped.contains(&(person.id, profile.kind.clone())) {
+        if inputs.equipped.contains(&(person.id, profile.kind)) {
             group.2 += 1;
         }
     }
@@ -168,7 +169,7 @@ pub fn compute(inputs: &Inputs, max_wave: Option<i32>) -> RolloutReport {
                 role_name: inputs.role_names.get(&role_id).cloned().unwrap_or_default(),
                 profile_id,
                 profile_name: p.name.clone(),
-                device_kind: p.kind.clone(),
+                device_kind: p.kind,
                 wave: rule.wave,
                 headcount,
                 equipped,
@@ -198,7 +199,7 @@ pub fn compute(inputs: &Inputs, max_wave: Option<i32>) -> RolloutReport {
         introduction += row.introduction_cost.ore();
         annual += row.annual_operating_cost.ore();
         // Stock goes to rows in wave order, then row order, at their device price.
-        let left = stock.entry(row.device_kind.clone()).or_default();
+        let left = stock.entry(row.device_kind).or_default();
         let reused = (*left).min(row.to_equip);
         *left -= reused;
         totals.stock_reused += reused;
@@ -255,18 +256,18 @@ pub async fn load<C: ConnectionTrait>(
         .select_only()
         .columns([device::Column::AssignedEmployeeId, device::Column::Kind])
         .filter(device::Column::TenantId.eq(tenant_id))
-        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::Ownership.eq(Ownership::Organization))
         .filter(device::Column::Status.eq("assigned"))
         .filter(device::Column::AssignedEmployeeId.is_not_null())
-        .into_tuple::<(Uuid, String)>()
+        .into_tuple::<(Uuid, DeviceKind)>()
         .all(db);
     let stock = device::Entity::find()
         .select_only()
         .columns([device::Column::Kind, device::Column::UnitId])
         .filter(device::Column::TenantId.eq(tenant_id))
-        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::Ownership.eq(Ownership::Organization))
         .filter(device::Column::Status.eq("in_stock"))
-        .into_tuple::<(String, Option<Uuid>)>()
+        .into_tuple::<(DeviceKind, Option<Uuid>)>()
         .all(db);
     let (units, roles, staff, rules, profiles, equipped, stock) =
         tokio::try_join!(units, roles, staff, rules, profiles, equipped, stock)?;
@@ -305,8 +306,8 @@ pub async fn load<C: ConnectionTrait>(
             )
         })
         .collect();
-    let equipped: HashSet<(Uuid, String)> = equipped.into_iter().collect();
-    let mut in_stock: HashMap<String, u64> = HashMap::new();
+    let equipped: HashSet<(Uuid, DeviceKind)> = equipped.into_iter().collect();
+    let mut in_stock: HashMap<DeviceKind, u64> = HashMap::new();
     for (kind, unit_id) in stock {
         // A manager's plan draws only on the stock of their own units.
         if matches!(scope, UnitScope::Tenant) || unit_id.is_some_and(|u| scope.contains(u)) {

@@ -83,10 +83,10 @@ pub fn list_query(
         cond = cond.add(device::Column::Status.eq(status.as_str()));
     }
     if let Some(kind) = filter.kind {
-        cond = cond.add(device::Column::Kind.eq(kind.as_str()));
+        cond = cond.add(device::Column::Kind.eq(kind));
     }
     if let Some(ownership) = filter.ownership {
-        cond = cond.add(device::Column::Ownership.eq(ownership.as_str()));
+        cond = cond.add(device::Column::Ownership.eq(ownership));
     }
     if let Some(employee_id) = filter.employee_id {
         cond = cond.add(device::Column::AssignedEmployeeId.eq(employee_id));
@@ -241,6 +241,14 @@ impl sea_orm::FromQueryResult for DeviceRow {
     }
 }
 
+/// A stored vocabulary word as its enum; a word this build does not know is an error.
+fn vocabulary<E: sea_orm::ActiveEnum<Value = String>>(
+    stored: String,
+) -> Result<E, sea_orm::sqlx::Error> {
+    E::try_from_value(&stored)
+        .map_err(|error| sea_orm::sqlx::Error::Decode(error.to_string().into()))
+}
+
 fn decode_device<'r, R>(row: &'r R) -> Result<device::Model, sea_orm::sqlx::Error>
 where
     R: sea_orm::sqlx::Row,
@@ -254,12 +262,12 @@ where
     Ok(device::Model {
         id: row.try_get_unchecked(0)?,
         tenant_id: row.try_get_unchecked(1)?,
-        kind: row.try_get_unchecked(2)?,
+        kind: vocabulary(row.try_get_unchecked(2)?)?,
         manufacturer: row.try_get_unchecked(3)?,
         model: row.try_get_unchecked(4)?,
         serial_number: row.try_get_unchecked(5)?,
         imei: row.try_get_unchecked(6)?,
-        ownership: row.try_get_unchecked(7)?,
+        ownership: vocabulary(row.try_get_unchecked(7)?)?,
         status: row.try_get_unchecked(8)?,
         unit_id: row.try_get_unchecked(9)?,
         assigned_employee_id: row.try_get_unchecked(10)?,
@@ -288,12 +296,12 @@ mod tests {
         device::Model {
             id: Uuid::now_v7(),
             tenant_id: Uuid::now_v7(),
-            kind: "phone".to_owned(),
+            kind: entities::vocab::DeviceKind::Phone,
             manufacturer: "Apple".to_owned(),
             model: "iPhone 15".to_owned(),
             serial_number: format!("SN-{}", Uuid::now_v7()),
             imei: every_field.then_some("356938035643809".to_owned()),
-            ownership: "organization".to_owned(),
+            ownership: entities::vocab::Ownership::Organization,
             status: "assigned".to_owned(),
             unit_id: every_field.then_some(Uuid::now_v7()),
             assigned_employee_id: every_field.then_some(Uuid::now_v7()),

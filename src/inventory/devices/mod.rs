@@ -30,38 +30,7 @@ pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("imei", "a device with this imei"),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    Phone,
-    Tablet,
-}
-
-impl DeviceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceKind::Phone => "phone",
-            DeviceKind::Tablet => "tablet",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Ownership {
-    Organization,
-    /// An employee's own phone, registered only to receive notices.
-    Private,
-}
-
-impl Ownership {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ownership::Organization => "organization",
-            Ownership::Private => "private",
-        }
-    }
-}
+pub use entities::vocab::{DeviceKind, Ownership};
 
 /// The status a device may be registered in: still on order, or already in stock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -176,12 +145,12 @@ pub struct Assignee {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct DeviceView {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: DeviceKind,
     pub manufacturer: String,
     pub model: String,
     pub serial_number: String,
     pub imei: Option<String>,
-    pub ownership: String,
+    pub ownership: Ownership,
     pub status: String,
     pub unit_id: Option<Uuid>,
     /// Null unless the status is `assigned`.
@@ -233,12 +202,12 @@ impl From<device::Model> for DeviceView {
 /// export can be imported again.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeviceCsvRow {
-    pub kind: String,
+    pub kind: DeviceKind,
     pub manufacturer: String,
     pub model: String,
     pub serial_number: String,
     pub imei: Option<String>,
-    pub ownership: String,
+    pub ownership: Ownership,
     pub status: String,
     pub unit_id: Option<Uuid>,
     pub purchase_price: Option<Money>,

@@ -67,22 +67,12 @@ pub async fn update_device<C: ConnectionTrait>(
     let current = find_in_tenant(db, actor.tenant_id, id).await?;
     let before = DeviceView::from(current.clone());
     let merged = NewDevice {
-        kind: patch.kind.unwrap_or(if current.kind == "tablet" {
-            DeviceKind::Tablet
-        } else {
-            DeviceKind::Phone
-        }),
+        kind: patch.kind.unwrap_or(current.kind),
         manufacturer: patch.manufacturer.unwrap_or(current.manufacturer.clone()),
         model: patch.model.unwrap_or(current.model.clone()),
         serial_number: patch.serial_number.unwrap_or(current.serial_number.clone()),
         imei: patch.imei.unwrap_or(current.imei.clone()),
-        ownership: patch
-            .ownership
-            .unwrap_or(if current.ownership == "private" {
-                Ownership::Private
-            } else {
-                Ownership::Organization
-            }),
+        ownership: patch.ownership.unwrap_or(current.ownership),
         status: None,
         unit_id: patch.unit_id.unwrap_or(current.unit_id),
         purchase_price: patch
@@ -95,12 +85,12 @@ pub async fn update_device<C: ConnectionTrait>(
     let known = KnownIds::load(db, actor.tenant_id).await?;
     let valid = validate_device(&merged, &known).map_err(AppError::Invalid)?;
     let mut active: device::ActiveModel = current.into();
-    active.kind = Set(valid.kind.as_str().to_owned());
+    active.kind = Set(valid.kind);
     active.manufacturer = Set(valid.manufacturer);
     active.model = Set(valid.model);
     active.serial_number = Set(valid.serial_number);
     active.imei = Set(valid.imei);
-    active.ownership = Set(valid.ownership.as_str().to_owned());
+    active.ownership = Set(valid.ownership);
     active.unit_id = Set(valid.unit_id);
     active.purchase_price_ore = Set(valid.purchase_price.map(Money::ore));
     active.purchased_on = Set(valid.purchased_on);

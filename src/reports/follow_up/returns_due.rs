@@ -41,7 +41,7 @@ fn devices_to_return(tenant_id: Uuid) -> Condition {
     Condition::all()
         .add(device::Column::TenantId.eq(tenant_id))
         .add(device::Column::Status.eq("assigned"))
-        .add(device::Column::Ownership.eq("organization"))
+        .add(device::Column::Ownership.eq(entities::vocab::Ownership::Organization))
 }
 
 /// ...and their subscriptions not yet terminated. The rows and the dashboard's count

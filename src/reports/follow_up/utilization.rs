@@ -55,7 +55,7 @@ pub async fn utilization<C: ConnectionTrait>(
             device::Column::AssignedUnitId,
         ])
         .filter(device::Column::TenantId.eq(tenant_id))
-        .filter(device::Column::Ownership.eq("organization"))
+        .filter(device::Column::Ownership.eq(entities::vocab::Ownership::Organization))
         .filter(device::Column::Status.eq("assigned"))
         .into_tuple::<(Uuid, Option<Uuid>, Option<Uuid>)>()
         .all(db);

@@ -162,7 +162,7 @@ pub async fn list(
                 .iter()
                 .map(|col| match *col {
                     "serial_number" => d.serial_number.clone(),
-                    "kind" => c.word("device-kind", &d.kind),
+                    "kind" => c.term("device-kind", &d.kind),
                     "model" => format!("{} {}", d.manufacturer, d.model),
                     "status" => c.word("device-status", &d.status),
                     "unit" => d
@@ -171,7 +171,7 @@ pub async fn list(
                         .unwrap_or_default(),
                     "holder" => holder(d, &people, &unit_names),
                     "imei" => d.imei.clone().unwrap_or_default(),
-                    "ownership" => c.word("ownership", &d.ownership),
+                    "ownership" => c.term("ownership", &d.ownership),
                     _ => String::new(),
                 })
                 .collect(),
@@ -199,9 +199,8 @@ pub async fn list(
             "kind",
             c.t("col-kind"),
             &query.kind,
-            ["phone", "tablet"]
-                .iter()
-                .map(|k| (k.to_string(), c.word("device-kind", k))),
+            <crate::inventory::devices::DeviceKind as sea_orm::Iterable>::iter()
+                .map(|k| (sea_orm::ActiveEnum::to_value(&k), c.term("device-kind", &k))),
         ),
         Filter::units(c.t("col-unit"), &query.unit_id, &unit_names, &scope),
     ];
@@ -236,12 +235,12 @@ async fn table_of(
             let d = DeviceCsvRow::from(m);
             vec![
                 Cell::Id(Some(d.id)),
-                Cell::Text(d.kind),
+                Cell::Text(sea_orm::ActiveEnum::to_value(&d.kind)),
                 Cell::Text(d.manufacturer),
                 Cell::Text(d.model),
                 Cell::Text(d.serial_number),
                 Cell::Text(d.imei.unwrap_or_default()),
-                Cell::Text(d.ownership),
+                Cell::Text(sea_orm::ActiveEnum::to_value(&d.ownership)),
                 Cell::Text(d.status),
                 Cell::Id(d.unit_id),
                 Cell::Id(d.assigned_employee_id),

@@ -191,6 +191,11 @@ impl Chrome {
     }
 
     /// A stored status or kind (`in_stock`) in words.
+    /// A stored vocabulary's word (`DeviceKind::Phone`) in words.
+    pub fn term<E: sea_orm::ActiveEnum<Value = String>>(&self, prefix: &str, value: &E) -> String {
+        self.word(prefix, &value.to_value())
+    }
+
     pub fn word(&self, prefix: &str, value: &str) -> String {
         self.lang
             .t(&format!("{prefix}-{}", value.replace('_', "-")))

@@ -193,9 +193,8 @@ pub async fn add_profile(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     console.caller.require_admin()?;
-    let device_kind: DeviceKind =
-        serde_json::from_value(serde_json::Value::String(form.device_kind.clone()))
-            .map_err(|_| AppError::invalid("device_kind", "phone or tablet"))?;
+    let device_kind = <DeviceKind as sea_orm::ActiveEnum>::try_from_value(&form.device_kind)
+        .map_err(|_| AppError::invalid("device_kind", "phone or tablet"))?;
     let input = NewProfile {
         name: form.name.clone(),
         device_kind,
