@@ -190,7 +190,7 @@ pub async fn seed(
                     operator: Set("Telia".to_owned()),
                     plan: Set("Jobbmobil 10 GB".to_owned()),
                     monthly_cost_ore: Set(14_900),
-                    status: Set("active".to_owned()),
+                    status: Set(entities::vocab::SubscriptionStatus::Active),
                     device_id: Set(Some(id)),
                     employee_id: Set(holder),
                     contract_id: Set(None),

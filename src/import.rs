@@ -510,7 +510,10 @@ impl Importable for NewSubscription {
     }
 
     fn live_rows() -> Condition {
-        Condition::all().add(entities::subscription::Column::Status.ne("terminated"))
+        Condition::all().add(
+            entities::subscription::Column::Status
+                .ne(entities::vocab::SubscriptionStatus::Terminated),
+        )
     }
 
     fn build(

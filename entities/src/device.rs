@@ -13,8 +13,7 @@ pub struct Model {
     pub serial_number: String,
     pub imei: Option<String>,
     pub ownership: crate::vocab::Ownership,
-    /// `ordered`, `in_stock`, `assigned`, `in_repair` or `retired`.
-    pub status: String,
+    pub status: crate::vocab::DeviceStatus,
     /// The responsible unit (cost centre owner).
     pub unit_id: Option<Uuid>,
     pub assigned_employee_id: Option<Uuid>,

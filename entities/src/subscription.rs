@@ -15,8 +15,7 @@ pub struct Model {
     pub operator: String,
     pub plan: String,
     pub monthly_cost_ore: i64,
-    /// `ordered`, `active`, `suspended` or `terminated`.
-    pub status: String,
+    pub status: crate::vocab::SubscriptionStatus,
     pub device_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
     /// The framework agreement it was bought under.

@@ -150,3 +150,50 @@ pub enum Ownership {
     /// An employee's own phone, registered only to receive notices.
     Private,
 }
+
+/// Where a device is in its lifecycle (`devices.status`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Ordered,
+    InStock,
+    Assigned,
+    InRepair,
+    Retired,
+}
+
+/// Where a subscription is in its lifecycle (`subscriptions.status`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Ordered,
+    Active,
+    Suspended,
+    Terminated,
+}

@@ -3,20 +3,11 @@
 //! Device: `ordered -> in_stock -> assigned -> in_stock`, `in_stock|assigned -> in_repair
 //! -> in_stock`, any non-retired `-> retired` (final).
 //! Subscription: `ordered -> active <-> suspended`, any `-> terminated` (final).
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use sea_orm::ActiveEnum;
 
 use crate::error::AppError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceStatus {
-    Ordered,
-    InStock,
-    Assigned,
-    InRepair,
-    Retired,
-}
+pub use entities::vocab::{DeviceStatus, SubscriptionStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceAction {
@@ -26,15 +17,6 @@ pub enum DeviceAction {
     SendToRepair,
     ReturnFromRepair,
     Retire,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Ordered,
-    Active,
-    Suspended,
-    Terminated,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,40 +29,9 @@ pub enum SubscriptionAction {
     Assign,
 }
 
-/// A status stored as text, read back.
-pub trait StoredStatus: Sized + Copy + Serialize + for<'de> Deserialize<'de> {
-    fn as_str(self) -> &'static str;
-    fn parse(s: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-    }
-}
-
-impl StoredStatus for DeviceStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            DeviceStatus::Ordered => "ordered",
-            DeviceStatus::InStock => "in_stock",
-            DeviceStatus::Assigned => "assigned",
-            DeviceStatus::InRepair => "in_repair",
-            DeviceStatus::Retired => "retired",
-        }
-    }
-}
-
-impl StoredStatus for SubscriptionStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            SubscriptionStatus::Ordered => "ordered",
-            SubscriptionStatus::Active => "active",
-            SubscriptionStatus::Suspended => "suspended",
-            SubscriptionStatus::Terminated => "terminated",
-        }
-    }
-}
-
 /// An action of a lifecycle: its name in the URL and where it leads from a status.
 pub trait Action: Copy + 'static {
-    type Status: StoredStatus;
+    type Status: Copy + PartialEq + ActiveEnum<Value = String>;
     const ALL: &'static [Self];
     fn name(self) -> &'static str;
     fn next(self, from: Self::Status) -> Option<Self::Status>;
@@ -181,19 +132,19 @@ pub fn transition<A: Action>(from: A::Status, action: A) -> Result<A::Status, Ap
             format!(
                 "`{}` is not possible: the status is {}, which is final",
                 action.name(),
-                from.as_str()
+                from.to_value()
             )
         } else {
             format!(
                 "`{}` is not possible when the status is {}; allowed: {}",
                 action.name(),
-                from.as_str(),
+                from.to_value(),
                 allowed.join(", ")
             )
         };
         AppError::InvalidTransition {
             detail,
-            status: from.as_str().to_owned(),
+            status: from.to_value(),
             allowed_actions: allowed,
         }
     })
@@ -272,7 +223,9 @@ mod tests {
 
     #[test]
     fn stored_statuses_read_back() {
-        assert_eq!(DeviceStatus::parse("in_repair"), Some(InRepair));
-        assert_eq!(DeviceStatus::parse("broken"), None);
+        let read = |s: &str| DeviceStatus::try_from_value(&s.to_owned()).ok();
+        assert_eq!(read("in_repair"), Some(InRepair));
+        assert_eq!(InRepair.to_value(), "in_repair");
+        assert_eq!(read("broken"), None);
     }
 }

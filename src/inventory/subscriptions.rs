@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     identifiers::{normalize_extension, normalize_iccid, normalize_msisdn},
-    lifecycle::{Action, StoredStatus, SubscriptionAction, SubscriptionStatus, transition},
+    lifecycle::{Action, SubscriptionAction, SubscriptionStatus, transition},
     visibility::{subscription_visible, subscriptions_linked_to},
 };
 use crate::validation::{patch_field, required_text};
@@ -97,7 +97,7 @@ pub struct SubscriptionView {
     pub plan: String,
     #[schema(example = "149.00")]
     pub monthly_cost: Money,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub device_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
     pub contract_id: Option<Uuid>,
@@ -227,7 +227,7 @@ pub fn new_active_model(
         operator: Set(valid.operator),
         plan: Set(valid.plan),
         monthly_cost_ore: Set(valid.monthly_cost.ore()),
-        status: Set(valid.status.as_str().to_owned()),
+        status: Set(valid.status),
         device_id: Set(None),
         employee_id: Set(None),
         contract_id: Set(None),
@@ -354,13 +354,11 @@ pub async fn apply_action<C: ConnectionTrait>(
     links: Option<AssignSubscription>,
 ) -> AppResult<SubscriptionView> {
     let current = find_in_tenant(db, actor.tenant_id, id).await?;
-    let from = SubscriptionStatus::parse(&current.status).ok_or_else(|| {
-        anyhow::anyhow!("subscription {id} has unknown status {}", current.status)
-    })?;
+    let from = current.status;
     let to = transition(from, action)?;
     let before = SubscriptionView::from(current.clone());
     let mut active: subscription::ActiveModel = current.into();
-    active.status = Set(to.as_str().to_owned());
+    active.status = Set(to);
     if let Some(links) = links {
         if links.device_id.is_none() && links.employee_id.is_none() {
             return Err(AppError::invalid(
@@ -377,7 +375,7 @@ pub async fn apply_action<C: ConnectionTrait>(
                     .await?;
                 match device {
                     None => errors.push(FieldError::new("device_id", "no such device")),
-                    Some(d) if d.status == "retired" => {
+                    Some(d) if d.status == super::lifecycle::DeviceStatus::Retired => {
                         errors.push(FieldError::new("device_id", "the device is retired"))
                     }
                     Some(_) => {}
@@ -437,7 +435,7 @@ pub async fn list_condition<C: ConnectionTrait>(
         cond = cond.add(subscriptions_linked_to(db, tenant_id, &subtree).await?);
     }
     if let Some(status) = filter.status {
-        cond = cond.add(subscription::Column::Status.eq(status.as_str()));
+        cond = cond.add(subscription::Column::Status.eq(status));
     }
     if let Some(employee_id) = filter.employee_id {
         cond = cond.add(subscription::Column::EmployeeId.eq(employee_id));
@@ -489,7 +487,7 @@ pub async fn held_by<C: ConnectionTrait>(
     let items = subscription::Entity::find()
         .filter(subscription::Column::TenantId.eq(tenant_id))
         .filter(subscription::Column::EmployeeId.eq(employee_id))
-        .filter(subscription::Column::Status.ne("terminated"))
+        .filter(subscription::Column::Status.ne(SubscriptionStatus::Terminated))
         .order_by_asc(subscription::Column::Id)
         .all(db)
         .await?;

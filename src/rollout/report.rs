@@ -257,7 +257,7 @@ pub async fn load<C: ConnectionTrait>(
         .columns([device::Column::AssignedEmployeeId, device::Column::Kind])
         .filter(device::Column::TenantId.eq(tenant_id))
         .filter(device::Column::Ownership.eq(Ownership::Organization))
-        .filter(device::Column::Status.eq("assigned"))
+        .filter(device::Column::Status.eq(entities::vocab::DeviceStatus::Assigned))
         .filter(device::Column::AssignedEmployeeId.is_not_null())
         .into_tuple::<(Uuid, DeviceKind)>()
         .all(db);
@@ -266,7 +266,7 @@ pub async fn load<C: ConnectionTrait>(
         .columns([device::Column::Kind, device::Column::UnitId])
         .filter(device::Column::TenantId.eq(tenant_id))
         .filter(device::Column::Ownership.eq(Ownership::Organization))
-        .filter(device::Column::Status.eq("in_stock"))
+        .filter(device::Column::Status.eq(entities::vocab::DeviceStatus::InStock))
         .into_tuple::<(DeviceKind, Option<Uuid>)>()
         .all(db);
     let (units, roles, staff, rules, profiles, equipped, stock) =

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{records::find_in_tenant, *};
 use crate::inventory::{
-    lifecycle::{Action, DeviceAction, DeviceStatus, StoredStatus, transition},
+    lifecycle::{Action, DeviceAction, DeviceStatus, transition},
     visibility::refresh_device_units,
 };
 use crate::{
@@ -34,12 +34,11 @@ pub async fn apply_action<C: ConnectionTrait>(
     change: DeviceChange,
 ) -> AppResult<DeviceView> {
     let current = find_in_tenant(db, actor.tenant_id, id).await?;
-    let from = DeviceStatus::parse(&current.status)
-        .ok_or_else(|| anyhow::anyhow!("device {id} has unknown status {}", current.status))?;
+    let from = current.status;
     let to = transition(from, action)?;
     let before = DeviceView::from(current.clone());
     let mut active: device::ActiveModel = current.into();
-    active.status = Set(to.as_str().to_owned());
+    active.status = Set(to);
     if to != DeviceStatus::Assigned {
         // Stock, repair and retirement all end an assignment; the history keeps who had it.
         active.assigned_employee_id = Set(None);

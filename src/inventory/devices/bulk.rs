@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{list::select_of, *};
-use crate::inventory::lifecycle::{Action, DeviceAction, DeviceStatus, StoredStatus};
+use crate::inventory::lifecycle::{Action, DeviceAction, DeviceStatus};
 use crate::{
     audit::Actor,
     error::{AppError, AppResult},
@@ -22,7 +22,7 @@ pub struct BulkPlan {
 }
 
 /// The stored statuses an action may start from.
-fn statuses_allowing(action: DeviceAction) -> Vec<&'static str> {
+fn statuses_allowing(action: DeviceAction) -> Vec<DeviceStatus> {
     [
         DeviceStatus::Ordered,
         DeviceStatus::InStock,
@@ -32,7 +32,6 @@ fn statuses_allowing(action: DeviceAction) -> Vec<&'static str> {
     ]
     .into_iter()
     .filter(|s| action.next(*s).is_some())
-    .map(|s| s.as_str())
     .collect()
 }
 

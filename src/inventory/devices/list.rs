@@ -11,10 +11,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::*;
-use crate::inventory::{
-    lifecycle::{DeviceStatus, StoredStatus},
-    visibility::devices_linked_to,
-};
+use crate::inventory::{lifecycle::DeviceStatus, visibility::devices_linked_to};
 use crate::{
     auth::UnitScope,
     error::AppResult,
@@ -80,7 +77,7 @@ pub fn list_query(
         || filter.employee_id.is_some();
     let status_unordered = filter.status.is_some() && filter.kind.is_none();
     if let Some(status) = filter.status {
-        cond = cond.add(device::Column::Status.eq(status.as_str()));
+        cond = cond.add(device::Column::Status.eq(status));
     }
     if let Some(kind) = filter.kind {
         cond = cond.add(device::Column::Kind.eq(kind));
@@ -268,7 +265,7 @@ where
         serial_number: row.try_get_unchecked(5)?,
         imei: row.try_get_unchecked(6)?,
         ownership: vocabulary(row.try_get_unchecked(7)?)?,
-        status: row.try_get_unchecked(8)?,
+        status: vocabulary(row.try_get_unchecked(8)?)?,
         unit_id: row.try_get_unchecked(9)?,
         assigned_employee_id: row.try_get_unchecked(10)?,
         assigned_unit_id: row.try_get_unchecked(11)?,
@@ -302,7 +299,7 @@ mod tests {
             serial_number: format!("SN-{}", Uuid::now_v7()),
             imei: every_field.then_some("356938035643809".to_owned()),
             ownership: entities::vocab::Ownership::Organization,
-            status: "assigned".to_owned(),
+            status: entities::vocab::DeviceStatus::Assigned,
             unit_id: every_field.then_some(Uuid::now_v7()),
             assigned_employee_id: every_field.then_some(Uuid::now_v7()),
             assigned_unit_id: every_field.then_some(Uuid::now_v7()),

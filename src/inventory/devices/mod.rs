@@ -32,6 +32,8 @@ pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
 
 pub use entities::vocab::{DeviceKind, Ownership};
 
+use super::lifecycle::DeviceStatus;
+
 /// The status a device may be registered in: still on order, or already in stock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -151,7 +153,7 @@ pub struct DeviceView {
     pub serial_number: String,
     pub imei: Option<String>,
     pub ownership: Ownership,
-    pub status: String,
+    pub status: DeviceStatus,
     pub unit_id: Option<Uuid>,
     /// Null unless the status is `assigned`.
     pub assigned_to: Option<Assignee>,
@@ -208,7 +210,7 @@ pub struct DeviceCsvRow {
     pub serial_number: String,
     pub imei: Option<String>,
     pub ownership: Ownership,
-    pub status: String,
+    pub status: DeviceStatus,
     pub unit_id: Option<Uuid>,
     pub purchase_price: Option<Money>,
     pub purchased_on: Option<NaiveDate>,

@@ -5,10 +5,7 @@ use sea_orm::Set;
 use uuid::Uuid;
 
 use super::*;
-use crate::inventory::{
-    identifiers::normalize_imei,
-    lifecycle::{DeviceStatus, StoredStatus},
-};
+use crate::inventory::{identifiers::normalize_imei, lifecycle::DeviceStatus};
 use crate::validation::{optional_text, required_text};
 use crate::{error::FieldError, money::Money, org::KnownIds};
 
@@ -92,7 +89,7 @@ pub fn new_active_model(
         serial_number: Set(valid.serial_number),
         imei: Set(valid.imei),
         ownership: Set(valid.ownership),
-        status: Set(valid.status.as_str().to_owned()),
+        status: Set(valid.status),
         unit_id: Set(valid.unit_id),
         assigned_employee_id: Set(None),
         assigned_unit_id: Set(None),

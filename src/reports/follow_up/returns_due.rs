@@ -40,7 +40,7 @@ pub struct ReturnsDue {
 fn devices_to_return(tenant_id: Uuid) -> Condition {
     Condition::all()
         .add(device::Column::TenantId.eq(tenant_id))
-        .add(device::Column::Status.eq("assigned"))
+        .add(device::Column::Status.eq(entities::vocab::DeviceStatus::Assigned))
         .add(device::Column::Ownership.eq(entities::vocab::Ownership::Organization))
 }
 
@@ -49,7 +49,7 @@ fn devices_to_return(tenant_id: Uuid) -> Condition {
 fn subscriptions_to_return(tenant_id: Uuid) -> Condition {
     Condition::all()
         .add(subscription::Column::TenantId.eq(tenant_id))
-        .add(subscription::Column::Status.ne("terminated"))
+        .add(subscription::Column::Status.ne(entities::vocab::SubscriptionStatus::Terminated))
 }
 
 type Held = (Uuid, Option<(Uuid, String)>, Option<(Uuid, String)>);

@@ -1,6 +1,9 @@
 //! Active subscriptions that cost money for nothing.
 use chrono::NaiveDate;
-use entities::{device, employee, subscription};
+use entities::{
+    device, employee, subscription,
+    vocab::{DeviceStatus, SubscriptionStatus},
+};
 use sea_orm::{
     Condition, ConnectionTrait,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement},
@@ -52,7 +55,11 @@ pub struct UnusedSubscriptions {
 }
 
 /// Device statuses in which a subscription's device is not in use.
-const IDLE_DEVICE: [&str; 3] = ["retired", "in_stock", "in_repair"];
+const IDLE_DEVICE: [DeviceStatus; 3] = [
+    DeviceStatus::Retired,
+    DeviceStatus::InStock,
+    DeviceStatus::InRepair,
+];
 
 /// The rule, once: the tenant's active subscriptions tied to nothing, in a device not in
 /// use, or held by someone whose employment has ended (`s` joined to its device `d` and
@@ -81,7 +88,7 @@ fn unused_query(tenant_id: Uuid, scope: &UnitScope, today: NaiveDate) -> SelectS
         );
     let mut cond = Condition::all()
         .add(col(&s, "tenant_id").eq(tenant_id))
-        .add(col(&s, "status").eq("active"))
+        .add(col(&s, "status").eq(SubscriptionStatus::Active))
         .add(
             Condition::any()
                 .add(
@@ -143,12 +150,12 @@ pub async fn unused_subscriptions<C: ConnectionTrait>(
     for row in db.query_all(&query).await? {
         let device_id: Option<Uuid> = row.try_get("", "device_id")?;
         let employee_id: Option<Uuid> = row.try_get("", "employee_id")?;
-        let device_status: Option<String> = row.try_get("", "device_status")?;
+        let device_status: Option<DeviceStatus> = row.try_get("", "device_status")?;
         // The same order of reasons as the query's condition; the last is all that is
         // left when the first two do not hold.
         let reason = if device_id.is_none() && employee_id.is_none() {
             UnusedReason::Unassigned
-        } else if device_status.is_some_and(|status| IDLE_DEVICE.contains(&status.as_str())) {
+        } else if device_status.is_some_and(|status| IDLE_DEVICE.contains(&status)) {
             UnusedReason::DeviceNotInUse
         } else {
             UnusedReason::EmploymentEnded

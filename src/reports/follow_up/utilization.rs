@@ -56,7 +56,7 @@ pub async fn utilization<C: ConnectionTrait>(
         ])
         .filter(device::Column::TenantId.eq(tenant_id))
         .filter(device::Column::Ownership.eq(entities::vocab::Ownership::Organization))
-        .filter(device::Column::Status.eq("assigned"))
+        .filter(device::Column::Status.eq(entities::vocab::DeviceStatus::Assigned))
         .into_tuple::<(Uuid, Option<Uuid>, Option<Uuid>)>()
         .all(db);
     let active = push_registration::Entity::find()
@@ -74,7 +74,7 @@ pub async fn utilization<C: ConnectionTrait>(
             subscription::Column::MonthlyCostOre,
         ])
         .filter(subscription::Column::TenantId.eq(tenant_id))
-        .filter(subscription::Column::Status.eq("active"))
+        .filter(subscription::Column::Status.eq(entities::vocab::SubscriptionStatus::Active))
         .filter(subscription::Column::DeviceId.is_not_null())
         .into_tuple::<(Uuid, i64)>()
         .all(db);

@@ -27,9 +27,7 @@ use crate::{
     error::AppError,
     inventory::{
         devices,
-        lifecycle::{
-            Action, StoredStatus, SubscriptionAction, SubscriptionStatus, allowed_actions,
-        },
+        lifecycle::{Action, SubscriptionAction, allowed_actions},
         subscriptions::{self, AssignSubscription, SubscriptionFilter, SubscriptionView},
         summary::SUBSCRIPTION_STATUSES,
     },
@@ -132,7 +130,7 @@ pub async fn list(
                     "operator" => s.operator.clone(),
                     "plan" => s.plan.clone(),
                     "monthly_cost" => c.kr(s.monthly_cost),
-                    "status" => c.word("subscription-status", &s.status),
+                    "status" => c.term("subscription-status", &s.status),
                     "holder" => s
                         .employee_id
                         .and_then(|e| people.get(&e).map(|(name, _)| name.clone()))
@@ -210,7 +208,7 @@ pub async fn export(
                         Cell::Text(s.operator),
                         Cell::Text(s.plan),
                         Cell::Money(Some(s.monthly_cost.ore())),
-                        Cell::Text(s.status),
+                        Cell::Text(sea_orm::ActiveEnum::to_value(&s.status)),
                         Cell::Id(s.device_id),
                         Cell::Id(s.employee_id),
                     ]
@@ -284,8 +282,7 @@ pub async fn show(
         }
         None => String::new(),
     };
-    let status = SubscriptionStatus::parse(&s.status)
-        .ok_or_else(|| AppError::from(anyhow::anyhow!("subscription {id} has unknown status")))?;
+    let status = s.status;
     let actions = if caller.role == AccessRole::Admin {
         allowed_actions::<SubscriptionAction>(status)
     } else {
