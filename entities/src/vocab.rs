@@ -6,66 +6,65 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// How much a notice matters (`notices.priority`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Info,
-    /// Asks for acknowledgement and leads the digest; held like `info`.
-    Important,
-    /// Breaks through quiet hours: justified, audited, counted.
-    Urgent,
+/// One stored vocabulary: a Rust enum stored as the snake_case of its variants' names
+/// (SeaORM's `DeriveActiveEnum` over a text column), serialised the same way in JSON and
+/// described in the OpenAPI document.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            EnumIter,
+            DeriveActiveEnum,
+            Serialize,
+            Deserialize,
+            utoipa::ToSchema,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($body)* }
+    };
 }
 
-/// Why a delivery lands when it does (`notice_recipients.reason`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// Inside the person's weekly working hours.
-    WorkingHours,
-    /// Inside one of the person's work shifts.
-    Shift,
-    /// Urgent, in an on-call shift: an expected contact.
-    OnCall,
-    /// Held: the person is in focus time ("in a patient meeting").
-    Focus,
-    /// Held: outside working time.
-    OffDuty,
-    /// Held: a public holiday.
-    Holiday,
-    /// Held: the person is away (vacation, sick, parental leave).
-    Absence,
-    /// Urgent, outside every window: an after-hours contact.
-    Urgent,
-    /// Nothing is known of the person's working time within the horizon: a non-urgent
-    /// notice fails closed and is not pushed.
-    NoWorkingTime,
+vocabulary! {
+    /// How much a notice matters (`notices.priority`).
+    pub enum Priority {
+        Info,
+        /// Asks for acknowledgement and leads the digest; held like `info`.
+        Important,
+        /// Breaks through quiet hours: justified, audited, counted.
+        Urgent,
+    }
+}
+
+vocabulary! {
+    /// Why a delivery lands when it does (`notice_recipients.reason`).
+    pub enum Reason {
+        /// Inside the person's weekly working hours.
+        WorkingHours,
+        /// Inside one of the person's work shifts.
+        Shift,
+        /// Urgent, in an on-call shift: an expected contact.
+        OnCall,
+        /// Held: the person is in focus time ("in a patient meeting").
+        Focus,
+        /// Held: outside working time.
+        OffDuty,
+        /// Held: a public holiday.
+        Holiday,
+        /// Held: the person is away (vacation, sick, parental leave).
+        Absence,
+        /// Urgent, outside every window: an after-hours contact.
+        Urgent,
+        /// Nothing is known of the person's working time within the horizon: a non-urgent
+        /// notice fails closed and is not pushed.
+        NoWorkingTime,
+    }
 }
 
 impl Reason {
@@ -80,120 +79,55 @@ impl Reason {
     }
 }
 
-/// Where one push stands (`deliveries.status`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Waiting for its moment (`due_at`).
-    Scheduled,
-    /// Claimed by a dispatcher under a lease.
-    Sending,
-    Sent,
-    Failed,
-    /// Its notice expired before it could be pushed.
-    Expired,
-    Cancelled,
+vocabulary! {
+    /// Where one push stands (`deliveries.status`).
+    pub enum DeliveryStatus {
+        /// Waiting for its moment (`due_at`).
+        Scheduled,
+        /// Claimed by a dispatcher under a lease.
+        Sending,
+        Sent,
+        Failed,
+        /// Its notice expired before it could be pushed.
+        Expired,
+        Cancelled,
+    }
 }
 
-/// A device's kind (`devices.kind`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    Phone,
-    Tablet,
+vocabulary! {
+    /// A device's kind (`devices.kind`).
+    pub enum DeviceKind {
+        Phone,
+        Tablet,
+    }
 }
 
-/// Who owns a device (`devices.ownership`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Ownership {
-    Organization,
-    /// An employee's own phone, registered only to receive notices.
-    Private,
+vocabulary! {
+    /// Who owns a device (`devices.ownership`).
+    pub enum Ownership {
+        Organization,
+        /// An employee's own phone, registered only to receive notices.
+        Private,
+    }
 }
 
-/// Where a device is in its lifecycle (`devices.status`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceStatus {
-    Ordered,
-    InStock,
-    Assigned,
-    InRepair,
-    Retired,
+vocabulary! {
+    /// Where a device is in its lifecycle (`devices.status`).
+    pub enum DeviceStatus {
+        Ordered,
+        InStock,
+        Assigned,
+        InRepair,
+        Retired,
+    }
 }
 
-/// Where a subscription is in its lifecycle (`subscriptions.status`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Ordered,
-    Active,
-    Suspended,
-    Terminated,
+vocabulary! {
+    /// Where a subscription is in its lifecycle (`subscriptions.status`).
+    pub enum SubscriptionStatus {
+        Ordered,
+        Active,
+        Suspended,
+        Terminated,
+    }
 }
