@@ -16,7 +16,7 @@ pub struct Model {
     pub reason: crate::vocab::Reason,
     pub window_ends_at: Option<DateTimeUtc>,
     /// `now`, `held`, `expired` or `no_device`.
-    pub outcome: String,
+    pub outcome: crate::vocab::Outcome,
     /// First successful push to any of their registrations.
     pub pushed_at: Option<DateTimeUtc>,
     pub acked_at: Option<DateTimeUtc>,

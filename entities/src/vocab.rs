@@ -131,3 +131,18 @@ vocabulary! {
         Terminated,
     }
 }
+
+vocabulary! {
+    /// What a notice means for one recipient, as the sender's summary counts it
+    /// (`notice_recipients.outcome`).
+    pub enum Outcome {
+        /// Pushed at `send_at`.
+        Now,
+        /// Waits for working time (or, with no working time known, is not pushed).
+        Held,
+        /// Would reach them only after `expires_at`: never pushed, in the inbox as expired.
+        Expired,
+        /// No phone to push to; the notice is in their inbox only.
+        NoDevice,
+    }
+}

@@ -342,7 +342,7 @@ async fn write_plan<C: ConnectionTrait>(
             deliver_at: Set(plan.decision.deliver_at),
             reason: Set(plan.decision.reason),
             window_ends_at: Set(plan.decision.window_ends_at),
-            outcome: Set(plan.outcome.as_str().to_owned()),
+            outcome: Set(plan.outcome),
             ..Default::default()
         })
         .collect();

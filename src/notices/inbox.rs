@@ -39,7 +39,7 @@ pub struct InboxItem {
 fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> InboxItem {
     let status = if n.cancelled_at.is_some() {
         "cancelled"
-    } else if r.outcome == "expired"
+    } else if r.outcome == crate::notices::plan::Outcome::Expired
         || n.expires_at
             .is_some_and(|e| e <= now && r.pushed_at.is_none())
     {

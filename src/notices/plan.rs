@@ -61,39 +61,7 @@ pub async fn load_registrations<C: ConnectionTrait>(
     Ok(by_employee)
 }
 
-/// What the notice means for one recipient, as the sender's summary counts it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Pushed at `send_at`.
-    Now,
-    /// Waits for working time (or, with no working time known, is not pushed).
-    Held,
-    /// Would reach them only after `expires_at`: never pushed, in the inbox as expired.
-    Expired,
-    /// No phone to push to; the notice is in their inbox only.
-    NoDevice,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Now => "now",
-            Outcome::Held => "held",
-            Outcome::Expired => "expired",
-            Outcome::NoDevice => "no_device",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "now" => Outcome::Now,
-            "expired" => Outcome::Expired,
-            "no_device" => Outcome::NoDevice,
-            _ => Outcome::Held,
-        }
-    }
-}
+pub use entities::vocab::Outcome;
 
 /// What a sender sees before and after pressing send.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -132,10 +132,7 @@ pub async fn replan<C: ConnectionTrait>(
                 notice_recipient::Column::WindowEndsAt,
                 Expr::value(decision.window_ends_at),
             )
-            .col_expr(
-                notice_recipient::Column::Outcome,
-                Expr::value(outcome.as_str()),
-            )
+            .col_expr(notice_recipient::Column::Outcome, Expr::value(outcome))
             .filter(notice_recipient::Column::NoticeId.eq(notice_id))
             .filter(notice_recipient::Column::EmployeeId.eq(employee_id))
             .exec(db)

@@ -106,7 +106,6 @@ pub struct PreviewRecipient {
     pub employee_id: Uuid,
     pub deliver_at: Option<DateTime<Utc>>,
     pub reason: Reason,
-    /// `now`, `held`, `expired` or `no_device`.
     pub outcome: super::plan::Outcome,
     /// The person's UTC offset at `deliver_at`, e.g. `+02:00`, so a day the clocks
     /// change reads right.

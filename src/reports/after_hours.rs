@@ -13,6 +13,7 @@ use super::table::{Cell, Table};
 use crate::{
     auth::UnitScope,
     error::AppResult,
+    notices::plan::Outcome,
     reachability::{Priority, Reason, previous_window_end},
     schedules::book::ScheduleBook,
 };
@@ -113,7 +114,7 @@ pub async fn after_hours<C: ConnectionTrait>(
                     notice_recipient::Column::Outcome,
                 ])
                 .filter(notice_recipient::Column::NoticeId.is_in(chunk.iter().copied()))
-                .into_tuple::<(Uuid, Uuid, Reason, String)>()
+                .into_tuple::<(Uuid, Uuid, Reason, Outcome)>()
                 .all(db)
                 .await?,
         );
@@ -150,7 +151,7 @@ pub async fn after_hours<C: ConnectionTrait>(
         let seen = Seen {
             notice: *n,
             unit: homes[e],
-            held: outcome == "held",
+            held: *outcome == Outcome::Held,
             on_call: urgent && *reason == Reason::OnCall,
             after_hours: reason.is_after_hours(),
             in_rest: in_rest.contains(&(*n, *e)),

@@ -132,7 +132,7 @@ pub struct UnitRow {
 pub struct PersonRow {
     name: String,
     unit: String,
-    outcome: &'static str,
+    outcome: String,
     when: String,
     reason: String,
 }
@@ -238,7 +238,7 @@ async fn preview_of(
         rows.push(PersonRow {
             name,
             unit,
-            outcome: r.outcome.as_str(),
+            outcome: sea_orm::ActiveEnum::to_value(&r.outcome),
             when,
             reason: lang.t(&format!(
                 "reason-{}",
