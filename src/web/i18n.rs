@@ -61,6 +61,16 @@ impl Lang {
         LOCALES.lookup(self.id(), key)
     }
 
+    /// A stored word (`in_stock`) in words: the text for `{prefix}-in-stock`.
+    pub fn word(self, prefix: &str, value: &str) -> String {
+        self.t(&format!("{prefix}-{}", value.replace('_', "-")))
+    }
+
+    /// A stored vocabulary's value (`DeviceStatus::InStock`) in words.
+    pub fn term<E: sea_orm::ActiveEnum<Value = String>>(self, prefix: &str, value: &E) -> String {
+        self.word(prefix, &value.to_value())
+    }
+
     /// The text for `key`, when the language files have one.
     pub fn try_t(self, key: &str) -> Option<String> {
         LOCALES.try_lookup(self.id(), key)

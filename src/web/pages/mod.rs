@@ -172,7 +172,7 @@ impl Chrome {
 
     /// A notice's priority in words.
     pub fn priority(&self, p: impl Plain<Priority>) -> String {
-        self.word("priority", &sea_orm::ActiveEnum::to_value(&p.plain()))
+        self.term("priority", &p.plain())
     }
 
     /// A field's name (`serial_number`) in words: its column's heading, else its form
@@ -190,15 +190,14 @@ impl Chrome {
         self.lang.said(message)
     }
 
-    /// A stored status or kind (`in_stock`) in words.
-    /// A stored vocabulary's word (`DeviceKind::Phone`) in words.
+    /// A stored vocabulary's value (`DeviceKind::Phone`) in words.
     pub fn term<E: sea_orm::ActiveEnum<Value = String>>(&self, prefix: &str, value: &E) -> String {
-        self.word(prefix, &value.to_value())
+        self.lang.term(prefix, value)
     }
 
+    /// A stored word (`in_stock`) in words.
     pub fn word(&self, prefix: &str, value: &str) -> String {
-        self.lang
-            .t(&format!("{prefix}-{}", value.replace('_', "-")))
+        self.lang.word(prefix, value)
     }
 }
 

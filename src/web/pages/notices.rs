@@ -240,10 +240,7 @@ async fn preview_of(
             unit,
             outcome: sea_orm::ActiveEnum::to_value(&r.outcome),
             when,
-            reason: lang.t(&format!(
-                "reason-{}",
-                sea_orm::ActiveEnum::to_value(&r.reason).replace('_', "-")
-            )),
+            reason: lang.term("reason", &r.reason),
         });
     }
     rows.sort_by(|a, b| (&a.unit, &a.name).cmp(&(&b.unit, &b.name)));
