@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use sea_orm::{ConnectionTrait, Database, EntityTrait, QuerySelect};
 use stilla::{
-    audit::Actor,
-    auth::UnitScope,
+    auth::{AccessRole, Caller, UnitScope},
     db, demo,
     inventory::devices::DeviceKind,
     money::Money,
@@ -36,10 +35,15 @@ async fn run(label: &str, url: &str) {
     )
     .await
     .unwrap();
-    let actor = Actor {
+    let actor = Caller {
         tenant_id: tenant.tenant_id,
-        token_id: None,
-        name: "bench".to_owned(),
+        token_id: Uuid::nil(),
+        token_name: "bench".to_owned(),
+        role: AccessRole::Admin,
+        employee_id: None,
+        unit_ids: Vec::new(),
+        can_send_urgent: false,
+        valid_until: None,
     };
     let mut profile_ids = Vec::new();
     for (name, kind, price) in [

@@ -6,7 +6,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::error::AppResult;
+use crate::{
+    auth::{Access, Caller, Resource},
+    error::AppResult,
+};
 
 /// Who performs a write: a token, or the command line (`bootstrap`, `import`).
 #[derive(Clone, Debug)]
@@ -176,18 +179,20 @@ pub enum Reading {
     Latest,
 }
 
-/// The tenant's audit trail, keyset-paginated in the order `reading` says.
+/// The tenant's audit trail (an admin's to read), keyset-paginated in the order
+/// `reading` says.
 pub async fn list_events<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     filter: &AuditFilter,
     page: crate::pagination::PageRequest,
     reading: Reading,
 ) -> AppResult<crate::pagination::Page<AuditEventView>> {
     use crate::pagination::{fetch_page, fetch_page_newest_first};
     use sea_orm::{ColumnTrait, QueryFilter};
+    caller.may(Resource::Audit, Access::Read)?;
     let mut select =
-        audit_event::Entity::find().filter(audit_event::Column::TenantId.eq(tenant_id));
+        audit_event::Entity::find().filter(audit_event::Column::TenantId.eq(caller.tenant_id));
     if let Some(t) = &filter.entity_type {
         select = select.filter(audit_event::Column::EntityType.eq(t.as_str()));
     }

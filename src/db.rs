@@ -82,3 +82,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     })
     .await
 }
+
+/// Runs `work` in a write transaction ([`begin_write`]) and commits it when `work`
+/// succeeds; an error (or a dropped future) rolls everything back. Domain operations
+/// own their transaction through this.
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    let txn = begin_write(db).await?;
+    let done = work(&txn).await?;
+    txn.commit().await?;
+    Ok(done)
+}

@@ -17,7 +17,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
+    auth::{Access, Caller, Resource},
     csv_cells,
     error::{AppError, AppResult, FieldError, LineError},
     inventory::{
@@ -63,6 +64,8 @@ struct ParsedRows<T> {
 pub trait Importable: DeserializeOwned + Send {
     type Entity: EntityTrait;
     type Valid: Send + Sync;
+    /// What an import of these writes: the importer must be allowed to write it.
+    const RESOURCE: Resource;
     /// The audit trail's name for the entity.
     const ENTITY_TYPE: &'static str;
     /// Header columns every file must have.
@@ -295,12 +298,22 @@ async fn check_unique<T: Importable>(
 }
 
 /// Imports a CSV file of `T`, all rows or none.
+/// Whether the caller may import a file of `resource`: imports at all, and write what
+/// the file holds. Asked again by every import; an upload asks first, before a byte of
+/// the file is read.
+pub fn may_import(caller: &Caller, resource: Resource) -> AppResult<()> {
+    caller.may(Resource::Imports, Access::Write)?;
+    caller.may(resource, Access::Write)
+}
+
 pub async fn import_csv<T: Importable>(
     db: &DatabaseConnection,
-    actor: &Actor,
+    caller: &Caller,
     body: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportOutcome> {
+    may_import(caller, T::RESOURCE)?;
+    let actor = &caller.actor();
     let ParsedRows { rows, mut errors } = parse_rows::<T>(body)?;
     let known = KnownIds::load(db, actor.tenant_id).await?;
     let mut valid = Vec::with_capacity(rows.len());
@@ -368,6 +381,7 @@ where
 }
 
 impl Importable for NewDevice {
+    const RESOURCE: Resource = Resource::Devices;
     type Entity = entities::device::Entity;
     type Valid = devices::ValidDevice;
     const ENTITY_TYPE: &'static str = "device";
@@ -426,6 +440,7 @@ impl Importable for NewDevice {
 }
 
 impl Importable for NewEmployee {
+    const RESOURCE: Resource = Resource::Employees;
     type Entity = entities::employee::Entity;
     type Valid = employees::ValidEmployee;
     const ENTITY_TYPE: &'static str = "employee";
@@ -478,6 +493,7 @@ impl Importable for NewEmployee {
 }
 
 impl Importable for NewSubscription {
+    const RESOURCE: Resource = Resource::Subscriptions;
     type Entity = entities::subscription::Entity;
     type Valid = subscriptions::ValidSubscription;
     const ENTITY_TYPE: &'static str = "subscription";

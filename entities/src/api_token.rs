@@ -9,8 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub name: String,
-    /// `admin`, `manager` or `employee`.
-    pub role: String,
+    pub role: crate::vocab::AccessRole,
     pub employee_id: Option<Uuid>,
     /// The units (with their subtrees) a manager token covers, as a JSON array of ids.
     pub unit_ids: Json,

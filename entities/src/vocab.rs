@@ -146,3 +146,15 @@ vocabulary! {
         NoDevice,
     }
 }
+
+vocabulary! {
+    /// What a token may do (`api_tokens.role`): its row in the permissions table.
+    pub enum AccessRole {
+        /// Everything in its tenant.
+        Admin,
+        /// Reads the people and inventory of its units (with subtrees), sends them notices.
+        Manager,
+        /// Their own working day only.
+        Employee,
+    }
+}

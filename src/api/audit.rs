@@ -25,11 +25,10 @@ async fn list_audit_events(
     ApiQuery(filter): ApiQuery<AuditFilter>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<AuditEventView>>> {
-    caller.require_admin()?;
     Ok(Json(
         audit::list_events(
             &db,
-            caller.tenant_id,
+            &caller,
             &filter,
             page.request()?,
             audit::Reading::Forward,

@@ -8,7 +8,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     inventory::contracts::{self, ContractPatch, ContractView, NewContract},
     pagination::{Page, PageParams},
@@ -27,10 +26,7 @@ async fn create_contract(
     caller: Caller,
     ApiJson(input): ApiJson<NewContract>,
 ) -> AppResult<(StatusCode, Json<ContractView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let view = contracts::create_contract(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let view = contracts::create_contract(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -41,9 +37,8 @@ async fn list_contracts(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<ContractView>>> {
-    caller.require_reader()?;
     Ok(Json(
-        contracts::list_contracts(&db, caller.tenant_id, page.request()?).await?,
+        contracts::list_contracts(&db, &caller, page.request()?).await?,
     ))
 }
 
@@ -53,10 +48,7 @@ async fn get_contract(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ContractView>> {
-    caller.require_reader()?;
-    Ok(Json(
-        contracts::get_contract(&db, caller.tenant_id, id).await?,
-    ))
+    Ok(Json(contracts::get_contract(&db, &caller, id).await?))
 }
 
 #[utoipa::path(patch, path = "/contracts/{id}", tag = "inventory", request_body = ContractPatch,
@@ -67,10 +59,7 @@ async fn update_contract(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<ContractPatch>,
 ) -> AppResult<Json<ContractView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let view = contracts::update_contract(&txn, &caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    let view = contracts::update_contract(&db, &caller, id, patch).await?;
     Ok(Json(view))
 }
 
@@ -81,9 +70,6 @@ async fn delete_contract(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    contracts::delete_contract(&txn, &caller.actor(), id).await?;
-    txn.commit().await?;
+    contracts::delete_contract(&db, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

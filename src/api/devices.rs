@@ -10,9 +10,8 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::downloads::{FormatParam, csv_download, json_page};
 use crate::{
     app::AppState,
-    audit::{self, HistoryItem},
+    audit::HistoryItem,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     inventory::{
         devices::{
@@ -44,10 +43,7 @@ async fn create_device(
     caller: Caller,
     ApiJson(input): ApiJson<NewDevice>,
 ) -> AppResult<(StatusCode, Json<DeviceView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let device = devices::create_device(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let device = devices::create_device(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(device)))
 }
 
@@ -62,11 +58,9 @@ async fn list_devices(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
-    caller.require_reader()?;
     // Checked for an export too, which reads every page: a bad value is never ignored.
     let request = page.request()?;
-    let scope = caller.unit_scope(&db).await?;
-    let query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
+    let query = devices::list_query(&db, &caller, &filter).await?;
     if format.is_csv() {
         return Ok(csv_download("devices.csv", move |page| {
             let (db, query) = (db.clone(), query.clone());
@@ -87,11 +81,7 @@ async fn get_device(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<DeviceView>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    Ok(Json(
-        devices::get_device(&db, caller.tenant_id, &scope, id).await?,
-    ))
+    Ok(Json(devices::get_device(&db, &caller, id).await?))
 }
 
 /// Corrects a device's facts; the status moves only through the lifecycle actions.
@@ -103,10 +93,7 @@ async fn update_device(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<DevicePatch>,
 ) -> AppResult<Json<DeviceView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let device = devices::update_device(&txn, &caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    let device = devices::update_device(&db, &caller, id, patch).await?;
     Ok(Json(device))
 }
 
@@ -122,10 +109,7 @@ async fn device_history(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<History>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    devices::get_device(&db, caller.tenant_id, &scope, id).await?;
-    let items = audit::entity_history(&db, caller.tenant_id, "device", id).await?;
+    let items = devices::device_history(&db, &caller, id).await?;
     Ok(Json(History { items }))
 }
 
@@ -136,11 +120,9 @@ async fn act(
     action: DeviceAction,
     change: DeviceChange,
 ) -> AppResult<Json<DeviceView>> {
-    caller.require_admin()?;
-    let txn = begin_write(db).await?;
-    let device = devices::apply_action(&txn, &caller.actor(), id, action, change).await?;
-    txn.commit().await?;
-    Ok(Json(device))
+    Ok(Json(
+        devices::apply_action(db, caller, id, action, change).await?,
+    ))
 }
 
 /// `ordered -> in_stock`: the device has arrived.

@@ -9,11 +9,10 @@ use crate::downloads::{FormatParam, csv_download, json_page};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
-    notices::replan,
     org::employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
     pagination::{Page, PageParams},
+    schedules::changes,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,10 +28,7 @@ async fn create_employee(
     caller: Caller,
     ApiJson(input): ApiJson<NewEmployee>,
 ) -> AppResult<(StatusCode, Json<EmployeeView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let employee = employees::create_employee(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let employee = employees::create_employee(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(employee)))
 }
 
@@ -47,11 +43,9 @@ async fn list_employees(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
-    caller.require_reader()?;
     // Checked for an export too, which reads every page: a bad value is never ignored.
     let request = page.request()?;
-    let scope = caller.unit_scope(&db).await?;
-    let cond = employees::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
+    let cond = employees::list_condition(&db, &caller, &filter).await?;
     if format.is_csv() {
         return Ok(csv_download("employees.csv", move |page| {
             let (db, cond) = (db.clone(), cond.clone());
@@ -69,11 +63,7 @@ async fn get_employee(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<EmployeeView>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    Ok(Json(
-        employees::get_employee(&db, caller.tenant_id, &scope, id).await?,
-    ))
+    Ok(Json(employees::get_employee(&db, &caller, id).await?))
 }
 
 #[utoipa::path(patch, path = "/employees/{id}", tag = "organisation", request_body = EmployeePatch,
@@ -84,11 +74,8 @@ async fn update_employee(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<EmployeePatch>,
 ) -> AppResult<Json<EmployeeView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&state.db).await?;
     let employee =
-        replan::update_employee(&txn, &caller.actor(), id, patch, state.clock.now()).await?;
-    txn.commit().await?;
+        changes::update_employee(&state.db, &caller, id, patch, state.clock.now()).await?;
     state.tokens.evict_employee(id);
     Ok(Json(employee))
 }

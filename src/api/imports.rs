@@ -14,8 +14,9 @@ use super::{ApiQuery, read_body};
 use crate::{
     app::AppState,
     auth::Caller,
+    auth::Resource,
     error::{AppError, AppResult},
-    import::{ImportOutcome, Importable, import_csv},
+    import::{ImportOutcome, Importable, import_csv, may_import},
     inventory::{devices::NewDevice, subscriptions::NewSubscription},
     org::employees::NewEmployee,
     schedules::shift_import::{self, ShiftImportOutcome},
@@ -54,7 +55,7 @@ async fn run<T: Importable>(
     params: &ImportParams,
     body: Body,
 ) -> AppResult<Json<ImportOutcome>> {
-    caller.require_admin()?;
+    may_import(caller, T::RESOURCE)?;
     if !content_type(headers).starts_with("text/csv") {
         return Err(AppError::BadRequest(
             "send the file as Content-Type: text/csv".to_owned(),
@@ -62,7 +63,7 @@ async fn run<T: Importable>(
     }
     let body = read_body(body).await?;
     Ok(Json(
-        import_csv::<T>(db, &caller.actor(), &body, params.dry_run.unwrap_or(false)).await?,
+        import_csv::<T>(db, caller, &body, params.dry_run.unwrap_or(false)).await?,
     ))
 }
 
@@ -122,18 +123,18 @@ async fn import_shifts(
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Body,
 ) -> AppResult<Json<ShiftImportOutcome>> {
-    caller.require_admin()?;
+    may_import(&caller, Resource::Shifts)?;
     let dry_run = params.dry_run.unwrap_or(false);
     let kind = content_type(&headers);
     let outcome = if kind.starts_with("text/csv") {
         let body = read_body(body).await?;
-        shift_import::import_csv(&db, &caller.actor(), &body, dry_run).await?
+        shift_import::import_csv(&db, &caller, &body, dry_run).await?
     } else if kind.starts_with("text/calendar") {
         let employee_id = params.employee_id.ok_or_else(|| {
             AppError::invalid("employee_id", "an iCalendar import needs ?employee_id=")
         })?;
         let body = read_body(body).await?;
-        shift_import::import_ical(&db, &caller.actor(), employee_id, &body, dry_run).await?
+        shift_import::import_ical(&db, &caller, employee_id, &body, dry_run).await?
     } else {
         return Err(AppError::BadRequest(
             "send text/csv or text/calendar".to_owned(),

@@ -7,7 +7,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     notices::inbox::{self, InboxItem},
     pagination::{Page, PageParams},
@@ -30,16 +29,8 @@ async fn my_notices(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<InboxItem>>> {
-    let me = caller.own_employee_id()?;
     Ok(Json(
-        inbox::my_notices(
-            &state.db,
-            caller.tenant_id,
-            me,
-            state.clock.now(),
-            page.request()?,
-        )
-        .await?,
+        inbox::my_notices(&state.db, &caller, state.clock.now(), page.request()?).await?,
     ))
 }
 
@@ -50,11 +41,9 @@ async fn acknowledge(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<InboxItem>> {
-    let me = caller.own_employee_id()?;
-    let txn = begin_write(&state.db).await?;
-    let item = inbox::acknowledge(&txn, caller.tenant_id, me, id, state.clock.now()).await?;
-    txn.commit().await?;
-    Ok(Json(item))
+    Ok(Json(
+        inbox::acknowledge(&state.db, &caller, id, state.clock.now()).await?,
+    ))
 }
 
 /// Registers this phone's push token, or refreshes it (`last_seen_at`) when it is known
@@ -66,10 +55,7 @@ async fn register_push(
     caller: Caller,
     ApiJson(input): ApiJson<NewRegistration>,
 ) -> AppResult<(StatusCode, Json<RegistrationView>)> {
-    let me = caller.own_employee_id()?;
-    let txn = begin_write(&state.db).await?;
-    let view = registrations::register(&txn, &caller.actor(), me, input, state.clock.now()).await?;
-    txn.commit().await?;
+    let view = registrations::register(&state.db, &caller, input, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -83,9 +69,8 @@ async fn list_push_registrations(
     State(state): State<AppState>,
     caller: Caller,
 ) -> AppResult<Json<Registrations>> {
-    let me = caller.own_employee_id()?;
     Ok(Json(Registrations {
-        items: registrations::list_registrations(&state.db, caller.tenant_id, me).await?,
+        items: registrations::list_registrations(&state.db, &caller).await?,
     }))
 }
 
@@ -97,9 +82,6 @@ async fn remove_push_registration(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    let me = caller.own_employee_id()?;
-    let txn = begin_write(&state.db).await?;
-    registrations::remove_registration(&txn, &caller.actor(), me, id, state.clock.now()).await?;
-    txn.commit().await?;
+    registrations::remove_registration(&state.db, &caller, id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppState,
-    auth::{Caller, UnitScope},
+    auth::Caller,
     error::AppResult,
     inventory::{
         devices::{self, DeviceView},
@@ -26,10 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The employee this token speaks for.
 #[utoipa::path(get, path = "/me", tag = "me", responses((status = 200, body = EmployeeView)))]
 async fn me(State(db): State<DatabaseConnection>, caller: Caller) -> AppResult<Json<EmployeeView>> {
-    let id = caller.own_employee_id()?;
-    Ok(Json(
-        employees::get_employee(&db, caller.tenant_id, &UnitScope::Tenant, id).await?,
-    ))
+    Ok(Json(employees::own(&db, &caller).await?.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -43,8 +40,7 @@ async fn my_devices(
     State(db): State<DatabaseConnection>,
     caller: Caller,
 ) -> AppResult<Json<MyDevices>> {
-    let id = caller.own_employee_id()?;
-    let items = devices::held_by(&db, caller.tenant_id, id).await?;
+    let items = devices::held_by_me(&db, &caller).await?;
     Ok(Json(MyDevices { items }))
 }
 
@@ -59,7 +55,6 @@ async fn my_subscriptions(
     State(db): State<DatabaseConnection>,
     caller: Caller,
 ) -> AppResult<Json<MySubscriptions>> {
-    let id = caller.own_employee_id()?;
-    let items = subscriptions::held_by(&db, caller.tenant_id, id).await?;
+    let items = subscriptions::held_by_me(&db, &caller).await?;
     Ok(Json(MySubscriptions { items }))
 }

@@ -12,7 +12,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     notices::{
         create::{self, IdempotencyKey},
@@ -108,10 +107,9 @@ async fn cancel_notice(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<NoticeView>> {
-    let txn = begin_write(&state.db).await?;
-    let notice = read::cancel(&txn, &caller, id, state.clock.now()).await?;
-    txn.commit().await?;
-    Ok(Json(notice))
+    Ok(Json(
+        read::cancel(&state.db, &caller, id, state.clock.now()).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/notices/{id}/deliveries", tag = "notices", params(DeliveryFilter, PageParams),

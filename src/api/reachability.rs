@@ -1,7 +1,6 @@
 //! `/employees/{id}/reachability`, `/me/reachability` and `/me/focus`.
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,12 +10,9 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
-    notices::replan::change_focus,
-    org::employees,
     reachability::{Decision, Priority},
-    schedules::{book::reachability_of, focus::Focus},
+    schedules::{book, changes::change_focus, focus::Focus},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -35,22 +31,10 @@ struct Question {
     priority: Option<Priority>,
 }
 
-async fn answer(
-    db: &DatabaseConnection,
-    tenant_id: Uuid,
-    employee_id: Uuid,
-    question: Question,
-    now: DateTime<Utc>,
-) -> AppResult<Decision> {
-    let priority = question.priority.unwrap_or(Priority::Info);
-    reachability_of(
-        db,
-        tenant_id,
-        employee_id,
-        priority,
-        question.at.unwrap_or(now),
-    )
-    .await
+impl Question {
+    fn priority(&self) -> Priority {
+        self.priority.unwrap_or(Priority::Info)
+    }
 }
 
 /// When a notice of `priority` sent `at` would reach the employee, and why.
@@ -62,11 +46,9 @@ async fn employee_reachability(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(question): ApiQuery<Question>,
 ) -> AppResult<Json<Decision>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&state.db).await?;
-    employees::get_employee(&state.db, caller.tenant_id, &scope, id).await?;
+    let at = question.at.unwrap_or(state.clock.now());
     Ok(Json(
-        answer(&state.db, caller.tenant_id, id, question, state.clock.now()).await?,
+        book::employee_reachability(&state.db, &caller, id, question.priority(), at).await?,
     ))
 }
 
@@ -77,9 +59,9 @@ async fn my_reachability(
     caller: Caller,
     ApiQuery(question): ApiQuery<Question>,
 ) -> AppResult<Json<Decision>> {
-    let id = caller.own_employee_id()?;
+    let at = question.at.unwrap_or(state.clock.now());
     Ok(Json(
-        answer(&state.db, caller.tenant_id, id, question, state.clock.now()).await?,
+        book::my_reachability(&state.db, &caller, question.priority(), at).await?,
     ))
 }
 
@@ -90,25 +72,12 @@ async fn set_focus(
     caller: Caller,
     ApiJson(input): ApiJson<Focus>,
 ) -> AppResult<Json<Focus>> {
-    let id = caller.own_employee_id()?;
-    let txn = begin_write(&state.db).await?;
-    change_focus(
-        &txn,
-        &caller.actor(),
-        id,
-        Some(input.clone()),
-        state.clock.now(),
-    )
-    .await?;
-    txn.commit().await?;
+    change_focus(&state.db, &caller, Some(input.clone()), state.clock.now()).await?;
     Ok(Json(input))
 }
 
 #[utoipa::path(delete, path = "/me/focus", tag = "me", responses((status = 204, description = "Focus ended")))]
 async fn end_focus(State(state): State<AppState>, caller: Caller) -> AppResult<StatusCode> {
-    let id = caller.own_employee_id()?;
-    let txn = begin_write(&state.db).await?;
-    change_focus(&txn, &caller.actor(), id, None, state.clock.now()).await?;
-    txn.commit().await?;
+    change_focus(&state.db, &caller, None, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

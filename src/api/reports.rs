@@ -10,7 +10,7 @@ use super::ApiQuery;
 use crate::downloads::{FormatQuery, respond};
 use crate::{
     app::AppState,
-    auth::{Caller, UnitScope},
+    auth::Caller,
     error::{AppError, AppResult},
     inventory::contracts::{self, ExpiringContracts},
     reports::{
@@ -73,11 +73,6 @@ impl Days {
     }
 }
 
-async fn reader_scope(state: &AppState, caller: &Caller) -> AppResult<UnitScope> {
-    caller.require_reader()?;
-    caller.unit_scope(&state.db).await
-}
-
 /// Per unit: organization devices assigned, how many were used (a push registration
 /// created or refreshed) in `days` (default 30), and what their subscriptions cost.
 #[utoipa::path(get, path = "/reports/utilization", tag = "reports", params(Days, FormatQuery),
@@ -91,16 +86,8 @@ async fn utilization(
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
     let days = days.get(30)?;
-    let scope = reader_scope(&state, &caller).await?;
-    let report = cache::utilization(
-        &state.reports,
-        &state.db,
-        caller.tenant_id,
-        &scope,
-        days,
-        state.clock.now(),
-    )
-    .await?;
+    let report =
+        cache::utilization(&state.reports, &state.db, &caller, days, state.clock.now()).await?;
     respond(format.format, "anvandning", &report, || report.table())
 }
 
@@ -114,15 +101,8 @@ async fn unused_subscriptions(
     caller: Caller,
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
-    let scope = reader_scope(&state, &caller).await?;
-    let report = cache::unused_subscriptions(
-        &state.reports,
-        &state.db,
-        caller.tenant_id,
-        &scope,
-        state.clock.now(),
-    )
-    .await?;
+    let report =
+        cache::unused_subscriptions(&state.reports, &state.db, &caller, state.clock.now()).await?;
     respond(format.format, "oanvanda-abonnemang", &report, || {
         report.table()
     })
@@ -141,16 +121,8 @@ async fn returns_due(
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
     let days = days.get(30)?;
-    let scope = reader_scope(&state, &caller).await?;
-    let report = cache::returns_due(
-        &state.reports,
-        &state.db,
-        caller.tenant_id,
-        &scope,
-        days,
-        state.clock.now(),
-    )
-    .await?;
+    let report =
+        cache::returns_due(&state.reports, &state.db, &caller, days, state.clock.now()).await?;
     respond(format.format, "aterlamning", &report, || report.table())
 }
 
@@ -167,14 +139,9 @@ async fn contracts_expiring(
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
     let days = days_within(days.days, 180, MAX_CONTRACT_DAYS)?;
-    caller.require_reader()?;
-    let report = contracts::contracts_expiring(
-        &state.db,
-        caller.tenant_id,
-        days,
-        state.clock.now().date_naive(),
-    )
-    .await?;
+    let report =
+        contracts::contracts_expiring(&state.db, &caller, days, state.clock.now().date_naive())
+            .await?;
     respond(format.format, "avtal", &report, || report.table())
 }
 
@@ -206,8 +173,7 @@ async fn after_hours_report(
     if to - from > Duration::days(400) {
         return Err(AppError::invalid("from", "a period is at most 400 days"));
     }
-    let scope = reader_scope(&state, &caller).await?;
-    let report = after_hours::after_hours(&state.db, caller.tenant_id, &scope, from, to).await?;
+    let report = after_hours::after_hours(&state.db, &caller, from, to).await?;
     respond(format.format, "utanfor-arbetstid", &report, || {
         report.table()
     })
@@ -225,9 +191,6 @@ async fn schedule_gaps(
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
     let days = days.get(7)?;
-    let scope = reader_scope(&state, &caller).await?;
-    let report =
-        follow_up::schedule_gaps(&state.db, caller.tenant_id, &scope, days, state.clock.now())
-            .await?;
+    let report = follow_up::schedule_gaps(&state.db, &caller, days, state.clock.now()).await?;
     respond(format.format, "schemaluckor", &report, || report.table())
 }

@@ -7,7 +7,6 @@ use super::{ApiJson, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     org::roles::{self, NewRole, RoleView},
     pagination::{Page, PageParams},
@@ -24,10 +23,7 @@ async fn create_role(
     caller: Caller,
     ApiJson(input): ApiJson<NewRole>,
 ) -> AppResult<(StatusCode, Json<RoleView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let role = roles::create_role(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let role = roles::create_role(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(role)))
 }
 
@@ -38,8 +34,7 @@ async fn list_roles(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<RoleView>>> {
-    caller.require_reader()?;
     Ok(Json(
-        roles::list_roles(&db, caller.tenant_id, page.request()?).await?,
+        roles::list_roles(&db, &caller, page.request()?).await?,
     ))
 }

@@ -12,7 +12,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     downloads::{FormatQuery, respond},
     error::{AppError, AppResult},
     pagination::{Page, PageParams},
@@ -41,10 +40,7 @@ async fn create_profile(
     caller: Caller,
     ApiJson(input): ApiJson<NewProfile>,
 ) -> AppResult<(StatusCode, Json<ProfileView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let view = profiles::create_profile(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let view = profiles::create_profile(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -55,9 +51,8 @@ async fn list_profiles(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<ProfileView>>> {
-    caller.require_reader()?;
     Ok(Json(
-        profiles::list_profiles(&db, caller.tenant_id, page.request()?).await?,
+        profiles::list_profiles(&db, &caller, page.request()?).await?,
     ))
 }
 
@@ -67,10 +62,7 @@ async fn get_profile(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ProfileView>> {
-    caller.require_reader()?;
-    Ok(Json(
-        profiles::get_profile(&db, caller.tenant_id, id).await?,
-    ))
+    Ok(Json(profiles::get_profile(&db, &caller, id).await?))
 }
 
 #[utoipa::path(patch, path = "/device-profiles/{id}", tag = "roll-out", request_body = ProfilePatch,
@@ -81,10 +73,7 @@ async fn update_profile(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<ProfilePatch>,
 ) -> AppResult<Json<ProfileView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let view = profiles::update_profile(&txn, &caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    let view = profiles::update_profile(&db, &caller, id, patch).await?;
     Ok(Json(view))
 }
 
@@ -95,10 +84,7 @@ async fn delete_profile(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    profiles::delete_profile(&txn, &caller.actor(), id).await?;
-    txn.commit().await?;
+    profiles::delete_profile(&db, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -111,10 +97,7 @@ async fn create_rule(
     caller: Caller,
     ApiJson(input): ApiJson<NewRule>,
 ) -> AppResult<(StatusCode, Json<RuleView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let view = rules::create_rule(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let view = rules::create_rule(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -125,9 +108,8 @@ async fn list_rules(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<RuleView>>> {
-    caller.require_reader()?;
     Ok(Json(
-        rules::list_rules(&db, caller.tenant_id, page.request()?).await?,
+        rules::list_rules(&db, &caller, page.request()?).await?,
     ))
 }
 
@@ -139,10 +121,7 @@ async fn update_rule(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<RulePatch>,
 ) -> AppResult<Json<RuleView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let view = rules::update_rule(&txn, &caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    let view = rules::update_rule(&db, &caller, id, patch).await?;
     Ok(Json(view))
 }
 
@@ -152,10 +131,7 @@ async fn delete_rule(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    rules::delete_rule(&txn, &caller.actor(), id).await?;
-    txn.commit().await?;
+    rules::delete_rule(&db, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -167,16 +143,7 @@ struct WaveQuery {
 }
 
 async fn inputs(state: &AppState, caller: &Caller) -> AppResult<Arc<report::Inputs>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&state.db).await?;
-    cache::rollout_inputs(
-        &state.reports,
-        &state.db,
-        caller.tenant_id,
-        &scope,
-        state.clock.now(),
-    )
-    .await
+    cache::rollout_inputs(&state.reports, &state.db, caller, state.clock.now()).await
 }
 
 /// Who gets which device profile, how many are equipped already, and what introduction

@@ -8,9 +8,7 @@ use super::{ApiJson, ApiPath, ApiQuery, devices::History};
 use crate::downloads::{FormatParam, csv_download, json_page};
 use crate::{
     app::AppState,
-    audit,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     inventory::{
         lifecycle::SubscriptionAction,
@@ -41,10 +39,7 @@ async fn create_subscription(
     caller: Caller,
     ApiJson(input): ApiJson<NewSubscription>,
 ) -> AppResult<(StatusCode, Json<SubscriptionView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let subscription = subscriptions::create_subscription(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let subscription = subscriptions::create_subscription(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(subscription)))
 }
 
@@ -59,11 +54,9 @@ async fn list_subscriptions(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(format): ApiQuery<FormatParam>,
 ) -> AppResult<Response> {
-    caller.require_reader()?;
     // Checked for an export too, which reads every page: a bad value is never ignored.
     let request = page.request()?;
-    let scope = caller.unit_scope(&db).await?;
-    let cond = subscriptions::list_condition(&db, caller.tenant_id, &scope, &filter).await?;
+    let cond = subscriptions::list_condition(&db, &caller, &filter).await?;
     if format.is_csv() {
         return Ok(csv_download("subscriptions.csv", move |page| {
             let (db, cond) = (db.clone(), cond.clone());
@@ -81,10 +74,8 @@ async fn get_subscription(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<SubscriptionView>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
     Ok(Json(
-        subscriptions::get_subscription(&db, caller.tenant_id, &scope, id).await?,
+        subscriptions::get_subscription(&db, &caller, id).await?,
     ))
 }
 
@@ -96,10 +87,7 @@ async fn update_subscription(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<SubscriptionPatch>,
 ) -> AppResult<Json<SubscriptionView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let subscription = subscriptions::update_subscription(&txn, &caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    let subscription = subscriptions::update_subscription(&db, &caller, id, patch).await?;
     Ok(Json(subscription))
 }
 
@@ -110,10 +98,7 @@ async fn subscription_history(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<History>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    subscriptions::get_subscription(&db, caller.tenant_id, &scope, id).await?;
-    let items = audit::entity_history(&db, caller.tenant_id, "subscription", id).await?;
+    let items = subscriptions::subscription_history(&db, &caller, id).await?;
     Ok(Json(History { items }))
 }
 
@@ -124,12 +109,9 @@ async fn act(
     action: SubscriptionAction,
     links: Option<AssignSubscription>,
 ) -> AppResult<Json<SubscriptionView>> {
-    caller.require_admin()?;
-    let txn = begin_write(db).await?;
-    let subscription =
-        subscriptions::apply_action(&txn, &caller.actor(), id, action, links).await?;
-    txn.commit().await?;
-    Ok(Json(subscription))
+    Ok(Json(
+        subscriptions::apply_action(db, caller, id, action, links).await?,
+    ))
 }
 
 /// `ordered -> active`.

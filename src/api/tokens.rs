@@ -11,7 +11,6 @@ use crate::{
         Caller, TokenCache,
         tokens::{self, IssuedToken, NewToken, TokenView},
     },
-    db::begin_write,
     error::AppResult,
     pagination::{Page, PageParams},
 };
@@ -30,17 +29,7 @@ async fn create_token(
     caller: Caller,
     ApiJson(input): ApiJson<NewToken>,
 ) -> AppResult<(StatusCode, Json<IssuedToken>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&state.db).await?;
-    let issued = tokens::issue_token(
-        &txn,
-        caller.tenant_id,
-        &caller.actor(),
-        input,
-        state.clock.now(),
-    )
-    .await?;
-    txn.commit().await?;
+    let issued = tokens::issue_token(&state.db, &caller, input, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -52,9 +41,8 @@ async fn list_tokens(
     caller: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<TokenView>>> {
-    caller.require_admin()?;
     Ok(Json(
-        tokens::list_tokens(&db, caller.tenant_id, page.request()?).await?,
+        tokens::list_tokens(&db, &caller, page.request()?).await?,
     ))
 }
 
@@ -66,10 +54,7 @@ async fn revoke_token(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    tokens::revoke_token(&txn, caller.tenant_id, &caller.actor(), id).await?;
-    txn.commit().await?;
+    tokens::revoke_token(&db, &caller, id).await?;
     cache.evict(id);
     Ok(StatusCode::NO_CONTENT)
 }

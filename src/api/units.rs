@@ -8,7 +8,6 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::AppState,
     auth::Caller,
-    db::begin_write,
     error::AppResult,
     org::units::{self, NewUnit, UnitFilter, UnitPatch, UnitView},
     pagination::{Page, PageParams},
@@ -27,10 +26,7 @@ async fn create_unit(
     caller: Caller,
     ApiJson(input): ApiJson<NewUnit>,
 ) -> AppResult<(StatusCode, Json<UnitView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let unit = units::create_unit(&txn, &caller.actor(), input).await?;
-    txn.commit().await?;
+    let unit = units::create_unit(&db, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -43,10 +39,8 @@ async fn list_units(
     ApiQuery(filter): ApiQuery<UnitFilter>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<UnitView>>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
     Ok(Json(
-        units::list_units(&db, caller.tenant_id, &scope, &filter, page.request()?).await?,
+        units::list_units(&db, &caller, &filter, page.request()?).await?,
     ))
 }
 
@@ -56,11 +50,7 @@ async fn get_unit(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<UnitView>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    Ok(Json(
-        units::get_unit(&db, caller.tenant_id, &scope, id).await?,
-    ))
+    Ok(Json(units::get_unit(&db, &caller, id).await?))
 }
 
 #[utoipa::path(patch, path = "/units/{id}", tag = "organisation", request_body = UnitPatch,
@@ -71,9 +61,6 @@ async fn update_unit(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<UnitPatch>,
 ) -> AppResult<Json<UnitView>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let unit = units::update_unit(&txn, &caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    let unit = units::update_unit(&db, &caller, id, patch).await?;
     Ok(Json(unit))
 }

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use axum::{Json, extract::State, http::StatusCode};
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -13,15 +13,13 @@ use crate::{
     app::AppState,
     auth::Caller,
     clock::Clock,
-    db::begin_write,
     error::AppResult,
-    notices::replan::{self, Affected},
-    org::employees,
     schedules::{
-        absences::{self, AbsenceView, NewAbsence},
+        absences::{AbsenceView, NewAbsence},
+        changes,
         hours::{HoursInput, OwnHours, Owner},
-        policy::{self, Policy},
-        shifts::{self, NewShifts, ShiftRange, ShiftView},
+        policy::Policy,
+        shifts::{NewShifts, ShiftRange, ShiftView},
     },
 };
 
@@ -37,26 +35,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_absence))
 }
 
-/// Commits a change of working time after planning again the deliveries still waiting
-/// for the people it touches, in the same transaction.
-async fn commit_replanned(
-    txn: DatabaseTransaction,
-    caller: &Caller,
-    affected: Affected,
-    clock: &Arc<dyn Clock>,
-) -> AppResult<()> {
-    replan::replan(&txn, caller.tenant_id, affected, clock.now()).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
 #[utoipa::path(get, path = "/policy", tag = "working time", responses((status = 200, body = Policy)))]
 async fn get_policy(
     State(db): State<DatabaseConnection>,
     caller: Caller,
 ) -> AppResult<Json<Policy>> {
-    caller.require_admin()?;
-    Ok(Json(policy::get_policy(&db, caller.tenant_id).await?))
+    Ok(Json(changes::get_policy(&db, &caller).await?))
 }
 
 /// The tenant's zone, weekly hours (a missing weekday has none), holidays and release delay.
@@ -67,11 +51,9 @@ async fn put_policy(
     caller: Caller,
     ApiJson(input): ApiJson<Policy>,
 ) -> AppResult<Json<Policy>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let policy = replan::put_policy(&txn, &caller.actor(), input, clock.now()).await?;
-    txn.commit().await?;
-    Ok(Json(policy))
+    Ok(Json(
+        changes::put_policy(&db, &caller, input, clock.now()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,12 +70,9 @@ async fn add_swedish_holidays(
     caller: Caller,
     ApiQuery(year): ApiQuery<Year>,
 ) -> AppResult<Json<Policy>> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let policy =
-        replan::add_swedish_holidays(&txn, &caller.actor(), year.year, clock.now()).await?;
-    txn.commit().await?;
-    Ok(Json(policy))
+    Ok(Json(
+        changes::add_swedish_holidays(&db, &caller, year.year, clock.now()).await?,
+    ))
 }
 
 async fn set_hours(
@@ -102,11 +81,7 @@ async fn set_hours(
     owner: Owner,
     input: Option<HoursInput>,
 ) -> AppResult<Option<OwnHours>> {
-    caller.require_admin()?;
-    let txn = begin_write(&state.db).await?;
-    let hours = replan::set_hours(&txn, &caller.actor(), owner, input, state.clock.now()).await?;
-    txn.commit().await?;
-    Ok(hours)
+    changes::set_hours(&state.db, caller, owner, input, state.clock.now()).await
 }
 
 #[utoipa::path(put, path = "/units/{id}/working-hours", tag = "working time", request_body = HoursInput, responses((status = 200, body = OwnHours)))]
@@ -169,10 +144,7 @@ async fn add_shifts(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewShifts>,
 ) -> AppResult<(StatusCode, Json<Shifts>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let items = shifts::add_shifts(&txn, &caller.actor(), id, input).await?;
-    commit_replanned(txn, &caller, Affected::Employees(vec![id]), &clock).await?;
+    let items = changes::add_shifts(&db, &caller, id, input, clock.now()).await?;
     Ok((StatusCode::CREATED, Json(Shifts { items })))
 }
 
@@ -183,11 +155,8 @@ async fn list_shifts(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(range): ApiQuery<ShiftRange>,
 ) -> AppResult<Json<Shifts>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    employees::get_employee(&db, caller.tenant_id, &scope, id).await?;
     Ok(Json(Shifts {
-        items: shifts::list_shifts(&db, caller.tenant_id, id, &range).await?,
+        items: changes::list_shifts(&db, &caller, id, &range).await?,
     }))
 }
 
@@ -198,10 +167,7 @@ async fn delete_shift(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let employee_id = shifts::delete_shift(&txn, &caller.actor(), id).await?;
-    commit_replanned(txn, &caller, Affected::Employees(vec![employee_id]), &clock).await?;
+    changes::delete_shift(&db, &caller, id, clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -218,10 +184,7 @@ async fn add_absence(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<NewAbsence>,
 ) -> AppResult<(StatusCode, Json<AbsenceView>)> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let absence = absences::add_absence(&txn, &caller.actor(), id, input).await?;
-    commit_replanned(txn, &caller, Affected::Employees(vec![id]), &clock).await?;
+    let absence = changes::add_absence(&db, &caller, id, input, clock.now()).await?;
     Ok((StatusCode::CREATED, Json(absence)))
 }
 
@@ -231,11 +194,8 @@ async fn list_absences(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Absences>> {
-    caller.require_reader()?;
-    let scope = caller.unit_scope(&db).await?;
-    employees::get_employee(&db, caller.tenant_id, &scope, id).await?;
     Ok(Json(Absences {
-        items: absences::list_absences(&db, caller.tenant_id, id).await?,
+        items: changes::list_absences(&db, &caller, id).await?,
     }))
 }
 
@@ -246,9 +206,6 @@ async fn delete_absence(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    caller.require_admin()?;
-    let txn = begin_write(&db).await?;
-    let employee_id = absences::delete_absence(&txn, &caller.actor(), id).await?;
-    commit_replanned(txn, &caller, Affected::Employees(vec![employee_id]), &clock).await?;
+    changes::delete_absence(&db, &caller, id, clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,8 +6,7 @@ use axum::{
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{api_token, employee};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+
 use uuid::Uuid;
 
 use super::{Authenticator, UnitScope, subtree_of, tokens};
@@ -16,34 +15,7 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// What a token may do. Admin: everything in its tenant. Manager: read the people and
-/// inventory of its units (with subtrees) and send them notices. Employee: `/me` only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessRole {
-    Admin,
-    Manager,
-    Employee,
-}
-
-impl AccessRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessRole::Admin => "admin",
-            AccessRole::Manager => "manager",
-            AccessRole::Employee => "employee",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(AccessRole::Admin),
-            "manager" => Some(AccessRole::Manager),
-            "employee" => Some(AccessRole::Employee),
-            _ => None,
-        }
-    }
-}
+pub use entities::vocab::AccessRole;
 
 /// The authenticated caller of one request.
 #[derive(Clone, Debug)]
@@ -70,21 +42,18 @@ impl Caller {
         }
     }
 
-    pub fn require_admin(&self) -> AppResult<()> {
-        match self.role {
-            AccessRole::Admin => Ok(()),
-            _ => Err(AppError::Forbidden("this needs an admin token".to_owned())),
-        }
-    }
-
-    /// Admins and managers may read the organisation and inventory (managers only their
-    /// own units); employees may not.
-    pub fn require_reader(&self) -> AppResult<()> {
-        match self.role {
-            AccessRole::Admin | AccessRole::Manager => Ok(()),
-            AccessRole::Employee => Err(AppError::Forbidden(
-                "an employee token reaches only /api/v1/me".to_owned(),
-            )),
+    /// An admin of `tenant_id`, for the library's own tests.
+    #[cfg(test)]
+    pub fn test_admin(tenant_id: Uuid) -> Caller {
+        Caller {
+            tenant_id,
+            token_id: Uuid::nil(),
+            token_name: "test".to_owned(),
+            role: AccessRole::Admin,
+            employee_id: None,
+            unit_ids: Vec::new(),
+            can_send_urgent: true,
+            valid_until: None,
         }
     }
 
@@ -172,7 +141,7 @@ async fn usable<C: sea_orm::ConnectionTrait>(
             Some(None) => {}
         }
     }
-    Ok(caller_of(token, valid_until))
+    Ok(Some(caller_of(token, valid_until)))
 }
 
 /// The instant a person's employment has ended: the start of the day after their last
@@ -186,18 +155,18 @@ fn employment_ended_at(last_day: NaiveDate) -> DateTime<Utc> {
         .and_utc()
 }
 
-/// The caller a token stands for (`None` for a role this build does not know).
-fn caller_of(token: api_token::Model, valid_until: Option<DateTime<Utc>>) -> Option<Caller> {
-    Some(Caller {
+/// The caller a token stands for.
+fn caller_of(token: api_token::Model, valid_until: Option<DateTime<Utc>>) -> Caller {
+    Caller {
         valid_until,
         tenant_id: token.tenant_id,
         token_id: token.id,
         unit_ids: tokens::unit_ids_of(&token),
-        role: AccessRole::parse(&token.role)?,
+        role: token.role,
         token_name: token.name,
         employee_id: token.employee_id,
         can_send_urgent: token.can_send_urgent,
-    })
+    }
 }
 
 impl<S> FromRequestParts<S> for Caller

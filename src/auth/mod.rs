@@ -2,6 +2,7 @@
 mod authenticator;
 mod cache;
 mod caller;
+mod permissions;
 mod scope;
 pub mod sessions;
 pub mod tokens;
@@ -9,4 +10,5 @@ pub mod tokens;
 pub use authenticator::Authenticator;
 pub use cache::{TOKEN_CACHE_TTL, TokenCache};
 pub use caller::{AccessRole, Caller};
+pub use permissions::{Access, RULES, Resource, roles_for};
 pub use scope::{UnitScope, expand_subtree, subtree_of};

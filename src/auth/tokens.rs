@@ -6,16 +6,18 @@ use chrono::{DateTime, Utc};
 use entities::{api_token, employee, unit};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::AccessRole;
+use super::{Access, AccessRole, Caller, Resource};
 use crate::{
     audit::{self, Actor},
+    db::write,
     error::{AppError, AppResult, FieldError},
 };
 
@@ -54,7 +56,7 @@ pub struct NewToken {
 pub struct TokenView {
     pub id: Uuid,
     pub name: String,
-    pub role: String,
+    pub role: AccessRole,
     pub employee_id: Option<Uuid>,
     pub unit_ids: Vec<Uuid>,
     pub can_send_urgent: bool,
@@ -92,8 +94,21 @@ pub struct IssuedToken {
     pub view: TokenView,
 }
 
-/// Checks the request against the tenant's data and issues the token.
-pub async fn issue_token<C: ConnectionTrait>(
+/// Issues a token, for an admin: checks the request against the tenant's data.
+pub async fn issue_token(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    input: NewToken,
+    now: DateTime<Utc>,
+) -> AppResult<IssuedToken> {
+    caller.may(Resource::Tokens, Access::Write)?;
+    write(db, async |txn| {
+        issue_in(txn, caller.tenant_id, &caller.actor(), input, now).await
+    })
+    .await
+}
+
+async fn issue_in<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     actor: &Actor,
@@ -194,7 +209,7 @@ pub async fn insert_token<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant_id),
         name: Set(grant.name),
-        role: Set(grant.role.as_str().to_owned()),
+        role: Set(grant.role),
         employee_id: Set(grant.employee_id),
         unit_ids: Set(serde_json::to_value(grant.unit_ids).map_err(anyhow::Error::from)?),
         can_send_urgent: Set(grant.can_send_urgent),
@@ -222,7 +237,16 @@ pub async fn actor_of_secret<C: ConnectionTrait>(db: &C, secret: &str) -> AppRes
     }))
 }
 
-pub async fn revoke_token<C: ConnectionTrait>(
+/// Revokes a token at once (an admin's); revoking a revoked one changes nothing.
+pub async fn revoke_token(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
+    caller.may(Resource::Tokens, Access::Write)?;
+    write(db, async |txn| {
+        revoke_in(txn, caller.tenant_id, &caller.actor(), id).await
+    })
+    .await
+}
+
+async fn revoke_in<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     actor: &Actor,
@@ -253,13 +277,14 @@ pub async fn revoke_token<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The tenant's tokens, revoked ones included, never their secrets.
-pub async fn list_tokens<C: ConnectionTrait>(
-    db: &C,
-    tenant_id: Uuid,
+/// The tenant's tokens, revoked ones included, never their secrets (for an admin).
+pub async fn list_tokens(
+    db: &DatabaseConnection,
+    caller: &Caller,
     page: crate::pagination::PageRequest,
 ) -> AppResult<crate::pagination::Page<TokenView>> {
-    let select = api_token::Entity::find().filter(api_token::Column::TenantId.eq(tenant_id));
+    caller.may(Resource::Tokens, Access::Read)?;
+    let select = api_token::Entity::find().filter(api_token::Column::TenantId.eq(caller.tenant_id));
     Ok(
         crate::pagination::fetch_page(db, select, api_token::Column::Id, |t| t.id, page)
             .await?

@@ -5,8 +5,8 @@ use entities::{contract, device, subscription};
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult, FieldError},
     pagination::{Page, PageRequest, fetch_page},
     reports::table::{Cell, Table},
@@ -124,30 +126,35 @@ fn validate(input: &NewContract) -> AppResult<(String, Option<String>)> {
     }
 }
 
-pub async fn create_contract<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_contract(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewContract,
 ) -> AppResult<ContractView> {
-    let (supplier, reference) = validate(&input)?;
-    let now = Utc::now();
-    let model = contract::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(actor.tenant_id),
-        supplier: Set(supplier),
-        kind: Set(input.kind.as_str().to_owned()),
-        reference: Set(reference),
-        starts_on: Set(input.starts_on),
-        ends_on: Set(input.ends_on),
-        notice_period_days: Set(input.notice_period_days),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    let view = ContractView::from(model);
-    audit::record(db, actor, "create", "contract", view.id, None, Some(&view)).await?;
-    Ok(view)
+    caller.may(Resource::Contracts, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let (supplier, reference) = validate(&input)?;
+        let now = Utc::now();
+        let model = contract::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(actor.tenant_id),
+            supplier: Set(supplier),
+            kind: Set(input.kind.as_str().to_owned()),
+            reference: Set(reference),
+            starts_on: Set(input.starts_on),
+            ends_on: Set(input.ends_on),
+            notice_period_days: Set(input.notice_period_days),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        let view = ContractView::from(model);
+        audit::record(db, actor, "create", "contract", view.id, None, Some(&view)).await?;
+        Ok(view)
+    })
+    .await
 }
 
 async fn find<C: ConnectionTrait>(db: &C, tenant_id: Uuid, id: Uuid) -> AppResult<contract::Model> {
@@ -160,83 +167,97 @@ async fn find<C: ConnectionTrait>(db: &C, tenant_id: Uuid, id: Uuid) -> AppResul
 
 pub async fn get_contract<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<ContractView> {
+    caller.may(Resource::Contracts, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     Ok(find(db, tenant_id, id).await?.into())
 }
 
 pub async fn list_contracts<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     page: PageRequest,
 ) -> AppResult<Page<ContractView>> {
+    caller.may(Resource::Contracts, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     let select = contract::Entity::find().filter(contract::Column::TenantId.eq(tenant_id));
     Ok(fetch_page(db, select, contract::Column::Id, |m| m.id, page)
         .await?
         .map(ContractView::from))
 }
 
-pub async fn update_contract<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn update_contract(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     patch: ContractPatch,
 ) -> AppResult<ContractView> {
-    let current = find(db, actor.tenant_id, id).await?;
-    let before = ContractView::from(current.clone());
-    let merged = NewContract {
-        supplier: patch.supplier.unwrap_or(current.supplier.clone()),
-        kind: patch.kind.unwrap_or(ContractKind::parse(&current.kind)),
-        reference: patch.reference.unwrap_or(current.reference.clone()),
-        starts_on: patch.starts_on.unwrap_or(current.starts_on),
-        ends_on: patch.ends_on.unwrap_or(current.ends_on),
-        notice_period_days: patch
-            .notice_period_days
-            .unwrap_or(current.notice_period_days),
-    };
-    let (supplier, reference) = validate(&merged)?;
-    let mut active: contract::ActiveModel = current.into();
-    active.supplier = Set(supplier);
-    active.kind = Set(merged.kind.as_str().to_owned());
-    active.reference = Set(reference);
-    active.starts_on = Set(merged.starts_on);
-    active.ends_on = Set(merged.ends_on);
-    active.notice_period_days = Set(merged.notice_period_days);
-    active.updated_at = Set(Utc::now());
-    let view = ContractView::from(active.update(db).await?);
-    audit::record(
-        db,
-        actor,
-        "update",
-        "contract",
-        id,
-        Some(&before),
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+    caller.may(Resource::Contracts, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find(db, actor.tenant_id, id).await?;
+        let before = ContractView::from(current.clone());
+        let merged = NewContract {
+            supplier: patch.supplier.unwrap_or(current.supplier.clone()),
+            kind: patch.kind.unwrap_or(ContractKind::parse(&current.kind)),
+            reference: patch.reference.unwrap_or(current.reference.clone()),
+            starts_on: patch.starts_on.unwrap_or(current.starts_on),
+            ends_on: patch.ends_on.unwrap_or(current.ends_on),
+            notice_period_days: patch
+                .notice_period_days
+                .unwrap_or(current.notice_period_days),
+        };
+        let (supplier, reference) = validate(&merged)?;
+        let mut active: contract::ActiveModel = current.into();
+        active.supplier = Set(supplier);
+        active.kind = Set(merged.kind.as_str().to_owned());
+        active.reference = Set(reference);
+        active.starts_on = Set(merged.starts_on);
+        active.ends_on = Set(merged.ends_on);
+        active.notice_period_days = Set(merged.notice_period_days);
+        active.updated_at = Set(Utc::now());
+        let view = ContractView::from(active.update(db).await?);
+        audit::record(
+            db,
+            actor,
+            "update",
+            "contract",
+            id,
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// Deletes an agreement nothing names; while devices or subscriptions do, 409.
-pub async fn delete_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> AppResult<()> {
-    let before = ContractView::from(find(db, actor.tenant_id, id).await?);
-    let devices = device::Entity::find()
-        .filter(device::Column::ContractId.eq(id))
-        .count(db)
-        .await?;
-    let subscriptions = subscription::Entity::find()
-        .filter(subscription::Column::ContractId.eq(id))
-        .count(db)
-        .await?;
-    if devices + subscriptions > 0 {
-        return Err(AppError::Conflict(format!(
-            "{devices} device(s) and {subscriptions} subscription(s) name this contract"
-        )));
-    }
-    contract::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(db, actor, "delete", "contract", id, Some(&before), None).await?;
-    Ok(())
+pub async fn delete_contract(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
+    caller.may(Resource::Contracts, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let before = ContractView::from(find(db, actor.tenant_id, id).await?);
+        let devices = device::Entity::find()
+            .filter(device::Column::ContractId.eq(id))
+            .count(db)
+            .await?;
+        let subscriptions = subscription::Entity::find()
+            .filter(subscription::Column::ContractId.eq(id))
+            .count(db)
+            .await?;
+        if devices + subscriptions > 0 {
+            return Err(AppError::Conflict(format!(
+                "{devices} device(s) and {subscriptions} subscription(s) name this contract"
+            )));
+        }
+        contract::Entity::delete_by_id(id).exec(db).await?;
+        audit::record(db, actor, "delete", "contract", id, Some(&before), None).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// How many rows of `E` in the tenant name each of `contracts`: one grouped query over
@@ -308,10 +329,12 @@ pub async fn contracts_expiring_count<C: ConnectionTrait>(
 /// still runs — soonest first.
 pub async fn contracts_expiring<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     days: i64,
     today: NaiveDate,
 ) -> AppResult<ExpiringContracts> {
+    caller.may(Resource::Contracts, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     let until = today + Duration::days(days);
     let due: Vec<ContractView> = contract::Entity::find()
         .filter(contract::Column::TenantId.eq(tenant_id))

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entities::{device, subscription};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,8 +17,10 @@ use super::{
 };
 use crate::validation::{patch_field, required_text};
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
+    auth::{Access, Caller, Resource},
     auth::{UnitScope, subtree_of},
+    db::write,
     error::{AppError, AppResult, FieldError},
     filters::{contains_pattern, phone_digits, planned_for_pattern, searched_ids},
     money::Money,
@@ -248,36 +250,43 @@ async fn find_in_tenant<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("subscription"))
 }
 
-pub async fn create_subscription<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_subscription(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewSubscription,
 ) -> AppResult<SubscriptionView> {
-    let valid = validate_subscription(&input).map_err(AppError::Invalid)?;
-    let model = new_active_model(actor.tenant_id, valid, Utc::now())
-        .insert(db)
-        .await
-        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
-    let view = SubscriptionView::from(model);
-    audit::record(
-        db,
-        actor,
-        "create",
-        "subscription",
-        view.id,
-        None,
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+    caller.may(Resource::Subscriptions, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let valid = validate_subscription(&input).map_err(AppError::Invalid)?;
+        let model = new_active_model(actor.tenant_id, valid, Utc::now())
+            .insert(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+        let view = SubscriptionView::from(model);
+        audit::record(
+            db,
+            actor,
+            "create",
+            "subscription",
+            view.id,
+            None,
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
 pub async fn get_subscription<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<SubscriptionView> {
+    caller.may(Resource::Subscriptions, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let subscription = find_in_tenant(db, tenant_id, id).await?;
     if !subscription_visible(db, scope, &subscription).await? {
         return Err(AppError::NotFound("subscription"));
@@ -285,131 +294,141 @@ pub async fn get_subscription<C: ConnectionTrait>(
     Ok(subscription.into())
 }
 
-pub async fn update_subscription<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn update_subscription(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     patch: SubscriptionPatch,
 ) -> AppResult<SubscriptionView> {
-    let current = find_in_tenant(db, actor.tenant_id, id).await?;
-    let before = SubscriptionView::from(current.clone());
-    let merged = NewSubscription {
-        msisdn: patch.msisdn.unwrap_or(current.msisdn.clone()),
-        iccid: patch.iccid.unwrap_or(current.iccid.clone()),
-        extension: patch.extension.unwrap_or(current.extension.clone()),
-        operator: patch.operator.unwrap_or(current.operator.clone()),
-        plan: patch.plan.unwrap_or(current.plan.clone()),
-        monthly_cost: patch
-            .monthly_cost
-            .unwrap_or(Money(current.monthly_cost_ore)),
-        status: None,
-    };
-    let contract_id = patch.contract_id.unwrap_or(current.contract_id);
-    let mut contract_errors = Vec::new();
-    crate::org::KnownIds::load(db, actor.tenant_id)
-        .await?
-        .check_contract("contract_id", contract_id, &mut contract_errors);
-    let valid = match validate_subscription(&merged) {
-        Ok(valid) if contract_errors.is_empty() => valid,
-        Ok(_) => return Err(AppError::Invalid(contract_errors)),
-        Err(mut errors) => {
-            errors.extend(contract_errors);
-            return Err(AppError::Invalid(errors));
-        }
-    };
-    let mut active: subscription::ActiveModel = current.into();
-    active.contract_id = Set(contract_id);
-    active.msisdn = Set(valid.msisdn);
-    active.iccid = Set(valid.iccid);
-    active.extension = Set(valid.extension);
-    active.operator = Set(valid.operator);
-    active.plan = Set(valid.plan);
-    active.monthly_cost_ore = Set(valid.monthly_cost.ore());
-    active.updated_at = Set(Utc::now());
-    let view = SubscriptionView::from(
-        active
-            .update(db)
-            .await
-            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
-    );
-    audit::record(
-        db,
-        actor,
-        "update",
-        "subscription",
-        id,
-        Some(&before),
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+    caller.may(Resource::Subscriptions, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find_in_tenant(db, actor.tenant_id, id).await?;
+        let before = SubscriptionView::from(current.clone());
+        let merged = NewSubscription {
+            msisdn: patch.msisdn.unwrap_or(current.msisdn.clone()),
+            iccid: patch.iccid.unwrap_or(current.iccid.clone()),
+            extension: patch.extension.unwrap_or(current.extension.clone()),
+            operator: patch.operator.unwrap_or(current.operator.clone()),
+            plan: patch.plan.unwrap_or(current.plan.clone()),
+            monthly_cost: patch
+                .monthly_cost
+                .unwrap_or(Money(current.monthly_cost_ore)),
+            status: None,
+        };
+        let contract_id = patch.contract_id.unwrap_or(current.contract_id);
+        let mut contract_errors = Vec::new();
+        crate::org::KnownIds::load(db, actor.tenant_id)
+            .await?
+            .check_contract("contract_id", contract_id, &mut contract_errors);
+        let valid = match validate_subscription(&merged) {
+            Ok(valid) if contract_errors.is_empty() => valid,
+            Ok(_) => return Err(AppError::Invalid(contract_errors)),
+            Err(mut errors) => {
+                errors.extend(contract_errors);
+                return Err(AppError::Invalid(errors));
+            }
+        };
+        let mut active: subscription::ActiveModel = current.into();
+        active.contract_id = Set(contract_id);
+        active.msisdn = Set(valid.msisdn);
+        active.iccid = Set(valid.iccid);
+        active.extension = Set(valid.extension);
+        active.operator = Set(valid.operator);
+        active.plan = Set(valid.plan);
+        active.monthly_cost_ore = Set(valid.monthly_cost.ore());
+        active.updated_at = Set(Utc::now());
+        let view = SubscriptionView::from(
+            active
+                .update(db)
+                .await
+                .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
+        );
+        audit::record(
+            db,
+            actor,
+            "update",
+            "subscription",
+            id,
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// Applies one lifecycle action (for `assign`, with its links) and records it.
-pub async fn apply_action<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn apply_action(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     action: SubscriptionAction,
     links: Option<AssignSubscription>,
 ) -> AppResult<SubscriptionView> {
-    let current = find_in_tenant(db, actor.tenant_id, id).await?;
-    let from = current.status;
-    let to = transition(from, action)?;
-    let before = SubscriptionView::from(current.clone());
-    let mut active: subscription::ActiveModel = current.into();
-    active.status = Set(to);
-    if let Some(links) = links {
-        if links.device_id.is_none() && links.employee_id.is_none() {
-            return Err(AppError::invalid(
-                "device_id",
-                "give device_id and/or employee_id (null removes a link)",
-            ));
-        }
-        let mut errors = Vec::new();
-        if let Some(device_id) = links.device_id {
-            if let Some(device_id) = device_id {
-                let device = device::Entity::find_by_id(device_id)
-                    .filter(device::Column::TenantId.eq(actor.tenant_id))
-                    .one(db)
-                    .await?;
-                match device {
-                    None => errors.push(FieldError::new("device_id", "no such device")),
-                    Some(d) if d.status == super::lifecycle::DeviceStatus::Retired => {
-                        errors.push(FieldError::new("device_id", "the device is retired"))
+    caller.may(Resource::Subscriptions, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find_in_tenant(db, actor.tenant_id, id).await?;
+        let from = current.status;
+        let to = transition(from, action)?;
+        let before = SubscriptionView::from(current.clone());
+        let mut active: subscription::ActiveModel = current.into();
+        active.status = Set(to);
+        if let Some(links) = links {
+            if links.device_id.is_none() && links.employee_id.is_none() {
+                return Err(AppError::invalid(
+                    "device_id",
+                    "give device_id and/or employee_id (null removes a link)",
+                ));
+            }
+            let mut errors = Vec::new();
+            if let Some(device_id) = links.device_id {
+                if let Some(device_id) = device_id {
+                    let device = device::Entity::find_by_id(device_id)
+                        .filter(device::Column::TenantId.eq(actor.tenant_id))
+                        .one(db)
+                        .await?;
+                    match device {
+                        None => errors.push(FieldError::new("device_id", "no such device")),
+                        Some(d) if d.status == super::lifecycle::DeviceStatus::Retired => {
+                            errors.push(FieldError::new("device_id", "the device is retired"))
+                        }
+                        Some(_) => {}
                     }
-                    Some(_) => {}
                 }
+                active.device_id = Set(device_id);
             }
-            active.device_id = Set(device_id);
-        }
-        if let Some(employee_id) = links.employee_id {
-            if let Some(employee_id) = employee_id
-                && employees::find_in_tenant(db, actor.tenant_id, employee_id)
-                    .await
-                    .is_err()
-            {
-                errors.push(FieldError::new("employee_id", "no such employee"));
+            if let Some(employee_id) = links.employee_id {
+                if let Some(employee_id) = employee_id
+                    && employees::find_in_tenant(db, actor.tenant_id, employee_id)
+                        .await
+                        .is_err()
+                {
+                    errors.push(FieldError::new("employee_id", "no such employee"));
+                }
+                active.employee_id = Set(employee_id);
             }
-            active.employee_id = Set(employee_id);
+            if !errors.is_empty() {
+                return Err(AppError::Invalid(errors));
+            }
         }
-        if !errors.is_empty() {
-            return Err(AppError::Invalid(errors));
-        }
-    }
-    active.updated_at = Set(Utc::now());
-    let view = SubscriptionView::from(active.update(db).await?);
-    audit::record(
-        db,
-        actor,
-        action.name(),
-        "subscription",
-        id,
-        Some(&before),
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+        active.updated_at = Set(Utc::now());
+        let view = SubscriptionView::from(active.update(db).await?);
+        audit::record(
+            db,
+            actor,
+            action.name(),
+            "subscription",
+            id,
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// A subscription list's filters, and whether free text is searched (which
@@ -422,10 +441,12 @@ pub struct SubscriptionQuery {
 
 pub async fn list_condition<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     filter: &SubscriptionFilter,
 ) -> AppResult<SubscriptionQuery> {
+    caller.may(Resource::Subscriptions, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let mut cond = Condition::all().add(subscription::Column::TenantId.eq(tenant_id));
     if let UnitScope::Units(units) = scope {
         cond = cond.add(subscriptions_linked_to(db, tenant_id, units).await?);
@@ -479,6 +500,24 @@ pub async fn list_subscriptions(
 }
 
 /// The subscriptions an employee holds (not terminated ones), for their own page.
+/// Every step of a subscription's life, oldest first, for those who may see it.
+pub async fn subscription_history<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Vec<crate::audit::HistoryItem>> {
+    get_subscription(db, caller, id).await?;
+    crate::audit::entity_history(db, caller.tenant_id, "subscription", id).await
+}
+
+/// The subscriptions tied to the employee the caller speaks for.
+pub async fn held_by_me<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+) -> AppResult<Vec<SubscriptionView>> {
+    held_by(db, caller.tenant_id, caller.own_employee(Access::Read)?).await
+}
+
 pub async fn held_by<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,

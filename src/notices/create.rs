@@ -22,6 +22,7 @@ use super::{
 use crate::{
     audit,
     auth::Caller,
+    auth::{Access, Resource},
     db::begin_write,
     delivery::outbox,
     error::{AppError, AppResult},
@@ -109,7 +110,7 @@ pub async fn preview(
     input: NoticeInput,
     now: DateTime<Utc>,
 ) -> AppResult<Preview> {
-    caller.require_reader()?;
+    caller.may(Resource::Notices, Access::Write)?;
     let notice = validate(input, caller, now)?;
     let planned = plan_notice(db, caller, &notice).await?;
     Ok(Preview {
@@ -229,7 +230,7 @@ pub async fn create(
     urgent_per_hour: u32,
     now: DateTime<Utc>,
 ) -> AppResult<Created> {
-    caller.require_reader()?;
+    caller.may(Resource::Notices, Access::Write)?;
     let hash = request_hash(&input)?;
     let valid = validate(input, caller, now)?;
     let txn = begin_write(db).await?;

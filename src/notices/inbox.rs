@@ -4,12 +4,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entities::{delivery, notice, notice_recipient};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
+    auth::{Access, Caller},
+    db::write,
     delivery::outbox,
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page_newest_first},
@@ -68,11 +72,13 @@ fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> Inb
 /// cancelled before it reached me is not shown.
 pub async fn my_notices<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    employee_id: Uuid,
+    caller: &Caller,
     now: DateTime<Utc>,
     page: PageRequest,
 ) -> AppResult<Page<InboxItem>> {
+    let employee_id = caller.own_employee(Access::Read)?;
+    let _actor = &caller.actor();
+    let tenant_id = caller.tenant_id;
     let query = notice_recipient::Entity::find()
         .filter(notice_recipient::Column::TenantId.eq(tenant_id))
         .filter(notice_recipient::Column::EmployeeId.eq(employee_id))
@@ -118,52 +124,57 @@ pub async fn my_notices<C: ConnectionTrait>(
 }
 
 /// Acknowledges a notice; again changes nothing. Repeats still to come stop.
-pub async fn acknowledge<C: ConnectionTrait>(
-    db: &C,
-    tenant_id: Uuid,
-    employee_id: Uuid,
+pub async fn acknowledge(
+    db: &DatabaseConnection,
+    caller: &Caller,
     notice_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<InboxItem> {
-    let n = notice::Entity::find_by_id(notice_id)
-        .filter(notice::Column::TenantId.eq(tenant_id))
-        .filter(notice::Column::SendAt.lte(now))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("notice"))?;
-    let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("notice"))?;
-    if r.acked_at.is_none() {
-        notice_recipient::Entity::update_many()
-            .col_expr(notice_recipient::Column::AckedAt, Expr::value(now))
-            .filter(notice_recipient::Column::NoticeId.eq(notice_id))
-            .filter(notice_recipient::Column::EmployeeId.eq(employee_id))
-            .filter(notice_recipient::Column::AckedAt.is_null())
-            .exec(db)
-            .await?;
-        // A repeat waiting for its turn has nothing left to do.
-        delivery::Entity::update_many()
-            .col_expr(
-                delivery::Column::Status,
-                Expr::value(outbox::DeliveryStatus::Sent),
-            )
-            .col_expr(
-                delivery::Column::DueAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-            .filter(delivery::Column::NoticeId.eq(notice_id))
-            .filter(delivery::Column::EmployeeId.eq(employee_id))
-            .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
-            .filter(delivery::Column::Pushes.gt(0))
-            .exec(db)
-            .await?;
-    }
-    let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("notice"))?;
-    Ok(item(n, r, now))
+    let employee_id = caller.own_employee(Access::Write)?;
+    let _actor = &caller.actor();
+    let tenant_id = caller.tenant_id;
+    write(db, async |db| {
+        let n = notice::Entity::find_by_id(notice_id)
+            .filter(notice::Column::TenantId.eq(tenant_id))
+            .filter(notice::Column::SendAt.lte(now))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        if r.acked_at.is_none() {
+            notice_recipient::Entity::update_many()
+                .col_expr(notice_recipient::Column::AckedAt, Expr::value(now))
+                .filter(notice_recipient::Column::NoticeId.eq(notice_id))
+                .filter(notice_recipient::Column::EmployeeId.eq(employee_id))
+                .filter(notice_recipient::Column::AckedAt.is_null())
+                .exec(db)
+                .await?;
+            // A repeat waiting for its turn has nothing left to do.
+            delivery::Entity::update_many()
+                .col_expr(
+                    delivery::Column::Status,
+                    Expr::value(outbox::DeliveryStatus::Sent),
+                )
+                .col_expr(
+                    delivery::Column::DueAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+                .filter(delivery::Column::NoticeId.eq(notice_id))
+                .filter(delivery::Column::EmployeeId.eq(employee_id))
+                .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
+                .filter(delivery::Column::Pushes.gt(0))
+                .exec(db)
+                .await?;
+        }
+        let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        Ok(item(n, r, now))
+    })
+    .await
 }

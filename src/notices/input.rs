@@ -8,7 +8,7 @@ use super::limits::{
     MAX_BODY_CHARS, MAX_SEND_AHEAD_DAYS, MAX_TITLE_CHARS, MAX_URGENT_REASON_CHARS,
 };
 use crate::{
-    auth::{AccessRole, Caller},
+    auth::Caller,
     error::{AppError, AppResult, FieldError},
     reachability::Priority,
 };
@@ -94,7 +94,7 @@ fn push_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>)
 /// 403 before any field is looked at.
 pub fn validate(input: NoticeInput, caller: &Caller, now: DateTime<Utc>) -> AppResult<ValidNotice> {
     let urgent = input.priority == Priority::Urgent;
-    if urgent && !(caller.can_send_urgent || caller.role == AccessRole::Admin) {
+    if urgent && !caller.may_send_urgent() {
         return Err(AppError::Forbidden(
             "sending urgent notices needs a token with can_send_urgent".to_owned(),
         ));

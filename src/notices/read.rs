@@ -6,7 +6,8 @@ use entities::{delivery, notice, notice_recipient};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable,
+    QueryFilter, QuerySelect,
     sea_query::{Alias, Expr, Func, SimpleExpr},
 };
 use serde::Deserialize;
@@ -16,7 +17,9 @@ use uuid::Uuid;
 use super::view::{DeliveryView, NoticeView, Stats};
 use crate::{
     audit,
+    auth::{Access, Resource},
     auth::{AccessRole, Caller},
+    db::write,
     delivery::outbox,
     delivery::outbox::DeliveryStatus,
     error::{AppError, AppResult},
@@ -124,7 +127,7 @@ async fn find_visible<C: ConnectionTrait>(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<notice::Model> {
-    caller.require_reader()?;
+    caller.may(Resource::Notices, Access::Read)?;
     let mut query =
         notice::Entity::find_by_id(id).filter(notice::Column::TenantId.eq(caller.tenant_id));
     if caller.role != AccessRole::Admin {
@@ -154,7 +157,7 @@ pub async fn list_notices<C: ConnectionTrait>(
     caller: &Caller,
     page: PageRequest,
 ) -> AppResult<Page<NoticeView>> {
-    caller.require_reader()?;
+    caller.may(Resource::Notices, Access::Read)?;
     let mut query = notice::Entity::find().filter(notice::Column::TenantId.eq(caller.tenant_id));
     if caller.role != AccessRole::Admin {
         query = query.filter(notice::Column::SenderTokenId.eq(caller.token_id));
@@ -204,7 +207,17 @@ pub async fn list_deliveries<C: ConnectionTrait>(
 }
 
 /// Cancels what has not gone yet. Cancelling twice changes nothing more.
-pub async fn cancel<C: ConnectionTrait>(
+pub async fn cancel(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<NoticeView> {
+    caller.may(Resource::Notices, Access::Write)?;
+    write(db, async |txn| cancel_in(txn, caller, id, now).await).await
+}
+
+async fn cancel_in<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::employee;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,7 +14,9 @@ use super::KnownIds;
 use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
     audit::{self, Actor},
+    auth::{Access, Caller, Resource},
     auth::{UnitScope, subtree_of},
+    db::write,
     error::{AppError, AppResult, FieldError},
     filters::text_matches,
     inventory::visibility::refresh_held_by,
@@ -244,33 +246,55 @@ pub async fn find_in_tenant<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("employee"))
 }
 
-pub async fn create_employee<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_employee(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewEmployee,
 ) -> AppResult<EmployeeView> {
-    let known = KnownIds::load(db, actor.tenant_id).await?;
-    let valid = validate_employee(&input, &known).map_err(AppError::Invalid)?;
-    let model = new_active_model(actor.tenant_id, valid, Utc::now())
-        .insert(db)
-        .await
-        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
-    let view = EmployeeView::from(model);
-    audit::record(db, actor, "create", "employee", view.id, None, Some(&view)).await?;
-    Ok(view)
+    caller.may(Resource::Employees, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let known = KnownIds::load(db, actor.tenant_id).await?;
+        let valid = validate_employee(&input, &known).map_err(AppError::Invalid)?;
+        let model = new_active_model(actor.tenant_id, valid, Utc::now())
+            .insert(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+        let view = EmployeeView::from(model);
+        audit::record(db, actor, "create", "employee", view.id, None, Some(&view)).await?;
+        Ok(view)
+    })
+    .await
 }
 
 pub async fn get_employee<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<EmployeeView> {
-    let employee = find_in_tenant(db, tenant_id, id).await?;
-    if !scope.contains(employee.unit_id) {
+    caller.may(Resource::Employees, Access::Read)?;
+    Ok(visible(db, caller, id).await?.into())
+}
+
+/// The employee the caller speaks for (`/me`).
+pub async fn own<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<employee::Model> {
+    let id = caller.own_employee(Access::Read)?;
+    find_in_tenant(db, caller.tenant_id, id).await
+}
+
+/// The employee, when the caller's units hold them: what an operation on something of
+/// theirs (shifts, absences, reachability) checks after its own permission. Outside the
+/// caller's scope the employee does not exist (404), as in another tenant.
+pub async fn visible<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<employee::Model> {
+    let employee = find_in_tenant(db, caller.tenant_id, id).await?;
+    if !caller.unit_scope(db).await?.contains(employee.unit_id) {
         return Err(AppError::NotFound("employee"));
     }
-    Ok(employee.into())
+    Ok(employee)
 }
 
 pub async fn update_employee<C: ConnectionTrait>(
@@ -348,10 +372,12 @@ pub async fn update_employee<C: ConnectionTrait>(
 /// The filters of an employee list, as one condition (shared by pages and CSV export).
 pub async fn list_condition<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     filter: &EmployeeFilter,
 ) -> AppResult<Condition> {
+    caller.may(Resource::Employees, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let mut cond = Condition::all().add(employee::Column::TenantId.eq(tenant_id));
     if let UnitScope::Units(units) = scope {
         cond = cond.add(employee::Column::UnitId.is_in(units.iter().copied()));

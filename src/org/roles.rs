@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use entities::role;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +12,9 @@ use uuid::Uuid;
 
 use crate::validation::required_text;
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page},
 };
@@ -39,35 +42,42 @@ impl From<role::Model> for RoleView {
     }
 }
 
-pub async fn create_role<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_role(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewRole,
 ) -> AppResult<RoleView> {
-    let mut errors = Vec::new();
-    let name = required_text("name", &input.name, 200, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let model = role::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(actor.tenant_id),
-        name: Set(name),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
+    caller.may(Resource::Roles, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let mut errors = Vec::new();
+        let name = required_text("name", &input.name, 200, &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let model = role::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(actor.tenant_id),
+            name: Set(name),
+            created_at: Set(Utc::now()),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, &[("name", "a role category with this name")]))?;
+        let view = RoleView::from(model);
+        audit::record(db, actor, "create", "role", view.id, None, Some(&view)).await?;
+        Ok(view)
+    })
     .await
-    .map_err(|e| AppError::from_db_write(e, &[("name", "a role category with this name")]))?;
-    let view = RoleView::from(model);
-    audit::record(db, actor, "create", "role", view.id, None, Some(&view)).await?;
-    Ok(view)
 }
 
 pub async fn list_roles<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     page: PageRequest,
 ) -> AppResult<Page<RoleView>> {
+    caller.may(Resource::Roles, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     let select = role::Entity::find().filter(role::Column::TenantId.eq(tenant_id));
     Ok(fetch_page(db, select, role::Column::Id, |m| m.id, page)
         .await?

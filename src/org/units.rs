@@ -2,7 +2,8 @@
 use chrono::{DateTime, Utc};
 use entities::unit;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,8 +11,10 @@ use uuid::Uuid;
 
 use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
     auth::UnitScope,
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult, FieldError},
     inventory::visibility::refresh_all_device_units,
     pagination::{Page, PageRequest, fetch_page},
@@ -80,47 +83,55 @@ async fn find_in_tenant<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("unit"))
 }
 
-pub async fn create_unit<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_unit(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewUnit,
 ) -> AppResult<UnitView> {
-    let mut errors = Vec::new();
-    let name = required_text("name", &input.name, 200, &mut errors);
-    let cost_center = optional_text("cost_center", input.cost_center.as_deref(), 50, &mut errors);
-    if let Some(parent) = input.parent_id
-        && find_in_tenant(db, actor.tenant_id, parent).await.is_err()
-    {
-        errors.push(FieldError::new("parent_id", "no such unit"));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let now = Utc::now();
-    let model = unit::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(actor.tenant_id),
-        name: Set(name),
-        parent_id: Set(input.parent_id),
-        cost_center: Set(cost_center),
-        working_hours: Set(None),
-        time_zone: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    let view = UnitView::from(model);
-    audit::record(db, actor, "create", "unit", view.id, None, Some(&view)).await?;
-    Ok(view)
+    caller.may(Resource::Units, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let mut errors = Vec::new();
+        let name = required_text("name", &input.name, 200, &mut errors);
+        let cost_center =
+            optional_text("cost_center", input.cost_center.as_deref(), 50, &mut errors);
+        if let Some(parent) = input.parent_id
+            && find_in_tenant(db, actor.tenant_id, parent).await.is_err()
+        {
+            errors.push(FieldError::new("parent_id", "no such unit"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let now = Utc::now();
+        let model = unit::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(actor.tenant_id),
+            name: Set(name),
+            parent_id: Set(input.parent_id),
+            cost_center: Set(cost_center),
+            working_hours: Set(None),
+            time_zone: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        let view = UnitView::from(model);
+        audit::record(db, actor, "create", "unit", view.id, None, Some(&view)).await?;
+        Ok(view)
+    })
+    .await
 }
 
 pub async fn get_unit<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<UnitView> {
+    caller.may(Resource::Units, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     if !scope.contains(id) {
         return Err(AppError::NotFound("unit"));
     }
@@ -129,11 +140,13 @@ pub async fn get_unit<C: ConnectionTrait>(
 
 pub async fn list_units<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     filter: &UnitFilter,
     page: PageRequest,
 ) -> AppResult<Page<UnitView>> {
+    caller.may(Resource::Units, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let mut select = unit::Entity::find().filter(unit::Column::TenantId.eq(tenant_id));
     if let UnitScope::Units(units) = scope {
         select = select.filter(unit::Column::Id.is_in(units.iter().copied()));
@@ -146,64 +159,69 @@ pub async fn list_units<C: ConnectionTrait>(
         .map(UnitView::from))
 }
 
-pub async fn update_unit<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn update_unit(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     patch: UnitPatch,
 ) -> AppResult<UnitView> {
-    let current = find_in_tenant(db, actor.tenant_id, id).await?;
-    let before = UnitView::from(current.clone());
-    let current_parent = current.parent_id;
-    let mut errors = Vec::new();
-    let mut active: unit::ActiveModel = current.into();
-    if let Some(name) = &patch.name {
-        active.name = Set(required_text("name", name, 200, &mut errors));
-    }
-    if let Some(cost_center) = &patch.cost_center {
-        active.cost_center = Set(optional_text(
-            "cost_center",
-            cost_center.as_deref(),
-            50,
-            &mut errors,
-        ));
-    }
-    let moved = patch.parent_id.is_some_and(|p| p != current_parent);
-    if let Some(parent) = patch.parent_id {
-        if let Some(parent) = parent {
-            // Walking up from the new parent must never reach this unit, or the tree
-            // would become a loop.
-            let mut cursor = Some(parent);
-            while let Some(ancestor) = cursor {
-                if ancestor == id {
-                    errors.push(FieldError::new(
-                        "parent_id",
-                        "a unit cannot be placed under itself or its own subunit",
-                    ));
-                    break;
-                }
-                match find_in_tenant(db, actor.tenant_id, ancestor).await {
-                    Ok(unit) => cursor = unit.parent_id,
-                    Err(_) => {
-                        errors.push(FieldError::new("parent_id", "no such unit"));
+    caller.may(Resource::Units, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find_in_tenant(db, actor.tenant_id, id).await?;
+        let before = UnitView::from(current.clone());
+        let current_parent = current.parent_id;
+        let mut errors = Vec::new();
+        let mut active: unit::ActiveModel = current.into();
+        if let Some(name) = &patch.name {
+            active.name = Set(required_text("name", name, 200, &mut errors));
+        }
+        if let Some(cost_center) = &patch.cost_center {
+            active.cost_center = Set(optional_text(
+                "cost_center",
+                cost_center.as_deref(),
+                50,
+                &mut errors,
+            ));
+        }
+        let moved = patch.parent_id.is_some_and(|p| p != current_parent);
+        if let Some(parent) = patch.parent_id {
+            if let Some(parent) = parent {
+                // Walking up from the new parent must never reach this unit, or the tree
+                // would become a loop.
+                let mut cursor = Some(parent);
+                while let Some(ancestor) = cursor {
+                    if ancestor == id {
+                        errors.push(FieldError::new(
+                            "parent_id",
+                            "a unit cannot be placed under itself or its own subunit",
+                        ));
                         break;
+                    }
+                    match find_in_tenant(db, actor.tenant_id, ancestor).await {
+                        Ok(unit) => cursor = unit.parent_id,
+                        Err(_) => {
+                            errors.push(FieldError::new("parent_id", "no such unit"));
+                            break;
+                        }
                     }
                 }
             }
+            active.parent_id = Set(parent);
         }
-        active.parent_id = Set(parent);
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    active.updated_at = Set(Utc::now());
-    let view = UnitView::from(active.update(db).await?);
-    if moved {
-        // Every device's ancestor links may have changed: rare enough to redo them all.
-        refresh_all_device_units(db, actor.tenant_id).await?;
-    }
-    audit::record(db, actor, "update", "unit", id, Some(&before), Some(&view)).await?;
-    Ok(view)
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        active.updated_at = Set(Utc::now());
+        let view = UnitView::from(active.update(db).await?);
+        if moved {
+            // Every device's ancestor links may have changed: rare enough to redo them all.
+            refresh_all_device_units(db, actor.tenant_id).await?;
+        }
+        audit::record(db, actor, "update", "unit", id, Some(&before), Some(&view)).await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// Every unit's name in the tenant, by id (units are few: a few hundred at most).

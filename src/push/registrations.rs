@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use entities::{device, push_registration};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -14,6 +14,8 @@ use super::PROVIDER_NAMES;
 use crate::validation::optional_text;
 use crate::{
     audit::{self, Actor},
+    auth::{Access, Caller},
+    db::write,
     delivery::outbox,
     error::{AppError, AppResult, FieldError},
 };
@@ -122,78 +124,85 @@ async fn check<C: ConnectionTrait>(
 /// silently: the move is audited, and what was still waiting for the previous holder
 /// is not pushed to the new one. A disabled token comes back to life: the app got it
 /// anew from Apple or Google.
-pub async fn register<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    employee_id: Uuid,
+pub async fn register(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewRegistration,
     now: DateTime<Utc>,
 ) -> AppResult<RegistrationView> {
-    let tenant_id = actor.tenant_id;
-    let (token, app_id) = check(db, tenant_id, employee_id, &input).await?;
-    let existing = push_registration::Entity::find()
-        .filter(push_registration::Column::TenantId.eq(tenant_id))
-        .filter(push_registration::Column::Provider.eq(input.provider.as_str()))
-        .filter(push_registration::Column::Token.eq(token.as_str()))
-        .one(db)
-        .await?;
-    let urgent_off_hours = input.urgent_off_hours.unwrap_or(false) && input.device_id.is_none();
-    if let Some(existing) = existing {
-        if existing.employee_id != employee_id {
-            crate::delivery::outbox::end_waiting(
-                db,
-                existing.id,
-                crate::delivery::outbox::DeliveryStatus::Cancelled,
-                "registration moved to another person",
-                now,
-            )
+    let employee_id = caller.own_employee(Access::Write)?;
+    let actor = &caller.actor();
+    let _tenant_id = caller.tenant_id;
+    write(db, async |db| {
+        let tenant_id = actor.tenant_id;
+        let (token, app_id) = check(db, tenant_id, employee_id, &input).await?;
+        let existing = push_registration::Entity::find()
+            .filter(push_registration::Column::TenantId.eq(tenant_id))
+            .filter(push_registration::Column::Provider.eq(input.provider.as_str()))
+            .filter(push_registration::Column::Token.eq(token.as_str()))
+            .one(db)
             .await?;
-            audit::record(
-                db,
-                actor,
-                "push-registration.moved",
-                "push_registration",
-                existing.id,
-                Some(&json!({"employee_id": existing.employee_id})),
-                Some(&json!({"employee_id": employee_id})),
-            )
-            .await?;
+        let urgent_off_hours = input.urgent_off_hours.unwrap_or(false) && input.device_id.is_none();
+        if let Some(existing) = existing {
+            if existing.employee_id != employee_id {
+                crate::delivery::outbox::end_waiting(
+                    db,
+                    existing.id,
+                    crate::delivery::outbox::DeliveryStatus::Cancelled,
+                    "registration moved to another person",
+                    now,
+                )
+                .await?;
+                audit::record(
+                    db,
+                    actor,
+                    "push-registration.moved",
+                    "push_registration",
+                    existing.id,
+                    Some(&json!({"employee_id": existing.employee_id})),
+                    Some(&json!({"employee_id": employee_id})),
+                )
+                .await?;
+            }
+            let mut active: push_registration::ActiveModel = existing.into();
+            active.employee_id = Set(employee_id);
+            active.device_id = Set(input.device_id);
+            active.app_id = Set(app_id);
+            active.urgent_off_hours = Set(urgent_off_hours);
+            active.last_seen_at = Set(now);
+            active.disabled_at = Set(None);
+            active.disabled_reason = Set(None);
+            return Ok(active.update(db).await?.into());
         }
-        let mut active: push_registration::ActiveModel = existing.into();
-        active.employee_id = Set(employee_id);
-        active.device_id = Set(input.device_id);
-        active.app_id = Set(app_id);
-        active.urgent_off_hours = Set(urgent_off_hours);
-        active.last_seen_at = Set(now);
-        active.disabled_at = Set(None);
-        active.disabled_reason = Set(None);
-        return Ok(active.update(db).await?.into());
-    }
-    let model = push_registration::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant_id),
-        employee_id: Set(employee_id),
-        provider: Set(input.provider),
-        token: Set(token),
-        device_id: Set(input.device_id),
-        app_id: Set(app_id),
-        urgent_off_hours: Set(urgent_off_hours),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        disabled_at: Set(None),
-        disabled_reason: Set(None),
-    }
-    .insert(db)
+        let model = push_registration::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tenant_id),
+            employee_id: Set(employee_id),
+            provider: Set(input.provider),
+            token: Set(token),
+            device_id: Set(input.device_id),
+            app_id: Set(app_id),
+            urgent_off_hours: Set(urgent_off_hours),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            disabled_at: Set(None),
+            disabled_reason: Set(None),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, &[("token", "this push token")]))?;
+        Ok(model.into())
+    })
     .await
-    .map_err(|e| AppError::from_db_write(e, &[("token", "this push token")]))?;
-    Ok(model.into())
 }
 
 pub async fn list_registrations<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    employee_id: Uuid,
+    caller: &Caller,
 ) -> AppResult<Vec<RegistrationView>> {
+    let employee_id = caller.own_employee(Access::Read)?;
+    let _actor = &caller.actor();
+    let tenant_id = caller.tenant_id;
     Ok(push_registration::Entity::find()
         .filter(push_registration::Column::TenantId.eq(tenant_id))
         .filter(push_registration::Column::EmployeeId.eq(employee_id))
@@ -208,21 +217,26 @@ pub async fn list_registrations<C: ConnectionTrait>(
 
 /// Removes one of my registrations. Deliveries still waiting for it are cancelled;
 /// those already made keep pointing at it, so it is disabled rather than deleted.
-pub async fn remove_registration<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    employee_id: Uuid,
+pub async fn remove_registration(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let found = push_registration::Entity::find_by_id(id)
-        .filter(push_registration::Column::TenantId.eq(actor.tenant_id))
-        .filter(push_registration::Column::EmployeeId.eq(employee_id))
-        .filter(not_removed())
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("push registration"))?;
-    retire(db, actor, found, Retirement::RemovedByOwner, now).await
+    let employee_id = caller.own_employee(Access::Write)?;
+    let actor = &caller.actor();
+    let _tenant_id = caller.tenant_id;
+    write(db, async |db| {
+        let found = push_registration::Entity::find_by_id(id)
+            .filter(push_registration::Column::TenantId.eq(actor.tenant_id))
+            .filter(push_registration::Column::EmployeeId.eq(employee_id))
+            .filter(not_removed())
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("push registration"))?;
+        retire(db, actor, found, Retirement::RemovedByOwner, now).await
+    })
+    .await
 }
 
 /// Why a registration stops receiving pushes for good.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::table::{Cell, Table};
 use crate::{
-    auth::UnitScope,
+    auth::{Access, Caller, Resource},
     error::AppResult,
     notices::plan::Outcome,
     reachability::{Priority, Reason, previous_window_end},
@@ -85,11 +85,13 @@ fn add(counts: &mut Counts, seen: &Seen, notices: &mut BTreeSet<Uuid>) {
 /// manager sees the recipients in their units only.
 pub async fn after_hours<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<AfterHours> {
+    caller.may(Resource::Reports, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let notices: HashMap<Uuid, notice::Model> = notice::Entity::find()
         .filter(notice::Column::TenantId.eq(tenant_id))
         .filter(notice::Column::SendAt.gte(from))

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use entities::{device_profile, rollout_rule};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +12,9 @@ use uuid::Uuid;
 
 use crate::validation::required_text;
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult, FieldError},
     inventory::devices::DeviceKind,
     money::Money,
@@ -106,41 +109,46 @@ fn validate(input: &NewProfile) -> AppResult<String> {
 
 const UNIQUE: &[(&str, &str)] = &[("name", "a device profile with this name")];
 
-pub async fn create_profile<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_profile(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewProfile,
 ) -> AppResult<ProfileView> {
-    let name = validate(&input)?;
-    let now = Utc::now();
-    let model = device_profile::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(actor.tenant_id),
-        name: Set(name),
-        device_kind: Set(input.device_kind),
-        device_price_ore: Set(input.device_price.ore()),
-        setup_cost_ore: Set(input.setup_cost.ore()),
-        monthly_subscription_cost_ore: Set(input.monthly_subscription_cost.ore()),
-        monthly_support_cost_ore: Set(input.monthly_support_cost.ore()),
-        lifetime_months: Set(input.lifetime_months),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
+    caller.may(Resource::DeviceProfiles, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let name = validate(&input)?;
+        let now = Utc::now();
+        let model = device_profile::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(actor.tenant_id),
+            name: Set(name),
+            device_kind: Set(input.device_kind),
+            device_price_ore: Set(input.device_price.ore()),
+            setup_cost_ore: Set(input.setup_cost.ore()),
+            monthly_subscription_cost_ore: Set(input.monthly_subscription_cost.ore()),
+            monthly_support_cost_ore: Set(input.monthly_support_cost.ore()),
+            lifetime_months: Set(input.lifetime_months),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, UNIQUE))?;
+        let view = ProfileView::from(model);
+        audit::record(
+            db,
+            actor,
+            "create",
+            "device_profile",
+            view.id,
+            None,
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
     .await
-    .map_err(|e| AppError::from_db_write(e, UNIQUE))?;
-    let view = ProfileView::from(model);
-    audit::record(
-        db,
-        actor,
-        "create",
-        "device_profile",
-        view.id,
-        None,
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
 }
 
 async fn find<C: ConnectionTrait>(
@@ -157,17 +165,21 @@ async fn find<C: ConnectionTrait>(
 
 pub async fn get_profile<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<ProfileView> {
+    caller.may(Resource::DeviceProfiles, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     Ok(find(db, tenant_id, id).await?.into())
 }
 
 pub async fn list_profiles<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     page: PageRequest,
 ) -> AppResult<Page<ProfileView>> {
+    caller.may(Resource::DeviceProfiles, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     let select =
         device_profile::Entity::find().filter(device_profile::Column::TenantId.eq(tenant_id));
     Ok(
@@ -177,81 +189,91 @@ pub async fn list_profiles<C: ConnectionTrait>(
     )
 }
 
-pub async fn update_profile<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     patch: ProfilePatch,
 ) -> AppResult<ProfileView> {
-    let current = find(db, actor.tenant_id, id).await?;
-    let before = ProfileView::from(current.clone());
-    let merged = NewProfile {
-        name: patch.name.unwrap_or(current.name.clone()),
-        device_kind: patch.device_kind.unwrap_or(current.device_kind),
-        device_price: patch
-            .device_price
-            .unwrap_or(Money(current.device_price_ore)),
-        setup_cost: patch.setup_cost.unwrap_or(Money(current.setup_cost_ore)),
-        monthly_subscription_cost: patch
-            .monthly_subscription_cost
-            .unwrap_or(Money(current.monthly_subscription_cost_ore)),
-        monthly_support_cost: patch
-            .monthly_support_cost
-            .unwrap_or(Money(current.monthly_support_cost_ore)),
-        lifetime_months: patch.lifetime_months.unwrap_or(current.lifetime_months),
-    };
-    let name = validate(&merged)?;
-    let mut active: device_profile::ActiveModel = current.into();
-    active.name = Set(name);
-    active.device_kind = Set(merged.device_kind);
-    active.device_price_ore = Set(merged.device_price.ore());
-    active.setup_cost_ore = Set(merged.setup_cost.ore());
-    active.monthly_subscription_cost_ore = Set(merged.monthly_subscription_cost.ore());
-    active.monthly_support_cost_ore = Set(merged.monthly_support_cost.ore());
-    active.lifetime_months = Set(merged.lifetime_months);
-    active.updated_at = Set(Utc::now());
-    let view = ProfileView::from(
-        active
-            .update(db)
-            .await
-            .map_err(|e| AppError::from_db_write(e, UNIQUE))?,
-    );
-    audit::record(
-        db,
-        actor,
-        "update",
-        "device_profile",
-        id,
-        Some(&before),
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+    caller.may(Resource::DeviceProfiles, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find(db, actor.tenant_id, id).await?;
+        let before = ProfileView::from(current.clone());
+        let merged = NewProfile {
+            name: patch.name.unwrap_or(current.name.clone()),
+            device_kind: patch.device_kind.unwrap_or(current.device_kind),
+            device_price: patch
+                .device_price
+                .unwrap_or(Money(current.device_price_ore)),
+            setup_cost: patch.setup_cost.unwrap_or(Money(current.setup_cost_ore)),
+            monthly_subscription_cost: patch
+                .monthly_subscription_cost
+                .unwrap_or(Money(current.monthly_subscription_cost_ore)),
+            monthly_support_cost: patch
+                .monthly_support_cost
+                .unwrap_or(Money(current.monthly_support_cost_ore)),
+            lifetime_months: patch.lifetime_months.unwrap_or(current.lifetime_months),
+        };
+        let name = validate(&merged)?;
+        let mut active: device_profile::ActiveModel = current.into();
+        active.name = Set(name);
+        active.device_kind = Set(merged.device_kind);
+        active.device_price_ore = Set(merged.device_price.ore());
+        active.setup_cost_ore = Set(merged.setup_cost.ore());
+        active.monthly_subscription_cost_ore = Set(merged.monthly_subscription_cost.ore());
+        active.monthly_support_cost_ore = Set(merged.monthly_support_cost.ore());
+        active.lifetime_months = Set(merged.lifetime_months);
+        active.updated_at = Set(Utc::now());
+        let view = ProfileView::from(
+            active
+                .update(db)
+                .await
+                .map_err(|e| AppError::from_db_write(e, UNIQUE))?,
+        );
+        audit::record(
+            db,
+            actor,
+            "update",
+            "device_profile",
+            id,
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// Deletes a profile no rule uses; while one does, 409.
-pub async fn delete_profile<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> AppResult<()> {
-    let current = find(db, actor.tenant_id, id).await?;
-    let used = rollout_rule::Entity::find()
-        .filter(rollout_rule::Column::ProfileId.eq(id))
-        .count(db)
+pub async fn delete_profile(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
+    caller.may(Resource::DeviceProfiles, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find(db, actor.tenant_id, id).await?;
+        let used = rollout_rule::Entity::find()
+            .filter(rollout_rule::Column::ProfileId.eq(id))
+            .count(db)
+            .await?;
+        if used > 0 {
+            return Err(AppError::Conflict(format!(
+                "{used} roll-out rule(s) use this profile; change or delete them first"
+            )));
+        }
+        let before = ProfileView::from(current);
+        device_profile::Entity::delete_by_id(id).exec(db).await?;
+        audit::record(
+            db,
+            actor,
+            "delete",
+            "device_profile",
+            id,
+            Some(&before),
+            None,
+        )
         .await?;
-    if used > 0 {
-        return Err(AppError::Conflict(format!(
-            "{used} roll-out rule(s) use this profile; change or delete them first"
-        )));
-    }
-    let before = ProfileView::from(current);
-    device_profile::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(
-        db,
-        actor,
-        "delete",
-        "device_profile",
-        id,
-        Some(&before),
-        None,
-    )
-    .await?;
-    Ok(())
+        Ok(())
+    })
+    .await
 }

@@ -2,14 +2,19 @@
 //! wave it comes in. The most specific rule wins for each employee.
 use chrono::{DateTime, Utc};
 use entities::{device_profile, rollout_rule};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::validation::patch_field;
 use crate::{
-    audit::{self, Actor},
+    audit::{self},
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult, FieldError},
     org::KnownIds,
     pagination::{Page, PageRequest, fetch_page},
@@ -89,62 +94,69 @@ async fn check<C: ConnectionTrait>(
 
 const UNIQUE: &[(&str, &str)] = &[("scope_key", "a rule for this role and unit")];
 
-pub async fn create_rule<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_rule(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewRule,
 ) -> AppResult<RuleView> {
-    let known = KnownIds::load(db, actor.tenant_id).await?;
-    let mut errors = Vec::new();
-    if !known.roles.contains(&input.role_id) {
-        errors.push(FieldError::new("role_id", "no such role"));
-    }
-    known.check_unit("unit_id", input.unit_id, &mut errors);
-    check(
-        db,
-        actor.tenant_id,
-        input.profile_id,
-        input.wave,
-        &mut errors,
-    )
-    .await?;
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let now = Utc::now();
-    let model = rollout_rule::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(actor.tenant_id),
-        role_id: Set(input.role_id),
-        unit_id: Set(input.unit_id),
-        scope_key: Set(scope_key(input.unit_id)),
-        profile_id: Set(input.profile_id),
-        wave: Set(input.wave),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
+    caller.may(Resource::RolloutRules, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let known = KnownIds::load(db, actor.tenant_id).await?;
+        let mut errors = Vec::new();
+        if !known.roles.contains(&input.role_id) {
+            errors.push(FieldError::new("role_id", "no such role"));
+        }
+        known.check_unit("unit_id", input.unit_id, &mut errors);
+        check(
+            db,
+            actor.tenant_id,
+            input.profile_id,
+            input.wave,
+            &mut errors,
+        )
+        .await?;
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let now = Utc::now();
+        let model = rollout_rule::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(actor.tenant_id),
+            role_id: Set(input.role_id),
+            unit_id: Set(input.unit_id),
+            scope_key: Set(scope_key(input.unit_id)),
+            profile_id: Set(input.profile_id),
+            wave: Set(input.wave),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from_db_write(e, UNIQUE))?;
+        let view = RuleView::from(model);
+        audit::record(
+            db,
+            actor,
+            "create",
+            "rollout_rule",
+            view.id,
+            None,
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
     .await
-    .map_err(|e| AppError::from_db_write(e, UNIQUE))?;
-    let view = RuleView::from(model);
-    audit::record(
-        db,
-        actor,
-        "create",
-        "rollout_rule",
-        view.id,
-        None,
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
 }
 
 pub async fn list_rules<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    caller: &Caller,
     page: PageRequest,
 ) -> AppResult<Page<RuleView>> {
+    caller.may(Resource::RolloutRules, Access::Read)?;
+    let tenant_id = caller.tenant_id;
     let select = rollout_rule::Entity::find().filter(rollout_rule::Column::TenantId.eq(tenant_id));
     Ok(
         fetch_page(db, select, rollout_rule::Column::Id, |m| m.id, page)
@@ -167,42 +179,52 @@ async fn find<C: ConnectionTrait>(
 
 /// Changes a rule's profile or wave; its role and unit are what it is, so another
 /// group is another rule.
-pub async fn update_rule<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn update_rule(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     patch: RulePatch,
 ) -> AppResult<RuleView> {
-    let current = find(db, actor.tenant_id, id).await?;
-    let before = RuleView::from(current.clone());
-    let profile_id = patch.profile_id.unwrap_or(current.profile_id);
-    let wave = patch.wave.unwrap_or(current.wave);
-    let mut errors = Vec::new();
-    check(db, actor.tenant_id, profile_id, wave, &mut errors).await?;
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let mut active: rollout_rule::ActiveModel = current.into();
-    active.profile_id = Set(profile_id);
-    active.wave = Set(wave);
-    active.updated_at = Set(Utc::now());
-    let view = RuleView::from(active.update(db).await?);
-    audit::record(
-        db,
-        actor,
-        "update",
-        "rollout_rule",
-        id,
-        Some(&before),
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+    caller.may(Resource::RolloutRules, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find(db, actor.tenant_id, id).await?;
+        let before = RuleView::from(current.clone());
+        let profile_id = patch.profile_id.unwrap_or(current.profile_id);
+        let wave = patch.wave.unwrap_or(current.wave);
+        let mut errors = Vec::new();
+        check(db, actor.tenant_id, profile_id, wave, &mut errors).await?;
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut active: rollout_rule::ActiveModel = current.into();
+        active.profile_id = Set(profile_id);
+        active.wave = Set(wave);
+        active.updated_at = Set(Utc::now());
+        let view = RuleView::from(active.update(db).await?);
+        audit::record(
+            db,
+            actor,
+            "update",
+            "rollout_rule",
+            id,
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
-pub async fn delete_rule<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> AppResult<()> {
-    let before = RuleView::from(find(db, actor.tenant_id, id).await?);
-    rollout_rule::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(db, actor, "delete", "rollout_rule", id, Some(&before), None).await?;
-    Ok(())
+pub async fn delete_rule(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
+    caller.may(Resource::RolloutRules, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let before = RuleView::from(find(db, actor.tenant_id, id).await?);
+        rollout_rule::Entity::delete_by_id(id).exec(db).await?;
+        audit::record(db, actor, "delete", "rollout_rule", id, Some(&before), None).await?;
+        Ok(())
+    })
+    .await
 }

@@ -211,6 +211,31 @@ impl ScheduleBook {
     }
 }
 
+/// When a notice of `priority` sent `at` would reach an employee the caller may see.
+pub async fn employee_reachability<C: ConnectionTrait>(
+    db: &C,
+    caller: &crate::auth::Caller,
+    employee_id: Uuid,
+    priority: crate::reachability::Priority,
+    at: DateTime<Utc>,
+) -> crate::error::AppResult<crate::reachability::Decision> {
+    use crate::auth::{Access, Resource};
+    caller.may(Resource::Reachability, Access::Read)?;
+    crate::org::employees::visible(db, caller, employee_id).await?;
+    reachability_of(db, caller.tenant_id, employee_id, priority, at).await
+}
+
+/// When a notice would reach the employee the caller speaks for.
+pub async fn my_reachability<C: ConnectionTrait>(
+    db: &C,
+    caller: &crate::auth::Caller,
+    priority: crate::reachability::Priority,
+    at: DateTime<Utc>,
+) -> crate::error::AppResult<crate::reachability::Decision> {
+    let id = caller.own_employee(crate::auth::Access::Read)?;
+    reachability_of(db, caller.tenant_id, id, priority, at).await
+}
+
 /// When a notice of `priority` sent `at` would reach one employee, and why.
 pub async fn reachability_of<C: ConnectionTrait>(
     db: &C,

@@ -3,6 +3,7 @@
 //! reachability engine's [`Schedule`](crate::reachability::Schedule)s.
 pub mod absences;
 pub mod book;
+pub mod changes;
 pub mod focus;
 pub mod hours;
 pub mod policy;

@@ -20,7 +20,9 @@ use super::{
 };
 use crate::{
     audit::{self, Actor},
+    auth::{Caller, Resource},
     error::{AppError, AppResult, LineError},
+    import::may_import,
     import::{Table, read_table},
     notices::replan::{Affected, replan},
     reachability::{ShiftKind, resolve_with_warning},
@@ -115,10 +117,12 @@ fn read_kind(text: &str) -> Option<ShiftKind> {
 /// Imports a CSV roster: `employee` (email or external id), `starts_at`, `ends_at`, `kind`.
 pub async fn import_csv(
     db: &DatabaseConnection,
-    actor: &Actor,
+    caller: &Caller,
     body: &[u8],
     dry_run: bool,
 ) -> AppResult<ShiftImportOutcome> {
+    may_import(caller, Resource::Shifts)?;
+    let actor = &caller.actor();
     let Table {
         headers,
         rows,
@@ -276,11 +280,13 @@ fn check_calendar_shape(unfolded: &str) -> AppResult<()> {
 /// each event's `BEGIN:VEVENT`.
 pub async fn import_ical(
     db: &DatabaseConnection,
-    actor: &Actor,
+    caller: &Caller,
     employee_id: Uuid,
     body: &[u8],
     dry_run: bool,
 ) -> AppResult<ShiftImportOutcome> {
+    may_import(caller, Resource::Shifts)?;
+    let actor = &caller.actor();
     crate::org::employees::find_in_tenant(db, actor.tenant_id, employee_id).await?;
     let text = std::str::from_utf8(body)
         .map_err(|_| AppError::BadRequest("the calendar is not UTF-8".to_owned()))?;

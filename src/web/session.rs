@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{i18n::Lang, pages::error_page};
 use crate::{
     app::AppState,
-    auth::{AccessRole, Caller, sessions, tokens::generate_secret},
+    auth::{Caller, sessions, tokens::generate_secret},
     error::{AppError, Problem},
     site::Site,
 };
@@ -47,16 +47,6 @@ impl Console {
             Err(WebError::App(AppError::Forbidden(
                 "this form has expired or did not come from this console; reload the page and try again"
                     .to_owned(),
-            )))
-        }
-    }
-
-    pub fn require(&self, roles: &[AccessRole]) -> Result<(), WebError> {
-        if roles.contains(&self.caller.role) {
-            Ok(())
-        } else {
-            Err(WebError::App(AppError::Forbidden(
-                "this page is not part of your role's console".to_owned(),
             )))
         }
     }

@@ -2,7 +2,10 @@
 //! the phone apps on it unlinked from people who no longer hold it, the step audited.
 use chrono::Utc;
 use entities::device;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use uuid::Uuid;
 
 use super::{records::find_in_tenant, *};
@@ -12,6 +15,8 @@ use crate::inventory::{
 };
 use crate::{
     audit::{self, Actor},
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult},
     org::{KnownIds, employees},
 };
@@ -26,7 +31,22 @@ pub enum DeviceChange {
 
 /// Applies one lifecycle action: checks the transition, then updates the device and
 /// records the step in the audit trail (which is the device's history).
-pub async fn apply_action<C: ConnectionTrait>(
+/// Moves a device through its lifecycle, for those who may change devices.
+pub async fn apply_action(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    action: DeviceAction,
+    change: DeviceChange,
+) -> AppResult<DeviceView> {
+    caller.may(Resource::Devices, Access::Write)?;
+    write(db, async |txn| {
+        act(txn, &caller.actor(), id, action, change).await
+    })
+    .await
+}
+
+pub(super) async fn act<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     id: Uuid,

@@ -1,13 +1,14 @@
 //! One lifecycle action over every device a list's query matches.
 use entities::device;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::{list::select_of, *};
+use super::{actions::act, list::select_of, *};
+use crate::error::{AppError, AppResult};
 use crate::inventory::lifecycle::{Action, DeviceAction, DeviceStatus};
 use crate::{
-    audit::Actor,
-    error::{AppError, AppResult},
+    auth::{Access, Caller, Resource},
+    db::write,
 };
 
 /// Most devices one bulk action may change at once; a larger list is narrowed first.
@@ -35,12 +36,16 @@ fn statuses_allowing(action: DeviceAction) -> Vec<DeviceStatus> {
     .collect()
 }
 
+/// How many devices a bulk action would touch, shown to those who may apply it before
+/// they do.
 pub async fn bulk_plan<C: ConnectionTrait>(
     db: &C,
+    caller: &Caller,
     query: DeviceQuery,
     action: DeviceAction,
 ) -> AppResult<BulkPlan> {
     use sea_orm::PaginatorTrait;
+    caller.may(Resource::Devices, Access::Write)?;
     let matching = select_of(query.clone()).count(db).await?;
     let allowed = select_of(query)
         .filter(device::Column::Status.is_in(statuses_allowing(action)))
@@ -50,14 +55,20 @@ pub async fn bulk_plan<C: ConnectionTrait>(
 }
 
 /// Applies one lifecycle action to every device the query matches whose status allows
-/// it, each step audited as if done one by one. Returns how many changed.
-pub async fn apply_bulk<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+/// it, each step audited as if done one by one, when that is still the `expected` count
+/// the caller confirmed (if the list changed since, nothing is done). Returns how many
+/// changed.
+pub async fn apply_bulk(
+    db: &DatabaseConnection,
+    caller: &Caller,
     query: DeviceQuery,
     action: DeviceAction,
     change: DeviceChange,
+    expected: u64,
 ) -> AppResult<u64> {
+    caller.may(Resource::Devices, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
     let ids: Vec<Uuid> = select_of(query)
         .filter(device::Column::Status.is_in(statuses_allowing(action)))
         .select_only()
@@ -72,8 +83,16 @@ pub async fn apply_bulk<C: ConnectionTrait>(
             format!("matches more than {MAX_BULK} devices; narrow the list first"),
         ));
     }
+    if ids.len() as u64 != expected {
+        return Err(AppError::Conflict(format!(
+            "the list changed: {} devices would now change, not the {expected} confirmed; look again",
+            ids.len()
+        )));
+    }
     for id in &ids {
-        apply_action(db, actor, *id, action, change.clone()).await?;
+        act(db, actor, *id, action, change.clone()).await?;
     }
     Ok(ids.len() as u64)
+    })
+    .await
 }

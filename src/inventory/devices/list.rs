@@ -14,6 +14,7 @@ use super::*;
 use crate::inventory::{lifecycle::DeviceStatus, visibility::devices_linked_to};
 use crate::{
     auth::UnitScope,
+    auth::{Access, Caller, Resource},
     error::AppResult,
     filters::{planned_for_pattern, searched_ids},
     pagination::{Page, PageRequest, Planning, fetch_page_as},
@@ -53,9 +54,26 @@ pub struct DeviceQuery {
     pub planning: Planning,
 }
 
-/// The filters of a device list (shared by pages and CSV export). `home_unit` is the
-/// caller's one managed unit, if it has exactly one: its lists are driven by it.
-pub fn list_query(
+/// The devices of `filter` the caller may see, planned (shared by pages, CSV export
+/// and bulk actions).
+pub async fn list_query<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    filter: &DeviceFilter,
+) -> AppResult<DeviceQuery> {
+    caller.may(Resource::Devices, Access::Read)?;
+    let scope = caller.unit_scope(db).await?;
+    Ok(plan_query(
+        caller.tenant_id,
+        &scope,
+        filter,
+        caller.home_unit(),
+    ))
+}
+
+/// The filters of a device list. `home_unit` is the caller's one managed unit, if it
+/// has exactly one: its lists are driven by it.
+pub fn plan_query(
     tenant_id: Uuid,
     scope: &UnitScope,
     filter: &DeviceFilter,
@@ -348,7 +366,7 @@ mod tests {
 
     #[test]
     fn only_queries_with_one_best_plan_are_planned_once() {
-        use super::{DeviceFilter, DeviceKind, DeviceStatus, list_query};
+        use super::{DeviceFilter, DeviceKind, DeviceStatus, plan_query};
         use crate::{auth::UnitScope, pagination::Planning};
 
         let tenant = Uuid::now_v7();
@@ -356,7 +374,7 @@ mod tests {
         let other_unit = Uuid::now_v7();
         let manager_of = |units: &[Uuid]| UnitScope::Units(units.iter().copied().collect());
         let fixed = |scope: &UnitScope, filter: DeviceFilter, home: Option<Uuid>| {
-            list_query(tenant, scope, &filter, home).planning == Planning::Once
+            plan_query(tenant, scope, &filter, home).planning == Planning::Once
         };
         let unit_only = || DeviceFilter {
             unit_id: Some(unit),

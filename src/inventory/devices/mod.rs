@@ -21,8 +21,10 @@ use crate::{money::Money, validation::patch_field};
 
 pub use actions::{DeviceChange, apply_action};
 pub use bulk::{BulkPlan, MAX_BULK, apply_bulk, bulk_plan};
-pub use list::{DeviceFilter, DeviceQuery, list_devices, list_query};
-pub use records::{create_device, find_by_serial, get_device, held_by, update_device};
+pub use list::{DeviceFilter, DeviceQuery, list_devices, list_query, plan_query};
+pub use records::{
+    create_device, device_history, find_by_serial, get_device, held_by, held_by_me, update_device,
+};
 pub use validation::{ValidDevice, new_active_model, validate_device};
 
 pub const UNIQUE_FIELDS: &[(&str, &str)] = &[

@@ -2,15 +2,17 @@
 use chrono::Utc;
 use entities::device;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
 use super::*;
 use crate::inventory::visibility::{device_visible, refresh_device_units};
 use crate::{
-    audit::{self, Actor},
-    auth::UnitScope,
+    audit::{self},
+    auth::{Access, Caller, Resource},
+    db::write,
     error::{AppError, AppResult},
     money::Money,
     org::KnownIds,
@@ -28,29 +30,36 @@ pub(super) async fn find_in_tenant<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("device"))
 }
 
-pub async fn create_device<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn create_device(
+    db: &DatabaseConnection,
+    caller: &Caller,
     input: NewDevice,
 ) -> AppResult<DeviceView> {
-    let known = KnownIds::load(db, actor.tenant_id).await?;
-    let valid = validate_device(&input, &known).map_err(AppError::Invalid)?;
-    let model = new_active_model(actor.tenant_id, valid, Utc::now())
-        .insert(db)
-        .await
-        .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
-    refresh_device_units(db, actor.tenant_id, &[model.id]).await?;
-    let view = DeviceView::from(model);
-    audit::record(db, actor, "create", "device", view.id, None, Some(&view)).await?;
-    Ok(view)
+    caller.may(Resource::Devices, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let known = KnownIds::load(db, actor.tenant_id).await?;
+        let valid = validate_device(&input, &known).map_err(AppError::Invalid)?;
+        let model = new_active_model(actor.tenant_id, valid, Utc::now())
+            .insert(db)
+            .await
+            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?;
+        refresh_device_units(db, actor.tenant_id, &[model.id]).await?;
+        let view = DeviceView::from(model);
+        audit::record(db, actor, "create", "device", view.id, None, Some(&view)).await?;
+        Ok(view)
+    })
+    .await
 }
 
 pub async fn get_device<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<DeviceView> {
+    caller.may(Resource::Devices, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let device = find_in_tenant(db, tenant_id, id).await?;
     if !device_visible(db, scope, &device).await? {
         return Err(AppError::NotFound("device"));
@@ -58,66 +67,86 @@ pub async fn get_device<C: ConnectionTrait>(
     Ok(device.into())
 }
 
-pub async fn update_device<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
+pub async fn update_device(
+    db: &DatabaseConnection,
+    caller: &Caller,
     id: Uuid,
     patch: DevicePatch,
 ) -> AppResult<DeviceView> {
-    let current = find_in_tenant(db, actor.tenant_id, id).await?;
-    let before = DeviceView::from(current.clone());
-    let merged = NewDevice {
-        kind: patch.kind.unwrap_or(current.kind),
-        manufacturer: patch.manufacturer.unwrap_or(current.manufacturer.clone()),
-        model: patch.model.unwrap_or(current.model.clone()),
-        serial_number: patch.serial_number.unwrap_or(current.serial_number.clone()),
-        imei: patch.imei.unwrap_or(current.imei.clone()),
-        ownership: patch.ownership.unwrap_or(current.ownership),
-        status: None,
-        unit_id: patch.unit_id.unwrap_or(current.unit_id),
-        purchase_price: patch
-            .purchase_price
-            .unwrap_or(current.purchase_price_ore.map(Money)),
-        purchased_on: patch.purchased_on.unwrap_or(current.purchased_on),
-        warranty_ends_on: patch.warranty_ends_on.unwrap_or(current.warranty_ends_on),
-        contract_id: patch.contract_id.unwrap_or(current.contract_id),
-    };
-    let known = KnownIds::load(db, actor.tenant_id).await?;
-    let valid = validate_device(&merged, &known).map_err(AppError::Invalid)?;
-    let mut active: device::ActiveModel = current.into();
-    active.kind = Set(valid.kind);
-    active.manufacturer = Set(valid.manufacturer);
-    active.model = Set(valid.model);
-    active.serial_number = Set(valid.serial_number);
-    active.imei = Set(valid.imei);
-    active.ownership = Set(valid.ownership);
-    active.unit_id = Set(valid.unit_id);
-    active.purchase_price_ore = Set(valid.purchase_price.map(Money::ore));
-    active.purchased_on = Set(valid.purchased_on);
-    active.warranty_ends_on = Set(valid.warranty_ends_on);
-    active.contract_id = Set(valid.contract_id);
-    active.updated_at = Set(Utc::now());
-    let view = DeviceView::from(
-        active
-            .update(db)
-            .await
-            .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
-    );
-    refresh_device_units(db, actor.tenant_id, &[id]).await?;
-    audit::record(
-        db,
-        actor,
-        "update",
-        "device",
-        id,
-        Some(&before),
-        Some(&view),
-    )
-    .await?;
-    Ok(view)
+    caller.may(Resource::Devices, Access::Write)?;
+    let actor = &caller.actor();
+    write(db, async |db| {
+        let current = find_in_tenant(db, actor.tenant_id, id).await?;
+        let before = DeviceView::from(current.clone());
+        let merged = NewDevice {
+            kind: patch.kind.unwrap_or(current.kind),
+            manufacturer: patch.manufacturer.unwrap_or(current.manufacturer.clone()),
+            model: patch.model.unwrap_or(current.model.clone()),
+            serial_number: patch.serial_number.unwrap_or(current.serial_number.clone()),
+            imei: patch.imei.unwrap_or(current.imei.clone()),
+            ownership: patch.ownership.unwrap_or(current.ownership),
+            status: None,
+            unit_id: patch.unit_id.unwrap_or(current.unit_id),
+            purchase_price: patch
+                .purchase_price
+                .unwrap_or(current.purchase_price_ore.map(Money)),
+            purchased_on: patch.purchased_on.unwrap_or(current.purchased_on),
+            warranty_ends_on: patch.warranty_ends_on.unwrap_or(current.warranty_ends_on),
+            contract_id: patch.contract_id.unwrap_or(current.contract_id),
+        };
+        let known = KnownIds::load(db, actor.tenant_id).await?;
+        let valid = validate_device(&merged, &known).map_err(AppError::Invalid)?;
+        let mut active: device::ActiveModel = current.into();
+        active.kind = Set(valid.kind);
+        active.manufacturer = Set(valid.manufacturer);
+        active.model = Set(valid.model);
+        active.serial_number = Set(valid.serial_number);
+        active.imei = Set(valid.imei);
+        active.ownership = Set(valid.ownership);
+        active.unit_id = Set(valid.unit_id);
+        active.purchase_price_ore = Set(valid.purchase_price.map(Money::ore));
+        active.purchased_on = Set(valid.purchased_on);
+        active.warranty_ends_on = Set(valid.warranty_ends_on);
+        active.contract_id = Set(valid.contract_id);
+        active.updated_at = Set(Utc::now());
+        let view = DeviceView::from(
+            active
+                .update(db)
+                .await
+                .map_err(|e| AppError::from_db_write(e, UNIQUE_FIELDS))?,
+        );
+        refresh_device_units(db, actor.tenant_id, &[id]).await?;
+        audit::record(
+            db,
+            actor,
+            "update",
+            "device",
+            id,
+            Some(&before),
+            Some(&view),
+        )
+        .await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// The devices an employee holds, for their own page.
+/// Every step of a device's life, oldest first, for those who may see the device.
+pub async fn device_history<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Vec<crate::audit::HistoryItem>> {
+    get_device(db, caller, id).await?;
+    crate::audit::entity_history(db, caller.tenant_id, "device", id).await
+}
+
+/// The devices assigned to the employee the caller speaks for.
+pub async fn held_by_me<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<Vec<DeviceView>> {
+    held_by(db, caller.tenant_id, caller.own_employee(Access::Read)?).await
+}
+
 pub async fn held_by<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,

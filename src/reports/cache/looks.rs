@@ -7,6 +7,7 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::store::{Entry, ReportCache, Weigh};
+use crate::auth::{Access, Caller, Resource};
 use crate::reports::{
     follow_up::{self, ReturnsDue, UnusedSubscriptions, Utilization},
     overview::{self, Overview},
@@ -127,11 +128,12 @@ async fn look<C: ConnectionTrait, T: Send + Sync + 'static>(
 pub async fn utilization<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     days: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Arc<Utilization>> {
+    caller.may(Resource::Reports, Access::Read)?;
+    let (tenant_id, scope) = (caller.tenant_id, &caller.unit_scope(db).await?);
     look(
         cache,
         db,
@@ -146,10 +148,11 @@ pub async fn utilization<C: ConnectionTrait>(
 pub async fn unused_subscriptions<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     now: DateTime<Utc>,
 ) -> AppResult<Arc<UnusedSubscriptions>> {
+    caller.may(Resource::Reports, Access::Read)?;
+    let (tenant_id, scope) = (caller.tenant_id, &caller.unit_scope(db).await?);
     look(
         cache,
         db,
@@ -164,11 +167,12 @@ pub async fn unused_subscriptions<C: ConnectionTrait>(
 pub async fn returns_due<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     days: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Arc<ReturnsDue>> {
+    caller.may(Resource::Reports, Access::Read)?;
+    let (tenant_id, scope) = (caller.tenant_id, &caller.unit_scope(db).await?);
     look(
         cache,
         db,
@@ -185,10 +189,11 @@ pub async fn returns_due<C: ConnectionTrait>(
 pub async fn rollout_inputs<C: ConnectionTrait>(
     cache: &ReportCache,
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     now: DateTime<Utc>,
 ) -> AppResult<Arc<Inputs>> {
+    caller.may(Resource::Reports, Access::Read)?;
+    let (tenant_id, scope) = (caller.tenant_id, &caller.unit_scope(db).await?);
     look(cache, db, Report::RolloutInputs, tenant_id, scope, now).await
 }
 

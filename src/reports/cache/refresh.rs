@@ -203,7 +203,7 @@ mod tests {
         store::tests::{database, write},
     };
     use super::*;
-    use crate::tenants::bootstrap_tenant;
+    use crate::{auth::Caller, tenants::bootstrap_tenant};
 
     /// Refreshes until nothing is due; answers how many reports were computed.
     async fn refresh_all(
@@ -254,7 +254,7 @@ mod tests {
         let now = Utc::now();
         let all = UnitScope::Tenant;
         cached::overview(&cache, &db, a, now).await.unwrap();
-        cached::returns_due(&cache, &db, a, &all, 30, now)
+        cached::returns_due(&cache, &db, &Caller::test_admin(a), 30, now)
             .await
             .unwrap();
         write(&db, a).await;

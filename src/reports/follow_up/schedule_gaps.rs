@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::people;
+use crate::auth::{Access, Caller, Resource};
+use crate::error::AppResult;
 use crate::reports::table::{Cell, Table};
-use crate::{auth::UnitScope, error::AppResult};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct GapRow {
@@ -33,11 +34,13 @@ pub struct ScheduleGaps {
 /// held for lack of data, not because they are off.
 pub async fn schedule_gaps<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    scope: &UnitScope,
+    caller: &Caller,
     days: i64,
     now: DateTime<Utc>,
 ) -> AppResult<ScheduleGaps> {
+    caller.may(Resource::Reports, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
     let people = people(db, tenant_id).await?;
     let today = now.date_naive();
     let candidates: Vec<Uuid> = people

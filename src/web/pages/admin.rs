@@ -21,7 +21,6 @@ use crate::{
         AccessRole,
         tokens::{self, NewToken, TokenView},
     },
-    db::begin_write,
     error::AppError,
     org::units::unit_names,
     pagination::{MAX_LIMIT, PageParams},
@@ -46,15 +45,15 @@ async fn tokens_page(
     console: &Console,
     issued: Option<(String, String)>,
 ) -> WebResult<Response> {
-    console.caller.require_admin()?;
-    let tenant_id = console.caller.tenant_id;
     let page = PageParams {
         limit: Some(MAX_LIMIT),
         cursor: None,
     }
     .request()?;
-    let tokens = tokens::list_tokens(&state.db, tenant_id, page).await?.items;
-    let names = unit_names(&state.db, tenant_id).await?;
+    let tokens = tokens::list_tokens(&state.db, &console.caller, page)
+        .await?
+        .items;
+    let names = unit_names(&state.db, console.caller.tenant_id).await?;
     render(&TokensPage {
         c: Chrome::new(console, "tokens-title", "nav-tokens"),
         tokens,
@@ -88,8 +87,7 @@ pub async fn issue(
     Form(form): Form<IssueForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
-    let role: AccessRole = serde_json::from_value(serde_json::Value::String(form.role.clone()))
+    let role = <AccessRole as sea_orm::ActiveEnum>::try_from_value(&form.role)
         .map_err(|_| AppError::invalid("role", "admin, manager or employee"))?;
     let employee_id = match opt(&form.employee_email) {
         Some(email) => Some(
@@ -111,16 +109,7 @@ pub async fn issue(
         can_send_urgent: Some(form.can_send_urgent.is_some()),
         expires_at: None,
     };
-    let txn = begin_write(&state.db).await?;
-    let issued = tokens::issue_token(
-        &txn,
-        console.caller.tenant_id,
-        &console.caller.actor(),
-        input,
-        state.clock.now(),
-    )
-    .await?;
-    txn.commit().await?;
+    let issued = tokens::issue_token(&state.db, &console.caller, input, state.clock.now()).await?;
     // The page answers the POST directly: the secret is never in a URL or a redirect.
     tokens_page(&state, &console, Some((issued.view.name, issued.token))).await
 }
@@ -132,10 +121,7 @@ pub async fn revoke(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
-    let txn = begin_write(&state.db).await?;
-    tokens::revoke_token(&txn, console.caller.tenant_id, &console.caller.actor(), id).await?;
-    txn.commit().await?;
+    tokens::revoke_token(&state.db, &console.caller, id).await?;
     state.tokens.evict(id);
     Ok(Redirect::to("/console/tokens").into_response())
 }
@@ -164,7 +150,6 @@ pub async fn audit_log(
     console: Console,
     Query(query): Query<AuditQuery>,
 ) -> WebResult<Response> {
-    console.caller.require_admin()?;
     let filter = AuditFilter {
         entity_type: opt(&query.entity_type),
         entity_id: None,
@@ -177,7 +162,7 @@ pub async fn audit_log(
     .request()?;
     let page = audit::list_events(
         &state.db,
-        console.caller.tenant_id,
+        &console.caller,
         &filter,
         page,
         audit::Reading::Latest,

@@ -23,9 +23,8 @@ use super::{
 use crate::downloads::{ReportFormat, respond};
 use crate::{
     app::AppState,
-    audit::{self, HistoryItem},
-    auth::AccessRole,
-    db::begin_write,
+    audit::HistoryItem,
+    auth::{Access, Resource},
     downloads::csv_download,
     error::AppError,
     inventory::{
@@ -124,12 +123,10 @@ async fn scoped_query(
     console: &Console,
     query: &ListQuery,
 ) -> WebResult<(crate::auth::UnitScope, devices::DeviceQuery)> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
     let filter = query.filter()?;
-    let scope = caller.unit_scope(&state.db).await?;
-    let device_query = devices::list_query(caller.tenant_id, &scope, &filter, caller.home_unit());
-    Ok((scope, device_query))
+    let device_query = devices::list_query(&state.db, caller, &filter).await?;
+    Ok((caller.unit_scope(&state.db).await?, device_query))
 }
 
 pub async fn list(
@@ -322,11 +319,9 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(done): Query<DoneQuery>,
 ) -> WebResult<Response> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
-    let device = devices::get_device(&state.db, caller.tenant_id, &scope, id).await?;
-    let history = audit::entity_history(&state.db, caller.tenant_id, "device", id).await?;
+    let device = devices::get_device(&state.db, caller, id).await?;
+    let history = devices::device_history(&state.db, caller, id).await?;
     let names = unit_names(&state.db, caller.tenant_id).await?;
     let holder_ids: Vec<Uuid> = device
         .assigned_to
@@ -335,8 +330,8 @@ pub async fn show(
         .collect();
     let people = employees::people_of(&state.db, caller.tenant_id, &holder_ids).await?;
     let status = device.status;
-    // Only admins change the inventory; a manager's page shows no actions.
-    let actions = if caller.role == AccessRole::Admin {
+    // Only those who may change devices see actions (a manager's page shows none).
+    let actions = if caller.may(Resource::Devices, Access::Write).is_ok() {
         allowed_actions::<DeviceAction>(status)
     } else {
         Vec::new()
@@ -378,7 +373,6 @@ pub async fn act(
     Form(form): Form<ActionForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let action = DeviceAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
     let tenant_id = console.caller.tenant_id;
     let change = match action {
@@ -410,9 +404,7 @@ pub async fn act(
         }
         _ => DeviceChange::None,
     };
-    let txn = begin_write(&state.db).await?;
-    devices::apply_action(&txn, &console.caller.actor(), id, action, change).await?;
-    txn.commit().await?;
+    devices::apply_action(&state.db, &console.caller, id, action, change).await?;
     Ok(Redirect::to(&format!("/console/devices/{id}?done={}", action.name())).into_response())
 }
 
@@ -465,18 +457,13 @@ pub async fn bulk(
     console: Console,
     Query(query): Query<BulkQuery>,
 ) -> WebResult<Response> {
-    console.caller.require_admin()?;
     let caller = &console.caller;
+    caller.may(Resource::Devices, Access::Write)?;
     let filter = query.list.filter()?;
-    let device_query = devices::list_query(
-        caller.tenant_id,
-        &crate::auth::UnitScope::Tenant,
-        &filter,
-        None,
-    );
+    let device_query = devices::list_query(&state.db, caller, &filter).await?;
     let action = bulk_action(&query.action)?;
     let plan = match action {
-        Some(action) => Some(devices::bulk_plan(&state.db, device_query, action).await?),
+        Some(action) => Some(devices::bulk_plan(&state.db, caller, device_query, action).await?),
         None => None,
     };
     let list = &query.list;
@@ -520,7 +507,6 @@ pub async fn apply_bulk(
     axum_extra::extract::Form(form): axum_extra::extract::Form<BulkForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let list = ListQuery {
         q: form.q.clone(),
         status: form.status.clone(),
@@ -528,12 +514,7 @@ pub async fn apply_bulk(
         unit_id: form.unit_id.clone(),
         ..Default::default()
     };
-    let device_query = devices::list_query(
-        console.caller.tenant_id,
-        &crate::auth::UnitScope::Tenant,
-        &list.filter()?,
-        None,
-    );
+    let device_query = devices::list_query(&state.db, &console.caller, &list.filter()?).await?;
     let action =
         bulk_action(&form.action)?.ok_or_else(|| AppError::invalid("action", "choose one"))?;
     let change = if action == DeviceAction::Retire {
@@ -544,18 +525,15 @@ pub async fn apply_bulk(
     } else {
         DeviceChange::None
     };
-    let txn = begin_write(&state.db).await?;
-    let plan = devices::bulk_plan(&txn, device_query.clone(), action).await?;
-    if plan.allowed != form.expected {
-        return Err(AppError::Conflict(format!(
-            "the list changed: {} devices would now change, not the {} confirmed; look again",
-            plan.allowed, form.expected
-        ))
-        .into());
-    }
-    let changed =
-        devices::apply_bulk(&txn, &console.caller.actor(), device_query, action, change).await?;
-    txn.commit().await?;
+    let changed = devices::apply_bulk(
+        &state.db,
+        &console.caller,
+        device_query,
+        action,
+        change,
+        form.expected,
+    )
+    .await?;
     let view = list.view_query();
     let sep = if view.is_empty() { "" } else { "&" };
     Ok(Redirect::to(&format!("/console/devices?{view}{sep}changed={changed}")).into_response())

@@ -12,8 +12,9 @@ use axum::{
 use super::{Chrome, render};
 use crate::{
     app::AppState,
-    auth::AccessRole,
+    auth::Resource,
     error::{AppError, LineError},
+    import::may_import,
     import::{Importable, import_csv, read_table},
     inventory::{devices::NewDevice, subscriptions::NewSubscription},
     org::employees::NewEmployee,
@@ -45,7 +46,7 @@ struct ImportPage {
 }
 
 pub async fn form(console: Console) -> WebResult<Response> {
-    console.caller.require_admin()?;
+    may_import(&console.caller, Resource::Imports)?;
     render(&ImportPage {
         c: Chrome::new(&console, "import-title", "nav-import"),
         kind: "devices".to_owned(),
@@ -64,15 +65,15 @@ struct Upload {
 }
 
 /// The fields of a console upload, read only once its sender may upload: the caller
-/// must hold one of `roles` before a byte is read, and the form's first field must be
-/// its CSRF token (every upload form puts it first; browsers send fields in order),
-/// checked before the file that follows it is read.
+/// must be allowed to import `resource` before a byte is read, and the form's first
+/// field must be its CSRF token (every upload form puts it first; browsers send fields
+/// in order), checked before the file that follows it is read.
 pub async fn read_upload_fields(
     console: &Console,
-    roles: &[AccessRole],
+    resource: Resource,
     mut multipart: Multipart,
 ) -> WebResult<Vec<(String, Bytes)>> {
-    console.require(roles)?;
+    may_import(&console.caller, resource)?;
     let bad = |e: MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge(e.body_text())
@@ -96,7 +97,9 @@ pub async fn read_upload_fields(
 
 async fn read_upload(console: &Console, multipart: Multipart) -> WebResult<Upload> {
     let mut upload = Upload::default();
-    for (name, data) in read_upload_fields(console, &[AccessRole::Admin], multipart).await? {
+    // The kind is in the form: any import is asked for before it is read, and the
+    // chosen kind's own rights when the rows are imported.
+    for (name, data) in read_upload_fields(console, Resource::Imports, multipart).await? {
         match name.as_str() {
             "kind" => upload.kind = String::from_utf8_lossy(&data).into_owned(),
             "dry_run" => upload.dry_run = true,
@@ -112,13 +115,7 @@ async fn run<T: Importable>(
     console: &Console,
     upload: &Upload,
 ) -> Result<Outcome, AppError> {
-    let outcome = import_csv::<T>(
-        &state.db,
-        &console.caller.actor(),
-        &upload.body,
-        upload.dry_run,
-    )
-    .await;
+    let outcome = import_csv::<T>(&state.db, &console.caller, &upload.body, upload.dry_run).await;
     match outcome {
         Ok(done) if done.dry_run => {
             let table = read_table(&upload.body)?;

@@ -13,19 +13,14 @@ use uuid::Uuid;
 use super::{Chrome, render};
 use crate::{
     app::AppState,
-    auth::AccessRole,
-    db::begin_write,
     error::AppError,
     inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
-    notices::{
-        inbox::{self, InboxItem},
-        replan::change_focus,
-    },
+    notices::inbox::{self, InboxItem},
     org::employees,
     pagination::PageParams,
     push::registrations::{RegistrationView, list_registrations},
     reachability::Priority,
-    schedules::{DEFAULT_ZONE, book::reachability_of, focus::Focus},
+    schedules::{DEFAULT_ZONE, book::my_reachability, changes::change_focus, focus::Focus},
     web::{
         format::local_time,
         session::{Console, CsrfForm, WebResult},
@@ -59,29 +54,21 @@ impl MePage {
 }
 
 pub async fn page(State(state): State<AppState>, console: Console) -> WebResult<Response> {
-    console.require(&[AccessRole::Employee])?;
     let caller = &console.caller;
-    let me = caller.own_employee_id()?;
     let now = state.clock.now();
-    let employee = employees::find_in_tenant(&state.db, caller.tenant_id, me).await?;
-    let notices = inbox::my_notices(
-        &state.db,
-        caller.tenant_id,
-        me,
-        now,
-        PageParams::default().request()?,
-    )
-    .await?
-    .items;
-    let decision = reachability_of(&state.db, caller.tenant_id, me, Priority::Info, now).await?;
+    let employee = employees::own(&state.db, caller).await?;
+    let notices = inbox::my_notices(&state.db, caller, now, PageParams::default().request()?)
+        .await?
+        .items;
+    let decision = my_reachability(&state.db, caller, Priority::Info, now).await?;
     let reachable_now = decision.deliver_at.is_some_and(|d| d <= now);
     render(&MePage {
         c: Chrome::new(&console, "me-title", "nav-me"),
         name: employee.name,
         notices,
-        devices: devices::held_by(&state.db, caller.tenant_id, me).await?,
-        subscriptions: subscriptions::held_by(&state.db, caller.tenant_id, me).await?,
-        registrations: list_registrations(&state.db, caller.tenant_id, me).await?,
+        devices: devices::held_by_me(&state.db, caller).await?,
+        subscriptions: subscriptions::held_by_me(&state.db, caller).await?,
+        registrations: list_registrations(&state.db, caller).await?,
         next_reachable: decision
             .deliver_at
             .map(|d| local_time(d, DEFAULT_ZONE, true)),
@@ -102,10 +89,7 @@ pub async fn acknowledge(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let me = console.caller.own_employee_id()?;
-    let txn = begin_write(&state.db).await?;
-    inbox::acknowledge(&txn, console.caller.tenant_id, me, id, state.clock.now()).await?;
-    txn.commit().await?;
+    inbox::acknowledge(&state.db, &console.caller, id, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/console/me#notice-{id}")).into_response())
 }
 
@@ -123,7 +107,6 @@ pub async fn focus(
     Form(form): Form<FocusForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let me = console.caller.own_employee_id()?;
     let now = state.clock.now();
     let focus = match form.minutes.as_str() {
         "" | "end" => None,
@@ -146,8 +129,6 @@ pub async fn focus(
             })
         }
     };
-    let txn = begin_write(&state.db).await?;
-    change_focus(&txn, &console.caller.actor(), me, focus, now).await?;
-    txn.commit().await?;
+    change_focus(&state.db, &console.caller, focus, now).await?;
     Ok(Redirect::to("/console/me#focus").into_response())
 }

@@ -19,11 +19,9 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::AccessRole,
-    db::begin_write,
+    auth::{Access, Resource},
     error::AppError,
     inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
-    notices::replan,
     org::{
         employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
         roles::role_names,
@@ -34,14 +32,13 @@ use crate::{
     },
     pagination::{DEFAULT_LIMIT, PageParams},
     reachability::Priority,
-    schedules::{DEFAULT_ZONE, book::reachability_of},
+    schedules::{DEFAULT_ZONE, book::employee_reachability, changes},
     web::{
         format::local_time,
         session::{Console, WebResult},
     },
 };
 
-const READERS: [AccessRole; 2] = [AccessRole::Admin, AccessRole::Manager];
 const EMPLOYEE_COLUMNS: [&str; 7] = [
     "name",
     "email",
@@ -73,22 +70,21 @@ pub async fn employees(
     console: Console,
     Query(query): Query<EmployeeQuery>,
 ) -> WebResult<Response> {
-    console.require(&READERS)?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
     let filter = EmployeeFilter {
         unit_id: parse_id("unit_id", &query.unit_id)?,
         role_id: parse_id("role_id", &query.role_id)?,
         employment_type: parse_enum("employment_type", &query.employment_type)?,
         q: opt(&query.q),
     };
-    let cond = employees::list_condition(&state.db, caller.tenant_id, &scope, &filter).await?;
+    let cond = employees::list_condition(&state.db, caller, &filter).await?;
     let page = PageParams {
         limit: Some(DEFAULT_LIMIT),
         cursor: query.cursor.clone(),
     }
     .request()?;
     let page = employees::list_employees(&state.db, cond, page).await?;
+    let scope = caller.unit_scope(&state.db).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
     let roles = role_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "employees-title", "nav-employees");
@@ -188,12 +184,10 @@ pub async fn employee(
     console: Console,
     Path(id): Path<Uuid>,
 ) -> WebResult<Response> {
-    console.require(&READERS)?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
-    let e = employees::get_employee(&state.db, caller.tenant_id, &scope, id).await?;
+    let e = employees::get_employee(&state.db, caller, id).await?;
     let now = state.clock.now();
-    let decision = reachability_of(&state.db, caller.tenant_id, id, Priority::Info, now).await?;
+    let decision = employee_reachability(&state.db, caller, id, Priority::Info, now).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
     let roles = role_names(&state.db, caller.tenant_id).await?;
     render(&EmployeePage {
@@ -223,22 +217,13 @@ pub async fn units(
     console: Console,
     Query(query): Query<UnitQuery>,
 ) -> WebResult<Response> {
-    console.require(&READERS)?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
     let page = PageParams {
         limit: Some(DEFAULT_LIMIT),
         cursor: query.cursor.clone(),
     }
     .request()?;
-    let page = list_units(
-        &state.db,
-        caller.tenant_id,
-        &scope,
-        &UnitFilter::default(),
-        page,
-    )
-    .await?;
+    let page = list_units(&state.db, caller, &UnitFilter::default(), page).await?;
     let names = unit_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "units-title", "nav-units");
     let admin = c.admin;
@@ -292,8 +277,9 @@ struct NewEmployeePage {
     types: &'static [&'static str],
 }
 
+/// The form for a new person: for those who may add one.
 pub async fn new_employee(State(state): State<AppState>, console: Console) -> WebResult<Response> {
-    console.caller.require_admin()?;
+    console.caller.may(Resource::Employees, Access::Write)?;
     let tenant_id = console.caller.tenant_id;
     let units = unit_names(&state.db, tenant_id).await?;
     let roles = role_names(&state.db, tenant_id).await?;
@@ -326,7 +312,6 @@ pub async fn create_employee(
     axum::Form(form): axum::Form<NewEmployeeForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let required = |field: &'static str, value: &str| {
         parse_id(field, value)?.ok_or_else(|| AppError::invalid(field, "choose one"))
     };
@@ -340,9 +325,7 @@ pub async fn create_employee(
         employment_ends_on: date_field("employment_ends_on", &form.employment_ends_on)?,
         external_id: opt(&form.external_id),
     };
-    let txn = begin_write(&state.db).await?;
-    let created = employees::create_employee(&txn, &console.caller.actor(), input).await?;
-    txn.commit().await?;
+    let created = employees::create_employee(&state.db, &console.caller, input).await?;
     Ok(Redirect::to(&format!("/console/employees/{}", created.id)).into_response())
 }
 
@@ -365,7 +348,6 @@ pub async fn update_employee(
     axum::Form(form): axum::Form<EmployeeForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let ends_on = date_field("employment_ends_on", &form.employment_ends_on)?;
     let patch = EmployeePatch {
         unit_id: parse_id("unit_id", &form.unit_id)?,
@@ -374,9 +356,7 @@ pub async fn update_employee(
         employment_ends_on: Some(ends_on),
         ..Default::default()
     };
-    let txn = begin_write(&state.db).await?;
-    replan::update_employee(&txn, &console.caller.actor(), id, patch, state.clock.now()).await?;
-    txn.commit().await?;
+    changes::update_employee(&state.db, &console.caller, id, patch, state.clock.now()).await?;
     state.tokens.evict_employee(id);
     Ok(Redirect::to(&format!("/console/employees/{id}")).into_response())
 }
@@ -421,25 +401,21 @@ impl UnitFormPage {
     }
 }
 
+/// The form for a new unit: for those who may add one.
 pub async fn new_unit(State(state): State<AppState>, console: Console) -> WebResult<Response> {
-    console.caller.require_admin()?;
+    console.caller.may(Resource::Units, Access::Write)?;
     render(&UnitFormPage::new(&state, &console, "unit-new-title", None).await?)
 }
 
-/// An admin's page of one unit: its name, place in the tree and cost centre.
+/// The form that changes one unit: its name, place in the tree and cost centre; for
+/// those who may change units.
 pub async fn unit(
     State(state): State<AppState>,
     console: Console,
     Path(id): Path<Uuid>,
 ) -> WebResult<Response> {
-    console.caller.require_admin()?;
-    let unit = get_unit(
-        &state.db,
-        console.caller.tenant_id,
-        &crate::auth::UnitScope::Tenant,
-        id,
-    )
-    .await?;
+    console.caller.may(Resource::Units, Access::Write)?;
+    let unit = get_unit(&state.db, &console.caller, id).await?;
     render(&UnitFormPage::new(&state, &console, "unit-edit-title", Some(&unit)).await?)
 }
 
@@ -451,15 +427,12 @@ pub async fn update_unit(
     axum::Form(form): axum::Form<UnitForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let patch = UnitPatch {
         name: Some(form.name.clone()),
         parent_id: Some(parse_id("parent_id", &form.parent_id)?),
         cost_center: Some(opt(&form.cost_center)),
     };
-    let txn = begin_write(&state.db).await?;
-    update_unit_in(&txn, &console.caller.actor(), id, patch).await?;
-    txn.commit().await?;
+    update_unit_in(&state.db, &console.caller, id, patch).await?;
     Ok(Redirect::to("/console/units").into_response())
 }
 
@@ -479,14 +452,11 @@ pub async fn create_unit(
     axum::Form(form): axum::Form<UnitForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let input = NewUnit {
         name: form.name.clone(),
         parent_id: parse_id("parent_id", &form.parent_id)?,
         cost_center: opt(&form.cost_center),
     };
-    let txn = begin_write(&state.db).await?;
-    create_unit_in(&txn, &console.caller.actor(), input).await?;
-    txn.commit().await?;
+    create_unit_in(&state.db, &console.caller, input).await?;
     Ok(Redirect::to("/console/units").into_response())
 }

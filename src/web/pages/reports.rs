@@ -11,7 +11,6 @@ use super::{Chrome, render};
 use crate::downloads::{ReportFormat, respond};
 use crate::{
     app::AppState,
-    auth::AccessRole,
     error::AppError,
     inventory::contracts::contracts_expiring,
     reports::{
@@ -68,39 +67,34 @@ pub async fn show(
     Path(name): Path<String>,
     Query(query): Query<ReportQuery>,
 ) -> WebResult<Response> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
     let now = state.clock.now();
     let today = now.date_naive();
     let (file, table): (&str, Table) = match name.as_str() {
         "utilization" => (
             "anvandning",
-            cache::utilization(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
+            cache::utilization(&state.reports, &state.db, caller, 30, now)
                 .await?
                 .table(),
         ),
         "returns-due" => (
             "aterlamning",
-            cache::returns_due(&state.reports, &state.db, caller.tenant_id, &scope, 30, now)
+            cache::returns_due(&state.reports, &state.db, caller, 30, now)
                 .await?
                 .table(),
         ),
         "unused-subscriptions" => (
             "oanvanda-abonnemang",
-            cache::unused_subscriptions(&state.reports, &state.db, caller.tenant_id, &scope, now)
+            cache::unused_subscriptions(&state.reports, &state.db, caller, now)
                 .await?
                 .table(),
         ),
-        "contracts-expiring" => {
-            caller.require_admin()?;
-            (
-                "avtal-som-loper-ut",
-                contracts_expiring(&state.db, caller.tenant_id, 180, today)
-                    .await?
-                    .table(),
-            )
-        }
+        "contracts-expiring" => (
+            "avtal-som-loper-ut",
+            contracts_expiring(&state.db, caller, 180, today)
+                .await?
+                .table(),
+        ),
         _ => return Err(AppError::NotFound("report").into()),
     };
     if let Some(format @ (ReportFormat::Csv | ReportFormat::Xlsx)) = query.format {

@@ -16,8 +16,6 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::AccessRole,
-    db::begin_write,
     downloads::{ReportFormat, respond},
     error::AppError,
     inventory::devices::DeviceKind,
@@ -85,13 +83,12 @@ pub async fn planner(
     console: Console,
     Query(query): Query<PlanQuery>,
 ) -> WebResult<Response> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
     let tenant_id = caller.tenant_id;
-    let scope = caller.unit_scope(&state.db).await?;
     let wave = wave_of("wave", &query.wave)?;
     let now = state.clock.now();
-    let inputs = cache::rollout_inputs(&state.reports, &state.db, tenant_id, &scope, now).await?;
+    let inputs = cache::rollout_inputs(&state.reports, &state.db, caller, now).await?;
+    let scope = caller.unit_scope(&state.db).await?;
     let comparison = match (wave_of("a", &query.a)?, wave_of("b", &query.b)?) {
         (Some(a), Some(b)) => Some(report::compare(&inputs, a, b)),
         _ => None,
@@ -113,12 +110,12 @@ pub async fn planner(
         limit: Some(MAX_LIMIT),
         cursor: None,
     };
-    let profiles = profiles::list_profiles(&state.db, tenant_id, all.request()?)
+    let profiles = profiles::list_profiles(&state.db, caller, all.request()?)
         .await?
         .items;
     let roles = by_name(role_names(&state.db, tenant_id).await?.iter());
     let names = unit_names(&state.db, tenant_id).await?;
-    let rule_views: Vec<RuleView> = rules::list_rules(&state.db, tenant_id, all.request()?)
+    let rule_views: Vec<RuleView> = rules::list_rules(&state.db, caller, all.request()?)
         .await?
         .items;
     let mut waves: Vec<i32> = rule_views.iter().map(|r| r.wave).collect();
@@ -192,7 +189,6 @@ pub async fn add_profile(
     Form(form): Form<ProfileForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let device_kind = <DeviceKind as sea_orm::ActiveEnum>::try_from_value(&form.device_kind)
         .map_err(|_| AppError::invalid("device_kind", "phone or tablet"))?;
     let input = NewProfile {
@@ -211,9 +207,7 @@ pub async fn add_profile(
             .parse()
             .map_err(|_| AppError::invalid("lifetime_months", "a whole number of months"))?,
     };
-    let txn = begin_write(&state.db).await?;
-    profiles::create_profile(&txn, &console.caller.actor(), input).await?;
-    txn.commit().await?;
+    profiles::create_profile(&state.db, &console.caller, input).await?;
     Ok(Redirect::to("/console/rollout#profiles").into_response())
 }
 
@@ -234,7 +228,6 @@ pub async fn add_rule(
     Form(form): Form<RuleForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let input = NewRule {
         role_id: parse_id("role_id", &form.role_id)?
             .ok_or_else(|| AppError::invalid("role_id", "choose a role"))?,
@@ -242,9 +235,7 @@ pub async fn add_rule(
         profile_id: parse_id("profile_id", &form.profile_id)?,
         wave: wave_of("wave", &form.wave)?.ok_or_else(|| AppError::invalid("wave", "a wave"))?,
     };
-    let txn = begin_write(&state.db).await?;
-    rules::create_rule(&txn, &console.caller.actor(), input).await?;
-    txn.commit().await?;
+    rules::create_rule(&state.db, &console.caller, input).await?;
     Ok(Redirect::to("/console/rollout#rules").into_response())
 }
 
@@ -255,9 +246,6 @@ pub async fn delete_rule(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
-    let txn = begin_write(&state.db).await?;
-    rules::delete_rule(&txn, &console.caller.actor(), id).await?;
-    txn.commit().await?;
+    rules::delete_rule(&state.db, &console.caller, id).await?;
     Ok(Redirect::to("/console/rollout#rules").into_response())
 }

@@ -20,9 +20,8 @@ use super::{
 };
 use crate::{
     app::AppState,
-    audit::{self, HistoryItem},
-    auth::AccessRole,
-    db::begin_write,
+    audit::HistoryItem,
+    auth::{Access, Resource},
     downloads::csv_download,
     error::AppError,
     inventory::{
@@ -91,12 +90,9 @@ async fn scoped_condition(
     console: &Console,
     query: &ListQuery,
 ) -> WebResult<(crate::auth::UnitScope, subscriptions::SubscriptionQuery)> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
-    let cond = subscriptions::list_condition(&state.db, caller.tenant_id, &scope, &query.filter()?)
-        .await?;
-    Ok((scope, cond))
+    let cond = subscriptions::list_condition(&state.db, caller, &query.filter()?).await?;
+    Ok((caller.unit_scope(&state.db).await?, cond))
 }
 
 pub async fn list(
@@ -260,11 +256,9 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(done): Query<DoneQuery>,
 ) -> WebResult<Response> {
-    console.require(&[AccessRole::Admin, AccessRole::Manager])?;
     let caller = &console.caller;
-    let scope = caller.unit_scope(&state.db).await?;
-    let s = subscriptions::get_subscription(&state.db, caller.tenant_id, &scope, id).await?;
-    let history = audit::entity_history(&state.db, caller.tenant_id, "subscription", id).await?;
+    let s = subscriptions::get_subscription(&state.db, caller, id).await?;
+    let history = subscriptions::subscription_history(&state.db, caller, id).await?;
     let people = employees::people_of(
         &state.db,
         caller.tenant_id,
@@ -273,17 +267,15 @@ pub async fn show(
     .await?;
     let device = match s.device_id {
         // A device outside a manager's units is not named; any other error is an error.
-        Some(device_id) => {
-            match devices::get_device(&state.db, caller.tenant_id, &scope, device_id).await {
-                Ok(d) => format!("{} {} ({})", d.manufacturer, d.model, d.serial_number),
-                Err(AppError::NotFound(_)) => String::new(),
-                Err(e) => return Err(e.into()),
-            }
-        }
+        Some(device_id) => match devices::get_device(&state.db, caller, device_id).await {
+            Ok(d) => format!("{} {} ({})", d.manufacturer, d.model, d.serial_number),
+            Err(AppError::NotFound(_)) => String::new(),
+            Err(e) => return Err(e.into()),
+        },
         None => String::new(),
     };
     let status = s.status;
-    let actions = if caller.role == AccessRole::Admin {
+    let actions = if caller.may(Resource::Subscriptions, Access::Write).is_ok() {
         allowed_actions::<SubscriptionAction>(status)
     } else {
         Vec::new()
@@ -321,7 +313,6 @@ pub async fn act(
     Form(form): Form<ActionForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let action = SubscriptionAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
     let tenant_id = console.caller.tenant_id;
     let links = if action == SubscriptionAction::Assign {
@@ -350,9 +341,7 @@ pub async fn act(
     } else {
         None
     };
-    let txn = begin_write(&state.db).await?;
-    subscriptions::apply_action(&txn, &console.caller.actor(), id, action, links).await?;
-    txn.commit().await?;
+    subscriptions::apply_action(&state.db, &console.caller, id, action, links).await?;
     Ok(Redirect::to(&format!(
         "/console/subscriptions/{id}?done={}",
         action.name()

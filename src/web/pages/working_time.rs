@@ -17,18 +17,17 @@ use uuid::Uuid;
 use super::{Chrome, import::read_upload_fields, list::date_field, render};
 use crate::{
     app::AppState,
-    auth::AccessRole,
-    db::begin_write,
+    auth::Resource,
     error::{AppError, LineError},
-    notices::replan,
     org::{employees, units},
     reachability::{
         holidays::swedish_holidays,
         pattern::{TimeRange, WorkingHours},
     },
     schedules::{
-        hours::{HoursInput, Owner, get_hours},
-        policy::{Policy, get_policy},
+        changes,
+        hours::{HoursInput, Owner},
+        policy::Policy,
         shift_import,
     },
     web::session::{Console, WebResult},
@@ -123,8 +122,7 @@ async fn page(
     console: &Console,
     imported: Option<ShiftImport>,
 ) -> WebResult<Response> {
-    console.caller.require_admin()?;
-    let policy = get_policy(&state.db, console.caller.tenant_id).await?;
+    let policy = changes::get_policy(&state.db, &console.caller).await?;
     let status = match imported {
         Some(Err(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
@@ -161,8 +159,7 @@ pub async fn save_policy(
     Form(form): Form<PolicyForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
-    let current = get_policy(&state.db, console.caller.tenant_id).await?;
+    let current = changes::get_policy(&state.db, &console.caller).await?;
     let release_delay_minutes = form
         .release_delay_minutes
         .trim()
@@ -174,9 +171,7 @@ pub async fn save_policy(
         holidays: current.holidays,
         release_delay_minutes,
     };
-    let txn = begin_write(&state.db).await?;
-    replan::put_policy(&txn, &console.caller.actor(), policy, state.clock.now()).await?;
-    txn.commit().await?;
+    changes::put_policy(&state.db, &console.caller, policy, state.clock.now()).await?;
     Ok(Redirect::to("/console/working-time#policy").into_response())
 }
 
@@ -192,15 +187,12 @@ pub async fn add_holidays(
     Form(form): Form<HolidayForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let year = form
         .year
         .trim()
         .parse()
         .map_err(|_| AppError::invalid("year", "a year, such as 2027"))?;
-    let txn = begin_write(&state.db).await?;
-    replan::add_swedish_holidays(&txn, &console.caller.actor(), year, state.clock.now()).await?;
-    txn.commit().await?;
+    changes::add_swedish_holidays(&state.db, &console.caller, year, state.clock.now()).await?;
     Ok(Redirect::to("/console/working-time#holidays").into_response())
 }
 
@@ -218,12 +210,9 @@ async fn set_holiday(
     off: bool,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let date = date_field("date", &form.date)?
         .ok_or_else(|| AppError::invalid("date", "a date, YYYY-MM-DD"))?;
-    let txn = begin_write(&state.db).await?;
-    replan::set_holiday(&txn, &console.caller.actor(), date, off, state.clock.now()).await?;
-    txn.commit().await?;
+    changes::set_holiday(&state.db, &console.caller, date, off, state.clock.now()).await?;
     Ok(Redirect::to("/console/working-time#holidays").into_response())
 }
 
@@ -260,15 +249,14 @@ pub async fn import_shifts(
     multipart: Multipart,
 ) -> WebResult<Response> {
     let (mut body, mut dry_run) = (Vec::new(), false);
-    for (name, data) in read_upload_fields(&console, &[AccessRole::Admin], multipart).await? {
+    for (name, data) in read_upload_fields(&console, Resource::Shifts, multipart).await? {
         match name.as_str() {
             "dry_run" => dry_run = true,
             "file" => body = data.to_vec(),
             _ => {}
         }
     }
-    let outcome =
-        shift_import::import_csv(&state.db, &console.caller.actor(), &body, dry_run).await;
+    let outcome = shift_import::import_csv(&state.db, &console.caller, &body, dry_run).await;
     let imported = match outcome {
         Ok(done) => Ok((
             if dry_run {
@@ -317,22 +305,16 @@ pub async fn hours(
     console: Console,
     Path((kind, id)): Path<(String, Uuid)>,
 ) -> WebResult<Response> {
-    console.caller.require_admin()?;
-    let tenant_id = console.caller.tenant_id;
     let (owner, kind) = owner_of(&kind, id)?;
+    let own = changes::get_hours(&state.db, &console.caller, owner).await?;
     let name = match owner {
-        Owner::Unit(id) => {
-            units::get_unit(&state.db, tenant_id, &crate::auth::UnitScope::Tenant, id)
-                .await?
-                .name
-        }
+        Owner::Unit(id) => units::get_unit(&state.db, &console.caller, id).await?.name,
         Owner::Employee(id) => {
-            employees::find_in_tenant(&state.db, tenant_id, id)
+            employees::get_employee(&state.db, &console.caller, id)
                 .await?
                 .name
         }
     };
-    let own = get_hours(&state.db, tenant_id, owner).await?;
     render(&HoursPage {
         c: Chrome::new(&console, "hours-title", "nav-working-time"),
         kind,
@@ -366,7 +348,6 @@ pub async fn save_hours(
     Form(form): Form<HoursForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    console.caller.require_admin()?;
     let (owner, kind) = owner_of(&kind, id)?;
     let input = if form.step == "clear" {
         None
@@ -377,15 +358,6 @@ pub async fn save_hours(
             time_zone: Some(Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty())),
         })
     };
-    let txn = begin_write(&state.db).await?;
-    replan::set_hours(
-        &txn,
-        &console.caller.actor(),
-        owner,
-        input,
-        state.clock.now(),
-    )
-    .await?;
-    txn.commit().await?;
+    changes::set_hours(&state.db, &console.caller, owner, input, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/console/hours/{kind}/{id}")).into_response())
 }

@@ -1,0 +1,261 @@
+//! Changes of working time, as domain operations: each checks that its caller may make
+//! it, writes it, and plans again — in the same transaction — the deliveries still
+//! waiting for the people it touches (a shift swapped away must not trigger a push at
+//! its old start). The API and the console both call these.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::{
+    absences::{self, AbsenceView, NewAbsence},
+    focus::{self, Focus},
+    hours::{self, HoursInput, OwnHours, Owner},
+    policy::{self, Policy},
+    shifts::{self, NewShifts, ShiftView},
+};
+use crate::{
+    auth::{Access, Caller, Resource},
+    db::write,
+    error::AppResult,
+    notices::replan::{Affected, replan},
+    org::employees::{self, EmployeePatch, EmployeeView},
+};
+
+/// Replaces the tenant's policy and re-plans everyone's waiting deliveries.
+pub async fn put_policy(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    input: Policy,
+    now: DateTime<Utc>,
+) -> AppResult<Policy> {
+    caller.may(Resource::Policy, Access::Write)?;
+    write(db, async |txn| {
+        let policy = policy::put_policy(txn, &caller.actor(), input).await?;
+        replan(txn, caller.tenant_id, Affected::Tenant, now).await?;
+        Ok(policy)
+    })
+    .await
+}
+
+/// Adds Sweden's public holidays of `year` and re-plans.
+pub async fn add_swedish_holidays(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    year: i32,
+    now: DateTime<Utc>,
+) -> AppResult<Policy> {
+    caller.may(Resource::Policy, Access::Write)?;
+    write(db, async |txn| {
+        let policy = policy::add_swedish_holidays(txn, &caller.actor(), year).await?;
+        replan(txn, caller.tenant_id, Affected::Tenant, now).await?;
+        Ok(policy)
+    })
+    .await
+}
+
+/// Adds (`off`) or removes one holiday and re-plans.
+pub async fn set_holiday(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    date: NaiveDate,
+    off: bool,
+    now: DateTime<Utc>,
+) -> AppResult<Policy> {
+    caller.may(Resource::Policy, Access::Write)?;
+    write(db, async |txn| {
+        let policy = policy::set_holiday(txn, &caller.actor(), date, off).await?;
+        replan(txn, caller.tenant_id, Affected::Tenant, now).await?;
+        Ok(policy)
+    })
+    .await
+}
+
+/// The tenant's policy, for those who keep it.
+pub async fn get_policy(db: &DatabaseConnection, caller: &Caller) -> AppResult<Policy> {
+    caller.may(Resource::Policy, Access::Read)?;
+    policy::get_policy(db, caller.tenant_id).await
+}
+
+/// A unit's or an employee's own hours (`None`: inherited).
+pub async fn get_hours(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    owner: Owner,
+) -> AppResult<Option<OwnHours>> {
+    caller.may(Resource::WorkingHours, Access::Read)?;
+    hours::get_hours(db, caller.tenant_id, owner).await
+}
+
+/// Sets (`Some`) or clears a unit's or an employee's own hours and re-plans whom it
+/// touches: a unit's hours reach everyone below it, so the whole tenant is planned again.
+pub async fn set_hours(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    owner: Owner,
+    input: Option<HoursInput>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<OwnHours>> {
+    caller.may(Resource::WorkingHours, Access::Write)?;
+    let affected = match owner {
+        Owner::Unit(_) => Affected::Tenant,
+        Owner::Employee(id) => Affected::Employees(vec![id]),
+    };
+    write(db, async |txn| {
+        let hours = hours::set_hours(txn, &caller.actor(), owner, input).await?;
+        replan(txn, caller.tenant_id, affected, now).await?;
+        Ok(hours)
+    })
+    .await
+}
+
+/// Changes an employee and re-plans what waits for them: a move to another unit, a new
+/// zone or schedule mode changes their working time.
+pub async fn update_employee(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    patch: EmployeePatch,
+    now: DateTime<Utc>,
+) -> AppResult<EmployeeView> {
+    caller.may(Resource::Employees, Access::Write)?;
+    write(db, async |txn| {
+        let employee = employees::update_employee(txn, &caller.actor(), id, patch).await?;
+        replan(txn, caller.tenant_id, Affected::Employees(vec![id]), now).await?;
+        Ok(employee)
+    })
+    .await
+}
+
+/// Adds an employee's shifts; an overlapping or reversed one is refused and none added.
+pub async fn add_shifts(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    employee_id: Uuid,
+    input: NewShifts,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<ShiftView>> {
+    caller.may(Resource::Shifts, Access::Write)?;
+    write(db, async |txn| {
+        let added = shifts::add_shifts(txn, &caller.actor(), employee_id, input).await?;
+        replan(
+            txn,
+            caller.tenant_id,
+            Affected::Employees(vec![employee_id]),
+            now,
+        )
+        .await?;
+        Ok(added)
+    })
+    .await
+}
+
+pub async fn delete_shift(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    caller.may(Resource::Shifts, Access::Write)?;
+    write(db, async |txn| {
+        let employee_id = shifts::delete_shift(txn, &caller.actor(), id).await?;
+        replan(
+            txn,
+            caller.tenant_id,
+            Affected::Employees(vec![employee_id]),
+            now,
+        )
+        .await
+    })
+    .await?;
+    Ok(())
+}
+
+/// An employee's shifts in `range`, for those who may see the employee.
+pub async fn list_shifts(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    employee_id: Uuid,
+    range: &shifts::ShiftRange,
+) -> AppResult<Vec<ShiftView>> {
+    caller.may(Resource::Shifts, Access::Read)?;
+    employees::visible(db, caller, employee_id).await?;
+    shifts::list_shifts(db, caller.tenant_id, employee_id, range).await
+}
+
+pub async fn add_absence(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    employee_id: Uuid,
+    input: NewAbsence,
+    now: DateTime<Utc>,
+) -> AppResult<AbsenceView> {
+    caller.may(Resource::Absences, Access::Write)?;
+    write(db, async |txn| {
+        let absence = absences::add_absence(txn, &caller.actor(), employee_id, input).await?;
+        replan(
+            txn,
+            caller.tenant_id,
+            Affected::Employees(vec![employee_id]),
+            now,
+        )
+        .await?;
+        Ok(absence)
+    })
+    .await
+}
+
+pub async fn delete_absence(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    caller.may(Resource::Absences, Access::Write)?;
+    write(db, async |txn| {
+        let employee_id = absences::delete_absence(txn, &caller.actor(), id).await?;
+        replan(
+            txn,
+            caller.tenant_id,
+            Affected::Employees(vec![employee_id]),
+            now,
+        )
+        .await
+    })
+    .await?;
+    Ok(())
+}
+
+/// An employee's absences, for those who may see the employee.
+pub async fn list_absences(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    employee_id: Uuid,
+) -> AppResult<Vec<AbsenceView>> {
+    caller.may(Resource::Absences, Access::Read)?;
+    employees::visible(db, caller, employee_id).await?;
+    absences::list_absences(db, caller.tenant_id, employee_id).await
+}
+
+/// Sets (`Some`) or ends (`None`) the caller's own focus time ("in a patient meeting")
+/// and re-plans what waits for them.
+pub async fn change_focus(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    focus: Option<Focus>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Focus>> {
+    caller.may(Resource::OwnWorkday, Access::Write)?;
+    let employee_id = caller.own_employee_id()?;
+    write(db, async |txn| {
+        let focus = focus::set_focus(txn, &caller.actor(), employee_id, focus, now).await?;
+        replan(
+            txn,
+            caller.tenant_id,
+            Affected::Employees(vec![employee_id]),
+            now,
+        )
+        .await?;
+        Ok(focus)
+    })
+    .await
+}
