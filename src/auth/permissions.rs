@@ -181,6 +181,44 @@ mod tests {
         }
     }
 
+    /// The promises the table keeps whatever else changes in it: an employee reaches
+    /// their own working day and nothing else, and a manager changes nothing but notices.
+    #[test]
+    fn employees_reach_only_their_day_and_managers_change_only_notices() {
+        for (resource, access, roles) in RULES {
+            if roles.contains(&Employee) {
+                assert_eq!(*resource, OwnWorkday, "{resource:?} {access:?}");
+            }
+            if *access == Write && roles.contains(&Manager) {
+                assert!(
+                    [Notices, OwnWorkday].contains(resource),
+                    "managers change {resource:?}"
+                );
+            }
+        }
+    }
+
+    /// API handlers and console pages translate: they never open or commit a
+    /// transaction; the domain operation they call owns it (and decides, from the table
+    /// above, whether its caller may act — the authorization matrix tests prove that).
+    #[test]
+    fn handlers_leave_deciding_and_transactions_to_the_domain() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut offending = Vec::new();
+        for dir in ["api", "web/pages"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                for needle in ["begin_write", "db::write", ".commit()"] {
+                    if text.contains(needle) {
+                        offending.push(format!("{}: {needle}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(offending.is_empty(), "{offending:#?}");
+    }
+
     #[test]
     fn a_pair_the_table_leaves_out_is_refused() {
         assert!(roles_for(Audit, Write).is_empty());

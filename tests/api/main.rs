@@ -5,6 +5,7 @@ mod helpers;
 mod authorization;
 mod cli;
 mod console;
+mod console_authorization;
 mod console_browser;
 mod delivery;
 mod devices;
