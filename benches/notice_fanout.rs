@@ -121,7 +121,7 @@ async fn seed(conn: &DatabaseConnection) -> Caller {
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(tenant.tenant_id),
                 employee_id: Set(*id),
-                provider: Set("fcm".to_owned()),
+                provider: Set(entities::vocab::PushProvider::Fcm),
                 token: Set(format!("fcm-{id}")),
                 device_id: Set(None),
                 app_id: Set(None),

@@ -1,7 +1,10 @@
 //! `stilla demo`: fills a tenant with a realistic made-up region — units, role
 //! categories, employees, devices and subscriptions — to try the product or load-test it.
 use chrono::Utc;
-use entities::{device, employee, role, subscription, unit};
+use entities::{
+    device, employee, role, subscription, unit,
+    vocab::{EmploymentType, RetireReason, ScheduleMode},
+};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
@@ -106,9 +109,9 @@ pub async fn seed(
         let rows = ids.iter().enumerate().map(|(i, id)| {
             let n = c * CHUNK + i;
             let kind = match n % 20 {
-                0 => "hired",
-                1 | 2 => "temporary",
-                _ => "permanent",
+                0 => EmploymentType::Hired,
+                1 | 2 => EmploymentType::Temporary,
+                _ => EmploymentType::Permanent,
             };
             employee::ActiveModel {
                 id: Set(*id),
@@ -117,13 +120,13 @@ pub async fn seed(
                 email: Set(format!("person{n}@demo.example")),
                 unit_id: Set(unit_ids[n % unit_ids.len()]),
                 role_id: Set(role_ids[n % role_ids.len()]),
-                employment_type: Set(kind.to_owned()),
-                employment_ends_on: Set((kind != "permanent")
+                employment_type: Set(kind),
+                employment_ends_on: Set((kind != EmploymentType::Permanent)
                     .then(|| now.date_naive() + chrono::Duration::days((n % 120) as i64))),
                 external_id: Set(Some(format!("HR-{n:06}"))),
                 working_hours: Set(None),
                 time_zone: Set(None),
-                schedule_mode: Set("weekly".to_owned()),
+                schedule_mode: Set(ScheduleMode::Weekly),
                 focus_until: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -176,7 +179,7 @@ pub async fn seed(
             row.assigned_employee_id = Set(holder);
             row.assigned_unit_id = Set(shared);
             if status == DeviceStatus::Retired {
-                row.retired_reason = Set(Some("recycled".to_owned()));
+                row.retired_reason = Set(Some(RetireReason::Recycled));
             }
             devices_rows.push(row);
             if n % 2 == 0 {

@@ -10,7 +10,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub supplier: String,
     /// `devices`, `subscriptions` or `support`.
-    pub kind: String,
+    pub kind: crate::vocab::ContractKind,
     pub reference: Option<String>,
     pub starts_on: Date,
     pub ends_on: Date,

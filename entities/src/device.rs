@@ -21,7 +21,7 @@ pub struct Model {
     pub purchase_price_ore: Option<i64>,
     pub purchased_on: Option<Date>,
     pub warranty_ends_on: Option<Date>,
-    pub retired_reason: Option<String>,
+    pub retired_reason: Option<crate::vocab::RetireReason>,
     /// The framework agreement it was bought under.
     pub contract_id: Option<Uuid>,
     pub created_at: DateTimeUtc,

@@ -12,7 +12,7 @@ pub struct Model {
     pub unit_id: Uuid,
     pub role_id: Uuid,
     /// `permanent`, `temporary` or `hired` (from a staffing agency).
-    pub employment_type: String,
+    pub employment_type: crate::vocab::EmploymentType,
     pub employment_ends_on: Option<Date>,
     pub external_id: Option<String>,
     /// Own weekly hours; null inherits from the unit chain, then the tenant.
@@ -20,7 +20,7 @@ pub struct Model {
     /// Own zone (e.g. a stay abroad); null inherits.
     pub time_zone: Option<String>,
     /// `weekly` or `shifts`.
-    pub schedule_mode: String,
+    pub schedule_mode: crate::vocab::ScheduleMode,
     /// "In a patient meeting" until then.
     pub focus_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -9,7 +9,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub employee_id: Uuid,
     /// `apns`, `fcm` or `log`.
-    pub provider: String,
+    pub provider: crate::vocab::PushProvider,
     /// The provider's device token.
     pub token: String,
     /// The organization device this app runs on; null for a private device.

@@ -11,7 +11,7 @@ pub struct Model {
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
     /// `work` or `on_call`.
-    pub kind: String,
+    pub kind: crate::vocab::ShiftKind,
     pub created_at: DateTimeUtc,
 }
 

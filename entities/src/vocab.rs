@@ -7,8 +7,8 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One stored vocabulary: a Rust enum stored as the snake_case of its variants' names
-/// (SeaORM's `DeriveActiveEnum` over a text column), serialised the same way in JSON and
-/// described in the OpenAPI document.
+/// (SeaORM's `DeriveActiveEnum` over a text column), serialised the same way in JSON,
+/// described in the OpenAPI document and displayed as the same word.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
         $(#[$meta])*
@@ -28,6 +28,13 @@ macro_rules! vocabulary {
         #[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($body)* }
+
+        /// The stored word (`in_stock`), as a URL, a CSV cell or a log line shows it.
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&ActiveEnum::to_value(self))
+            }
+        }
     };
 }
 
@@ -156,5 +163,68 @@ vocabulary! {
         Manager,
         /// Their own working day only.
         Employee,
+    }
+}
+
+vocabulary! {
+    /// How a person is employed (`employees.employment_type`).
+    pub enum EmploymentType {
+        Permanent,
+        Temporary,
+        /// Staff hired from a staffing agency (bemanningsföretag).
+        Hired,
+    }
+}
+
+vocabulary! {
+    /// Where a person's working time comes from (`employees.schedule_mode`).
+    pub enum ScheduleMode {
+        /// A weekly pattern (the person's, else the nearest unit's, else the tenant's),
+        /// minus the tenant's holidays.
+        Weekly,
+        /// Only the person's shifts.
+        Shifts,
+    }
+}
+
+vocabulary! {
+    /// What a shift is (`shifts.kind`).
+    pub enum ShiftKind {
+        Work,
+        /// Beredskap: free time in which call-ins must be answered. Opens no window for
+        /// ordinary notices.
+        OnCall,
+    }
+}
+
+vocabulary! {
+    /// Why a device left the inventory (`devices.retired_reason`).
+    pub enum RetireReason {
+        Recycled,
+        Sold,
+        Lost,
+        Stolen,
+        Broken,
+    }
+}
+
+vocabulary! {
+    /// What a framework agreement covers (`contracts.kind`).
+    pub enum ContractKind {
+        Devices,
+        Subscriptions,
+        Support,
+    }
+}
+
+vocabulary! {
+    /// Who carries a registration's pushes (`push_registrations.provider`).
+    pub enum PushProvider {
+        /// Apple Push Notification service.
+        Apns,
+        /// Firebase Cloud Messaging (HTTP v1).
+        Fcm,
+        /// Writes the push to the log: for trials and tests without a phone.
+        Log,
     }
 }

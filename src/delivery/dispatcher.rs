@@ -28,7 +28,7 @@ use crate::{
     db::begin_write,
     error::AppResult,
     notices::limits::MAX_BODY_CHARS,
-    push::{Providers, Push, PushOutcome},
+    push::{Providers, Push, PushOutcome, PushProvider},
     reachability::Priority,
 };
 
@@ -75,7 +75,7 @@ type PushKey = (Uuid, Option<DateTime<Utc>>, Option<Uuid>);
 /// One push to make: a single delivery, or several (a digest) to one phone.
 struct Job {
     rows: Vec<Claimed>,
-    provider: String,
+    provider: PushProvider,
     push: Push,
 }
 
@@ -163,7 +163,7 @@ impl Dispatcher {
         let (jobs, mut settled, repeating) = self.prepare(claimed, now).await?;
         let pushed: Vec<(Job, PushOutcome)> = stream::iter(jobs)
             .map(|job| async move {
-                let outcome = match self.providers.get(&job.provider) {
+                let outcome = match self.providers.get(job.provider) {
                     Some(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
                         .await
                         .unwrap_or_else(|_| PushOutcome::Retry {
@@ -290,7 +290,7 @@ impl Dispatcher {
             .map(|rows| {
                 let reg = &registrations[&rows[0].registration_id];
                 Job {
-                    provider: reg.provider.clone(),
+                    provider: reg.provider,
                     push: compose(&rows, &notices, reg.token.clone(), now),
                     rows,
                 }

@@ -5,7 +5,7 @@ use entities::{contract, device, subscription};
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
@@ -22,31 +22,7 @@ use crate::{
     reports::table::{Cell, Table},
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContractKind {
-    Devices,
-    Subscriptions,
-    Support,
-}
-
-impl ContractKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            ContractKind::Devices => "devices",
-            ContractKind::Subscriptions => "subscriptions",
-            ContractKind::Support => "support",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "devices" => ContractKind::Devices,
-            "subscriptions" => ContractKind::Subscriptions,
-            _ => ContractKind::Support,
-        }
-    }
-}
+pub use entities::vocab::ContractKind;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +70,7 @@ impl From<contract::Model> for ContractView {
         Self {
             id: m.id,
             supplier: m.supplier,
-            kind: ContractKind::parse(&m.kind),
+            kind: m.kind,
             reference: m.reference,
             starts_on: m.starts_on,
             notice_date: m.ends_on - Duration::days(i64::from(m.notice_period_days)),
@@ -140,7 +116,7 @@ pub async fn create_contract(
             id: Set(Uuid::now_v7()),
             tenant_id: Set(actor.tenant_id),
             supplier: Set(supplier),
-            kind: Set(input.kind.as_str().to_owned()),
+            kind: Set(input.kind),
             reference: Set(reference),
             starts_on: Set(input.starts_on),
             ends_on: Set(input.ends_on),
@@ -201,7 +177,7 @@ pub async fn update_contract(
         let before = ContractView::from(current.clone());
         let merged = NewContract {
             supplier: patch.supplier.unwrap_or(current.supplier.clone()),
-            kind: patch.kind.unwrap_or(ContractKind::parse(&current.kind)),
+            kind: patch.kind.unwrap_or(current.kind),
             reference: patch.reference.unwrap_or(current.reference.clone()),
             starts_on: patch.starts_on.unwrap_or(current.starts_on),
             ends_on: patch.ends_on.unwrap_or(current.ends_on),
@@ -212,7 +188,7 @@ pub async fn update_contract(
         let (supplier, reference) = validate(&merged)?;
         let mut active: contract::ActiveModel = current.into();
         active.supplier = Set(supplier);
-        active.kind = Set(merged.kind.as_str().to_owned());
+        active.kind = Set(merged.kind);
         active.reference = Set(reference);
         active.starts_on = Set(merged.starts_on);
         active.ends_on = Set(merged.ends_on);
@@ -399,7 +375,7 @@ impl ExpiringContracts {
                     vec![
                         Cell::Id(Some(c.id)),
                         Cell::Text(c.supplier.clone()),
-                        Cell::Text(c.kind.as_str().to_owned()),
+                        Cell::Text(c.kind.to_value()),
                         Cell::Text(c.reference.clone().unwrap_or_default()),
                         Cell::Date(Some(c.starts_on)),
                         Cell::Date(Some(c.ends_on)),

@@ -7,18 +7,31 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::lifecycle::{DeviceStatus, SubscriptionStatus};
 use crate::{error::AppResult, money::Money};
 
-/// Stored statuses with their counts, in the lifecycle's order (zero counts included).
+/// Every status with its count, in the lifecycle's order (the vocabulary's; zero counts
+/// included).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusCounts(pub Vec<(&'static str, i64)>);
+pub struct StatusCounts<S>(pub Vec<(S, i64)>);
 
-impl StatusCounts {
+impl<S: sea_orm::Iterable + PartialEq + Copy> StatusCounts<S> {
+    fn in_order(found: &[(S, i64)]) -> Self {
+        StatusCounts(
+            S::iter()
+                .map(|s| {
+                    let n = found.iter().find(|(f, _)| *f == s).map_or(0, |(_, n)| *n);
+                    (s, n)
+                })
+                .collect(),
+        )
+    }
+
     pub fn total(&self) -> i64 {
         self.0.iter().map(|(_, n)| n).sum()
     }
 
-    pub fn get(&self, status: &str) -> i64 {
+    pub fn get(&self, status: S) -> i64 {
         self.0
             .iter()
             .find(|(s, _)| *s == status)
@@ -28,25 +41,10 @@ impl StatusCounts {
 
 #[derive(Clone, Debug)]
 pub struct InventorySummary {
-    pub devices: StatusCounts,
-    pub subscriptions: StatusCounts,
+    pub devices: StatusCounts<DeviceStatus>,
+    pub subscriptions: StatusCounts<SubscriptionStatus>,
     /// What the active subscriptions cost together each month.
     pub monthly_cost_active: Money,
-}
-
-pub const DEVICE_STATUSES: [&str; 5] = ["ordered", "in_stock", "assigned", "in_repair", "retired"];
-pub const SUBSCRIPTION_STATUSES: [&str; 4] = ["ordered", "active", "suspended", "terminated"];
-
-fn in_order(order: &[&'static str], found: Vec<(String, i64)>) -> StatusCounts {
-    StatusCounts(
-        order
-            .iter()
-            .map(|s| {
-                let n = found.iter().find(|(f, _)| f == s).map_or(0, |(_, n)| *n);
-                (*s, n)
-            })
-            .collect(),
-    )
 }
 
 pub async fn inventory_summary<C: ConnectionTrait>(
@@ -59,7 +57,7 @@ pub async fn inventory_summary<C: ConnectionTrait>(
         .column_as(Expr::col(device::Column::Id).count(), "n")
         .filter(device::Column::TenantId.eq(tenant_id))
         .group_by(device::Column::Status)
-        .into_tuple::<(String, i64)>()
+        .into_tuple::<(DeviceStatus, i64)>()
         .all(db);
     let subscriptions = subscription::Entity::find()
         .select_only()
@@ -74,20 +72,22 @@ pub async fn inventory_summary<C: ConnectionTrait>(
         )
         .filter(subscription::Column::TenantId.eq(tenant_id))
         .group_by(subscription::Column::Status)
-        .into_tuple::<(String, i64, Option<i64>)>()
+        .into_tuple::<(SubscriptionStatus, i64, Option<i64>)>()
         .all(db);
     // Both counts at once, each on its own pooled connection.
     let (devices, subscriptions) = tokio::try_join!(devices, subscriptions)?;
     let monthly_cost_active = subscriptions
         .iter()
-        .find(|(s, _, _)| s == "active")
+        .find(|(s, _, _)| *s == SubscriptionStatus::Active)
         .and_then(|(_, _, cost)| *cost)
         .unwrap_or(0);
     Ok(InventorySummary {
-        devices: in_order(&DEVICE_STATUSES, devices),
-        subscriptions: in_order(
-            &SUBSCRIPTION_STATUSES,
-            subscriptions.into_iter().map(|(s, n, _)| (s, n)).collect(),
+        devices: StatusCounts::in_order(&devices),
+        subscriptions: StatusCounts::in_order(
+            &subscriptions
+                .into_iter()
+                .map(|(s, n, _)| (s, n))
+                .collect::<Vec<_>>(),
         ),
         monthly_cost_active: Money(monthly_cost_active),
     })

@@ -175,7 +175,7 @@ pub async fn list_notices<C: ConnectionTrait>(
 #[into_params(parameter_in = Query)]
 pub struct DeliveryFilter {
     /// Only deliveries in this status.
-    pub status: Option<String>,
+    pub status: Option<DeliveryStatus>,
     pub employee_id: Option<Uuid>,
 }
 
@@ -188,14 +188,7 @@ pub async fn list_deliveries<C: ConnectionTrait>(
 ) -> AppResult<Page<DeliveryView>> {
     find_visible(db, caller, id).await?;
     let mut query = delivery::Entity::find().filter(delivery::Column::NoticeId.eq(id));
-    if let Some(status) = &filter.status {
-        let status =
-            <DeliveryStatus as sea_orm::ActiveEnum>::try_from_value(status).map_err(|_| {
-                AppError::invalid(
-                    "status",
-                    "must be scheduled, sending, sent, failed, expired or cancelled",
-                )
-            })?;
+    if let Some(status) = filter.status {
         query = query.filter(delivery::Column::Status.eq(status));
     }
     if let Some(employee_id) = filter.employee_id {

@@ -31,33 +31,7 @@ pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("external_id", "an employee with this external_id"),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EmploymentType {
-    Permanent,
-    Temporary,
-    /// Staff hired from a staffing agency (bemanningsföretag).
-    Hired,
-}
-
-impl EmploymentType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmploymentType::Permanent => "permanent",
-            EmploymentType::Temporary => "temporary",
-            EmploymentType::Hired => "hired",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "permanent" => Some(EmploymentType::Permanent),
-            "temporary" => Some(EmploymentType::Temporary),
-            "hired" => Some(EmploymentType::Hired),
-            _ => None,
-        }
-    }
-}
+pub use entities::vocab::EmploymentType;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -101,12 +75,12 @@ pub struct EmployeeView {
     pub email: String,
     pub unit_id: Uuid,
     pub role_id: Uuid,
-    pub employment_type: String,
+    pub employment_type: EmploymentType,
     #[serde(serialize_with = "crate::as_text::optional_date")]
     pub employment_ends_on: Option<NaiveDate>,
     pub external_id: Option<String>,
     /// `weekly` (working hours) or `shifts`.
-    pub schedule_mode: String,
+    pub schedule_mode: ScheduleMode,
     /// The employee's own zone, when set (else the unit's or the tenant's applies).
     pub time_zone: Option<String>,
     #[serde(serialize_with = "crate::as_text::timestamp")]
@@ -222,12 +196,12 @@ pub fn new_active_model(
         email: Set(valid.email),
         unit_id: Set(valid.unit_id),
         role_id: Set(valid.role_id),
-        employment_type: Set(valid.employment_type.as_str().to_owned()),
+        employment_type: Set(valid.employment_type),
         employment_ends_on: Set(valid.employment_ends_on),
         external_id: Set(valid.external_id),
         working_hours: Set(None),
         time_zone: Set(None),
-        schedule_mode: Set("weekly".to_owned()),
+        schedule_mode: Set(ScheduleMode::Weekly),
         focus_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -310,10 +284,7 @@ pub async fn update_employee<C: ConnectionTrait>(
         email: patch.email.unwrap_or(current.email.clone()),
         unit_id: patch.unit_id.unwrap_or(current.unit_id),
         role_id: patch.role_id.unwrap_or(current.role_id),
-        employment_type: patch
-            .employment_type
-            .or(EmploymentType::parse(&current.employment_type))
-            .unwrap_or(EmploymentType::Permanent),
+        employment_type: patch.employment_type.unwrap_or(current.employment_type),
         employment_ends_on: patch
             .employment_ends_on
             .unwrap_or(current.employment_ends_on),
@@ -333,7 +304,7 @@ pub async fn update_employee<C: ConnectionTrait>(
     let moved = valid.unit_id != current.unit_id;
     let mut active: employee::ActiveModel = current.into();
     if let Some(mode) = patch.schedule_mode {
-        active.schedule_mode = Set(mode.as_str().to_owned());
+        active.schedule_mode = Set(mode);
     }
     if let Some(zone) = time_zone {
         active.time_zone = Set(zone);
@@ -342,7 +313,7 @@ pub async fn update_employee<C: ConnectionTrait>(
     active.email = Set(valid.email);
     active.unit_id = Set(valid.unit_id);
     active.role_id = Set(valid.role_id);
-    active.employment_type = Set(valid.employment_type.as_str().to_owned());
+    active.employment_type = Set(valid.employment_type);
     active.employment_ends_on = Set(valid.employment_ends_on);
     active.external_id = Set(valid.external_id);
     active.updated_at = Set(Utc::now());
@@ -390,7 +361,7 @@ pub async fn list_condition<C: ConnectionTrait>(
         cond = cond.add(employee::Column::RoleId.eq(role_id));
     }
     if let Some(kind) = filter.employment_type {
-        cond = cond.add(employee::Column::EmploymentType.eq(kind.as_str()));
+        cond = cond.add(employee::Column::EmploymentType.eq(kind));
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         cond = cond.add(text_matches(

@@ -89,15 +89,15 @@ impl Default for Providers {
 }
 
 impl Providers {
-    pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
+    /// The provider configured for `name`; `None` when this server has no credentials
+    /// for it.
+    pub fn get(&self, name: PushProvider) -> Option<&Arc<dyn Provider>> {
         match name {
-            "apns" => self.apns.as_ref(),
-            "fcm" => self.fcm.as_ref(),
-            "log" => Some(&self.log),
-            _ => None,
+            PushProvider::Apns => self.apns.as_ref(),
+            PushProvider::Fcm => self.fcm.as_ref(),
+            PushProvider::Log => Some(&self.log),
         }
     }
 }
 
-/// Registration providers a client may name.
-pub const PROVIDER_NAMES: [&str; 3] = ["apns", "fcm", "log"];
+pub use entities::vocab::PushProvider;

@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use entities::{device, push_registration};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::PROVIDER_NAMES;
+use super::PushProvider;
 use crate::validation::optional_text;
 use crate::{
     audit::{self, Actor},
@@ -26,7 +26,9 @@ const MAX_TOKEN_CHARS: usize = 4096;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRegistration {
-    /// `apns`, `fcm` or `log`.
+    /// `apns`, `fcm` or `log`. Read as text and checked with the other fields, so a
+    /// request learns every mistake at once.
+    #[schema(value_type = PushProvider)]
     pub provider: String,
     pub token: String,
     /// The organization device, assigned to me, that the app runs on; absent for a
@@ -41,7 +43,7 @@ pub struct NewRegistration {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationView {
     pub id: Uuid,
-    pub provider: String,
+    pub provider: PushProvider,
     pub token: String,
     pub device_id: Option<Uuid>,
     pub app_id: Option<String>,
@@ -78,9 +80,10 @@ async fn check<C: ConnectionTrait>(
     tenant_id: Uuid,
     employee_id: Uuid,
     input: &NewRegistration,
-) -> AppResult<(String, Option<String>)> {
+) -> AppResult<(PushProvider, String, Option<String>)> {
     let mut errors = Vec::new();
-    if !PROVIDER_NAMES.contains(&input.provider.as_str()) {
+    let provider = PushProvider::try_from_value(&input.provider).ok();
+    if provider.is_none() {
         errors.push(FieldError::new("provider", "must be apns, fcm or log"));
     }
     let token = input.token.trim().to_owned();
@@ -112,10 +115,9 @@ async fn check<C: ConnectionTrait>(
             Some(_) => {}
         }
     }
-    if errors.is_empty() {
-        Ok((token, app_id))
-    } else {
-        Err(AppError::Invalid(errors))
+    match provider {
+        Some(provider) if errors.is_empty() => Ok((provider, token, app_id)),
+        _ => Err(AppError::Invalid(errors)),
     }
 }
 
@@ -135,10 +137,10 @@ pub async fn register(
     let _tenant_id = caller.tenant_id;
     write(db, async |db| {
         let tenant_id = actor.tenant_id;
-        let (token, app_id) = check(db, tenant_id, employee_id, &input).await?;
+        let (provider, token, app_id) = check(db, tenant_id, employee_id, &input).await?;
         let existing = push_registration::Entity::find()
             .filter(push_registration::Column::TenantId.eq(tenant_id))
-            .filter(push_registration::Column::Provider.eq(input.provider.as_str()))
+            .filter(push_registration::Column::Provider.eq(provider))
             .filter(push_registration::Column::Token.eq(token.as_str()))
             .one(db)
             .await?;
@@ -178,7 +180,7 @@ pub async fn register(
             id: Set(Uuid::now_v7()),
             tenant_id: Set(tenant_id),
             employee_id: Set(employee_id),
-            provider: Set(input.provider),
+            provider: Set(provider),
             token: Set(token),
             device_id: Set(input.device_id),
             app_id: Set(app_id),

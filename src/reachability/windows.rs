@@ -2,40 +2,13 @@
 //! to back, and the blocks (absence, focus) that narrow them.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 
 use super::{
     local_time::{DayClock, local_date},
     pattern::WeeklyPattern,
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ScheduleMode {
-    /// A weekly pattern (the person's, else the nearest unit's, else the tenant's), minus
-    /// the tenant's holidays.
-    Weekly,
-    /// Only the person's shifts.
-    Shifts,
-}
-
-impl ScheduleMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScheduleMode::Weekly => "weekly",
-            ScheduleMode::Shifts => "shifts",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ShiftKind {
-    Work,
-    /// Beredskap: free time in which call-ins must be answered. Opens no window for
-    /// ordinary notices.
-    OnCall,
-}
+pub use entities::vocab::{ScheduleMode, ShiftKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shift {

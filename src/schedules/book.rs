@@ -8,7 +8,7 @@ use entities::{absence, employee, shift, unit};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{DEFAULT_ZONE, policy::get_policy, shifts::parse_kind};
+use super::{DEFAULT_ZONE, policy::get_policy};
 use crate::{
     error::AppResult,
     reachability::{
@@ -123,7 +123,7 @@ impl ScheduleBook {
                 shifts.entry(s.employee_id).or_default().push(Shift {
                     starts_at: s.starts_at,
                     ends_at: s.ends_at,
-                    kind: parse_kind(&s.kind),
+                    kind: s.kind,
                 });
             }
             let mut absences: HashMap<Uuid, Vec<Absence>> = HashMap::new();
@@ -161,11 +161,7 @@ impl ScheduleBook {
                     e.id,
                     Person {
                         zone,
-                        mode: if e.schedule_mode == "shifts" {
-                            ScheduleMode::Shifts
-                        } else {
-                            ScheduleMode::Weekly
-                        },
+                        mode: e.schedule_mode,
                         pattern,
                         shifts: shifts.remove(&e.id).unwrap_or_default(),
                         absences: absences.remove(&e.id).unwrap_or_default(),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     book::ScheduleBook,
-    shifts::{LONGEST_SHIFT_HOURS, ShiftView, kind_name},
+    shifts::{LONGEST_SHIFT_HOURS, ShiftView},
 };
 use crate::{
     audit::{self, Actor},
@@ -439,7 +439,7 @@ async fn check_and_write(
             employee_id: Set(r.employee_id),
             starts_at: Set(r.starts_at),
             ends_at: Set(r.ends_at),
-            kind: Set(kind_name(r.kind).to_owned()),
+            kind: Set(r.kind),
             created_at: Set(now),
         })
         .collect();
@@ -451,7 +451,7 @@ async fn check_and_write(
                 employee_id: *m.employee_id.as_ref(),
                 starts_at: *m.starts_at.as_ref(),
                 ends_at: *m.ends_at.as_ref(),
-                kind: m.kind.as_ref().clone(),
+                kind: *m.kind.as_ref(),
             };
             (view.id, view)
         })

@@ -38,7 +38,7 @@ pub struct ShiftView {
     pub employee_id: Uuid,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub kind: String,
+    pub kind: ShiftKind,
 }
 
 impl From<shift::Model> for ShiftView {
@@ -60,21 +60,6 @@ pub struct ShiftRange {
     pub from: Option<DateTime<Utc>>,
     /// Shifts starting before this instant.
     pub to: Option<DateTime<Utc>>,
-}
-
-pub fn kind_name(kind: ShiftKind) -> &'static str {
-    match kind {
-        ShiftKind::Work => "work",
-        ShiftKind::OnCall => "on_call",
-    }
-}
-
-pub fn parse_kind(kind: &str) -> ShiftKind {
-    if kind == "on_call" {
-        ShiftKind::OnCall
-    } else {
-        ShiftKind::Work
-    }
 }
 
 /// Checks each shift and that none overlaps another, new or stored; names the shift.
@@ -157,7 +142,7 @@ pub async fn add_shifts<C: ConnectionTrait>(
             employee_id: Set(employee_id),
             starts_at: Set(s.starts_at),
             ends_at: Set(s.ends_at),
-            kind: Set(kind_name(s.kind).to_owned()),
+            kind: Set(s.kind),
             created_at: Set(now),
         }
         .insert(db)

@@ -10,7 +10,10 @@ use std::{
 };
 
 use chrono::Utc;
-use entities::{employee, push_registration, tenant};
+use entities::{
+    employee, push_registration, tenant,
+    vocab::{EmploymentType, PushProvider, ScheduleMode},
+};
 use reqwest::Method;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
@@ -80,12 +83,12 @@ async fn ten_thousand_due(app: &TestApp) {
             email: Set(format!("{id}@region.se")),
             unit_id: Set(unit),
             role_id: Set(role),
-            employment_type: Set("permanent".to_owned()),
+            employment_type: Set(EmploymentType::Permanent),
             employment_ends_on: Set(None),
             external_id: Set(None),
             working_hours: Set(None),
             time_zone: Set(None),
-            schedule_mode: Set("weekly".to_owned()),
+            schedule_mode: Set(ScheduleMode::Weekly),
             focus_until: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -98,7 +101,7 @@ async fn ten_thousand_due(app: &TestApp) {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(tenant_id),
             employee_id: Set(*id),
-            provider: Set("fcm".to_owned()),
+            provider: Set(PushProvider::Fcm),
             token: Set(format!("token-{id}")),
             device_id: Set(None),
             app_id: Set(None),

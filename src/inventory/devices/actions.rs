@@ -71,7 +71,7 @@ pub(super) async fn act<C: ConnectionTrait>(
             active.assigned_unit_id = Set(unit_id);
         }
         DeviceChange::Retire(reason) => {
-            active.retired_reason = Set(Some(reason.as_str().to_owned()));
+            active.retired_reason = Set(Some(reason));
         }
         DeviceChange::None => {}
     }

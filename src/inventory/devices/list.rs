@@ -290,7 +290,10 @@ where
         purchase_price_ore: row.try_get_unchecked(12)?,
         purchased_on: row.try_get_unchecked(13)?,
         warranty_ends_on: row.try_get_unchecked(14)?,
-        retired_reason: row.try_get_unchecked(15)?,
+        retired_reason: row
+            .try_get_unchecked::<Option<String>, _>(15)?
+            .map(vocabulary)
+            .transpose()?,
         contract_id: row.try_get_unchecked(16)?,
         created_at: row.try_get_unchecked(17)?,
         updated_at: row.try_get_unchecked(18)?,
@@ -324,7 +327,7 @@ mod tests {
             purchase_price_ore: every_field.then_some(499_500),
             purchased_on: every_field.then_some(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()),
             warranty_ends_on: every_field.then_some(NaiveDate::from_ymd_opt(2028, 10, 31).unwrap()),
-            retired_reason: every_field.then_some("broken".to_owned()),
+            retired_reason: every_field.then_some(entities::vocab::RetireReason::Broken),
             contract_id: every_field.then_some(Uuid::now_v7()),
             created_at: now,
             updated_at: now + chrono::Duration::milliseconds(1500),

@@ -44,35 +44,7 @@ pub enum InitialDeviceStatus {
     InStock,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RetireReason {
-    Recycled,
-    Sold,
-    Lost,
-    Stolen,
-    Broken,
-}
-
-impl RetireReason {
-    pub const ALL: [RetireReason; 5] = [
-        RetireReason::Recycled,
-        RetireReason::Sold,
-        RetireReason::Lost,
-        RetireReason::Stolen,
-        RetireReason::Broken,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RetireReason::Recycled => "recycled",
-            RetireReason::Sold => "sold",
-            RetireReason::Lost => "lost",
-            RetireReason::Stolen => "stolen",
-            RetireReason::Broken => "broken",
-        }
-    }
-}
+pub use entities::vocab::RetireReason;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -166,7 +138,7 @@ pub struct DeviceView {
     #[serde(serialize_with = "crate::as_text::optional_date")]
     pub warranty_ends_on: Option<NaiveDate>,
     pub contract_id: Option<Uuid>,
-    pub retired_reason: Option<String>,
+    pub retired_reason: Option<RetireReason>,
     #[serde(serialize_with = "crate::as_text::timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::as_text::timestamp")]
@@ -221,7 +193,7 @@ pub struct DeviceCsvRow {
     pub assigned_employee_id: Option<Uuid>,
     pub assigned_unit_id: Option<Uuid>,
     pub contract_id: Option<Uuid>,
-    pub retired_reason: Option<String>,
+    pub retired_reason: Option<RetireReason>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -31,8 +31,7 @@ use crate::{
         devices::{
             self, AssignDevice, DeviceChange, DeviceCsvRow, DeviceFilter, DeviceView, RetireReason,
         },
-        lifecycle::{Action, DeviceAction, allowed_actions},
-        summary::DEVICE_STATUSES,
+        lifecycle::{Action, DeviceAction, DeviceStatus, allowed_actions},
     },
     org::{employees, units::unit_names},
     pagination::all_pages,
@@ -188,16 +187,14 @@ pub async fn list(
             "status",
             c.t("col-status"),
             &query.status,
-            DEVICE_STATUSES
-                .iter()
-                .map(|s| (s.to_string(), c.word("device-status", s))),
+            c.choices::<DeviceStatus>("device-status").into_iter(),
         ),
         Filter::choice(
             "kind",
             c.t("col-kind"),
             &query.kind,
-            <crate::inventory::devices::DeviceKind as sea_orm::Iterable>::iter()
-                .map(|k| (sea_orm::ActiveEnum::to_value(&k), c.term("device-kind", &k))),
+            c.choices::<crate::inventory::devices::DeviceKind>("device-kind")
+                .into_iter(),
         ),
         Filter::units(c.t("col-unit"), &query.unit_id, &unit_names, &scope),
     ];
@@ -306,7 +303,8 @@ struct DevicePage {
     unit: String,
     holder: String,
     actions: Vec<&'static str>,
-    reasons: [&'static str; 5],
+    /// Why a device may be retired: (stored word, words).
+    reasons: Vec<(String, String)>,
     units: Vec<(Uuid, String)>,
     history: Vec<HistoryItem>,
     status_kind: &'static str,
@@ -338,6 +336,7 @@ pub async fn show(
     };
     let units = unit_options(&names, &crate::auth::UnitScope::Tenant);
     let c = Chrome::new(&console, "device-title", "nav-devices");
+    let reasons = c.choices::<RetireReason>("retire-reason");
     render(&DevicePage {
         unit: device
             .unit_id
@@ -347,7 +346,7 @@ pub async fn show(
         c,
         device,
         actions,
-        reasons: RetireReason::ALL.map(RetireReason::as_str),
+        reasons,
         units,
         history,
         status_kind: "device-status",
@@ -398,7 +397,7 @@ pub async fn act(
         }
         DeviceAction::Retire => {
             let reason: RetireReason =
-                serde_json::from_value(serde_json::Value::String(form.reason.clone()))
+                <RetireReason as sea_orm::ActiveEnum>::try_from_value(&form.reason)
                     .map_err(|_| AppError::invalid("reason", "choose a reason"))?;
             DeviceChange::Retire(reason)
         }
@@ -416,7 +415,8 @@ struct BulkPage {
     fields: Vec<(&'static str, String)>,
     actions: Vec<&'static str>,
     action: Option<&'static str>,
-    reasons: [&'static str; 5],
+    /// Why a device may be retired: (stored word, words).
+    reasons: Vec<(String, String)>,
     plan: Option<devices::BulkPlan>,
 }
 
@@ -467,8 +467,10 @@ pub async fn bulk(
         None => None,
     };
     let list = &query.list;
+    let c = Chrome::new(&console, "bulk-title", "nav-devices");
     render(&BulkPage {
-        c: Chrome::new(&console, "bulk-title", "nav-devices"),
+        reasons: c.choices::<RetireReason>("retire-reason"),
+        c,
         view: list.view_query(),
         fields: vec![
             ("q", list.q.clone()),
@@ -478,7 +480,6 @@ pub async fn bulk(
         ],
         actions: BULK_ACTIONS.iter().map(|a| a.name()).collect(),
         action: action.map(|a| a.name()),
-        reasons: RetireReason::ALL.map(RetireReason::as_str),
         plan,
     })
 }
@@ -519,7 +520,7 @@ pub async fn apply_bulk(
         bulk_action(&form.action)?.ok_or_else(|| AppError::invalid("action", "choose one"))?;
     let change = if action == DeviceAction::Retire {
         DeviceChange::Retire(
-            serde_json::from_value(serde_json::Value::String(form.reason.clone()))
+            <RetireReason as sea_orm::ActiveEnum>::try_from_value(&form.reason)
                 .map_err(|_| AppError::invalid("reason", "choose a reason"))?,
         )
     } else {

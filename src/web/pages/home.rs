@@ -9,7 +9,10 @@ use super::{Chrome, render, sign_in::start_of};
 use crate::{
     app::AppState,
     auth::AccessRole,
-    inventory::summary::InventorySummary,
+    inventory::{
+        lifecycle::SubscriptionStatus,
+        summary::{InventorySummary, StatusCounts},
+    },
     reports::cache,
     web::{
         charts::{Bar, bar_chart},
@@ -22,6 +25,10 @@ use crate::{
 struct Dashboard {
     c: Chrome,
     summary: InventorySummary,
+    /// Per status: the stored word (for the list's filter), in words, how many.
+    devices: Vec<(String, String, i64)>,
+    subscriptions: Vec<(String, String, i64)>,
+    active_subscriptions: i64,
     chart: String,
     returns_due: i64,
     expiring: i64,
@@ -38,12 +45,11 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
         cache::overview(&state.reports, &state.db, console.caller.tenant_id, now).await?;
     let summary = overview.inventory.clone();
     let c = Chrome::new(&console, "dashboard-title", "nav-overview");
-    let bars: Vec<Bar> = summary
-        .devices
-        .0
+    let devices = counted(&c, "device-status", &summary.devices);
+    let bars: Vec<Bar> = devices
         .iter()
-        .map(|(status, n)| Bar {
-            label: c.word("device-status", status),
+        .map(|(status, label, n)| Bar {
+            label: label.clone(),
             value: *n,
             href: format!("/console/devices?status={status}"),
         })
@@ -53,6 +59,9 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
         crate::web::format::count(lang, v)
     });
     render(&Dashboard {
+        subscriptions: counted(&c, "subscription-status", &summary.subscriptions),
+        active_subscriptions: summary.subscriptions.get(SubscriptionStatus::Active),
+        devices,
         c,
         chart,
         returns_due: overview.returns_due as i64,
@@ -60,4 +69,16 @@ pub async fn home(State(state): State<AppState>, console: Console) -> WebResult<
         unused: overview.unused_subscriptions as i64,
         summary,
     })
+}
+
+/// Each status's stored word, its words and its count.
+fn counted<S>(c: &Chrome, prefix: &str, counts: &StatusCounts<S>) -> Vec<(String, String, i64)>
+where
+    S: sea_orm::ActiveEnum<Value = String>,
+{
+    counts
+        .0
+        .iter()
+        .map(|(status, n)| (status.to_value(), c.term(prefix, status), *n))
+        .collect()
 }

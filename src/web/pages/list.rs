@@ -3,7 +3,6 @@
 //! and the units a filter may offer.
 use std::collections::HashMap;
 
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use askama::Template;
@@ -137,12 +136,14 @@ pub async fn employee_by_email(
         .ok_or_else(|| AppError::invalid(field, "no employee has this e-mail address"))
 }
 
-/// A field holding one of an enum's stored names (`in_stock`); 422 otherwise.
-pub fn parse_enum<T: DeserializeOwned>(field: &str, value: &str) -> Result<Option<T>, AppError> {
+/// A field holding one of a stored vocabulary's words (`in_stock`); 422 otherwise.
+pub fn parse_enum<E>(field: &str, value: &str) -> Result<Option<E>, AppError>
+where
+    E: sea_orm::ActiveEnum<Value = String>,
+{
     opt(value)
         .map(|v| {
-            serde_json::from_value(serde_json::Value::String(v))
-                .map_err(|_| AppError::invalid(field, "not one of the choices"))
+            E::try_from_value(&v).map_err(|_| AppError::invalid(field, "not one of the choices"))
         })
         .transpose()
 }

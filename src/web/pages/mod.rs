@@ -195,6 +195,17 @@ impl Chrome {
         self.lang.term(prefix, value)
     }
 
+    /// Every value of a stored vocabulary, in its declared order, as a form or a filter
+    /// offers it: (the stored word, in words).
+    pub fn choices<E>(&self, prefix: &str) -> Vec<(String, String)>
+    where
+        E: sea_orm::ActiveEnum<Value = String> + sea_orm::Iterable,
+    {
+        E::iter()
+            .map(|value| (value.to_value(), self.term(prefix, &value)))
+            .collect()
+    }
+
     /// A stored word (`in_stock`) in words.
     pub fn word(&self, prefix: &str, value: &str) -> String {
         self.lang.word(prefix, value)

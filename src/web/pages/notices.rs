@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     Chrome,
-    list::{by_name, unit_options},
+    list::{by_name, parse_enum, unit_options},
     render,
 };
 use crate::{
@@ -94,12 +94,7 @@ fn local_input(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, AppErr
 
 impl ComposeForm {
     fn input(&self) -> Result<NoticeInput, AppError> {
-        let priority = match self.priority.as_str() {
-            "" | "info" => Priority::Info,
-            "important" => Priority::Important,
-            "urgent" => Priority::Urgent,
-            _ => return Err(AppError::invalid("priority", "info, important or urgent")),
-        };
+        let priority = parse_enum("priority", &self.priority)?.unwrap_or(Priority::Info);
         Ok(NoticeInput {
             title: self.title.clone(),
             body: self.body.clone(),

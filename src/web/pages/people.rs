@@ -23,7 +23,9 @@ use crate::{
     error::AppError,
     inventory::{devices, devices::DeviceView, subscriptions, subscriptions::SubscriptionView},
     org::{
-        employees::{self, EmployeeFilter, EmployeePatch, EmployeeView, NewEmployee},
+        employees::{
+            self, EmployeeFilter, EmployeePatch, EmployeeView, EmploymentType, NewEmployee,
+        },
         roles::role_names,
         units::{
             NewUnit, UnitFilter, UnitPatch, UnitView, create_unit as create_unit_in, get_unit,
@@ -48,7 +50,6 @@ const EMPLOYEE_COLUMNS: [&str; 7] = [
     "employment_ends_on",
     "external_id",
 ];
-const EMPLOYMENT_TYPES: [&str; 3] = ["permanent", "temporary", "hired"];
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct EmployeeQuery {
@@ -101,7 +102,7 @@ pub async fn employees(
                     "email" => e.email.clone(),
                     "unit" => units.get(&e.unit_id).cloned().unwrap_or_default(),
                     "role" => roles.get(&e.role_id).cloned().unwrap_or_default(),
-                    "employment_type" => c.word("employment", &e.employment_type),
+                    "employment_type" => c.term("employment", &e.employment_type),
                     "employment_ends_on" => e
                         .employment_ends_on
                         .map(|d| d.to_string())
@@ -138,9 +139,7 @@ pub async fn employees(
             "employment_type",
             c.t("col-employment-type"),
             &query.employment_type,
-            EMPLOYMENT_TYPES
-                .iter()
-                .map(|t| (t.to_string(), c.word("employment", t))),
+            c.choices::<EmploymentType>("employment").into_iter(),
         ),
     ];
     ListPage {
@@ -172,7 +171,10 @@ struct EmployeePage {
     /// For the admin's edit form.
     units: Vec<(Uuid, String)>,
     roles: Vec<(Uuid, String)>,
-    types: [&'static str; 3],
+    /// Employment types: (stored word, in words).
+    types: Vec<(String, String)>,
+    /// The person's employment type: (stored word, in words).
+    employment: (String, String),
     devices: Vec<DeviceView>,
     subscriptions: Vec<SubscriptionView>,
     next_reachable: Option<String>,
@@ -190,13 +192,18 @@ pub async fn employee(
     let decision = employee_reachability(&state.db, caller, id, Priority::Info, now).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
     let roles = role_names(&state.db, caller.tenant_id).await?;
+    let c = Chrome::new(&console, "employee-title", "nav-employees");
     render(&EmployeePage {
-        c: Chrome::new(&console, "employee-title", "nav-employees"),
+        types: c.choices::<EmploymentType>("employment"),
+        employment: (
+            sea_orm::ActiveEnum::to_value(&e.employment_type),
+            c.term("employment", &e.employment_type),
+        ),
+        c,
         unit: units.get(&e.unit_id).cloned().unwrap_or_default(),
         role: roles.get(&e.role_id).cloned().unwrap_or_default(),
         units: unit_options(&units, &crate::auth::UnitScope::Tenant),
         roles: by_name(roles.iter()),
-        types: EMPLOYMENT_TYPES,
         devices: devices::held_by(&state.db, caller.tenant_id, id).await?,
         subscriptions: subscriptions::held_by(&state.db, caller.tenant_id, id).await?,
         next_reachable: decision
@@ -274,7 +281,8 @@ struct NewEmployeePage {
     c: Chrome,
     units: Vec<(Uuid, String)>,
     roles: Vec<(Uuid, String)>,
-    types: &'static [&'static str],
+    /// Employment types: (stored word, in words).
+    types: Vec<(String, String)>,
 }
 
 /// The form for a new person: for those who may add one.
@@ -283,11 +291,12 @@ pub async fn new_employee(State(state): State<AppState>, console: Console) -> We
     let tenant_id = console.caller.tenant_id;
     let units = unit_names(&state.db, tenant_id).await?;
     let roles = role_names(&state.db, tenant_id).await?;
+    let c = Chrome::new(&console, "employee-new-title", "nav-employees");
     render(&NewEmployeePage {
-        c: Chrome::new(&console, "employee-new-title", "nav-employees"),
+        types: c.choices::<EmploymentType>("employment"),
+        c,
         units: unit_options(&units, &crate::auth::UnitScope::Tenant),
         roles: by_name(roles.iter()),
-        types: &EMPLOYMENT_TYPES,
     })
 }
 

@@ -26,9 +26,8 @@ use crate::{
     error::AppError,
     inventory::{
         devices,
-        lifecycle::{Action, SubscriptionAction, allowed_actions},
+        lifecycle::{Action, SubscriptionAction, SubscriptionStatus, allowed_actions},
         subscriptions::{self, AssignSubscription, SubscriptionFilter, SubscriptionView},
-        summary::SUBSCRIPTION_STATUSES,
     },
     org::{employees, units::unit_names},
     pagination::{DEFAULT_LIMIT, PageParams, all_pages},
@@ -149,9 +148,8 @@ pub async fn list(
             "status",
             c.t("col-status"),
             &query.status,
-            SUBSCRIPTION_STATUSES
-                .iter()
-                .map(|s| (s.to_string(), c.word("subscription-status", s))),
+            c.choices::<SubscriptionStatus>("subscription-status")
+                .into_iter(),
         ),
         Filter::units(c.t("col-unit"), &query.unit_id, &names, &scope),
     ];
