@@ -89,7 +89,7 @@ fn engine(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % times.len();
             evaluate(std::hint::black_box(&weekly), Priority::Info, times[i])
-        })
+        });
     });
     let shifts = a_year_of_shifts();
     let empty = WeeklyPattern::default();
@@ -107,7 +107,7 @@ fn engine(c: &mut Criterion) {
                 Priority::Important,
                 times[i],
             )
-        })
+        });
     });
     group.finish();
 }

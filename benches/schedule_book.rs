@@ -74,7 +74,7 @@ async fn run(label: &str, url: &str) {
             "{label} round {round}: {} employees loaded in {:.0?}, evaluated in {:.0?} more ({held} held)",
             ids.len(),
             loaded,
-            started.elapsed() - loaded
+            started.elapsed().checked_sub(loaded).unwrap()
         );
     }
     let _ = conn.execute_unprepared("SELECT 1").await;

@@ -96,9 +96,8 @@ pub struct HistoryItem {
     pub after: Option<serde_json::Value>,
 }
 
-fn status_of(snapshot: &Option<serde_json::Value>) -> Option<String> {
+fn status_of(snapshot: Option<&serde_json::Value>) -> Option<String> {
     snapshot
-        .as_ref()
         .and_then(|s| s.get("status"))
         .and_then(|s| s.as_str())
         .map(str::to_owned)
@@ -124,8 +123,8 @@ pub async fn entity_history<C: ConnectionTrait>(
         .map(|e| HistoryItem {
             at: e.at,
             action: e.action,
-            from_status: status_of(&e.before),
-            to_status: status_of(&e.after),
+            from_status: status_of(e.before.as_ref()),
+            to_status: status_of(e.after.as_ref()),
             actor: e.actor,
             after: e.after,
         })

@@ -15,7 +15,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     // worker threads, PostgreSQL's are backend processes competing for the same cores
     // (a pool of 4 instead of 16 took PostgreSQL's p99 from 31 to 18 ms, BENCHMARKS.md).
     // Requests beyond that wait in the pool's queue, which is cheaper.
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) as u32;
     let asked = max_connections;
     let max_connections = asked.min(2 * cores).max(2);
     if max_connections != asked {

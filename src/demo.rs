@@ -187,7 +187,7 @@ pub async fn seed(
                 subscription_rows.push(subscription::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     tenant_id: Set(tenant_id),
-                    msisdn: Set(format!("+4670{:07}", n)),
+                    msisdn: Set(format!("+4670{n:07}")),
                     iccid: Set(None),
                     extension: Set(Some(format!("{:05}", 10_000 + n % 90_000))),
                     operator: Set("Telia".to_owned()),

@@ -63,7 +63,7 @@ fn write_csv_page<R: Serialize>(rows: &[R], with_header: bool) -> Result<Vec<u8>
     for row in rows {
         raw.serialize(row)?;
     }
-    let raw = raw.into_inner().map_err(|e| e.into_error())?;
+    let raw = raw.into_inner().map_err(csv::IntoInnerError::into_error)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

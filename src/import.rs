@@ -145,13 +145,13 @@ pub fn read_table(body: &[u8]) -> AppResult<Table> {
         match record {
             Ok(record) if record.iter().all(str::is_empty) => {}
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, csv::Position::line);
                 // A file Stilla exported carries neutralized formula cells; take them back.
                 let record: csv::StringRecord = record.iter().map(csv_cells::restore).collect();
                 rows.push((line, record));
             }
             Err(e) => errors.push(LineError {
-                line: e.position().map_or(0, |p| p.line()),
+                line: e.position().map_or(0, csv::Position::line),
                 field: None,
                 message: e.to_string(),
             }),

@@ -220,9 +220,10 @@ where
         Planning::Once => {
             // `select` has no LIMIT, OFFSET or locking clause, so LIMIT comes last.
             let mut statement = select.build(db.get_database_backend());
-            statement
-                .sql
-                .push_str(&format!(" LIMIT {}", page.rows_to_fetch()));
+            {
+                use std::fmt::Write;
+                let _ = write!(statement.sql, " LIMIT {}", page.rows_to_fetch());
+            }
             M::find_by_statement(statement).all(db).await?
         }
     };

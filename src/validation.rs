@@ -22,7 +22,7 @@ impl FieldError {
 impl FieldError {
     /// The error serde reported at `path` (`serde_path_to_error`'s form, `.` for the
     /// root), as a field error: a missing field is named itself rather than its parent,
-    /// and serde_json's " at line L column C" is dropped.
+    /// and `serde_json`'s " at line L column C" is dropped.
     pub fn from_serde(path: &str, message: &str) -> Self {
         let message = message.split(" at line ").next().unwrap_or(message);
         let field = match message.strip_prefix("missing field `") {

@@ -6,7 +6,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One stored vocabulary: a Rust enum stored as the snake_case of its variants' names
+/// One stored vocabulary: a Rust enum stored as the `snake_case` of its variants' names
 /// (SeaORM's `DeriveActiveEnum` over a text column), serialised the same way in JSON,
 /// described in the OpenAPI document and displayed as the same word.
 macro_rules! vocabulary {

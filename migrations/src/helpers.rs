@@ -23,7 +23,7 @@ pub fn fk(
 /// PostgreSQL: a stored generated column under a trigram GIN index (`pg_trgm`, a trusted
 /// extension since PostgreSQL 13, so the database's owner may create it), plus a trigram
 /// index on each of `also_trigram`. SQLite: a plain column kept by two triggers, under a
-/// covering index (tenant_id, search_text, `also_covered`…, id), so a search reads the
+/// covering index (`tenant_id`, `search_text`, `also_covered`…, id), so a search reads the
 /// narrow index instead of every row. (SQLite can add only a virtual generated column to
 /// a table, and does not read an index over one as covering: slower than no index.)
 pub async fn add_search_text(
@@ -46,54 +46,51 @@ pub async fn add_search_text(
         format!("lower({})", parts.join(&format!(" || {separator} || ")))
     };
     let db = manager.get_connection();
-    let statements = match manager.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            let mut statements = vec![
-                "CREATE EXTENSION IF NOT EXISTS pg_trgm".to_owned(),
-                format!(
-                    "ALTER TABLE {table} ADD COLUMN search_text text \
-                     GENERATED ALWAYS AS ({}) STORED",
-                    text("", "chr(31)")
-                ),
-                format!(
-                    "CREATE INDEX ix_{table}_search ON {table} \
-                     USING gin (search_text gin_trgm_ops)"
-                ),
-            ];
-            for column in also_trigram {
-                statements.push(format!(
-                    "CREATE INDEX ix_{table}_{column}_trigram ON {table} \
-                     USING gin ({column} gin_trgm_ops)"
-                ));
-            }
-            statements
+    let statements = if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let mut statements = vec![
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm".to_owned(),
+            format!(
+                "ALTER TABLE {table} ADD COLUMN search_text text \
+                 GENERATED ALWAYS AS ({}) STORED",
+                text("", "chr(31)")
+            ),
+            format!(
+                "CREATE INDEX ix_{table}_search ON {table} \
+                 USING gin (search_text gin_trgm_ops)"
+            ),
+        ];
+        for column in also_trigram {
+            statements.push(format!(
+                "CREATE INDEX ix_{table}_{column}_trigram ON {table} \
+                 USING gin ({column} gin_trgm_ops)"
+            ));
         }
-        _ => {
-            let (all, new) = (text("", "char(31)"), text("NEW.", "char(31)"));
-            let watched: Vec<&str> = fields.iter().map(|(field, _)| *field).collect();
-            let covered: Vec<&str> = std::iter::once("tenant_id")
-                .chain(std::iter::once("search_text"))
-                .chain(also_covered.iter().copied())
-                .chain(std::iter::once("id"))
-                .collect();
-            vec![
-                format!("ALTER TABLE {table} ADD COLUMN search_text TEXT"),
-                format!("UPDATE {table} SET search_text = {all}"),
-                format!(
-                    "CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN \
-                     UPDATE {table} SET search_text = {new} WHERE rowid = NEW.rowid; END"
-                ),
-                format!(
-                    "CREATE TRIGGER {table}_search_update AFTER UPDATE OF {} ON {table} \
-                     BEGIN UPDATE {table} SET search_text = {new} WHERE rowid = NEW.rowid; END",
-                    watched.join(", ")
-                ),
-                format!(
-                    "CREATE INDEX ix_{table}_search ON {table} ({})",
-                    covered.join(", ")
-                ),
-            ]
-        }
+        statements
+    } else {
+        let (all, new) = (text("", "char(31)"), text("NEW.", "char(31)"));
+        let watched: Vec<&str> = fields.iter().map(|(field, _)| *field).collect();
+        let covered: Vec<&str> = std::iter::once("tenant_id")
+            .chain(std::iter::once("search_text"))
+            .chain(also_covered.iter().copied())
+            .chain(std::iter::once("id"))
+            .collect();
+        vec![
+            format!("ALTER TABLE {table} ADD COLUMN search_text TEXT"),
+            format!("UPDATE {table} SET search_text = {all}"),
+            format!(
+                "CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN \
+                 UPDATE {table} SET search_text = {new} WHERE rowid = NEW.rowid; END"
+            ),
+            format!(
+                "CREATE TRIGGER {table}_search_update AFTER UPDATE OF {} ON {table} \
+                 BEGIN UPDATE {table} SET search_text = {new} WHERE rowid = NEW.rowid; END",
+                watched.join(", ")
+            ),
+            format!(
+                "CREATE INDEX ix_{table}_search ON {table} ({})",
+                covered.join(", ")
+            ),
+        ]
     };
     for statement in statements {
         db.execute_unprepared(&statement).await?;
@@ -109,16 +106,13 @@ pub async fn drop_search_text(
 ) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let mut statements = vec![format!("DROP INDEX ix_{table}_search")];
-    match manager.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            for column in also_trigram {
-                statements.push(format!("DROP INDEX ix_{table}_{column}_trigram"));
-            }
+    if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+        for column in also_trigram {
+            statements.push(format!("DROP INDEX ix_{table}_{column}_trigram"));
         }
-        _ => {
-            statements.push(format!("DROP TRIGGER {table}_search_insert"));
-            statements.push(format!("DROP TRIGGER {table}_search_update"));
-        }
+    } else {
+        statements.push(format!("DROP TRIGGER {table}_search_insert"));
+        statements.push(format!("DROP TRIGGER {table}_search_update"));
     }
     statements.push(format!("ALTER TABLE {table} DROP COLUMN search_text"));
     for statement in statements {

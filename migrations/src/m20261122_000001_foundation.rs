@@ -1,6 +1,12 @@
 //! Tenants, tokens, the organisation (units, role categories, employees), the device and
 //! subscription inventory, and the audit trail.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        big_integer, big_integer_null, boolean, date_null, json_binary, json_binary_null, pk_uuid,
+        text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null, uuid, uuid_null,
+    },
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,7 +31,7 @@ fn index(table: &'static str, name: &str, columns: &[&'static str]) -> IndexCrea
     for column in columns {
         statement.col(*column);
     }
-    statement.to_owned()
+    statement.clone()
 }
 
 #[async_trait::async_trait]

@@ -1,6 +1,12 @@
 //! Working time: the tenant's policy, unit and employee working hours and zones, shifts,
 //! absences and focus time.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        date, integer, json_binary, json_binary_null, pk_uuid, text, text_null,
+        timestamp_with_time_zone, timestamp_with_time_zone_null, uuid,
+    },
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

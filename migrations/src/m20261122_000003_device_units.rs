@@ -2,7 +2,7 @@
 //! with all their ancestors: one row per (unit, device). A unit's devices, subtree
 //! included, are then one index range in device order, which a page of 50 can stop
 //! reading after 51 rows.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{prelude::*, schema::uuid};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -5,7 +5,13 @@
 //! ids it read in the same transaction, and notices, employees and registrations are
 //! never deleted; PostgreSQL's per-row foreign-key triggers cost 0.9 s of a notice to
 //! 50,000 people (BENCHMARKS.md) and would guard nothing.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        boolean, integer, json_binary, pk_uuid, text, text_null, timestamp_with_time_zone,
+        timestamp_with_time_zone_null, uuid, uuid_null,
+    },
+};
 
 use crate::helpers::fk;
 

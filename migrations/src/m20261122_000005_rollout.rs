@@ -1,6 +1,12 @@
 //! Roll-out planning (device profiles, rules by role and unit) and framework agreements,
 //! which devices and subscriptions may name.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        big_integer, date, integer, pk_uuid, text, text_null, timestamp_with_time_zone, uuid,
+        uuid_null,
+    },
+};
 
 use crate::helpers::fk;
 

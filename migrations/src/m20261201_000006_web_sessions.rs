@@ -1,7 +1,10 @@
 //! Console sign-ins: a browser session stands for the API token it was opened with, so
 //! the console reaches exactly what that token reaches, and revoking the token ends the
 //! session. Only a hash of the cookie's secret is kept; the CSRF token is per session.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{pk_uuid, text, timestamp_with_time_zone, uuid},
+};
 
 use crate::helpers::fk;
 

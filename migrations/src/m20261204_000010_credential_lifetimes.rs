@@ -1,6 +1,6 @@
 //! Credentials that end: an API token may carry an expiry, and a console session
 //! remembers when it was last used, for its idle timeout.
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{prelude::*, schema::timestamp_with_time_zone_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -45,7 +45,7 @@ pub async fn read_body(body: Body) -> Result<Bytes, AppError> {
             std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
                 e.source()
             })
-            .any(|e| e.is::<http_body_util::LengthLimitError>());
+            .any(<dyn std::error::Error + 'static>::is::<http_body_util::LengthLimitError>);
         if too_large {
             AppError::PayloadTooLarge("the body is larger than this route takes".to_owned())
         } else {

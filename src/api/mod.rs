@@ -129,7 +129,7 @@ impl Modify for ProblemResponses {
                 "Every request slot is busy; `Retry-After` says when to try again",
             ),
         ];
-        for (path, item) in doc.paths.paths.iter_mut() {
+        for (path, item) in &mut doc.paths.paths {
             if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
                 continue;
             }
@@ -160,7 +160,7 @@ impl Modify for PathParameters {
             path::{ParameterBuilder, ParameterIn},
             schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type},
         };
-        for (path, item) in doc.paths.paths.iter_mut() {
+        for (path, item) in &mut doc.paths.paths {
             let names: Vec<&str> = path
                 .split('/')
                 .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))

@@ -78,7 +78,7 @@ impl Caller {
             AccessRole::Manager => Ok(UnitScope::Units(
                 subtree_of(db, self.tenant_id, &self.unit_ids).await?,
             )),
-            AccessRole::Employee => Ok(UnitScope::Units(Default::default())),
+            AccessRole::Employee => Ok(UnitScope::Units(std::collections::HashSet::default())),
         }
     }
 }
@@ -207,15 +207,14 @@ where
             .tokens
             .get(&secret_hash)
             .filter(|c| c.valid_until.is_none_or(|until| until > now));
-        let caller = match cached {
-            Some(caller) => caller,
-            None => {
-                let Some(caller) = find_caller(&state.db, &secret_hash, now).await? else {
-                    return Err(state.limits.failed_auth(&client.with_secret(secret)));
-                };
-                state.tokens.put(secret_hash, caller.clone());
-                caller
-            }
+        let caller = if let Some(caller) = cached {
+            caller
+        } else {
+            let Some(caller) = find_caller(&state.db, &secret_hash, now).await? else {
+                return Err(state.limits.failed_auth(&client.with_secret(secret)));
+            };
+            state.tokens.put(secret_hash, caller.clone());
+            caller
         };
         state.limits.spend(caller.token_id)?;
         crate::security_events::CallerSlot::fill(&parts.extensions, &caller);

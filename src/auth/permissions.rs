@@ -53,7 +53,11 @@ pub enum Access {
 
 use Access::{Read, Write};
 use AccessRole::{Admin, Employee, Manager};
-use Resource::*;
+use Resource::{
+    Absences, Audit, Contracts, DeviceProfiles, Devices, Employees, Imports, Notices, OwnWorkday,
+    Policy, Reachability, Reports, Roles, RolloutRules, Shifts, Subscriptions, Tokens, Units,
+    WorkingHours,
+};
 
 const ADMIN: &[AccessRole] = &[Admin];
 const ADMIN_AND_MANAGER: &[AccessRole] = &[Admin, Manager];

@@ -393,7 +393,7 @@ pub async fn apply_action(
                     match device {
                         None => errors.push(FieldError::new("device_id", "no such device")),
                         Some(d) if d.status == super::lifecycle::DeviceStatus::Retired => {
-                            errors.push(FieldError::new("device_id", "the device is retired"))
+                            errors.push(FieldError::new("device_id", "the device is retired"));
                         }
                         Some(_) => {}
                     }

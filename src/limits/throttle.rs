@@ -44,6 +44,7 @@ impl ClientKey {
     }
 
     /// The same client presenting `secret`.
+    #[must_use]
     pub fn with_secret(&self, secret: &str) -> ClientKey {
         ClientKey {
             address: self.address,
@@ -141,7 +142,10 @@ impl AuthThrottle {
             return Ok(());
         }
         let now = Instant::now();
-        let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        let mut blocked = self
+            .blocked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         blocked.retain(|_, until| *until > now);
         self.any_blocked
             .store(!blocked.is_empty(), Ordering::Relaxed);
@@ -163,7 +167,10 @@ impl AuthThrottle {
         for key in client.keys() {
             if let Err(not_until) = self.failures.check_key(&key) {
                 let wait = Duration::from_secs(seconds_until(&not_until));
-                let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+                let mut blocked = self
+                    .blocked
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 blocked.insert(key, Instant::now() + wait);
                 self.any_blocked.store(true, Ordering::Relaxed);
                 longest = longest.max(Some(wait));

@@ -310,7 +310,7 @@ pub async fn create(
         notice_id = %id,
         recipients = planned.recipients.len(),
         planning_ms = planning.as_millis() as u64,
-        writing_ms = (started.elapsed() - planning).as_millis() as u64,
+        writing_ms = started.elapsed().checked_sub(planning).unwrap().as_millis() as u64,
         "notice planned and written"
     );
     Ok(Created {

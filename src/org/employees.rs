@@ -413,7 +413,7 @@ pub async fn people_of<C: ConnectionTrait>(
     ids: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, (String, Uuid)>> {
     if ids.is_empty() {
-        return Ok(Default::default());
+        return Ok(std::collections::HashMap::default());
     }
     let mut found = std::collections::HashMap::with_capacity(ids.len());
     // In lists of 1,000 ids: a large audience stays under every store's parameter limit.

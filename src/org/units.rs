@@ -198,12 +198,11 @@ pub async fn update_unit(
                         ));
                         break;
                     }
-                    match find_in_tenant(db, actor.tenant_id, ancestor).await {
-                        Ok(unit) => cursor = unit.parent_id,
-                        Err(_) => {
-                            errors.push(FieldError::new("parent_id", "no such unit"));
-                            break;
-                        }
+                    if let Ok(unit) = find_in_tenant(db, actor.tenant_id, ancestor).await {
+                        cursor = unit.parent_id;
+                    } else {
+                        errors.push(FieldError::new("parent_id", "no such unit"));
+                        break;
                     }
                 }
             }

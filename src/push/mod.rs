@@ -69,6 +69,8 @@ pub struct Providers {
     pub log: Arc<dyn Provider>,
 }
 
+// Which providers are configured, not their clients (which hold credentials).
+#[allow(clippy::missing_fields_in_debug)]
 impl std::fmt::Debug for Providers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Providers")

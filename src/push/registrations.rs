@@ -134,7 +134,6 @@ pub async fn register(
 ) -> AppResult<RegistrationView> {
     let employee_id = caller.own_employee(Access::Write)?;
     let actor = &caller.actor();
-    let _tenant_id = caller.tenant_id;
     write(db, async |db| {
         let tenant_id = actor.tenant_id;
         let (provider, token, app_id) = check(db, tenant_id, employee_id, &input).await?;
@@ -227,7 +226,6 @@ pub async fn remove_registration(
 ) -> AppResult<()> {
     let employee_id = caller.own_employee(Access::Write)?;
     let actor = &caller.actor();
-    let _tenant_id = caller.tenant_id;
     write(db, async |db| {
         let found = push_registration::Entity::find_by_id(id)
             .filter(push_registration::Column::TenantId.eq(actor.tenant_id))

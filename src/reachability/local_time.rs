@@ -34,9 +34,9 @@ fn gap_end(zone: Tz, local: NaiveDateTime) -> i64 {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         if offset_at(zone, mid) == later {
-            hi = mid
+            hi = mid;
         } else {
-            lo = mid + 1
+            lo = mid + 1;
         }
     }
     lo

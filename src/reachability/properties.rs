@@ -53,7 +53,7 @@ fn person() -> impl Strategy<Value = Person> {
                 let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
                 let mut shift_list = Vec::new();
                 let mut sorted = shifts;
-                sorted.sort();
+                sorted.sort_unstable();
                 let mut free_from = i64::MIN;
                 for (start, quarters, on_call, gap) in sorted {
                     let start = start.max(free_from) + gap * 900;
@@ -121,28 +121,25 @@ proptest! {
         let priority = if important { Priority::Important } else { Priority::Info };
         let decision = evaluate(&schedule, priority, at(t));
         let spans = allowed_spans(&schedule, t);
-        match decision.deliver_at {
-            Some(deliver) => {
-                let deliver = deliver.timestamp();
-                prop_assert!(deliver >= t);
-                let holding = spans.iter().find(|s| s.contains(deliver));
-                prop_assert!(holding.is_some(), "{decision:?} lies in no allowed span");
-                // The window's end, or, for a window running on for weeks, a point at
-                // least LONGEST_WINDOW_DAYS ahead inside it.
-                let ends = decision.window_ends_at.map(|w| w.timestamp()).unwrap();
-                let end = holding.unwrap().end;
-                prop_assert!(ends == end || (ends < end && ends >= t + LONGEST_WINDOW_DAYS * 86_400),
-                    "window_ends_at {ends} vs window end {end}");
-                prop_assert!(spans.iter().all(|s| s.end <= t || s.start >= deliver || s.contains(deliver) && s.start <= t),
-                    "an allowed instant lies between T and {decision:?}");
-                prop_assert!(spans.iter().all(|s| !(s.start < deliver && s.end > t && !s.contains(deliver))));
-                let again = evaluate(&schedule, priority, at(deliver));
-                prop_assert_eq!(again.deliver_at.map(|d| d.timestamp()), Some(deliver));
-            }
-            None => {
-                prop_assert_eq!(decision.reason, Reason::NoWorkingTime);
-                prop_assert!(spans.iter().all(|s| s.start > t + HORIZON_DAYS * 86_400), "{spans:?}");
-            }
+        if let Some(deliver) = decision.deliver_at {
+            let deliver = deliver.timestamp();
+            prop_assert!(deliver >= t);
+            let holding = spans.iter().find(|s| s.contains(deliver));
+            prop_assert!(holding.is_some(), "{decision:?} lies in no allowed span");
+            // The window's end, or, for a window running on for weeks, a point at
+            // least LONGEST_WINDOW_DAYS ahead inside it.
+            let ends = decision.window_ends_at.map(|w| w.timestamp()).unwrap();
+            let end = holding.unwrap().end;
+            prop_assert!(ends == end || (ends < end && ends >= t + LONGEST_WINDOW_DAYS * 86_400),
+                "window_ends_at {ends} vs window end {end}");
+            prop_assert!(spans.iter().all(|s| s.end <= t || s.start >= deliver || s.contains(deliver) && s.start <= t),
+                "an allowed instant lies between T and {decision:?}");
+            prop_assert!(spans.iter().all(|s| !(s.start < deliver && s.end > t && !s.contains(deliver))));
+            let again = evaluate(&schedule, priority, at(deliver));
+            prop_assert_eq!(again.deliver_at.map(|d| d.timestamp()), Some(deliver));
+        } else {
+            prop_assert_eq!(decision.reason, Reason::NoWorkingTime);
+            prop_assert!(spans.iter().all(|s| s.start > t + HORIZON_DAYS * 86_400), "{spans:?}");
         }
     }
 

@@ -62,6 +62,8 @@ pub struct AfterHours {
     pub totals: Counts,
 }
 
+/// One recipient's delivery as the report counts it: flags, one per question asked.
+#[allow(clippy::struct_excessive_bools)]
 struct Seen {
     notice: Uuid,
     unit: Uuid,

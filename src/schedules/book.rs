@@ -19,8 +19,8 @@ use crate::{
 /// Ids per `IN (...)` list.
 const CHUNK: usize = 1_000;
 
-fn pattern_of(json: &Option<serde_json::Value>) -> Option<WeeklyPattern> {
-    let hours: WorkingHours = serde_json::from_value(json.clone()?).ok()?;
+fn pattern_of(json: Option<&serde_json::Value>) -> Option<WeeklyPattern> {
+    let hours: WorkingHours = serde_json::from_value(json?.clone()).ok()?;
     WeeklyPattern::from_hours(&hours).ok()
 }
 
@@ -95,7 +95,7 @@ impl ScheduleBook {
             .map(|u| {
                 let node = UnitNode {
                     parent: u.parent_id,
-                    pattern: pattern_of(&u.working_hours),
+                    pattern: pattern_of(u.working_hours.as_ref()),
                     zone: u.time_zone.as_deref().and_then(|z| z.parse().ok()),
                 };
                 (u.id, node)
@@ -145,7 +145,7 @@ impl ScheduleBook {
                     .and_then(|z| z.parse().ok())
                     .or_else(|| up_the_chain(&units, e.unit_id, |_, n| n.zone))
                     .unwrap_or(tenant_zone);
-                let pattern = match pattern_of(&e.working_hours) {
+                let pattern = match pattern_of(e.working_hours.as_ref()) {
                     Some(own) => PatternSource::Own(own),
                     None => match up_the_chain(&units, e.unit_id, |id, n| {
                         n.pattern.as_ref().map(|p| (id, p.clone()))

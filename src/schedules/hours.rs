@@ -53,13 +53,11 @@ fn validate(input: &HoursInput) -> AppResult<()> {
 }
 
 /// What a unit or employee has of its own: hours and zone, each possibly inherited (null).
-fn own(working_hours: &Option<serde_json::Value>, time_zone: &Option<String>) -> Option<OwnHours> {
-    let working_hours = working_hours
-        .clone()
-        .and_then(|v| serde_json::from_value(v).ok())?;
+fn own(working_hours: Option<&serde_json::Value>, time_zone: Option<&str>) -> Option<OwnHours> {
+    let working_hours = working_hours.and_then(|v| serde_json::from_value(v.clone()).ok())?;
     Some(OwnHours {
         working_hours,
-        time_zone: time_zone.clone(),
+        time_zone: time_zone.map(str::to_owned),
     })
 }
 
@@ -76,7 +74,7 @@ pub async fn get_hours<C: ConnectionTrait>(
                 .one(db)
                 .await?
                 .ok_or(AppError::NotFound("unit"))?;
-            own(&unit.working_hours, &unit.time_zone)
+            own(unit.working_hours.as_ref(), unit.time_zone.as_deref())
         }
         Owner::Employee(id) => {
             let employee = employee::Entity::find_by_id(id)
@@ -84,7 +82,10 @@ pub async fn get_hours<C: ConnectionTrait>(
                 .one(db)
                 .await?
                 .ok_or(AppError::NotFound("employee"))?;
-            own(&employee.working_hours, &employee.time_zone)
+            own(
+                employee.working_hours.as_ref(),
+                employee.time_zone.as_deref(),
+            )
         }
     })
 }
@@ -131,7 +132,7 @@ pub async fn set_hours<C: ConnectionTrait>(
                 .one(db)
                 .await?
                 .ok_or(AppError::NotFound("unit"))?;
-            let before = own(&current.working_hours, &current.time_zone);
+            let before = own(current.working_hours.as_ref(), current.time_zone.as_deref());
             let zone = zone(&current.time_zone);
             let mut active: unit::ActiveModel = current.into();
             active.working_hours = Set(hours);
@@ -142,7 +143,7 @@ pub async fn set_hours<C: ConnectionTrait>(
                 "unit",
                 id,
                 before,
-                own(&stored.working_hours, &stored.time_zone),
+                own(stored.working_hours.as_ref(), stored.time_zone.as_deref()),
             )
         }
         Owner::Employee(id) => {
@@ -151,7 +152,7 @@ pub async fn set_hours<C: ConnectionTrait>(
                 .one(db)
                 .await?
                 .ok_or(AppError::NotFound("employee"))?;
-            let before = own(&current.working_hours, &current.time_zone);
+            let before = own(current.working_hours.as_ref(), current.time_zone.as_deref());
             let zone = zone(&current.time_zone);
             let mut active: employee::ActiveModel = current.into();
             active.working_hours = Set(hours);
@@ -162,7 +163,7 @@ pub async fn set_hours<C: ConnectionTrait>(
                 "employee",
                 id,
                 before,
-                own(&stored.working_hours, &stored.time_zone),
+                own(stored.working_hours.as_ref(), stored.time_zone.as_deref()),
             )
         }
     };

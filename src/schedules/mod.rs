@@ -19,15 +19,14 @@ pub const DEFAULT_ZONE: Tz = chrono_tz::Europe::Stockholm;
 
 /// An IANA zone name, checked.
 pub fn parse_zone(field: &str, name: &str, errors: &mut Vec<FieldError>) -> Option<Tz> {
-    match name.parse::<Tz>() {
-        Ok(zone) => Some(zone),
-        Err(_) => {
-            errors.push(FieldError::new(
-                field,
-                format!("`{name}` is not an IANA time zone such as Europe/Stockholm"),
-            ));
-            None
-        }
+    if let Ok(zone) = name.parse::<Tz>() {
+        Some(zone)
+    } else {
+        errors.push(FieldError::new(
+            field,
+            format!("`{name}` is not an IANA time zone such as Europe/Stockholm"),
+        ));
+        None
     }
 }
 

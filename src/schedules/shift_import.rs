@@ -189,16 +189,16 @@ pub async fn import_csv(
             note_time(line, field, read, &mut warnings, &mut errors)
         };
         let (starts_at, ends_at) = (time("starts_at", start), time("ends_at", end));
-        let shift_kind = match read_kind(kind.and_then(|k| record.get(k)).unwrap_or("")) {
-            Some(k) => Some(k),
-            None => {
-                errors.push(line_error(
-                    line,
-                    "kind",
-                    "must be work or on_call (beredskap)",
-                ));
-                None
-            }
+        let shift_kind = if let Some(k) = read_kind(kind.and_then(|k| record.get(k)).unwrap_or(""))
+        {
+            Some(k)
+        } else {
+            errors.push(line_error(
+                line,
+                "kind",
+                "must be work or on_call (beredskap)",
+            ));
+            None
         };
         if let (Some(starts_at), Some(ends_at), Some(kind)) = (starts_at, ends_at, shift_kind) {
             parsed.push(Row {

@@ -42,6 +42,7 @@ impl Lang {
     }
 
     /// The other language, offered by the switch in the header.
+    #[must_use]
     pub fn other(self) -> Lang {
         match self {
             Lang::Sv => Lang::En,

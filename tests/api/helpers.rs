@@ -92,7 +92,7 @@ fn with_database(server_url: &str, name: &str) -> String {
         Some((base, query)) => (base, Some(query)),
         None => (server_url, None),
     };
-    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[authority_end..].find('/') {
         Some(slash) => &base[..authority_end + slash],
         None => base,
@@ -155,8 +155,11 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub recorder: Arc<Recorder>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: Option<tempfile::TempDir>,
-    _pg: Option<PgDatabase>,
+    /// Held for their drop: the folder of the SQLite file, the PostgreSQL database.
+    #[allow(dead_code)]
+    sqlite_dir: Option<tempfile::TempDir>,
+    #[allow(dead_code)]
+    pg_database: Option<PgDatabase>,
 }
 
 /// An answer: status and body (JSON when it is JSON).
@@ -223,7 +226,7 @@ impl TestApp {
             dir.path().join("stilla.db").display()
         );
         let mut app = Self::spawn(url, configure).await;
-        app._dir = Some(dir);
+        app.sqlite_dir = Some(dir);
         app
     }
 
@@ -245,7 +248,7 @@ impl TestApp {
             name: name.clone(),
         };
         let mut app = Self::spawn(with_database(&server_url, &name), configure).await;
-        app._pg = Some(guard);
+        app.pg_database = Some(guard);
         Some(app)
     }
 
@@ -281,8 +284,8 @@ impl TestApp {
             db,
             recorder,
             shutdown: Some(tx),
-            _dir: None,
-            _pg: None,
+            sqlite_dir: None,
+            pg_database: None,
         }
     }
 
@@ -476,17 +479,17 @@ fn providers(recorder: &Arc<Recorder>) -> Providers {
 
 /// A valid IMEI: 14 digits from `n` and the Luhn check digit.
 pub fn imei(n: u64) -> String {
-    with_luhn(&format!("35{:012}", n))
+    with_luhn(&format!("35{n:012}"))
 }
 
 /// A valid ICCID: 19 digits with the Luhn check digit.
 pub fn iccid(n: u64) -> String {
-    with_luhn(&format!("894620{:012}", n))
+    with_luhn(&format!("894620{n:012}"))
 }
 
 /// A Swedish mobile number in national form.
 pub fn mobile(n: u64) -> String {
-    format!("070{:07}", n)
+    format!("070{n:07}")
 }
 
 pub fn with_luhn(body: &str) -> String {

@@ -60,19 +60,16 @@ async fn every_subscription_action_from_every_status(app: TestApp) {
                 json!({})
             };
             let answer = app.post(&path(action), &app.admin, body).await;
-            match expected(status, action) {
-                Some(to) => {
-                    let s = answer.expect(200).json;
-                    assert_eq!(s["status"], to, "{status} --{action}-->");
-                    if action == "assign" {
-                        assert_eq!(s["employee_id"], employee.as_str());
-                    }
+            if let Some(to) = expected(status, action) {
+                let s = answer.expect(200).json;
+                assert_eq!(s["status"], to, "{status} --{action}-->");
+                if action == "assign" {
+                    assert_eq!(s["employee_id"], employee.as_str());
                 }
-                None => {
-                    let problem = answer.expect(409).json;
-                    assert_eq!(problem["current_status"], status);
-                    assert_eq!(problem["allowed_actions"], json!(allowed));
-                }
+            } else {
+                let problem = answer.expect(409).json;
+                assert_eq!(problem["current_status"], status);
+                assert_eq!(problem["allowed_actions"], json!(allowed));
             }
         }
     }

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{records::find_in_tenant, *};
+use super::{AssignDevice, DeviceView, RetireReason, records::find_in_tenant};
 use crate::inventory::{
     lifecycle::{Action, DeviceAction, DeviceStatus, transition},
     visibility::refresh_device_units,

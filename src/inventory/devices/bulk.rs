@@ -3,7 +3,7 @@ use entities::device;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::{actions::act, list::select_of, *};
+use super::{DeviceChange, DeviceQuery, actions::act, list::select_of};
 use crate::error::{AppError, AppResult};
 use crate::inventory::lifecycle::{Action, DeviceAction, DeviceStatus};
 use crate::{

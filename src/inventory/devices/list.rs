@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::*;
+use super::{DeviceKind, Ownership};
 use crate::inventory::{lifecycle::DeviceStatus, visibility::devices_linked_to};
 use crate::{
     auth::UnitScope,

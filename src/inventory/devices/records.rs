@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::*;
+use super::{DevicePatch, DeviceView, NewDevice, UNIQUE_FIELDS, new_active_model, validate_device};
 use crate::inventory::visibility::{device_visible, refresh_device_units};
 use crate::{
     audit::{self},

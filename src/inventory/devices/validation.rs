@@ -4,7 +4,7 @@ use entities::device;
 use sea_orm::Set;
 use uuid::Uuid;
 
-use super::*;
+use super::{DeviceKind, InitialDeviceStatus, NewDevice, Ownership};
 use crate::inventory::{identifiers::normalize_imei, lifecycle::DeviceStatus};
 use crate::validation::{optional_text, required_text};
 use crate::{error::FieldError, money::Money, org::KnownIds};

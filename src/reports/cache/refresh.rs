@@ -29,7 +29,7 @@ use crate::{audit, auth::UnitScope, clock::Clock};
 /// How often the watched tenants' versions are read.
 pub const POLL: Duration = Duration::from_millis(250);
 /// How long a report stays watched after its last look.
-const WATCH_FOR: Duration = Duration::from_secs(10 * 60);
+const WATCH_FOR: Duration = Duration::from_mins(10);
 /// The most reports kept ready at once, the latest looked at first: each costs a
 /// whole-tenant computation after every write.
 const MAX_WATCHED: usize = 32;
@@ -107,7 +107,7 @@ pub(super) async fn refresh_next<C: ConnectionTrait>(
                 }
             },
         };
-        let scope = scope_of(&units);
+        let scope = scope_of(units.as_ref());
         let key = Key::new(report.id(), tenant_id, units, now.date_naive(), version);
         if failed.contains(&key) || cache.holds(&key, RENEW_AFTER).await {
             continue;
@@ -293,7 +293,7 @@ mod tests {
         );
         budget.earn(start + Duration::from_secs(2));
         assert_eq!(budget.wait(), Duration::ZERO);
-        budget.earn(start + Duration::from_secs(3600));
+        budget.earn(start + Duration::from_hours(1));
         budget.spend(BURST);
         assert_eq!(
             budget.wait(),
@@ -320,7 +320,11 @@ mod tests {
         assert_eq!(watched.len(), MAX_WATCHED);
         let first = &watched[0];
         assert_eq!(
-            (first.tenant_id, first.report, scope_of(&first.units)),
+            (
+                first.tenant_id,
+                first.report,
+                scope_of(first.units.as_ref())
+            ),
             (last, Report::ReturnsDue { days: 30 }, units),
             "latest first, in its own scope"
         );

@@ -14,7 +14,7 @@ use super::refresh::Watchlist;
 use crate::{audit, auth::UnitScope, error::AppError, error::AppResult};
 
 /// The longest a result is reused, whatever the version says.
-pub const MAX_AGE: Duration = Duration::from_secs(60);
+pub const MAX_AGE: Duration = Duration::from_mins(1);
 
 /// Bytes the cache may hold, by the results' own estimates ([`Weigh`]).
 const CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
@@ -89,6 +89,8 @@ pub struct ReportCache {
     pub(super) watchlist: Arc<Watchlist>,
 }
 
+// How full the cache is, not what it holds.
+#[allow(clippy::missing_fields_in_debug)]
 impl std::fmt::Debug for ReportCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReportCache")
@@ -123,7 +125,7 @@ pub(super) fn scope_units(scope: &UnitScope) -> Option<Vec<Uuid>> {
 }
 
 /// The scope a key's units stand for ([`scope_units`] backwards).
-pub(super) fn scope_of(units: &Option<Vec<Uuid>>) -> UnitScope {
+pub(super) fn scope_of(units: Option<&Vec<Uuid>>) -> UnitScope {
     match units {
         None => UnitScope::Tenant,
         Some(units) => UnitScope::Units(units.iter().copied().collect()),
@@ -326,7 +328,7 @@ pub(super) mod tests {
             look(&cache, &db, a, &UnitScope::Tenant, today, &runs).await,
             1
         );
-        let none = UnitScope::Units(Default::default());
+        let none = UnitScope::Units(std::collections::HashSet::default());
         assert_eq!(look(&cache, &db, a, &none, today, &runs).await, 2);
     }
 

@@ -239,7 +239,7 @@ async fn table_of(
                 Cell::Id(d.unit_id),
                 Cell::Id(d.assigned_employee_id),
                 Cell::Id(d.assigned_unit_id),
-                Cell::Money(d.purchase_price.map(|m| m.ore())),
+                Cell::Money(d.purchase_price.map(crate::money::Money::ore)),
                 Cell::Date(d.purchased_on),
                 Cell::Date(d.warranty_ends_on),
             ]
@@ -479,7 +479,7 @@ pub async fn bulk(
             ("unit_id", list.unit_id.clone()),
         ],
         actions: BULK_ACTIONS.iter().map(|a| a.name()).collect(),
-        action: action.map(|a| a.name()),
+        action: action.map(crate::inventory::lifecycle::Action::name),
         plan,
     })
 }

@@ -48,6 +48,8 @@ struct MePage {
 }
 
 impl MePage {
+    // The template calls it as `self.when(…)`.
+    #[allow(clippy::unused_self)]
     fn when(&self, at: impl super::Plain<DateTime<Utc>>) -> String {
         local_time(at.plain(), DEFAULT_ZONE, false)
     }

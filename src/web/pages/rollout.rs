@@ -94,12 +94,11 @@ pub async fn planner(
         _ => None,
     };
     if let Some(format @ (ReportFormat::Csv | ReportFormat::Xlsx)) = query.format {
-        return Ok(match comparison {
-            Some(c) => respond(Some(format), "utrullning-jamforelse", &(), || c.table())?,
-            None => {
-                let plan = report::compute(&inputs, wave);
-                respond(Some(format), "utrullning", &(), || plan.table())?
-            }
+        return Ok(if let Some(c) = comparison {
+            respond(Some(format), "utrullning-jamforelse", &(), || c.table())?
+        } else {
+            let plan = report::compute(&inputs, wave);
+            respond(Some(format), "utrullning", &(), || plan.table())?
         });
     }
     let mut report = report::compute(&inputs, wave);
