@@ -3,7 +3,7 @@
 //! waiting for the people it touches (a shift swapped away must not trigger a push at
 //! its old start). The API and the console both call these.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 use super::{
@@ -14,12 +14,31 @@ use super::{
     shifts::{self, NewShifts, ShiftView},
 };
 use crate::{
+    audit::Actor,
     auth::{Access, Caller, Resource},
     db::write,
     error::AppResult,
     notices::replan::{Affected, replan},
     org::employees::{self, EmployeePatch, EmployeeView},
 };
+
+/// The one shape of every change here: checks that the caller may change `resource`,
+/// makes the change, and re-plans whom it says it touched, in one transaction.
+async fn change_and_replan<T>(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    resource: Resource,
+    now: DateTime<Utc>,
+    change: impl AsyncFnOnce(&DatabaseTransaction, &Actor) -> AppResult<(T, Affected)>,
+) -> AppResult<T> {
+    caller.may(resource, Access::Write)?;
+    write(db, async |txn| {
+        let (changed, affected) = change(txn, &caller.actor()).await?;
+        replan(txn, caller.tenant_id, affected, now).await?;
+        Ok(changed)
+    })
+    .await
+}
 
 /// Replaces the tenant's policy and re-plans everyone's waiting deliveries.
 pub async fn put_policy(
@@ -28,11 +47,11 @@ pub async fn put_policy(
     input: Policy,
     now: DateTime<Utc>,
 ) -> AppResult<Policy> {
-    caller.may(Resource::Policy, Access::Write)?;
-    write(db, async |txn| {
-        let policy = policy::put_policy(txn, &caller.actor(), input).await?;
-        replan(txn, caller.tenant_id, Affected::Tenant, now).await?;
-        Ok(policy)
+    change_and_replan(db, caller, Resource::Policy, now, async |txn, actor| {
+        Ok((
+            policy::put_policy(txn, actor, input).await?,
+            Affected::Tenant,
+        ))
     })
     .await
 }
@@ -44,11 +63,9 @@ pub async fn add_swedish_holidays(
     year: i32,
     now: DateTime<Utc>,
 ) -> AppResult<Policy> {
-    caller.may(Resource::Policy, Access::Write)?;
-    write(db, async |txn| {
-        let policy = policy::add_swedish_holidays(txn, &caller.actor(), year).await?;
-        replan(txn, caller.tenant_id, Affected::Tenant, now).await?;
-        Ok(policy)
+    change_and_replan(db, caller, Resource::Policy, now, async |txn, actor| {
+        let policy = policy::add_swedish_holidays(txn, actor, year).await?;
+        Ok((policy, Affected::Tenant))
     })
     .await
 }
@@ -61,11 +78,9 @@ pub async fn set_holiday(
     off: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Policy> {
-    caller.may(Resource::Policy, Access::Write)?;
-    write(db, async |txn| {
-        let policy = policy::set_holiday(txn, &caller.actor(), date, off).await?;
-        replan(txn, caller.tenant_id, Affected::Tenant, now).await?;
-        Ok(policy)
+    change_and_replan(db, caller, Resource::Policy, now, async |txn, actor| {
+        let policy = policy::set_holiday(txn, actor, date, off).await?;
+        Ok((policy, Affected::Tenant))
     })
     .await
 }
@@ -95,16 +110,17 @@ pub async fn set_hours(
     input: Option<HoursInput>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<OwnHours>> {
-    caller.may(Resource::WorkingHours, Access::Write)?;
     let affected = match owner {
         Owner::Unit(_) => Affected::Tenant,
         Owner::Employee(id) => Affected::Employees(vec![id]),
     };
-    write(db, async |txn| {
-        let hours = hours::set_hours(txn, &caller.actor(), owner, input).await?;
-        replan(txn, caller.tenant_id, affected, now).await?;
-        Ok(hours)
-    })
+    change_and_replan(
+        db,
+        caller,
+        Resource::WorkingHours,
+        now,
+        async |txn, actor| Ok((hours::set_hours(txn, actor, owner, input).await?, affected)),
+    )
     .await
 }
 
@@ -117,11 +133,9 @@ pub async fn update_employee(
     patch: EmployeePatch,
     now: DateTime<Utc>,
 ) -> AppResult<EmployeeView> {
-    caller.may(Resource::Employees, Access::Write)?;
-    write(db, async |txn| {
-        let employee = employees::update_employee(txn, &caller.actor(), id, patch).await?;
-        replan(txn, caller.tenant_id, Affected::Employees(vec![id]), now).await?;
-        Ok(employee)
+    change_and_replan(db, caller, Resource::Employees, now, async |txn, actor| {
+        let employee = employees::update_employee(txn, actor, id, patch).await?;
+        Ok((employee, Affected::Employees(vec![id])))
     })
     .await
 }
@@ -134,17 +148,9 @@ pub async fn add_shifts(
     input: NewShifts,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<ShiftView>> {
-    caller.may(Resource::Shifts, Access::Write)?;
-    write(db, async |txn| {
-        let added = shifts::add_shifts(txn, &caller.actor(), employee_id, input).await?;
-        replan(
-            txn,
-            caller.tenant_id,
-            Affected::Employees(vec![employee_id]),
-            now,
-        )
-        .await?;
-        Ok(added)
+    change_and_replan(db, caller, Resource::Shifts, now, async |txn, actor| {
+        let added = shifts::add_shifts(txn, actor, employee_id, input).await?;
+        Ok((added, Affected::Employees(vec![employee_id])))
     })
     .await
 }
@@ -155,19 +161,11 @@ pub async fn delete_shift(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    caller.may(Resource::Shifts, Access::Write)?;
-    write(db, async |txn| {
-        let employee_id = shifts::delete_shift(txn, &caller.actor(), id).await?;
-        replan(
-            txn,
-            caller.tenant_id,
-            Affected::Employees(vec![employee_id]),
-            now,
-        )
-        .await
+    change_and_replan(db, caller, Resource::Shifts, now, async |txn, actor| {
+        let employee_id = shifts::delete_shift(txn, actor, id).await?;
+        Ok(((), Affected::Employees(vec![employee_id])))
     })
-    .await?;
-    Ok(())
+    .await
 }
 
 /// An employee's shifts in `range`, for those who may see the employee.
@@ -189,17 +187,9 @@ pub async fn add_absence(
     input: NewAbsence,
     now: DateTime<Utc>,
 ) -> AppResult<AbsenceView> {
-    caller.may(Resource::Absences, Access::Write)?;
-    write(db, async |txn| {
-        let absence = absences::add_absence(txn, &caller.actor(), employee_id, input).await?;
-        replan(
-            txn,
-            caller.tenant_id,
-            Affected::Employees(vec![employee_id]),
-            now,
-        )
-        .await?;
-        Ok(absence)
+    change_and_replan(db, caller, Resource::Absences, now, async |txn, actor| {
+        let absence = absences::add_absence(txn, actor, employee_id, input).await?;
+        Ok((absence, Affected::Employees(vec![employee_id])))
     })
     .await
 }
@@ -210,19 +200,11 @@ pub async fn delete_absence(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    caller.may(Resource::Absences, Access::Write)?;
-    write(db, async |txn| {
-        let employee_id = absences::delete_absence(txn, &caller.actor(), id).await?;
-        replan(
-            txn,
-            caller.tenant_id,
-            Affected::Employees(vec![employee_id]),
-            now,
-        )
-        .await
+    change_and_replan(db, caller, Resource::Absences, now, async |txn, actor| {
+        let employee_id = absences::delete_absence(txn, actor, id).await?;
+        Ok(((), Affected::Employees(vec![employee_id])))
     })
-    .await?;
-    Ok(())
+    .await
 }
 
 /// An employee's absences, for those who may see the employee.
@@ -244,18 +226,10 @@ pub async fn change_focus(
     focus: Option<Focus>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<Focus>> {
-    caller.may(Resource::OwnWorkday, Access::Write)?;
-    let employee_id = caller.own_employee_id()?;
-    write(db, async |txn| {
-        let focus = focus::set_focus(txn, &caller.actor(), employee_id, focus, now).await?;
-        replan(
-            txn,
-            caller.tenant_id,
-            Affected::Employees(vec![employee_id]),
-            now,
-        )
-        .await?;
-        Ok(focus)
+    let employee_id = caller.own_employee(Access::Write)?;
+    change_and_replan(db, caller, Resource::OwnWorkday, now, async |txn, actor| {
+        let focus = focus::set_focus(txn, actor, employee_id, focus, now).await?;
+        Ok((focus, Affected::Employees(vec![employee_id])))
     })
     .await
 }
