@@ -4,6 +4,8 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
+use crate::error::AppResult;
+
 /// How much of an SQLite database file is read through a memory map (1 GiB).
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 
@@ -88,10 +90,24 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
 /// own their transaction through this.
 pub async fn write<T>(
     db: &DatabaseConnection,
-    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> crate::error::AppResult<T>,
-) -> crate::error::AppResult<T> {
+    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
     let txn = begin_write(db).await?;
     let done = work(&txn).await?;
     txn.commit().await?;
     Ok(done)
+}
+
+/// A checked write: refuses a caller the permissions table does not let change
+/// `resource` (403), then runs `work` as [`write`] does, with the caller as the audit
+/// trail's actor.
+pub async fn write_as<T>(
+    db: &DatabaseConnection,
+    caller: &crate::auth::Caller,
+    resource: crate::auth::Resource,
+    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction, &crate::audit::Actor) -> AppResult<T>,
+) -> AppResult<T> {
+    caller.may(resource, crate::auth::Access::Write)?;
+    let actor = caller.actor();
+    write(db, async |txn| work(txn, &actor).await).await
 }

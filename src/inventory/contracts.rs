@@ -16,7 +16,7 @@ use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
     audit::{self},
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult, FieldError},
     pagination::{Page, PageRequest, fetch_page},
     reports::table::{Cell, Table},
@@ -107,9 +107,7 @@ pub async fn create_contract(
     caller: &Caller,
     input: NewContract,
 ) -> AppResult<ContractView> {
-    caller.may(Resource::Contracts, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Contracts, async |db, actor| {
         let (supplier, reference) = validate(&input)?;
         let now = Utc::now();
         let model = contract::ActiveModel {
@@ -170,9 +168,7 @@ pub async fn update_contract(
     id: Uuid,
     patch: ContractPatch,
 ) -> AppResult<ContractView> {
-    caller.may(Resource::Contracts, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Contracts, async |db, actor| {
         let current = find(db, actor.tenant_id, id).await?;
         let before = ContractView::from(current.clone());
         let merged = NewContract {
@@ -212,9 +208,7 @@ pub async fn update_contract(
 
 /// Deletes an agreement nothing names; while devices or subscriptions do, 409.
 pub async fn delete_contract(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
-    caller.may(Resource::Contracts, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Contracts, async |db, actor| {
         let before = ContractView::from(find(db, actor.tenant_id, id).await?);
         let devices = device::Entity::find()
             .filter(device::Column::ContractId.eq(id))

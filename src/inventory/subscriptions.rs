@@ -20,7 +20,7 @@ use crate::{
     audit::{self},
     auth::{Access, Caller, Resource},
     auth::{UnitScope, subtree_of},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult, FieldError},
     filters::{contains_pattern, phone_digits, planned_for_pattern, searched_ids},
     money::Money,
@@ -255,9 +255,7 @@ pub async fn create_subscription(
     caller: &Caller,
     input: NewSubscription,
 ) -> AppResult<SubscriptionView> {
-    caller.may(Resource::Subscriptions, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Subscriptions, async |db, actor| {
         let valid = validate_subscription(&input).map_err(AppError::Invalid)?;
         let model = new_active_model(actor.tenant_id, valid, Utc::now())
             .insert(db)
@@ -300,9 +298,7 @@ pub async fn update_subscription(
     id: Uuid,
     patch: SubscriptionPatch,
 ) -> AppResult<SubscriptionView> {
-    caller.may(Resource::Subscriptions, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Subscriptions, async |db, actor| {
         let current = find_in_tenant(db, actor.tenant_id, id).await?;
         let before = SubscriptionView::from(current.clone());
         let merged = NewSubscription {
@@ -367,9 +363,7 @@ pub async fn apply_action(
     action: SubscriptionAction,
     links: Option<AssignSubscription>,
 ) -> AppResult<SubscriptionView> {
-    caller.may(Resource::Subscriptions, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Subscriptions, async |db, actor| {
         let current = find_in_tenant(db, actor.tenant_id, id).await?;
         let from = current.status;
         let to = transition(from, action)?;

@@ -16,7 +16,7 @@ use crate::{
     audit::{self, Actor},
     auth::{Access, Caller, Resource},
     auth::{UnitScope, subtree_of},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult, FieldError},
     filters::text_matches,
     inventory::visibility::refresh_held_by,
@@ -225,9 +225,7 @@ pub async fn create_employee(
     caller: &Caller,
     input: NewEmployee,
 ) -> AppResult<EmployeeView> {
-    caller.may(Resource::Employees, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Employees, async |db, actor| {
         let known = KnownIds::load(db, actor.tenant_id).await?;
         let valid = validate_employee(&input, &known).map_err(AppError::Invalid)?;
         let model = new_active_model(actor.tenant_id, valid, Utc::now())

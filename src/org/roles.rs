@@ -14,7 +14,7 @@ use crate::validation::required_text;
 use crate::{
     audit::{self},
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page},
 };
@@ -47,9 +47,7 @@ pub async fn create_role(
     caller: &Caller,
     input: NewRole,
 ) -> AppResult<RoleView> {
-    caller.may(Resource::Roles, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Roles, async |db, actor| {
         let mut errors = Vec::new();
         let name = required_text("name", &input.name, 200, &mut errors);
         if !errors.is_empty() {

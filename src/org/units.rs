@@ -14,7 +14,7 @@ use crate::{
     audit::{self},
     auth::UnitScope,
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult, FieldError},
     inventory::visibility::refresh_all_device_units,
     pagination::{Page, PageRequest, fetch_page},
@@ -88,9 +88,7 @@ pub async fn create_unit(
     caller: &Caller,
     input: NewUnit,
 ) -> AppResult<UnitView> {
-    caller.may(Resource::Units, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Units, async |db, actor| {
         let mut errors = Vec::new();
         let name = required_text("name", &input.name, 200, &mut errors);
         let cost_center =
@@ -165,9 +163,7 @@ pub async fn update_unit(
     id: Uuid,
     patch: UnitPatch,
 ) -> AppResult<UnitView> {
-    caller.may(Resource::Units, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Units, async |db, actor| {
         let current = find_in_tenant(db, actor.tenant_id, id).await?;
         let before = UnitView::from(current.clone());
         let current_parent = current.parent_id;

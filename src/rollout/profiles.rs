@@ -14,7 +14,7 @@ use crate::validation::required_text;
 use crate::{
     audit::{self},
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult, FieldError},
     inventory::devices::DeviceKind,
     money::Money,
@@ -114,9 +114,7 @@ pub async fn create_profile(
     caller: &Caller,
     input: NewProfile,
 ) -> AppResult<ProfileView> {
-    caller.may(Resource::DeviceProfiles, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::DeviceProfiles, async |db, actor| {
         let name = validate(&input)?;
         let now = Utc::now();
         let model = device_profile::ActiveModel {
@@ -195,9 +193,7 @@ pub async fn update_profile(
     id: Uuid,
     patch: ProfilePatch,
 ) -> AppResult<ProfileView> {
-    caller.may(Resource::DeviceProfiles, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::DeviceProfiles, async |db, actor| {
         let current = find(db, actor.tenant_id, id).await?;
         let before = ProfileView::from(current.clone());
         let merged = NewProfile {
@@ -248,9 +244,7 @@ pub async fn update_profile(
 
 /// Deletes a profile no rule uses; while one does, 409.
 pub async fn delete_profile(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
-    caller.may(Resource::DeviceProfiles, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::DeviceProfiles, async |db, actor| {
         let current = find(db, actor.tenant_id, id).await?;
         let used = rollout_rule::Entity::find()
             .filter(rollout_rule::Column::ProfileId.eq(id))

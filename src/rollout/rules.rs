@@ -14,7 +14,7 @@ use crate::validation::patch_field;
 use crate::{
     audit::{self},
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult, FieldError},
     org::KnownIds,
     pagination::{Page, PageRequest, fetch_page},
@@ -99,9 +99,7 @@ pub async fn create_rule(
     caller: &Caller,
     input: NewRule,
 ) -> AppResult<RuleView> {
-    caller.may(Resource::RolloutRules, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::RolloutRules, async |db, actor| {
         let known = KnownIds::load(db, actor.tenant_id).await?;
         let mut errors = Vec::new();
         if !known.roles.contains(&input.role_id) {
@@ -185,9 +183,7 @@ pub async fn update_rule(
     id: Uuid,
     patch: RulePatch,
 ) -> AppResult<RuleView> {
-    caller.may(Resource::RolloutRules, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::RolloutRules, async |db, actor| {
         let current = find(db, actor.tenant_id, id).await?;
         let before = RuleView::from(current.clone());
         let profile_id = patch.profile_id.unwrap_or(current.profile_id);
@@ -218,9 +214,7 @@ pub async fn update_rule(
 }
 
 pub async fn delete_rule(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
-    caller.may(Resource::RolloutRules, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::RolloutRules, async |db, actor| {
         let before = RuleView::from(find(db, actor.tenant_id, id).await?);
         rollout_rule::Entity::delete_by_id(id).exec(db).await?;
         audit::record(db, actor, "delete", "rollout_rule", id, Some(&before), None).await?;

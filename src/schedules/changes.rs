@@ -16,7 +16,7 @@ use super::{
 use crate::{
     audit::Actor,
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::AppResult,
     notices::replan::{Affected, replan},
     org::employees::{self, EmployeePatch, EmployeeView},
@@ -31,9 +31,8 @@ async fn change_and_replan<T>(
     now: DateTime<Utc>,
     change: impl AsyncFnOnce(&DatabaseTransaction, &Actor) -> AppResult<(T, Affected)>,
 ) -> AppResult<T> {
-    caller.may(resource, Access::Write)?;
-    write(db, async |txn| {
-        let (changed, affected) = change(txn, &caller.actor()).await?;
+    write_as(db, caller, resource, async |txn, actor| {
+        let (changed, affected) = change(txn, actor).await?;
         replan(txn, caller.tenant_id, affected, now).await?;
         Ok(changed)
     })

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::inventory::lifecycle::{Action, DeviceAction, DeviceStatus};
 use crate::{
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
 };
 
 /// Most devices one bulk action may change at once; a larger list is narrowed first.
@@ -66,9 +66,7 @@ pub async fn apply_bulk(
     change: DeviceChange,
     expected: u64,
 ) -> AppResult<u64> {
-    caller.may(Resource::Devices, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Devices, async |db, actor| {
     let ids: Vec<Uuid> = select_of(query)
         .filter(device::Column::Status.is_in(statuses_allowing(action)))
         .select_only()

@@ -12,7 +12,7 @@ use crate::inventory::visibility::{device_visible, refresh_device_units};
 use crate::{
     audit::{self},
     auth::{Access, Caller, Resource},
-    db::write,
+    db::write_as,
     error::{AppError, AppResult},
     money::Money,
     org::KnownIds,
@@ -35,9 +35,7 @@ pub async fn create_device(
     caller: &Caller,
     input: NewDevice,
 ) -> AppResult<DeviceView> {
-    caller.may(Resource::Devices, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Devices, async |db, actor| {
         let known = KnownIds::load(db, actor.tenant_id).await?;
         let valid = validate_device(&input, &known).map_err(AppError::Invalid)?;
         let model = new_active_model(actor.tenant_id, valid, Utc::now())
@@ -73,9 +71,7 @@ pub async fn update_device(
     id: Uuid,
     patch: DevicePatch,
 ) -> AppResult<DeviceView> {
-    caller.may(Resource::Devices, Access::Write)?;
-    let actor = &caller.actor();
-    write(db, async |db| {
+    write_as(db, caller, Resource::Devices, async |db, actor| {
         let current = find_in_tenant(db, actor.tenant_id, id).await?;
         let before = DeviceView::from(current.clone());
         let merged = NewDevice {
