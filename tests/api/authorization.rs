@@ -316,26 +316,107 @@ fn route(method: Method, path: impl Into<String>, body: Body, expect: Answers) -
     }
 }
 
-async fn every_route_answers_every_caller_as_expected(app: TestApp) {
-    let managed = app.unit("Avd 12", None).await;
-    let ward = app.unit("Avd 12 natt", Some(&managed)).await;
-    let elsewhere = app.unit("Akuten", None).await;
-    let role = app.role("Sjuksköterska").await;
-    let nurse = app.employee("nurse@region.se", &ward, &role).await;
-    app.employee("other@region.se", &elsewhere, &role).await;
+/// What both matrices call about: a managed unit with a ward below it and a nurse in
+/// the ward, a unit elsewhere with its own person, and one token per caller (in
+/// [`CALLERS`] order; empty for none, a made-up secret for bad).
+pub struct World {
+    pub managed: String,
+    pub ward: String,
+    pub elsewhere: String,
+    pub role: String,
+    pub nurse: String,
+    pub tokens: Vec<String>,
+}
 
-    let tokens: Vec<String> = vec![
-        String::new(),
-        "stl_not-a-real-token".to_owned(),
-        app.token(json!({"name": "nurse", "role": "employee", "employee_id": nurse}))
-            .await,
-        app.token(json!({"name": "other manager", "role": "manager", "unit_ids": [elsewhere]}))
-            .await,
-        app.token(json!({"name": "manager", "role": "manager", "unit_ids": [managed]}))
-            .await,
-        app.other_tenant().await.1,
-        app.admin.clone(),
-    ];
+impl World {
+    pub async fn new(app: &TestApp) -> World {
+        let managed = app.unit("Avd 12", None).await;
+        let ward = app.unit("Avd 12 natt", Some(&managed)).await;
+        let elsewhere = app.unit("Akuten", None).await;
+        let role = app.role("Sjuksköterska").await;
+        let nurse = app.employee("nurse@region.se", &ward, &role).await;
+        app.employee("other@region.se", &elsewhere, &role).await;
+        let tokens = vec![
+            String::new(),
+            "stl_not-a-real-token".to_owned(),
+            app.token(json!({"name": "nurse", "role": "employee", "employee_id": nurse}))
+                .await,
+            app.token(json!({"name": "other manager", "role": "manager", "unit_ids": [elsewhere]}))
+                .await,
+            app.token(json!({"name": "manager", "role": "manager", "unit_ids": [managed]}))
+                .await,
+            app.other_tenant().await.1,
+            app.admin.clone(),
+        ];
+        World {
+            managed,
+            ward,
+            elsewhere,
+            role,
+            nurse,
+            tokens,
+        }
+    }
+
+    /// The manager of the managed unit's token.
+    pub fn manager(&self) -> &str {
+        &self.tokens[4]
+    }
+
+    /// A spare admin token, to be revoked.
+    pub async fn spare_token(app: &TestApp) -> String {
+        app.post(
+            "/api/v1/tokens",
+            &app.admin,
+            json!({"name": "spare", "role": "admin"}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    /// A spare roll-out rule for the unit elsewhere, to be deleted.
+    pub async fn spare_rule(&self, app: &TestApp) -> String {
+        app.post(
+            "/api/v1/rollout-rules",
+            &app.admin,
+            json!({"role_id": self.role, "unit_id": self.elsewhere, "wave": 2}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    /// An info notice to the managed unit.
+    pub fn notice(&self) -> Value {
+        json!({"title": "T", "body": "B", "priority": "info",
+            "audience": {"unit_ids": [self.managed]}})
+    }
+
+    /// The notice sent with `token`: (the admin's, the manager's).
+    pub async fn notices(&self, app: &TestApp) -> (String, String) {
+        let mut sent = Vec::new();
+        for token in [app.admin.as_str(), self.manager()] {
+            sent.push(
+                app.post("/api/v1/notices", token, self.notice())
+                    .await
+                    .expect(201)
+                    .id(),
+            );
+        }
+        (sent[0].clone(), sent[1].clone())
+    }
+}
+
+async fn every_route_answers_every_caller_as_expected(app: TestApp) {
+    let world = World::new(&app).await;
+    let tokens = &world.tokens;
+    let (managed, ward, role, nurse) = (
+        world.managed.clone(),
+        world.ward.clone(),
+        world.role.clone(),
+        world.nurse.clone(),
+    );
 
     // Objects inside the managed unit's subtree.
     let device_in = |status: &'static str, serial: String| {
@@ -411,15 +492,7 @@ async fn every_route_answers_every_caller_as_expected(app: TestApp) {
         }
     };
     let number = subscription_in("active", "0701000001").await;
-    let spare_token = app
-        .post(
-            "/api/v1/tokens",
-            &app.admin,
-            json!({"name": "spare", "role": "admin"}),
-        )
-        .await
-        .expect(201)
-        .id();
+    let spare_token = World::spare_token(&app).await;
 
     let mut routes = vec![
         route(
@@ -787,8 +860,7 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
     }
 
     // Notices: one the admin sent, one the manager sent, and the nurse's phone.
-    let notice_body = json!({"title": "T", "body": "B", "priority": "info",
-        "audience": {"unit_ids": [managed]}});
+    let notice_body = world.notice();
     let registration = app
         .post(
             "/api/v1/me/push-registrations",
@@ -798,16 +870,7 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
         .await
         .expect(201)
         .id();
-    let admins_notice = app
-        .post("/api/v1/notices", &app.admin, notice_body.clone())
-        .await
-        .expect(201)
-        .id();
-    let managers_notice = app
-        .post("/api/v1/notices", &tokens[4], notice_body.clone())
-        .await
-        .expect(201)
-        .id();
+    let (admins_notice, managers_notice) = world.notices(&app).await;
     routes.extend([
         route(
             Method::POST,
@@ -905,15 +968,7 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
         .await
         .expect(201)
         .id();
-    let spare_rule = app
-        .post(
-            "/api/v1/rollout-rules",
-            &app.admin,
-            json!({"role_id": role, "unit_id": elsewhere, "wave": 2}),
-        )
-        .await
-        .expect(201)
-        .id();
+    let spare_rule = world.spare_rule(&app).await;
     let contract_body = json!({"supplier": "Atea", "kind": "devices", "starts_on": "2025-01-01",
         "ends_on": "2027-06-30", "notice_period_days": 90});
     let contract = app

@@ -9,7 +9,7 @@ use serde_json::json;
 use stilla::auth::{Access, Resource};
 
 use crate::{
-    authorization::{Answers, CALLERS, Rules, expected, rules_of},
+    authorization::{Answers, CALLERS, Rules, World, expected, rules_of},
     console::Browser,
     helpers::{TestApp, both_stores},
 };
@@ -231,29 +231,20 @@ const MY_PAGE: Answers = [200, 404, 404, 404, 404];
 const MY_CHANGE: Answers = [303, 404, 404, 404, 404];
 
 async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp) {
-    let managed = app.unit("Avd 12", None).await;
-    let ward = app.unit("Avd 12 natt", Some(&managed)).await;
-    let elsewhere = app.unit("Akuten", None).await;
-    let role = app.role("Sjuksköterska").await;
-    let nurse = app.employee("nurse@region.se", &ward, &role).await;
-    let nurse_token = app
-        .token(json!({"name": "nurse", "role": "employee", "employee_id": nurse}))
-        .await;
-    let manager_token = app
-        .token(json!({"name": "manager", "role": "manager", "unit_ids": [managed]}))
-        .await;
-    let tokens = [
-        None,
-        None,
-        Some(nurse_token),
-        Some(
-            app.token(json!({"name": "other", "role": "manager", "unit_ids": [elsewhere]}))
-                .await,
-        ),
-        Some(manager_token.clone()),
-        Some(app.other_tenant().await.1),
-        Some(app.admin.clone()),
-    ];
+    let world = World::new(&app).await;
+    let (managed, ward, role, nurse) = (
+        world.managed.clone(),
+        world.ward.clone(),
+        world.role.clone(),
+        world.nurse.clone(),
+    );
+    // A browser signs in with a token; none and a bad one have no session.
+    let tokens: Vec<Option<String>> = world
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, token)| (i >= 2).then(|| token.clone()))
+        .collect();
 
     let assigned_device = |serial: &'static str| {
         let (app, nurse) = (&app, nurse.clone());
@@ -287,36 +278,9 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
     )
     .await
     .expect(200);
-    let spare_token = app
-        .post(
-            "/api/v1/tokens",
-            &app.admin,
-            json!({"name": "spare", "role": "admin"}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let spare_rule = app
-        .post(
-            "/api/v1/rollout-rules",
-            &app.admin,
-            json!({"role_id": role, "unit_id": elsewhere, "wave": 2}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let notice = json!({"title": "T", "body": "B", "priority": "info",
-        "audience": {"unit_ids": [managed]}});
-    let admins_notice = app
-        .post("/api/v1/notices", &app.admin, notice.clone())
-        .await
-        .expect(201)
-        .id();
-    let managers_notice = app
-        .post("/api/v1/notices", &manager_token, notice)
-        .await
-        .expect(201)
-        .id();
+    let spare_token = World::spare_token(&app).await;
+    let spare_rule = world.spare_rule(&app).await;
+    let (admins_notice, managers_notice) = world.notices(&app).await;
 
     let week = || ("mon", "08:00-17:00".to_owned());
     let calls = vec![
