@@ -145,6 +145,7 @@ async fn seed(conn: &DatabaseConnection) -> Caller {
         unit_ids: Vec::new(),
         can_send_urgent: true,
         valid_until: None,
+        scope: stilla::auth::ScopeMemo::default(),
     }
 }
 

@@ -44,6 +44,7 @@ async fn run(label: &str, url: &str) {
         unit_ids: Vec::new(),
         can_send_urgent: false,
         valid_until: None,
+        scope: stilla::auth::ScopeMemo::default(),
     };
     let mut profile_ids = Vec::new();
     for (name, kind, price) in [

@@ -31,7 +31,16 @@ pub struct Caller {
     /// its person's employment, whichever comes first. A cached caller is not used
     /// past it.
     pub valid_until: Option<DateTime<Utc>>,
+    /// The units this caller may see, worked out at most once: every operation of a
+    /// request asks for it, and a manager's costs a query of the unit tree. Empty in a
+    /// cached caller (filled only in the copy a request works with), so a moved unit
+    /// counts from the next request on.
+    pub scope: ScopeMemo,
 }
+
+/// A caller's unit scope, once it has been worked out (see [`Caller::scope`]).
+#[derive(Clone, Debug, Default)]
+pub struct ScopeMemo(tokio::sync::OnceCell<UnitScope>);
 
 impl Caller {
     pub fn actor(&self) -> Actor {
@@ -54,6 +63,7 @@ impl Caller {
             unit_ids: Vec::new(),
             can_send_urgent: true,
             valid_until: None,
+            scope: ScopeMemo::default(),
         }
     }
 
@@ -73,13 +83,20 @@ impl Caller {
 
     /// The units whose people and inventory this caller may read.
     pub async fn unit_scope<C: sea_orm::ConnectionTrait>(&self, db: &C) -> AppResult<UnitScope> {
-        match self.role {
-            AccessRole::Admin => Ok(UnitScope::Tenant),
-            AccessRole::Manager => Ok(UnitScope::Units(
-                subtree_of(db, self.tenant_id, &self.unit_ids).await?,
-            )),
-            AccessRole::Employee => Ok(UnitScope::Units(std::collections::HashSet::default())),
-        }
+        let scope = self
+            .scope
+            .0
+            .get_or_try_init(async || -> AppResult<UnitScope> {
+                Ok(match self.role {
+                    AccessRole::Admin => UnitScope::Tenant,
+                    AccessRole::Manager => {
+                        UnitScope::Units(subtree_of(db, self.tenant_id, &self.unit_ids).await?)
+                    }
+                    AccessRole::Employee => UnitScope::Units(std::collections::HashSet::default()),
+                })
+            })
+            .await?;
+        Ok(scope.clone())
     }
 }
 
@@ -166,6 +183,7 @@ fn caller_of(token: api_token::Model, valid_until: Option<DateTime<Utc>>) -> Cal
         token_name: token.name,
         employee_id: token.employee_id,
         can_send_urgent: token.can_send_urgent,
+        scope: ScopeMemo::default(),
     }
 }
 

@@ -9,6 +9,6 @@ pub mod tokens;
 
 pub use authenticator::Authenticator;
 pub use cache::{TOKEN_CACHE_TTL, TokenCache};
-pub use caller::{AccessRole, Caller};
+pub use caller::{AccessRole, Caller, ScopeMemo};
 pub use permissions::{Access, RULES, Resource, roles_for};
 pub use scope::{UnitScope, expand_subtree, subtree_of};
