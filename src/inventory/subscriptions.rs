@@ -493,7 +493,6 @@ pub async fn list_subscriptions(
     Ok(page.map(SubscriptionView::from))
 }
 
-/// The subscriptions an employee holds (not terminated ones), for their own page.
 /// Every step of a subscription's life, oldest first, for those who may see it.
 pub async fn subscription_history<C: ConnectionTrait>(
     db: &C,
@@ -512,6 +511,7 @@ pub async fn held_by_me<C: ConnectionTrait>(
     held_by(db, caller.tenant_id, caller.own_employee(Access::Read)?).await
 }
 
+/// The subscriptions an employee holds (not terminated ones), for their own page.
 pub async fn held_by<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,

@@ -127,7 +127,6 @@ pub async fn update_device(
     .await
 }
 
-/// The devices an employee holds, for their own page.
 /// Every step of a device's life, oldest first, for those who may see the device.
 pub async fn device_history<C: ConnectionTrait>(
     db: &C,
@@ -143,6 +142,7 @@ pub async fn held_by_me<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResul
     held_by(db, caller.tenant_id, caller.own_employee(Access::Read)?).await
 }
 
+/// The devices an employee holds, for their own page.
 pub async fn held_by<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
