@@ -109,7 +109,7 @@ async fn device_history(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<History>> {
-    let items = devices::device_history(&db, &caller, id).await?;
+    let (_, items) = devices::device_history(&db, &caller, id).await?;
     Ok(Json(History { items }))
 }
 

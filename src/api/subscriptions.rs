@@ -98,7 +98,7 @@ async fn subscription_history(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<History>> {
-    let items = subscriptions::subscription_history(&db, &caller, id).await?;
+    let (_, items) = subscriptions::subscription_history(&db, &caller, id).await?;
     Ok(Json(History { items }))
 }
 

@@ -30,20 +30,10 @@ pub fn generate_secret() -> String {
     format!("{SECRET_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// The SHA-256 of a secret, as 64 hex digits (written into one string: this runs on
-/// every authenticated request).
+/// The SHA-256 of a secret, as 64 hex digits (the digest's own `LowerHex`: one string,
+/// not one per byte — this runs on every authenticated request).
 pub fn hash_secret(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-/// Bytes as lowercase hex digits.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -306,6 +296,15 @@ pub async fn list_tokens(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stored tokens were hashed before this encoding: the digits must not change.
+    #[test]
+    fn a_secret_hashes_to_its_sha256_in_lowercase_hex() {
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn secrets_are_long_random_and_hash_stably() {

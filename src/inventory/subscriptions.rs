@@ -493,14 +493,15 @@ pub async fn list_subscriptions(
     Ok(page.map(SubscriptionView::from))
 }
 
-/// Every step of a subscription's life, oldest first, for those who may see it.
+/// A subscription and every step of its life, oldest first, for those who may see it.
 pub async fn subscription_history<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,
-) -> AppResult<Vec<crate::audit::HistoryItem>> {
-    get_subscription(db, caller, id).await?;
-    crate::audit::entity_history(db, caller.tenant_id, "subscription", id).await
+) -> AppResult<(SubscriptionView, Vec<crate::audit::HistoryItem>)> {
+    let subscription = get_subscription(db, caller, id).await?;
+    let history = crate::audit::entity_history(db, caller.tenant_id, "subscription", id).await?;
+    Ok((subscription, history))
 }
 
 /// The subscriptions tied to the employee the caller speaks for.

@@ -77,7 +77,6 @@ pub async fn my_notices<C: ConnectionTrait>(
     page: PageRequest,
 ) -> AppResult<Page<InboxItem>> {
     let employee_id = caller.own_employee(Access::Read)?;
-    let _actor = &caller.actor();
     let tenant_id = caller.tenant_id;
     let query = notice_recipient::Entity::find()
         .filter(notice_recipient::Column::TenantId.eq(tenant_id))
@@ -131,7 +130,6 @@ pub async fn acknowledge(
     now: DateTime<Utc>,
 ) -> AppResult<InboxItem> {
     let employee_id = caller.own_employee(Access::Write)?;
-    let _actor = &caller.actor();
     let tenant_id = caller.tenant_id;
     write(db, async |db| {
         let n = notice::Entity::find_by_id(notice_id)

@@ -202,7 +202,6 @@ pub async fn list_registrations<C: ConnectionTrait>(
     caller: &Caller,
 ) -> AppResult<Vec<RegistrationView>> {
     let employee_id = caller.own_employee(Access::Read)?;
-    let _actor = &caller.actor();
     let tenant_id = caller.tenant_id;
     Ok(push_registration::Entity::find()
         .filter(push_registration::Column::TenantId.eq(tenant_id))

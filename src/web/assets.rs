@@ -37,7 +37,7 @@ fn versioned(name: &str) -> Option<&'static str> {
             .iter()
             .map(|a| {
                 let digest = Sha256::digest(a.body.as_bytes());
-                let short = crate::auth::tokens::hex(&digest[..4]);
+                let short = &format!("{digest:x}")[..8];
                 let (stem, ext) = a.name.rsplit_once('.').unwrap_or((a.name, ""));
                 (format!("{stem}.{short}.{ext}"), a.name)
             })

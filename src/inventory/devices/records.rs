@@ -127,14 +127,15 @@ pub async fn update_device(
     .await
 }
 
-/// Every step of a device's life, oldest first, for those who may see the device.
+/// A device and every step of its life, oldest first, for those who may see it.
 pub async fn device_history<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,
-) -> AppResult<Vec<crate::audit::HistoryItem>> {
-    get_device(db, caller, id).await?;
-    crate::audit::entity_history(db, caller.tenant_id, "device", id).await
+) -> AppResult<(DeviceView, Vec<crate::audit::HistoryItem>)> {
+    let device = get_device(db, caller, id).await?;
+    let history = crate::audit::entity_history(db, caller.tenant_id, "device", id).await?;
+    Ok((device, history))
 }
 
 /// The devices assigned to the employee the caller speaks for.

@@ -318,8 +318,7 @@ pub async fn show(
     Query(done): Query<DoneQuery>,
 ) -> WebResult<Response> {
     let caller = &console.caller;
-    let device = devices::get_device(&state.db, caller, id).await?;
-    let history = devices::device_history(&state.db, caller, id).await?;
+    let (device, history) = devices::device_history(&state.db, caller, id).await?;
     let names = unit_names(&state.db, caller.tenant_id).await?;
     let holder_ids: Vec<Uuid> = device
         .assigned_to

@@ -255,8 +255,7 @@ pub async fn show(
     Query(done): Query<DoneQuery>,
 ) -> WebResult<Response> {
     let caller = &console.caller;
-    let s = subscriptions::get_subscription(&state.db, caller, id).await?;
-    let history = subscriptions::subscription_history(&state.db, caller, id).await?;
+    let (s, history) = subscriptions::subscription_history(&state.db, caller, id).await?;
     let people = employees::people_of(
         &state.db,
         caller.tenant_id,
