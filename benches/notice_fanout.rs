@@ -138,8 +138,9 @@ async fn seed(conn: &DatabaseConnection) -> Caller {
     }
     Caller {
         tenant_id: tenant.tenant_id,
-        token_id: Uuid::now_v7(),
-        token_name: "bench admin".to_owned(),
+        principal_id: Uuid::now_v7(),
+        signed_in_with: stilla::auth::SignInMethod::Token,
+        name: "bench admin".to_owned(),
         role: AccessRole::Admin,
         employee_id: None,
         unit_ids: Vec::new(),

@@ -37,8 +37,9 @@ async fn run(label: &str, url: &str) {
     .unwrap();
     let actor = Caller {
         tenant_id: tenant.tenant_id,
-        token_id: Uuid::nil(),
-        token_name: "bench".to_owned(),
+        principal_id: Uuid::nil(),
+        signed_in_with: stilla::auth::SignInMethod::Token,
+        name: "bench".to_owned(),
         role: AccessRole::Admin,
         employee_id: None,
         unit_ids: Vec::new(),

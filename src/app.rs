@@ -20,6 +20,7 @@ use crate::{
     db,
     delivery::Dispatcher,
     error::AppError,
+    identity::Identity,
     limits::Limits,
     push::Providers,
     reports::{self, cache::ReportCache},
@@ -63,6 +64,9 @@ pub struct Shared {
     pub site: Site,
     /// Console sessions' idle timeout and lifetime.
     pub sessions: SessionPolicy,
+    /// Sign-in through each tenant's identity provider, and the key that seals their
+    /// client secrets.
+    pub identity: Identity,
     /// The database, token cache, limits and clock again, as the one handle the
     /// `Caller` extractor takes.
     pub auth: Authenticator,
@@ -88,6 +92,7 @@ part_of_state!(
     site: Site,
     sessions: SessionPolicy,
     auth: Authenticator,
+    identity: Identity,
 );
 
 /// A built application: migrated database, bound listener, router, dispatcher.
@@ -135,6 +140,7 @@ impl App {
             limits,
             site: Site::from_public_url(&config.public_url)?,
             sessions: config.console.session_policy(),
+            identity: Identity::new(config.secrets.secret_box()),
         });
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {

@@ -42,6 +42,27 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub limits: LimitsConfig,
     pub console: ConsoleConfig,
+    pub secrets: SecretsConfig,
+}
+
+/// `[secrets]`: the key that seals the secrets Stilla keeps (identity-provider client
+/// secrets): given inline, or in a file made on first use.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// 32 bytes in base64; wins over `key_file`. Never logged.
+    #[serde(default, serialize_with = "serialize_optional_secret")]
+    pub key: Option<SecretString>,
+    pub key_file: std::path::PathBuf,
+}
+
+impl SecretsConfig {
+    pub fn secret_box(&self) -> crate::secrets::SecretBox {
+        crate::secrets::SecretBox::new(match &self.key {
+            Some(key) => crate::secrets::KeySource::Inline(key.clone()),
+            None => crate::secrets::KeySource::File(self.key_file.clone()),
+        })
+    }
 }
 
 /// `[console]`: how long a signed-in browser stays signed in.
@@ -99,6 +120,18 @@ pub struct DatabaseConfig {
 pub struct LogConfig {
     /// A `tracing` filter such as `info` or `stilla=debug,tower_http=info`.
     pub filter: String,
+}
+
+// serde's `serialize_with` hands over a reference to the field as it is.
+#[allow(clippy::ref_option)]
+fn serialize_optional_secret<S: serde::Serializer>(
+    secret: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => serialize_secret(secret, s),
+        None => s.serialize_none(),
+    }
 }
 
 fn serialize_secret<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {

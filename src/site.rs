@@ -18,6 +18,9 @@ pub struct Site {
     /// Cookies are `Secure`, `__Host-`-prefixed and for the whole host: everywhere but
     /// plain HTTP on this machine, where a browser would not send a `Secure` cookie back.
     secure_cookies: bool,
+    /// The public URL without a trailing slash, for links that leave with the browser
+    /// (the identity provider's redirect back).
+    base: String,
 }
 
 impl Site {
@@ -37,7 +40,13 @@ impl Site {
         Ok(Site {
             https,
             secure_cookies: https || !local,
+            base: public_url.trim_end_matches('/').to_owned(),
         })
+    }
+
+    /// The absolute URL of one of our paths (`/console/sign-in/callback`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -64,6 +73,15 @@ impl Site {
             .same_site(SameSite::Strict)
             .secure(self.secure_cookies)
             .build()
+    }
+
+    /// A cookie like [`Site::cookie`] that the browser also sends when another site
+    /// sends it here with a link or redirect (`SameSite=Lax`): what a sign-in through the
+    /// identity provider needs to find its way back.
+    pub fn cross_site_cookie(&self, base: &str, value: String) -> Cookie<'static> {
+        let mut cookie = self.cookie(base, value);
+        cookie.set_same_site(SameSite::Lax);
+        cookie
     }
 
     /// What removes a cookie set by [`Site::cookie`].

@@ -167,6 +167,25 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How a console session was opened (`web_sessions.signed_in_with`).
+    pub enum SignInMethod {
+        /// A pasted API token: the session reaches what the token reaches.
+        Token,
+        /// The tenant's OpenID Connect provider vouched for an employee.
+        IdentityProvider,
+    }
+}
+
+vocabulary! {
+    /// Which field of an employee the identity claim's value is matched with
+    /// (`identity_providers.identity_matches`).
+    pub enum IdentityField {
+        Email,
+        ExternalId,
+    }
+}
+
+vocabulary! {
     /// How a person is employed (`employees.employment_type`).
     pub enum EmploymentType {
         Permanent,

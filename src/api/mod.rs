@@ -13,6 +13,7 @@ mod reachability;
 mod reports;
 mod roles;
 mod rollout;
+mod sign_in;
 mod subscriptions;
 mod tokens;
 mod units;
@@ -195,6 +196,7 @@ impl Modify for PathParameters {
 fn api_routes() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(tokens::routes())
+        .merge(sign_in::routes())
         .merge(units::routes())
         .merge(roles::routes())
         .merge(employees::routes())

@@ -48,7 +48,7 @@ impl TokenCache {
     /// Forgets a revoked token at once.
     pub fn evict(&self, token_id: Uuid) {
         if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|_, (caller, _)| caller.token_id != token_id);
+            entries.retain(|_, (caller, _)| caller.principal_id != token_id);
         }
     }
 }

@@ -1,10 +1,12 @@
-//! The request extractor that turns `Authorization: Bearer <token>` into a [`Caller`].
+//! Who is calling ([`Caller`]), and the request extractor that turns `Authorization:
+//! Bearer <token>` into one. A console session makes one too: from its token, or from
+//! the person the identity provider vouched for.
 use axum::{
     extract::{FromRef, FromRequestParts},
     http::request::Parts,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{api_token, employee};
+use entities::{api_token, employee, vocab::SignInMethod};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use uuid::Uuid;
@@ -21,8 +23,13 @@ pub use entities::vocab::AccessRole;
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub tenant_id: Uuid,
-    pub token_id: Uuid,
-    pub token_name: String,
+    /// Who acts, as one id: the API token's, or — signed in through the identity
+    /// provider — the employee's. A notice's sender, and the request budget, are kept
+    /// by it (a person's notices are theirs across sign-ins).
+    pub principal_id: Uuid,
+    pub signed_in_with: SignInMethod,
+    /// The token's name, or the person's name and e-mail: what the audit trail shows.
+    pub name: String,
     pub role: AccessRole,
     pub employee_id: Option<Uuid>,
     pub unit_ids: Vec<Uuid>,
@@ -46,9 +53,14 @@ impl Caller {
     pub fn actor(&self) -> Actor {
         Actor {
             tenant_id: self.tenant_id,
-            token_id: Some(self.token_id),
-            name: self.token_name.clone(),
+            token_id: (self.signed_in_with == SignInMethod::Token).then_some(self.principal_id),
+            name: self.name.clone(),
         }
+    }
+
+    /// The token's id, when a token is what this caller signed in with.
+    pub fn token_id(&self) -> Option<Uuid> {
+        (self.signed_in_with == SignInMethod::Token).then_some(self.principal_id)
     }
 
     /// An admin of `tenant_id`, for the library's own tests.
@@ -56,8 +68,9 @@ impl Caller {
     pub fn test_admin(tenant_id: Uuid) -> Caller {
         Caller {
             tenant_id,
-            token_id: Uuid::nil(),
-            token_name: "test".to_owned(),
+            principal_id: Uuid::nil(),
+            signed_in_with: SignInMethod::Token,
+            name: "test".to_owned(),
             role: AccessRole::Admin,
             employee_id: None,
             unit_ids: Vec::new(),
@@ -139,26 +152,52 @@ async fn usable<C: sea_orm::ConnectionTrait>(
     }
     let mut valid_until = token.expires_at;
     if let Some(employee_id) = token.employee_id {
-        let ends_on = employee::Entity::find_by_id(employee_id)
-            .filter(employee::Column::TenantId.eq(token.tenant_id))
-            .select_only()
-            .column(employee::Column::EmploymentEndsOn)
-            .into_tuple::<Option<NaiveDate>>()
-            .one(db)
-            .await?;
-        match ends_on {
-            None => return Ok(None),
-            Some(Some(last_day)) => {
-                let ended_at = employment_ended_at(last_day);
-                if ended_at <= now {
-                    return Ok(None);
-                }
+        match employed_until(db, token.tenant_id, employee_id, now).await? {
+            Employment::Gone => return Ok(None),
+            Employment::Until(ended_at) => {
                 valid_until = Some(valid_until.map_or(ended_at, |at| at.min(ended_at)));
             }
-            Some(None) => {}
+            Employment::Open => {}
         }
     }
     Ok(Some(caller_of(token, valid_until)))
+}
+
+/// Whether a person still works here, and until when.
+pub(crate) enum Employment {
+    /// Not an employee of the tenant, or their employment has ended.
+    Gone,
+    /// Employed until this instant (the day after their last day).
+    Until(DateTime<Utc>),
+    /// Employed with no end set.
+    Open,
+}
+
+pub(crate) async fn employed_until<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    employee_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Employment> {
+    let ends_on = employee::Entity::find_by_id(employee_id)
+        .filter(employee::Column::TenantId.eq(tenant_id))
+        .select_only()
+        .column(employee::Column::EmploymentEndsOn)
+        .into_tuple::<Option<NaiveDate>>()
+        .one(db)
+        .await?;
+    Ok(match ends_on {
+        None => Employment::Gone,
+        Some(Some(last_day)) => {
+            let ended_at = employment_ended_at(last_day);
+            if ended_at <= now {
+                Employment::Gone
+            } else {
+                Employment::Until(ended_at)
+            }
+        }
+        Some(None) => Employment::Open,
+    })
 }
 
 /// The instant a person's employment has ended: the start of the day after their last
@@ -177,10 +216,11 @@ fn caller_of(token: api_token::Model, valid_until: Option<DateTime<Utc>>) -> Cal
     Caller {
         valid_until,
         tenant_id: token.tenant_id,
-        token_id: token.id,
+        principal_id: token.id,
+        signed_in_with: SignInMethod::Token,
         unit_ids: tokens::unit_ids_of(&token),
         role: token.role,
-        token_name: token.name,
+        name: token.name,
         employee_id: token.employee_id,
         can_send_urgent: token.can_send_urgent,
         scope: ScopeMemo::default(),
@@ -234,7 +274,7 @@ where
             state.tokens.put(secret_hash, caller.clone());
             caller
         };
-        state.limits.spend(caller.token_id)?;
+        state.limits.spend(caller.principal_id)?;
         crate::security_events::CallerSlot::fill(&parts.extensions, &caller);
         Ok(caller)
     }

@@ -10,5 +10,7 @@ pub mod tokens;
 pub use authenticator::Authenticator;
 pub use cache::{TOKEN_CACHE_TTL, TokenCache};
 pub use caller::{AccessRole, Caller, ScopeMemo};
+pub(crate) use caller::{Employment, employed_until};
+pub use entities::vocab::SignInMethod;
 pub use permissions::{Access, RULES, Resource, roles_for};
 pub use scope::{UnitScope, expand_subtree, subtree_of};

@@ -39,6 +39,9 @@ pub enum Resource {
     Reports,
     /// CSV imports of whole files; each kind also needs write access to what it writes.
     Imports,
+    /// How people sign in to the console: the identity provider, the tenant's short
+    /// name, whether a pasted token still works there.
+    SignIn,
     /// The caller's own working day: their devices, notices, focus time and phones.
     /// Any token that speaks for an employee has one; others find nothing there.
     OwnWorkday,
@@ -55,8 +58,8 @@ use Access::{Read, Write};
 use AccessRole::{Admin, Employee, Manager};
 use Resource::{
     Absences, Audit, Contracts, DeviceProfiles, Devices, Employees, Imports, Notices, OwnWorkday,
-    Policy, Reachability, Reports, Roles, RolloutRules, Shifts, Subscriptions, Tokens, Units,
-    WorkingHours,
+    Policy, Reachability, Reports, Roles, RolloutRules, Shifts, SignIn, Subscriptions, Tokens,
+    Units, WorkingHours,
 };
 
 const ADMIN: &[AccessRole] = &[Admin];
@@ -99,6 +102,8 @@ pub const RULES: &[(Resource, Access, &[AccessRole])] = &[
     (Contracts, Write, ADMIN),
     (Reports, Read, ADMIN_AND_MANAGER),
     (Imports, Write, ADMIN),
+    (SignIn, Read, ADMIN),
+    (SignIn, Write, ADMIN),
     (OwnWorkday, Read, EVERYONE),
     (OwnWorkday, Write, EVERYONE),
 ];
@@ -166,6 +171,7 @@ impl Resource {
             Contracts => "contracts",
             Reports => "reports",
             Imports => "imports",
+            SignIn => "the sign-in settings",
             OwnWorkday => "their own working day",
         }
     }

@@ -95,6 +95,13 @@ pub struct IssuedToken {
     pub view: TokenView,
 }
 
+/// Whether a secret sent back (a CSRF token, a sign-in's `state`) is the one handed
+/// out, compared in time that does not tell where they differ.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    sent.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
 /// Issues a token, for an admin: checks the request against the tenant's data.
 pub async fn issue_token(
     db: &DatabaseConnection,

@@ -156,7 +156,7 @@ async fn earlier<C: ConnectionTrait>(
 ) -> AppResult<Option<notice::Model>> {
     let Some(found) = notice::Entity::find()
         .filter(notice::Column::TenantId.eq(caller.tenant_id))
-        .filter(notice::Column::SenderTokenId.eq(caller.token_id))
+        .filter(notice::Column::SenderTokenId.eq(caller.principal_id))
         .filter(notice::Column::IdempotencyKey.eq(key.0.as_str()))
         .one(db)
         .await?
@@ -198,7 +198,7 @@ async fn check_urgent_budget<C: ConnectionTrait>(
     let since = now - Duration::hours(1);
     let recent: Vec<DateTime<Utc>> = notice::Entity::find()
         .filter(notice::Column::TenantId.eq(caller.tenant_id))
-        .filter(notice::Column::SenderTokenId.eq(caller.token_id))
+        .filter(notice::Column::SenderTokenId.eq(caller.principal_id))
         .filter(notice::Column::Priority.eq(Priority::Urgent))
         .filter(notice::Column::CreatedAt.gt(since))
         .select_only()
@@ -262,8 +262,8 @@ pub async fn create(
         requires_ack: Set(valid.requires_ack),
         repeat_until_ack: Set(valid.repeat_until_ack),
         urgent_reason: Set(valid.urgent_reason.clone()),
-        sender_token_id: Set(caller.token_id),
-        sender_name: Set(caller.token_name.clone()),
+        sender_token_id: Set(caller.principal_id),
+        sender_name: Set(caller.name.clone()),
         idempotency_key: Set(key.as_ref().map(|k| k.0.clone())),
         request_hash: Set(Some(hash.clone())),
         summary: Set(crate::schedules::to_json(&planned.summary)?),

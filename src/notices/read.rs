@@ -131,7 +131,7 @@ async fn find_visible<C: ConnectionTrait>(
     let mut query =
         notice::Entity::find_by_id(id).filter(notice::Column::TenantId.eq(caller.tenant_id));
     if caller.role != AccessRole::Admin {
-        query = query.filter(notice::Column::SenderTokenId.eq(caller.token_id));
+        query = query.filter(notice::Column::SenderTokenId.eq(caller.principal_id));
     }
     query.one(db).await?.ok_or(AppError::NotFound("notice"))
 }
@@ -160,7 +160,7 @@ pub async fn list_notices<C: ConnectionTrait>(
     caller.may(Resource::Notices, Access::Read)?;
     let mut query = notice::Entity::find().filter(notice::Column::TenantId.eq(caller.tenant_id));
     if caller.role != AccessRole::Admin {
-        query = query.filter(notice::Column::SenderTokenId.eq(caller.token_id));
+        query = query.filter(notice::Column::SenderTokenId.eq(caller.principal_id));
     }
     let page = fetch_page_newest_first(db, query, notice::Column::Id, |m| m.id, page).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();

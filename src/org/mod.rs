@@ -1,5 +1,6 @@
 //! The organisation: units (a tree), role categories and employees.
 pub mod employees;
+pub mod managers;
 pub mod roles;
 pub mod units;
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::managers::{managers_of, set_managers};
 use crate::validation::{optional_text, patch_field, required_text};
 use crate::{
     audit::{self},
@@ -26,6 +27,8 @@ pub struct NewUnit {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub cost_center: Option<String>,
+    /// The employees who manage the unit (and its subunits).
+    pub manager_ids: Option<Vec<Uuid>>,
 }
 
 /// Fields to change; a field set to null is cleared.
@@ -39,6 +42,8 @@ pub struct UnitPatch {
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
     pub cost_center: Option<Option<String>>,
+    /// The unit's managers from now on (all of them; `[]` names none).
+    pub manager_ids: Option<Vec<Uuid>>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -47,20 +52,48 @@ pub struct UnitView {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub cost_center: Option<String>,
+    /// The employees who manage the unit (and its subunits), set by an admin or the
+    /// directory; signed in through the identity provider, they see its manager's pages.
+    pub manager_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<unit::Model> for UnitView {
-    fn from(m: unit::Model) -> Self {
+impl UnitView {
+    fn new(m: unit::Model, manager_ids: Vec<Uuid>) -> Self {
         Self {
             id: m.id,
             name: m.name,
             parent_id: m.parent_id,
             cost_center: m.cost_center,
+            manager_ids,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
+    }
+
+    /// Units with their managers, found in one query.
+    async fn with_managers<C: ConnectionTrait>(
+        db: &C,
+        tenant_id: Uuid,
+        units: Vec<unit::Model>,
+    ) -> AppResult<Vec<Self>> {
+        let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
+        let mut managers = managers_of(db, tenant_id, &ids).await?;
+        Ok(units
+            .into_iter()
+            .map(|u| {
+                let ids = managers.remove(&u.id).unwrap_or_default();
+                UnitView::new(u, ids)
+            })
+            .collect())
+    }
+
+    async fn one<C: ConnectionTrait>(db: &C, unit: unit::Model) -> AppResult<Self> {
+        let tenant_id = unit.tenant_id;
+        Ok(Self::with_managers(db, tenant_id, vec![unit])
+            .await?
+            .remove(0))
     }
 }
 
@@ -115,7 +148,10 @@ pub async fn create_unit(
         }
         .insert(db)
         .await?;
-        let view = UnitView::from(model);
+        if let Some(managers) = &input.manager_ids {
+            set_managers(db, actor.tenant_id, model.id, managers).await?;
+        }
+        let view = UnitView::one(db, model).await?;
         audit::record(db, actor, "create", "unit", view.id, None, Some(&view)).await?;
         Ok(view)
     })
@@ -133,7 +169,7 @@ pub async fn get_unit<C: ConnectionTrait>(
     if !scope.contains(id) {
         return Err(AppError::NotFound("unit"));
     }
-    find_in_tenant(db, tenant_id, id).await.map(UnitView::from)
+    UnitView::one(db, find_in_tenant(db, tenant_id, id).await?).await
 }
 
 pub async fn list_units<C: ConnectionTrait>(
@@ -152,9 +188,12 @@ pub async fn list_units<C: ConnectionTrait>(
     if let Some(parent) = filter.parent_id {
         select = select.filter(unit::Column::ParentId.eq(parent));
     }
-    Ok(fetch_page(db, select, unit::Column::Id, |m| m.id, page)
-        .await?
-        .map(UnitView::from))
+    let page = fetch_page(db, select, unit::Column::Id, |m| m.id, page).await?;
+    let Page { items, next_cursor } = page;
+    Ok(Page {
+        items: UnitView::with_managers(db, tenant_id, items).await?,
+        next_cursor,
+    })
 }
 
 pub async fn update_unit(
@@ -165,7 +204,7 @@ pub async fn update_unit(
 ) -> AppResult<UnitView> {
     write_as(db, caller, Resource::Units, async |db, actor| {
         let current = find_in_tenant(db, actor.tenant_id, id).await?;
-        let before = UnitView::from(current.clone());
+        let before = UnitView::one(db, current.clone()).await?;
         let current_parent = current.parent_id;
         let mut errors = Vec::new();
         let mut active: unit::ActiveModel = current.into();
@@ -207,8 +246,11 @@ pub async fn update_unit(
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        if let Some(managers) = &patch.manager_ids {
+            set_managers(db, actor.tenant_id, id, managers).await?;
+        }
         active.updated_at = Set(Utc::now());
-        let view = UnitView::from(active.update(db).await?);
+        let view = UnitView::one(db, active.update(db).await?).await?;
         if moved {
             // Every device's ancestor links may have changed: rare enough to redo them all.
             refresh_all_device_units(db, actor.tenant_id).await?;

@@ -61,6 +61,8 @@ pub fn routes() -> Router<AppState> {
             "/sign-in",
             get(pages::sign_in::form).post(pages::sign_in::sign_in),
         )
+        .route("/sign-in/start", get(pages::sign_in::start))
+        .route("/sign-in/callback", get(pages::sign_in::callback))
         .route("/sign-out", post(pages::sign_in::sign_out))
         .route("/language/{lang}", get(pages::sign_in::language))
         .route("/accessibility", get(pages::statement::statement))

@@ -15,7 +15,10 @@ use uuid::Uuid;
 use super::{i18n::Lang, pages::error_page};
 use crate::{
     app::AppState,
-    auth::{Caller, sessions, tokens::generate_secret},
+    auth::{
+        Caller, sessions,
+        tokens::{generate_secret, same_secret},
+    },
     error::{AppError, Problem},
     site::Site,
 };
@@ -36,12 +39,14 @@ pub struct Console {
     pub session_id: Uuid,
     /// The page asked for, path and query: the language switch comes back to it.
     pub here: String,
+    /// Signed in through the identity provider: its ID token, for signing out there.
+    pub id_token_hint: Option<String>,
 }
 
 impl Console {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
-        if constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+        if same_secret(sent, &self.csrf) {
             Ok(())
         } else {
             Err(WebError::App(AppError::Forbidden(
@@ -118,7 +123,7 @@ impl FromRequestParts<AppState> for Console {
         };
         state
             .limits
-            .spend(session.caller.token_id)
+            .spend(session.caller.principal_id)
             .map_err(WebError::App)?;
         crate::security_events::CallerSlot::fill(&parts.extensions, &session.caller);
         Ok(Console {
@@ -127,6 +132,7 @@ impl FromRequestParts<AppState> for Console {
             csrf: session.csrf_token,
             session_id: session.id,
             here,
+            id_token_hint: session.id_token_hint,
         })
     }
 }
@@ -142,10 +148,6 @@ pub fn sign_in_csrf(jar: CookieJar, site: &Site) -> (CookieJar, String) {
     let token = generate_secret();
     let jar = jar.add(site.cookie(SIGN_IN_CSRF_COOKIE, token.clone()));
     (jar, token)
-}
-
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A path inside the console to go back to, or the console's start: never another site.

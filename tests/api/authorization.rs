@@ -106,6 +106,11 @@ const API_ROUTES: &[(&str, &str, Rules)] = &[
     ("GET", "/tokens", &[(Tokens, Read)]),
     ("POST", "/tokens", &[(Tokens, Write)]),
     ("DELETE", "/tokens/{id}", &[(Tokens, Write)]),
+    ("GET", "/tenant", &[(SignIn, Read)]),
+    ("PATCH", "/tenant", &[(SignIn, Write)]),
+    ("GET", "/identity-provider", &[(SignIn, Read)]),
+    ("PUT", "/identity-provider", &[(SignIn, Write)]),
+    ("DELETE", "/identity-provider", &[(SignIn, Write)]),
     ("GET", "/audit", &[(Audit, Read)]),
     (
         "POST",
@@ -305,6 +310,11 @@ const ADMINS_NOTICE: Answers = [0, 404, 404, 404, 200];
 const TENANT_READ: Answers = [0, 200, 200, 404, 200];
 const ME_CREATE: Answers = [201, 404, 404, 404, 404];
 const ME_DELETE: Answers = [204, 404, 404, 404, 404];
+/// Each admin reads and changes their own tenant's settings.
+const OWN_TENANT: Answers = [0, 0, 0, 200, 200];
+/// Settings no tenant has made yet.
+const NOT_SET_UP: Answers = [0, 0, 0, 404, 404];
+const REFUSED_INPUT: Answers = [0, 0, 0, 422, 422];
 
 fn route(method: Method, path: impl Into<String>, body: Body, expect: Answers) -> Route {
     Route {
@@ -661,6 +671,34 @@ async fn every_route_answers_every_caller_as_expected(app: TestApp) {
             format!("/api/v1/tokens/{spare_token}"),
             Body::None,
             REVOKE,
+        ),
+        route(Method::GET, "/api/v1/tenant", Body::None, OWN_TENANT),
+        route(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Body::Json(json!({"name": "Region Test"})),
+            OWN_TENANT,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/identity-provider",
+            Body::None,
+            NOT_SET_UP,
+        ),
+        // Nothing answers at this issuer: the settings are refused, whoever may send them.
+        route(
+            Method::PUT,
+            "/api/v1/identity-provider",
+            Body::Json(
+                json!({"issuer": "http://127.0.0.1:9", "client_id": "c", "client_secret": "s"}),
+            ),
+            REFUSED_INPUT,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/identity-provider",
+            Body::None,
+            NOT_SET_UP,
         ),
         route(
             Method::POST,

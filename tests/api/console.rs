@@ -59,14 +59,17 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        Self::page(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        self.visit(&format!("{}{path}", self.base)).await
+    }
+
+    /// The app's address, `http://127.0.0.1:<port>`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Opens an absolute URL (another site: an identity provider).
+    pub async fn visit(&self, url: &str) -> Page {
+        Self::page(self.client.get(url).send().await.unwrap()).await
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {

@@ -25,6 +25,8 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
     ("GET", "/", Some(&[])),
     ("GET", "/sign-in", None),
     ("POST", "/sign-in", None),
+    ("GET", "/sign-in/start", None),
+    ("GET", "/sign-in/callback", None),
     ("POST", "/sign-out", None),
     ("GET", "/language/{lang}", None),
     ("GET", "/accessibility", None),

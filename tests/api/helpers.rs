@@ -260,6 +260,10 @@ impl TestApp {
         };
         config.database.url = SecretString::from(database_url);
         config.database.max_connections = 5;
+        // Never a key file in the working tree: a fixed test key (32 bytes, base64).
+        config.secrets.key = Some(SecretString::from(
+            "c3RpbGxhLXRlc3Qtc2VjcmV0cy1rZXktMzItYnl0ZXM=",
+        ));
         // Tests dispatch explicitly (`TestApp::dispatch`), with a clock of their choice.
         config.delivery.enabled = false;
         configure(&mut config);
@@ -458,6 +462,20 @@ impl TestApp {
             .unwrap()
             .unwrap();
         row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Every value of a text column, as stored (to prove what is kept at rest).
+    pub async fn column_values(&self, table: &str, column: &str) -> Vec<String> {
+        self.db
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT {column} AS v FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", "v").unwrap())
+            .collect()
     }
 }
 

@@ -109,7 +109,7 @@ impl Chrome {
             .collect();
         let mut chrome = Chrome::public(lang, title_key, &console.here);
         chrome.nav = nav;
-        chrome.who = Some(console.caller.token_name.clone());
+        chrome.who = Some(console.caller.name.clone());
         chrome.csrf = console.csrf.clone();
         chrome.admin = console.caller.role == AccessRole::Admin;
         chrome.searcher = console.caller.role != AccessRole::Employee;

@@ -437,6 +437,7 @@ pub async fn update_unit(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     let patch = UnitPatch {
+        manager_ids: None,
         name: Some(form.name.clone()),
         parent_id: Some(parse_id("parent_id", &form.parent_id)?),
         cost_center: Some(opt(&form.cost_center)),
@@ -462,6 +463,7 @@ pub async fn create_unit(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     let input = NewUnit {
+        manager_ids: None,
         name: form.name.clone(),
         parent_id: parse_id("parent_id", &form.parent_id)?,
         cost_center: opt(&form.cost_center),
