@@ -118,6 +118,9 @@ pub struct Callback {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// The issuer that answers (RFC 9207), where the provider says: it must be ours,
+    /// or the answer may come from another provider mixed in.
+    pub iss: Option<String>,
 }
 
 /// A sign-in that worked: the session, and the page to land on.
@@ -204,6 +207,7 @@ pub async fn finish(
         };
         tracing::info!(
             reason = refusal.code(),
+            detail = %refusal,
             "sign-in through the identity provider refused"
         );
         audit::record(
@@ -270,6 +274,11 @@ async fn finish_attempt(
     let (settings, rp) = relying_party(db, identity, site, attempt.tenant_id)
         .await?
         .ok_or(Refusal::NoProvider)?;
+    if callback.iss.as_ref().is_some_and(|iss| *iss != rp.issuer) {
+        return Err(Refusal::ProviderError(
+            "the answer names another issuer than the organisation's provider".to_owned(),
+        ));
+    }
     let verified = identity
         .oidc
         .finish(&rp, &code, &attempt.pkce_verifier, &attempt.nonce, now)

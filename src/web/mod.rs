@@ -108,6 +108,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tokens/{id}/revoke", post(pages::admin::revoke))
         .route("/audit", get(pages::admin::audit_log))
+        .route("/sign-in-settings", get(pages::sign_in_settings::show))
+        .route(
+            "/sign-in-settings/organisation",
+            post(pages::sign_in_settings::save_organisation),
+        )
+        .route(
+            "/sign-in-settings/provider",
+            post(pages::sign_in_settings::save_provider),
+        )
         .route("/rollout", get(pages::rollout::planner))
         .route("/rollout/profiles", post(pages::rollout::add_profile))
         .route("/rollout/rules", post(pages::rollout::add_rule))

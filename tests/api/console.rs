@@ -73,15 +73,13 @@ impl Browser {
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        Self::page(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .form(form)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        self.post_absolute(&format!("{}{path}", self.base), form)
+            .await
+    }
+
+    /// Posts a form to an absolute URL (another site's: an identity provider's).
+    pub async fn post_absolute(&self, url: &str, form: &[(&str, &str)]) -> Page {
+        Self::page(self.client.post(url).form(form).send().await.unwrap()).await
     }
 
     pub async fn post_multipart(&self, path: &str, form: multipart::Form) -> Page {

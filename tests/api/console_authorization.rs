@@ -77,6 +77,17 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
     ("GET", "/tokens", Some(&[(Tokens, Read)])),
     ("POST", "/tokens", Some(&[(Tokens, Write)])),
     ("POST", "/tokens/{id}/revoke", Some(&[(Tokens, Write)])),
+    ("GET", "/sign-in-settings", Some(&[(SignIn, Read)])),
+    (
+        "POST",
+        "/sign-in-settings/organisation",
+        Some(&[(SignIn, Write)]),
+    ),
+    (
+        "POST",
+        "/sign-in-settings/provider",
+        Some(&[(SignIn, Write)]),
+    ),
     ("GET", "/audit", Some(&[(Audit, Read)])),
     (
         "GET",
@@ -231,6 +242,8 @@ const CREATE_REFERRING: Answers = [0, 0, 0, 422, 303];
 /// The caller's own working day: only a caller who speaks for an employee has one.
 const MY_PAGE: Answers = [200, 404, 404, 404, 404];
 const MY_CHANGE: Answers = [303, 404, 404, 404, 404];
+/// Settings each admin may send for their own tenant, refused here for their content.
+const REFUSED_OWN: Answers = [0, 0, 0, 422, 422];
 
 async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp) {
     let world = World::new(&app).await;
@@ -398,6 +411,22 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
             format!("/console/rollout/rules/{spare_rule}/delete"),
             vec![],
             CHANGE_OBJECT,
+        ),
+        get("/console/sign-in-settings", ADMIN_PAGE),
+        post(
+            "/console/sign-in-settings/organisation",
+            vec![("console_token_sign_in", "true".to_owned())],
+            CHANGE_OWN,
+        ),
+        // Nothing answers at this issuer.
+        post(
+            "/console/sign-in-settings/provider",
+            vec![
+                ("issuer", "http://127.0.0.1:9".to_owned()),
+                ("client_id", "c".to_owned()),
+                ("client_secret", "s".to_owned()),
+            ],
+            REFUSED_OWN,
         ),
         get("/console/working-time", ADMIN_PAGE),
         post(

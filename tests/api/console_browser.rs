@@ -173,7 +173,8 @@ impl Session {
         self.open("/console/sign-in").await;
         self.accessible("sign-in").await;
         self.css("#token").await.send_keys(token).await.unwrap();
-        self.submit("form[action='/console/sign-in'] button").await;
+        self.submit("form[method=post][action='/console/sign-in'] button")
+            .await;
         self.css("form[action='/console/sign-out']").await;
     }
 
@@ -475,4 +476,91 @@ async fn each_user_does_their_job_in_a_real_browser() {
     s.open("/console/accessibility").await;
     s.accessible("statement").await;
     s.client.close().await.unwrap();
+}
+
+/// Staff sign in as themselves through their organisation's identity provider (a
+/// real one: node-oidc-provider and its login page) and land where their work is: the
+/// nurse on "Mina sidor", the ward's manager on the manager's notices, the IT admin
+/// (by group) on the overview. Signing out leaves the provider too, so the next person
+/// at the same browser must log in there again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_signs_in_through_the_organisations_provider_in_a_real_browser() {
+    let port = crate::oidc_provider::free_port();
+    let app = TestApp::sqlite_with(move |config| {
+        config.listen = format!("127.0.0.1:{port}").parse().unwrap();
+        config.public_url = format!("http://127.0.0.1:{port}");
+    })
+    .await;
+    let Some(s) = start(&app).await else { return };
+    let accounts = json!({
+        "nina": {"email": "nina@region.se"},
+        "maja": {"email": "maja@region.se"},
+        "ivar": {"email": "ivar@region.se", "groups": ["it-admins"]},
+    });
+    let Some(idp) = crate::oidc_provider::RealIdp::start(&app.base, accounts).await else {
+        return;
+    };
+    crate::oidc_provider::staff(&app).await;
+    let slug = idp
+        .connect(&app, json!({"admin_groups": ["it-admins"]}))
+        .await;
+    s.open("/console/language/sv").await;
+
+    for (i, (login, lands)) in [
+        ("nina", "/console/me"),
+        ("maja", "/console/notices"),
+        ("ivar", "/console"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.open("/console/sign-in").await;
+        if i == 0 {
+            // The first time the organisation is typed in; then the browser remembers.
+            s.accessible("sign-in, choosing the organisation").await;
+            s.css("#organisation").await.send_keys(&slug).await.unwrap();
+            s.submit("form[method=get][action='/console/sign-in'] button")
+                .await;
+        }
+        s.accessible("sign-in with the organisation").await;
+        s.submit("a.button[href^='/console/sign-in/start']").await;
+        // The provider's own login page.
+        s.css("input[name=login]")
+            .await
+            .send_keys(login)
+            .await
+            .unwrap();
+        s.css("input[name=password]")
+            .await
+            .send_keys("any")
+            .await
+            .unwrap();
+        s.css("button[type=submit]").await.click().await.unwrap();
+        s.css("form[action='/console/sign-out']").await;
+        let url = s.client.current_url().await.unwrap();
+        assert_eq!(url.path(), lands, "{login} lands on their page");
+        s.accessible(lands).await;
+        assert!(
+            s.text("header")
+                .await
+                .contains(&format!("{login}@region.se")),
+            "{login} is named as signed in"
+        );
+        // Out of Stilla and, through the provider's own confirmation, out there too.
+        s.css("form[action='/console/sign-out'] button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        s.css("button[name=logout][value=yes]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        s.css("a.button[href^='/console/sign-in/start']").await;
+        assert_eq!(
+            s.client.current_url().await.unwrap().path(),
+            "/console/sign-in"
+        );
+    }
 }

@@ -16,6 +16,7 @@ mod idp;
 mod imports;
 mod lists;
 mod notices;
+mod oidc_provider;
 mod organisation;
 mod reliability;
 mod reports;

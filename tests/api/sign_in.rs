@@ -341,6 +341,15 @@ async fn every_bad_answer_is_refused_and_nobody_is_made(app: TestApp) {
     )
     .await;
 
+    // An answer that says another provider issued it (RFC 9207's mix-up defence).
+    r.idp.next_person(nina.clone());
+    let browser = Browser::new(&app);
+    let back = to_provider_and_back(&browser, &r.slug).await;
+    let page = browser
+        .visit(&format!("{back}&iss=https%3A%2F%2Fidp.elsewhere.example"))
+        .await;
+    refused(&app, &browser, &page, "provider-error", "kunde inte godtas").await;
+
     // Someone whose employment has ended.
     app.patch(
         &format!("/api/v1/employees/{}", r.nurse),
@@ -677,3 +686,107 @@ async fn units_name_their_managers_from_the_tenant_only(app: TestApp) {
     );
 }
 both_stores!(units_name_their_managers_from_the_tenant_only);
+
+async fn an_admin_connects_the_provider_and_names_managers_in_the_console(app: TestApp) {
+    let idp = StandInIdp::start().await;
+    let unit = app.unit("Avd 3", None).await;
+    let role = app.role("Undersköterska").await;
+    let maja = app.employee("maja@region.se", &unit, &role).await;
+    let admin = Browser::signed_in(&app, &app.admin).await;
+    let page = admin.get("/console/sign-in-settings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("/console/sign-in/callback"),
+        "the redirect URI to register"
+    );
+    let csrf = page.csrf();
+    let saved = admin
+        .post(
+            "/console/sign-in-settings/provider",
+            &[
+                ("csrf", &csrf),
+                ("issuer", &idp.issuer),
+                ("client_id", CLIENT_ID),
+                ("client_secret", CLIENT_SECRET),
+                ("identity_claim", "email"),
+                ("identity_matches", "email"),
+                ("groups_claim", "groups"),
+                ("admin_groups", "it-admins\nregion-it"),
+                ("urgent_groups", ""),
+                ("required_acr", ""),
+                ("enabled", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let view = app
+        .get("/api/v1/identity-provider", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(view.json["admin_groups"], json!(["it-admins", "region-it"]));
+    assert_eq!(view.json["enabled"], true);
+    let page = admin.get("/console/sign-in-settings").await;
+    assert!(
+        !page.html.contains(CLIENT_SECRET),
+        "the secret is never shown"
+    );
+    assert!(page.html.contains("region-it"));
+
+    // The unit's form names its manager by e-mail; an unknown address is refused.
+    let form = admin.get(&format!("/console/units/{unit}")).await;
+    let csrf = form.csrf();
+    let refused = admin
+        .post(
+            &format!("/console/units/{unit}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Avd 3"),
+                ("managers", "ingen@region.se"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = admin
+        .post(
+            &format!("/console/units/{unit}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Avd 3"),
+                ("managers", "Maja@region.se"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let view = app
+        .get(&format!("/api/v1/units/{unit}"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(view.json["manager_ids"], json!([maja]));
+    assert!(
+        admin
+            .get(&format!("/console/units/{unit}"))
+            .await
+            .html
+            .contains("maja@region.se")
+    );
+
+    let slug = app.get("/api/v1/tenant", &app.admin).await.json["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    idp.next_person(json!({"sub": "u-maja", "email": "maja@region.se"}));
+    let manager = Browser::new(&app);
+    assert_eq!(
+        moves_on_to(&through_provider(&manager, &slug).await),
+        "/console/notices"
+    );
+    // Signed in as herself, the manager also has her own working day in the menu.
+    assert!(
+        manager
+            .get("/console/notices")
+            .await
+            .html
+            .contains("href=\"/console/me\"")
+    );
+}
+both_stores!(an_admin_connects_the_provider_and_names_managers_in_the_console);

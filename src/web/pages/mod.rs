@@ -13,6 +13,7 @@ pub mod reports;
 pub mod rollout;
 pub mod search;
 pub mod sign_in;
+pub mod sign_in_settings;
 pub mod statement;
 pub mod subscriptions;
 pub mod working_time;
@@ -87,6 +88,7 @@ impl Chrome {
                 ("/console/rollout", "nav-rollout"),
                 ("/console/notices", "nav-notices"),
                 ("/console/tokens", "nav-tokens"),
+                ("/console/sign-in-settings", "nav-sign-in-settings"),
                 ("/console/audit", "nav-audit"),
             ],
             AccessRole::Manager => &[
@@ -99,12 +101,18 @@ impl Chrome {
             ],
             AccessRole::Employee => &[("/console/me", "nav-me")],
         };
+        // A manager or admin who signed in as themselves also has their own working day.
+        let own_day = (console.caller.role != AccessRole::Employee
+            && console.caller.employee_id.is_some())
+        .then_some(("/console/me", "nav-me"));
         let nav = entries
             .iter()
+            .copied()
+            .chain(own_day)
             .map(|(href, key)| NavLink {
                 href,
                 label: lang.t(key),
-                current: *key == section,
+                current: key == section,
             })
             .collect();
         let mut chrome = Chrome::public(lang, title_key, &console.here);

@@ -381,6 +381,8 @@ struct UnitFormPage {
     parents: Vec<(Uuid, String, bool)>,
     cost_center: String,
     hours_href: Option<String>,
+    /// The unit's managers' e-mail addresses, one a line.
+    managers: String,
 }
 
 impl UnitFormPage {
@@ -392,6 +394,8 @@ impl UnitFormPage {
     ) -> WebResult<Self> {
         let names = unit_names(&state.db, console.caller.tenant_id).await?;
         let id = unit.map(|u| u.id);
+        let manager_ids = unit.map(|u| u.manager_ids.clone()).unwrap_or_default();
+        let managers = emails_of(&state.db, console.caller.tenant_id, &manager_ids).await?;
         let parent = unit.and_then(|u| u.parent_id);
         Ok(Self {
             c: Chrome::new(console, title, "nav-units"),
@@ -406,6 +410,7 @@ impl UnitFormPage {
                 .collect(),
             cost_center: unit.and_then(|u| u.cost_center.clone()).unwrap_or_default(),
             hours_href: id.map(|id| format!("/console/hours/units/{id}")),
+            managers: managers.join("\n"),
         })
     }
 }
@@ -436,8 +441,9 @@ pub async fn update_unit(
     axum::Form(form): axum::Form<UnitForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
+    let manager_ids = managers_by_email(&state, &console, &form.managers).await?;
     let patch = UnitPatch {
-        manager_ids: None,
+        manager_ids: Some(manager_ids),
         name: Some(form.name.clone()),
         parent_id: Some(parse_id("parent_id", &form.parent_id)?),
         cost_center: Some(opt(&form.cost_center)),
@@ -454,6 +460,51 @@ pub struct UnitForm {
     parent_id: String,
     #[serde(default)]
     cost_center: String,
+    /// Managers' e-mail addresses, one a line (or separated by commas).
+    #[serde(default)]
+    managers: String,
+}
+
+/// The employees behind e-mail addresses typed one a line; 422 naming the first that
+/// is no one's.
+async fn managers_by_email(
+    state: &AppState,
+    console: &Console,
+    typed: &str,
+) -> WebResult<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    for email in typed
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        ids.push(
+            super::list::employee_by_email(&state.db, console.caller.tenant_id, "managers", email)
+                .await?,
+        );
+    }
+    Ok(ids)
+}
+
+/// The e-mail addresses of these employees of the tenant, in order.
+async fn emails_of(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+) -> WebResult<Vec<String>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(entities::employee::Entity::find()
+        .select_only()
+        .column(entities::employee::Column::Email)
+        .filter(entities::employee::Column::TenantId.eq(tenant_id))
+        .filter(entities::employee::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(entities::employee::Column::Email)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 pub async fn create_unit(
@@ -462,8 +513,9 @@ pub async fn create_unit(
     axum::Form(form): axum::Form<UnitForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
+    let manager_ids = managers_by_email(&state, &console, &form.managers).await?;
     let input = NewUnit {
-        manager_ids: None,
+        manager_ids: Some(manager_ids),
         name: form.name.clone(),
         parent_id: parse_id("parent_id", &form.parent_id)?,
         cost_center: opt(&form.cost_center),

@@ -64,7 +64,9 @@ struct SignInPage {
     token_refused: Option<String>,
     organisation: Option<OrganisationChoice>,
     unknown_organisation: bool,
-    token_form: bool,
+    /// The token form, where the organisation allows it; `Some(true)`: shown open, as
+    /// the way in (no organisation with a provider chosen).
+    token_form: Option<bool>,
 }
 
 #[derive(Template)]
@@ -129,6 +131,7 @@ async fn sign_in_page(
     let token_form = found
         .as_ref()
         .is_none_or(|org| org.tenant.console_token_sign_in || !org.has_provider);
+    let token_first = found.as_ref().is_none_or(|org| !org.has_provider);
     let organisation = found.map(|org| {
         let query = serde_urlencoded::to_string([
             ("organisation", org.tenant.slug.as_str()),
@@ -155,7 +158,7 @@ async fn sign_in_page(
         token_refused: outcome.token_refused,
         organisation,
         unknown_organisation,
-        token_form,
+        token_form: token_form.then_some(token_first),
     };
     Ok((status, jar, render(&page)?).into_response())
 }
