@@ -130,6 +130,7 @@ pub async fn seed(
                 focus_until: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
+                ..Default::default()
             }
         });
         employee::Entity::insert_many(rows)

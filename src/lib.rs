@@ -14,6 +14,7 @@ pub mod csv_cells;
 pub mod db;
 pub mod delivery;
 pub mod demo;
+pub mod directory;
 pub mod downloads;
 pub mod error;
 pub mod filters;

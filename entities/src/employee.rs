@@ -23,6 +23,16 @@ pub struct Model {
     pub schedule_mode: crate::vocab::ScheduleMode,
     /// "In a patient meeting" until then.
     pub focus_until: Option<DateTimeUtc>,
+    /// The directory's user name (Entra ID: the UPN); unique in the tenant.
+    pub user_name: Option<String>,
+    /// The SCIM `User` as the directory last provisioned it (without `id`, `meta`):
+    /// what it says of the person beyond Stilla's own fields, given back as it came.
+    pub directory_record: Option<Json>,
+    /// Who the person reports to (the directory's `manager`).
+    pub manager_id: Option<Uuid>,
+    /// When the directory said the person left (`active: false` or deleted): every
+    /// credential stops from then, whatever the last day of employment.
+    pub left_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(belongs_to, from = "unit_id", to = "id")]

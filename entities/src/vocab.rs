@@ -163,6 +163,43 @@ vocabulary! {
         Manager,
         /// Their own working day only.
         Employee,
+        /// The directory's provisioning (SCIM): `/scim/v2` and nothing else.
+        Scim,
+    }
+}
+
+vocabulary! {
+    /// Which directory fact names a provisioned person's unit
+    /// (`directory_settings.unit_from`).
+    pub enum UnitSource {
+        /// The enterprise `costCenter`, matched with the units' cost centres.
+        CostCenter,
+        /// The enterprise `department`, matched with the units' names.
+        Department,
+        /// Membership of a group mapped to a unit.
+        Group,
+    }
+}
+
+vocabulary! {
+    /// Which directory fact names a provisioned person's role category
+    /// (`directory_settings.role_from`).
+    pub enum RoleSource {
+        /// `title`, matched with the role categories' names.
+        Title,
+        /// Membership of a group mapped to a role category.
+        Group,
+    }
+}
+
+vocabulary! {
+    /// What membership of a mapped directory group does
+    /// (`directory_group_mappings.places`).
+    pub enum GroupPlaces {
+        Unit,
+        Role,
+        /// Its members manage the unit.
+        Manager,
     }
 }
 

@@ -14,6 +14,7 @@ mod m20261202_000008_device_search;
 mod m20261202_000009_subscription_search;
 mod m20261204_000010_credential_lifetimes;
 mod m20261205_000011_identity;
+mod m20261205_000012_directory;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_subscription_search::Migration),
             Box::new(m20261204_000010_credential_lifetimes::Migration),
             Box::new(m20261205_000011_identity::Migration),
+            Box::new(m20261205_000012_directory::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod reachability;
 mod reports;
 mod roles;
 mod rollout;
+mod scim;
 mod sign_in;
 mod subscriptions;
 mod tokens;
@@ -241,5 +242,7 @@ async fn openapi_json() -> impl IntoResponse {
 /// ([`crate::app`] adds those, and mounts the console beside these).
 pub fn routes() -> Router<AppState> {
     let (router, _) = api_routes().split_for_parts();
-    router
+    // SCIM is its own protocol with its own discovery documents: beside the API, not in
+    // its OpenAPI document.
+    router.merge(scim::routes())
 }

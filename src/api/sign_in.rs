@@ -1,5 +1,6 @@
-//! `/api/v1/tenant` and `/api/v1/identity-provider`: how the tenant's people sign in
-//! to the console (admin).
+//! `/api/v1/tenant`, `/api/v1/identity-provider` and `/api/v1/directory/*`: how the
+//! tenant's people sign in to the console, and how the directory places the people it
+//! provisions (admin).
 use axum::{Json, extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -7,6 +8,7 @@ use super::ApiJson;
 use crate::{
     app::AppState,
     auth::Caller,
+    directory::placement::{self, DirectoryProblems, DirectorySettings},
     error::AppResult,
     identity::settings::{self, IdentityProviderInput, IdentityProviderView},
     tenants::{self, TenantPatch, TenantView},
@@ -20,6 +22,45 @@ pub fn routes() -> OpenApiRouter<AppState> {
             put_identity_provider,
             delete_identity_provider
         ))
+        .routes(routes!(get_directory_settings, put_directory_settings))
+        .routes(routes!(directory_problems))
+}
+
+/// How the directory's people are placed: unit by cost centre, department or group;
+/// role category by title or group; and the groups that place.
+#[utoipa::path(get, path = "/directory/settings", tag = "sign-in",
+    responses((status = 200, body = DirectorySettings)))]
+async fn get_directory_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<DirectorySettings>> {
+    Ok(Json(placement::get_settings(&state.db, &caller).await?))
+}
+
+/// Replaces the placement rules and group mappings, and places everyone the groups now
+/// place.
+#[utoipa::path(put, path = "/directory/settings", tag = "sign-in",
+    request_body = DirectorySettings,
+    responses((status = 200, body = DirectorySettings)))]
+async fn put_directory_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<DirectorySettings>,
+) -> AppResult<Json<DirectorySettings>> {
+    Ok(Json(
+        placement::put_settings(&state.db, &caller, input).await?,
+    ))
+}
+
+/// What the directory sent that placed nobody (refused, never guessed), and who waits
+/// for a mapped group.
+#[utoipa::path(get, path = "/directory/problems", tag = "sign-in",
+    responses((status = 200, body = DirectoryProblems)))]
+async fn directory_problems(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<DirectoryProblems>> {
+    Ok(Json(placement::problems(&state.db, &caller).await?))
 }
 
 /// The tenant's name, short name and whether the console takes a pasted token.

@@ -105,7 +105,9 @@ impl Caller {
                     AccessRole::Manager => {
                         UnitScope::Units(subtree_of(db, self.tenant_id, &self.unit_ids).await?)
                     }
-                    AccessRole::Employee => UnitScope::Units(std::collections::HashSet::default()),
+                    AccessRole::Employee | AccessRole::Scim => {
+                        UnitScope::Units(std::collections::HashSet::default())
+                    }
                 })
             })
             .await?;
@@ -179,24 +181,25 @@ pub(crate) async fn employed_until<C: sea_orm::ConnectionTrait>(
     employee_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<Employment> {
-    let ends_on = employee::Entity::find_by_id(employee_id)
+    let found = employee::Entity::find_by_id(employee_id)
         .filter(employee::Column::TenantId.eq(tenant_id))
         .select_only()
-        .column(employee::Column::EmploymentEndsOn)
-        .into_tuple::<Option<NaiveDate>>()
+        .columns([employee::Column::EmploymentEndsOn, employee::Column::LeftAt])
+        .into_tuple::<(Option<NaiveDate>, Option<DateTime<Utc>>)>()
         .one(db)
         .await?;
-    Ok(match ends_on {
-        None => Employment::Gone,
-        Some(Some(last_day)) => {
-            let ended_at = employment_ended_at(last_day);
-            if ended_at <= now {
-                Employment::Gone
-            } else {
-                Employment::Until(ended_at)
-            }
-        }
-        Some(None) => Employment::Open,
+    let Some((ends_on, left_at)) = found else {
+        return Ok(Employment::Gone);
+    };
+    // The directory saying someone left ends everything at once, not at midnight.
+    let ended_at = match (ends_on.map(employment_ended_at), left_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(match ended_at {
+        Some(at) if at <= now => Employment::Gone,
+        Some(at) => Employment::Until(at),
+        None => Employment::Open,
     })
 }
 

@@ -42,6 +42,9 @@ pub enum Resource {
     /// How people sign in to the console: the identity provider, the tenant's short
     /// name, whether a pasted token still works there.
     SignIn,
+    /// People and groups as the directory provisions them (`/scim/v2`): only the
+    /// directory's own token.
+    Provisioning,
     /// The caller's own working day: their devices, notices, focus time and phones.
     /// Any token that speaks for an employee has one; others find nothing there.
     OwnWorkday,
@@ -55,16 +58,17 @@ pub enum Access {
 }
 
 use Access::{Read, Write};
-use AccessRole::{Admin, Employee, Manager};
+use AccessRole::{Admin, Employee, Manager, Scim};
 use Resource::{
     Absences, Audit, Contracts, DeviceProfiles, Devices, Employees, Imports, Notices, OwnWorkday,
-    Policy, Reachability, Reports, Roles, RolloutRules, Shifts, SignIn, Subscriptions, Tokens,
-    Units, WorkingHours,
+    Policy, Provisioning, Reachability, Reports, Roles, RolloutRules, Shifts, SignIn,
+    Subscriptions, Tokens, Units, WorkingHours,
 };
 
 const ADMIN: &[AccessRole] = &[Admin];
 const ADMIN_AND_MANAGER: &[AccessRole] = &[Admin, Manager];
 const EVERYONE: &[AccessRole] = &[Admin, Manager, Employee];
+const DIRECTORY: &[AccessRole] = &[Scim];
 
 /// The table. Managers read what their units hold and plan with (tenant-wide roll-out
 /// profiles, rules and agreements included: they budget against them) and send their
@@ -104,6 +108,8 @@ pub const RULES: &[(Resource, Access, &[AccessRole])] = &[
     (Imports, Write, ADMIN),
     (SignIn, Read, ADMIN),
     (SignIn, Write, ADMIN),
+    (Provisioning, Read, DIRECTORY),
+    (Provisioning, Write, DIRECTORY),
     (OwnWorkday, Read, EVERYONE),
     (OwnWorkday, Write, EVERYONE),
 ];
@@ -172,6 +178,7 @@ impl Resource {
             Reports => "reports",
             Imports => "imports",
             SignIn => "the sign-in settings",
+            Provisioning => "the directory's provisioning",
             OwnWorkday => "their own working day",
         }
     }

@@ -76,7 +76,9 @@ pub async fn open_session<C: ConnectionTrait>(
     now: DateTime<Utc>,
     policy: SessionPolicy,
 ) -> AppResult<TokenSignIn> {
-    let Some(caller) = find_caller(db, &hash_secret(token_secret.trim()), now).await? else {
+    let found = find_caller(db, &hash_secret(token_secret.trim()), now).await?;
+    // The directory's provisioning token reaches /scim/v2 and nothing else.
+    let Some(caller) = found.filter(|c| c.role != AccessRole::Scim) else {
         return Ok(TokenSignIn::NoSuchToken);
     };
     let allowed = tenant::Entity::find_by_id(caller.tenant_id)

@@ -145,6 +145,12 @@ async fn issue_in<C: ConnectionTrait>(
                 "a manager token must name at least one unit",
             ));
         }
+        AccessRole::Scim if input.employee_id.is_some() || !unit_ids.is_empty() => {
+            errors.push(FieldError::new(
+                "role",
+                "a scim token is the directory's: it names no employee and no unit",
+            ));
+        }
         _ => {}
     }
     if let Some(employee_id) = input.employee_id {
@@ -182,7 +188,7 @@ async fn issue_in<C: ConnectionTrait>(
             employee_id: input.employee_id,
             unit_ids,
             can_send_urgent: input.role == AccessRole::Admin
-                || input.can_send_urgent.unwrap_or(false),
+                || (input.role != AccessRole::Scim && input.can_send_urgent.unwrap_or(false)),
             expires_at: input.expires_at,
         },
     )

@@ -205,6 +205,11 @@ pub fn new_active_model(
         focus_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        // Not the directory's (yet): provisioning fills these.
+        user_name: Set(None),
+        directory_record: Set(None),
+        manager_id: Set(None),
+        left_at: Set(None),
     }
 }
 

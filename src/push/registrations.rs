@@ -246,6 +246,9 @@ pub enum Retirement {
     /// The provider says the token is gone (the app was removed, the token expired):
     /// what waited for it has failed. Carries the provider's answer.
     TokenGone(String),
+    /// The person left (the directory said so): nothing more goes to their phones, and
+    /// what waited is cancelled.
+    EmploymentEnded,
 }
 
 /// The stored reason of a registration its owner removed; such a registration is
@@ -257,6 +260,7 @@ impl Retirement {
         match self {
             Retirement::RemovedByOwner => REMOVED,
             Retirement::TokenGone(answer) => answer,
+            Retirement::EmploymentEnded => "employment ended",
         }
     }
 }
@@ -278,7 +282,9 @@ pub async fn retire<C: ConnectionTrait>(
     active.disabled_reason = Set(Some(reason.to_owned()));
     active.update(db).await?;
     let status = match &retirement {
-        Retirement::RemovedByOwner => outbox::DeliveryStatus::Cancelled,
+        Retirement::RemovedByOwner | Retirement::EmploymentEnded => {
+            outbox::DeliveryStatus::Cancelled
+        }
         Retirement::TokenGone(_) => outbox::DeliveryStatus::Failed,
     };
     let why = format!("registration disabled: {reason}");
@@ -323,6 +329,26 @@ pub async fn retire_gone_token<C: ConnectionTrait>(
         now,
     )
     .await
+}
+
+/// Retires every active registration of a person who left.
+pub async fn retire_all_of<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    employee_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let active = push_registration::Entity::find()
+        .filter(push_registration::Column::TenantId.eq(actor.tenant_id))
+        .filter(push_registration::Column::EmployeeId.eq(employee_id))
+        .filter(push_registration::Column::DisabledAt.is_null())
+        .all(db)
+        .await?;
+    let count = active.len();
+    for registration in active {
+        retire(db, actor, registration, Retirement::EmploymentEnded, now).await?;
+    }
+    Ok(count)
 }
 
 fn not_removed() -> Condition {

@@ -111,6 +111,9 @@ const API_ROUTES: &[(&str, &str, Rules)] = &[
     ("GET", "/identity-provider", &[(SignIn, Read)]),
     ("PUT", "/identity-provider", &[(SignIn, Write)]),
     ("DELETE", "/identity-provider", &[(SignIn, Write)]),
+    ("GET", "/directory/settings", &[(SignIn, Read)]),
+    ("PUT", "/directory/settings", &[(SignIn, Write)]),
+    ("GET", "/directory/problems", &[(SignIn, Read)]),
     ("GET", "/audit", &[(Audit, Read)]),
     (
         "POST",
@@ -315,6 +318,8 @@ const OWN_TENANT: Answers = [0, 0, 0, 200, 200];
 /// Settings no tenant has made yet.
 const NOT_SET_UP: Answers = [0, 0, 0, 404, 404];
 const REFUSED_INPUT: Answers = [0, 0, 0, 422, 422];
+/// A change that refers to the first tenant's units: another tenant's admin gets 422.
+const CREATE_REFERRING_OK: Answers = [0, 0, 0, 422, 200];
 
 fn route(method: Method, path: impl Into<String>, body: Body, expect: Answers) -> Route {
     Route {
@@ -699,6 +704,26 @@ async fn every_route_answers_every_caller_as_expected(app: TestApp) {
             "/api/v1/identity-provider",
             Body::None,
             NOT_SET_UP,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/directory/settings",
+            Body::None,
+            OWN_TENANT,
+        ),
+        // A mapping to the first tenant's unit: refused for another tenant's admin.
+        route(
+            Method::PUT,
+            "/api/v1/directory/settings",
+            Body::Json(json!({"unit_from": "cost_center", "role_from": "title",
+                "group_mappings": [{"group": "Chefer", "places": "manager", "target_id": managed}]})),
+            CREATE_REFERRING_OK,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/directory/problems",
+            Body::None,
+            OWN_TENANT,
         ),
         route(
             Method::POST,

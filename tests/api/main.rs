@@ -9,6 +9,7 @@ mod console_authorization;
 mod console_browser;
 mod delivery;
 mod devices;
+mod directory;
 mod fcm;
 mod hardening;
 mod health;

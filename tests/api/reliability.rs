@@ -92,6 +92,7 @@ async fn ten_thousand_due(app: &TestApp) {
             focus_until: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         });
         employee::Entity::insert_many(people)
             .exec_without_returning(&app.db)

@@ -100,6 +100,7 @@ impl Chrome {
                 ("/console/rollout", "nav-rollout"),
             ],
             AccessRole::Employee => &[("/console/me", "nav-me")],
+            AccessRole::Scim => &[],
         };
         // A manager or admin who signed in as themselves also has their own working day.
         let own_day = (console.caller.role != AccessRole::Employee

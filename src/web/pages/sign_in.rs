@@ -204,6 +204,8 @@ pub fn start_of(role: AccessRole) -> &'static str {
         AccessRole::Admin => "/console",
         AccessRole::Manager => "/console/notices",
         AccessRole::Employee => "/console/me",
+        // A provisioning token never opens a console session.
+        AccessRole::Scim => "/console/sign-in",
     }
 }
 
