@@ -117,6 +117,10 @@ pub fn routes() -> Router<AppState> {
             "/sign-in-settings/provider",
             post(pages::sign_in_settings::save_provider),
         )
+        .route(
+            "/sign-in-settings/directory",
+            post(pages::sign_in_settings::save_directory),
+        )
         .route("/rollout", get(pages::rollout::planner))
         .route("/rollout/profiles", post(pages::rollout::add_profile))
         .route("/rollout/rules", post(pages::rollout::add_rule))

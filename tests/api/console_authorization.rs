@@ -88,6 +88,11 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
         "/sign-in-settings/provider",
         Some(&[(SignIn, Write)]),
     ),
+    (
+        "POST",
+        "/sign-in-settings/directory",
+        Some(&[(SignIn, Write)]),
+    ),
     ("GET", "/audit", Some(&[(Audit, Read)])),
     (
         "GET",
@@ -427,6 +432,11 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
                 ("client_secret", "s".to_owned()),
             ],
             REFUSED_OWN,
+        ),
+        post(
+            "/console/sign-in-settings/directory",
+            vec![("unit_from", "department".to_owned())],
+            CHANGE_OWN,
         ),
         get("/console/working-time", ADMIN_PAGE),
         post(

@@ -685,3 +685,79 @@ async fn only_the_directorys_token_reaches_scim_and_nothing_else(app: TestApp) {
     assert_ne!(still.json["active"], false);
 }
 both_stores!(only_the_directorys_token_reaches_scim_and_nothing_else);
+
+async fn the_admin_sees_and_sets_the_directorys_placement_in_the_console(app: TestApp) {
+    let ward = app
+        .post(
+            "/api/v1/units",
+            &app.admin,
+            json!({"name": "Avd 12", "cost_center": "K100"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.role("Sjuksköterska").await;
+    let token = app.token(json!({"name": "Entra", "role": "scim"})).await;
+    let refused = scim(
+        &app,
+        Method::POST,
+        "/Users",
+        &token,
+        Some(entra_user("anna@region.se", "K404", "Sjuksköterska")),
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+
+    let admin = crate::console::Browser::signed_in(&app, &app.admin).await;
+    let page = admin.get("/console/sign-in-settings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("K404"),
+        "the unplaced cost centre is listed"
+    );
+    assert!(page.html.contains("anna@region.se"));
+    let csrf = page.csrf();
+    let saved = admin
+        .post(
+            "/console/sign-in-settings/directory",
+            &[
+                ("csrf", &csrf),
+                ("group", "Chefer Avd 12"),
+                ("places", "manager"),
+                ("target_id", &ward),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let settings = app
+        .get("/api/v1/directory/settings", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        settings.json["group_mappings"],
+        json!([{"group": "Chefer Avd 12", "places": "manager", "target_id": ward}])
+    );
+    assert_eq!(
+        settings.json["unit_from"], "cost_center",
+        "the rules stay as they were"
+    );
+    let removed = admin
+        .post(
+            "/console/sign-in-settings/directory",
+            &[
+                ("csrf", &csrf),
+                ("remove", "0"),
+                ("unit_from", "department"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let settings = app
+        .get("/api/v1/directory/settings", &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(settings.json["group_mappings"], json!([]));
+    assert_eq!(settings.json["unit_from"], "department");
+}
+both_stores!(the_admin_sees_and_sets_the_directorys_placement_in_the_console);

@@ -11,12 +11,19 @@ use axum::{
 use axum_extra::extract::Form;
 use entities::vocab::IdentityField;
 use serde::Deserialize;
+use uuid::Uuid;
 
-use super::{Chrome, list::opt, render};
+use super::{
+    Chrome,
+    list::{by_name, opt},
+    render,
+};
 use crate::{
     app::AppState,
+    directory::placement::{self, DirectoryProblems, DirectorySettings, GroupMapping},
     error::AppError,
     identity::settings::{self, CALLBACK_PATH, IdentityProviderInput, IdentityProviderView},
+    org::{roles::role_names, units::unit_names},
     tenants::{self, TenantPatch, TenantView},
     web::session::{Console, WebResult},
 };
@@ -31,6 +38,12 @@ struct SettingsPage {
     matches_external_id: bool,
     /// Sign-in through the provider is on (or, with none set up, will be).
     enabled: bool,
+    directory: DirectorySettings,
+    problems: DirectoryProblems,
+    /// Each mapping as shown: group, what it places, the unit's or role's name.
+    mappings: Vec<(usize, String, String, String)>,
+    units: Vec<(Uuid, String)>,
+    roles: Vec<(Uuid, String)>,
 }
 
 pub async fn show(State(state): State<AppState>, console: Console) -> WebResult<Response> {
@@ -41,7 +54,29 @@ pub async fn show(State(state): State<AppState>, console: Console) -> WebResult<
             Err(AppError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
         };
+    let directory = placement::get_settings(&state.db, &console.caller).await?;
+    let problems = placement::problems(&state.db, &console.caller).await?;
+    let unit_names = unit_names(&state.db, console.caller.tenant_id).await?;
+    let role_names = role_names(&state.db, console.caller.tenant_id).await?;
+    let mappings = directory
+        .group_mappings
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let target = unit_names
+                .get(&m.target_id)
+                .or_else(|| role_names.get(&m.target_id))
+                .cloned()
+                .unwrap_or_default();
+            (i, m.group.clone(), m.places.to_string(), target)
+        })
+        .collect();
     render(&SettingsPage {
+        directory,
+        problems,
+        mappings,
+        units: by_name(unit_names.iter()),
+        roles: by_name(role_names.iter()),
         c: Chrome::new(&console, "sign-in-settings-title", "nav-sign-in-settings"),
         tenant,
         matches_external_id: provider
@@ -147,4 +182,61 @@ pub async fn save_provider(
     )
     .await?;
     Ok(Redirect::to("/console/sign-in-settings").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DirectoryForm {
+    csrf: String,
+    #[serde(default)]
+    unit_from: String,
+    #[serde(default)]
+    role_from: String,
+    /// A mapping to add: the group, what it places, and the unit or role (by id).
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    places: String,
+    #[serde(default)]
+    target_id: String,
+    /// The index of a mapping to remove.
+    #[serde(default)]
+    remove: String,
+}
+
+/// Changes the placement rules, adds a group mapping or removes one: the settings as
+/// they are, with the form's one change, through the same operation as the API.
+pub async fn save_directory(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<DirectoryForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    let mut settings = placement::get_settings(&state.db, &console.caller).await?;
+    if let Some(from) = super::list::parse_enum("unit_from", &form.unit_from)? {
+        settings.unit_from = from;
+    }
+    if let Some(from) = super::list::parse_enum("role_from", &form.role_from)? {
+        settings.role_from = from;
+    }
+    if let Some(index) = opt(&form.remove) {
+        let index: usize = index
+            .parse()
+            .map_err(|_| AppError::invalid("remove", "not a mapping"))?;
+        if index < settings.group_mappings.len() {
+            settings.group_mappings.remove(index);
+        }
+    }
+    if let Some(group) = opt(&form.group) {
+        let places = super::list::parse_enum("places", &form.places)?
+            .ok_or_else(|| AppError::invalid("places", "choose what the group places"))?;
+        let target_id = super::list::parse_id("target_id", &form.target_id)?
+            .ok_or_else(|| AppError::invalid("target_id", "choose a unit or role category"))?;
+        settings.group_mappings.push(GroupMapping {
+            group,
+            places,
+            target_id,
+        });
+    }
+    placement::put_settings(&state.db, &console.caller, settings).await?;
+    Ok(Redirect::to("/console/sign-in-settings#directory").into_response())
 }

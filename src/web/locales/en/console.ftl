@@ -66,6 +66,35 @@ sign-in-settings-acr-hint = A SITHS level, for example. Empty: any level.
 sign-in-settings-enabled = Sign-in through the provider is on
 unit-managers = Managers
 unit-managers-hint = Employees' e-mail addresses, one a line. Signing in, they get the manager's pages for the unit and its subunits.
+directory-title = The directory (SCIM)
+directory-intro = The organisation's directory creates, changes and ends employees over SCIM 2.0 at /scim/v2, with an API token of the scim role. This is how it places them:
+directory-problems = Values the directory sent that place nobody (the request was refused)
+directory-attribute = Attribute
+directory-value = Value
+directory-last-user = Last for
+directory-times = Times
+directory-last-seen = Last
+directory-no-problems = The directory has sent nothing that could not be placed.
+directory-waiting = { $count ->
+    [one] One person waits for a mapped group to place them.
+   *[other] { $count } people wait for a mapped group to place them.
+}
+directory-unit-from = Unit by
+directory-role-from = Role category by
+directory-from-cost_center = cost centre (costCenter)
+directory-from-department = department (the unit's name)
+directory-from-title = title (the category's name)
+directory-from-group = group (mappings below)
+directory-mappings = Groups that place their members
+directory-group = The group's name in the directory
+directory-places = Places as
+directory-places-unit = unit
+directory-places-role = role category
+directory-places-manager = the unit's managers
+directory-target = Unit or role category
+directory-roles = Role categories
+directory-remove = Remove
+directory-add = Add mapping
 accessibility-statement = Accessibility statement
 error-title = That did not work
 error-status = Status

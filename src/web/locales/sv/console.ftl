@@ -66,6 +66,35 @@ sign-in-settings-acr-hint = Till exempel en SITHS-nivå. Tomt: vilken nivå som 
 sign-in-settings-enabled = Inloggning via leverantören är påslagen
 unit-managers = Chefer
 unit-managers-hint = Anställdas e-postadresser, en per rad. De loggar in med chefens sidor för enheten och dess underenheter.
+directory-title = Katalogen (SCIM)
+directory-intro = Organisationens katalog lägger upp, ändrar och avslutar anställda via SCIM 2.0 på /scim/v2 med en API-nyckel med rollen scim. Så placeras de:
+directory-problems = Värden som katalogen skickat och som inte placerar någon (begäran nekades)
+directory-attribute = Attribut
+directory-value = Värde
+directory-last-user = Senast för
+directory-times = Gånger
+directory-last-seen = Senast
+directory-no-problems = Katalogen har inte skickat något som inte gick att placera.
+directory-waiting = { $count ->
+    [one] En person väntar på att en kopplad grupp placerar hen.
+   *[other] { $count } personer väntar på att en kopplad grupp placerar dem.
+}
+directory-unit-from = Enhet efter
+directory-role-from = Yrkeskategori efter
+directory-from-cost_center = kostnadsställe (costCenter)
+directory-from-department = avdelning (department, enhetens namn)
+directory-from-title = titel (title, kategorins namn)
+directory-from-group = grupp (kopplingar nedan)
+directory-mappings = Grupper som placerar sina medlemmar
+directory-group = Gruppens namn i katalogen
+directory-places = Placerar som
+directory-places-unit = enhet
+directory-places-role = yrkeskategori
+directory-places-manager = chefer för enheten
+directory-target = Enhet eller yrkeskategori
+directory-roles = Yrkeskategorier
+directory-remove = Ta bort
+directory-add = Lägg till koppling
 accessibility-statement = Tillgänglighetsredogörelse
 error-title = Det gick inte
 error-status = Svarskod
