@@ -39,17 +39,18 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_employees_user_name")
-                    .table("employees")
-                    .col("tenant_id")
-                    .col("user_name")
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
+        // userName is unique in a tenant and looked up without regard to case (RFC 7643
+        // §4.1.1): the index is on its lowercase form, which both stores can build.
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX ux_employees_user_name ON employees (tenant_id, lower(user_name))",
+        )
+        .await?;
+        // Entra ID's externalId (the object id) finds a person before they are linked.
+        db.execute_unprepared(
+            "CREATE INDEX ix_employees_external_id ON employees (tenant_id, external_id)",
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

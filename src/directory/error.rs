@@ -74,7 +74,7 @@ impl From<AppError> for ScimError {
                 refused
             }
             other => {
-                tracing::error!(error = %other, "a SCIM request failed");
+                tracing::error!(error = ?other, "a SCIM request failed");
                 let retry_after = other.retry_after();
                 let mut failed = Self::new(status, None, "the request failed on Stilla's side");
                 failed.retry_after = retry_after;

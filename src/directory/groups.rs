@@ -97,13 +97,12 @@ async fn resource<C: ConnectionTrait>(
         doc["externalId"] = json!(external);
     }
     if with_members {
+        // Members are provisioned employees (a deleted user leaves every group).
         let ids = member_rows(db, group.id).await?;
-        let people = provisioned(db, group.tenant_id, &ids).await?;
-        if !people.is_empty() {
+        if !ids.is_empty() {
             doc["members"] = Value::Array(
-                people
-                    .into_iter()
-                    .map(|(id, _)| json!({"value": id.to_string(), "$ref": base.user(id), "type": "User"}))
+                ids.into_iter()
+                    .map(|id| json!({"value": id.to_string(), "$ref": base.user(id), "type": "User"}))
                     .collect(),
             );
         }
@@ -266,16 +265,21 @@ async fn save(
                 input.display_name
             ))));
         }
-        let known = provisioned(txn, tenant_id, &input.members).await?;
-        if known.len() != input.members.len() {
-            return Ok(Err(ScimError::invalid_value(
-                "members: names a user this directory has not provisioned",
-            )));
-        }
         let before_members: HashSet<Uuid> = match &existing {
             Some(group) => member_rows(txn, group.id).await?.into_iter().collect(),
             None => HashSet::new(),
         };
+        let newcomers: Vec<Uuid> = input
+            .members
+            .iter()
+            .filter(|m| !before_members.contains(m))
+            .copied()
+            .collect();
+        if provisioned(txn, tenant_id, &newcomers).await?.len() != newcomers.len() {
+            return Ok(Err(ScimError::invalid_value(
+                "members: names a user this directory has not provisioned",
+            )));
+        }
         let mut row = match existing.clone() {
             Some(g) => directory_group::ActiveModel::from(g),
             None => directory_group::ActiveModel {
@@ -296,12 +300,25 @@ async fn save(
         } else {
             row.insert(txn).await?
         };
-        directory_group_member::Entity::delete_many()
-            .filter(directory_group_member::Column::GroupId.eq(group.id))
-            .exec(txn)
-            .await?;
-        if !input.members.is_empty() {
-            directory_group_member::Entity::insert_many(input.members.iter().map(|m| {
+        // Only the change is written: adding a hundred members to a group of twenty
+        // thousand touches a hundred rows (and stays within SQLite's bound values).
+        let after_members: HashSet<Uuid> = input.members.iter().copied().collect();
+        let gone: Vec<Uuid> = before_members.difference(&after_members).copied().collect();
+        let added: Vec<Uuid> = input
+            .members
+            .iter()
+            .filter(|m| !before_members.contains(m))
+            .copied()
+            .collect();
+        for chunk in gone.chunks(500) {
+            directory_group_member::Entity::delete_many()
+                .filter(directory_group_member::Column::GroupId.eq(group.id))
+                .filter(directory_group_member::Column::EmployeeId.is_in(chunk.iter().copied()))
+                .exec(txn)
+                .await?;
+        }
+        for chunk in added.chunks(500) {
+            directory_group_member::Entity::insert_many(chunk.iter().map(|m| {
                 directory_group_member::ActiveModel {
                     tenant_id: Set(tenant_id),
                     group_id: Set(group.id),
@@ -311,11 +328,7 @@ async fn save(
             .exec_without_returning(txn)
             .await?;
         }
-        let after_members: HashSet<Uuid> = input.members.iter().copied().collect();
-        let touched: Vec<Uuid> = before_members
-            .symmetric_difference(&after_members)
-            .copied()
-            .collect();
+        let touched: Vec<Uuid> = gone.into_iter().chain(added).collect();
         placement::place_by_groups(txn, tenant_id, &touched).await?;
         let view = json!({"display_name": group.display_name, "members": input.members.len()});
         let action = if existing.is_some() {

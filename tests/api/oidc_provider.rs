@@ -15,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use crate::{
     console::{Browser, Page},
     helpers::TestApp,
+    sign_in::moves_on_to,
 };
 
 pub const CLIENT_ID: &str = "stilla";
@@ -175,17 +176,6 @@ async fn start_sign_in(browser: &Browser, slug: &str) -> String {
         .await;
     assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.html);
     start.location.unwrap()
-}
-
-fn moves_on_to(page: &Page) -> String {
-    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    let start = page
-        .html
-        .find("content=\"0;url=")
-        .expect("a page that moves on")
-        + 15;
-    let end = page.html[start..].find('"').unwrap();
-    page.html[start..start + end].replace("&amp;", "&")
 }
 
 fn accounts() -> Value {

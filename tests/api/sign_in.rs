@@ -103,7 +103,7 @@ async fn to_provider_and_back(browser: &Browser, slug: &str) -> String {
 }
 
 /// Where the page that moves on by itself goes.
-fn moves_on_to(page: &Page) -> String {
+pub fn moves_on_to(page: &Page) -> String {
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let start = page
         .html
