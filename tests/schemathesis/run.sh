@@ -41,9 +41,15 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 
+# PATCH /api/v1/tenant is left out: Schemathesis 4.32's coverage phase reads a body
+# whose properties are all optional as if each were required (schemathesis.toml says
+# more), and only this PATCH has no id in its path to be answered 404 instead of 200.
+# Its rules (slug format and uniqueness, the token switch) are tested in
+# tests/api/sign_in.rs.
 st --config-file "$here/schemathesis.toml" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks all \
+    --exclude-operation-id update_tenant \
     --seed "${STILLA_SCHEMATHESIS_SEED:-1}" \
     --max-examples "${STILLA_SCHEMATHESIS_EXAMPLES:-50}" \
     --workers 2 \
