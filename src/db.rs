@@ -111,3 +111,15 @@ pub async fn write_as<T>(
     let actor = caller.actor();
     write(db, async |txn| work(txn, &actor).await).await
 }
+
+/// `lower(column) = lower(value)`: text compared without regard to case (e-mail
+/// addresses, SCIM user and group names), in the form the `lower(...)` indexes serve.
+pub fn same_text<T: sea_orm::ColumnTrait>(
+    column: T,
+    value: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::ExprTrait::eq(
+        sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(column)),
+        value.trim().to_lowercase(),
+    )
+}

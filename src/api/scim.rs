@@ -127,6 +127,15 @@ fn directory(caller: Result<Caller, AppError>) -> ScimResult<Caller> {
     caller.map_err(ScimError::from)
 }
 
+/// The directory's token, for the discovery documents (read access to provisioning).
+fn reader(caller: Result<Caller, AppError>) -> ScimResult<()> {
+    directory(caller)?.may(
+        crate::auth::Resource::Provisioning,
+        crate::auth::Access::Read,
+    )?;
+    Ok(())
+}
+
 fn base(state: &AppState) -> Base {
     Base(state.site.url("/scim/v2"))
 }
@@ -189,10 +198,7 @@ async fn service_provider_config(
     State(state): State<AppState>,
     caller: Result<Caller, AppError>,
 ) -> ScimResult<Response> {
-    directory(caller)?.may(
-        crate::auth::Resource::Provisioning,
-        crate::auth::Access::Read,
-    )?;
+    reader(caller)?;
     let config = discovery::service_provider_config(&base(&state).0);
     Ok(document(StatusCode::OK, &config, None))
 }
@@ -201,10 +207,7 @@ async fn resource_types(
     State(state): State<AppState>,
     caller: Result<Caller, AppError>,
 ) -> ScimResult<Response> {
-    directory(caller)?.may(
-        crate::auth::Resource::Provisioning,
-        crate::auth::Access::Read,
-    )?;
+    reader(caller)?;
     let all = discovery::resource_types(&base(&state).0);
     let window = Window::new(None, None);
     Ok(document(
@@ -219,10 +222,7 @@ async fn resource_type(
     caller: Result<Caller, AppError>,
     Path(id): Path<String>,
 ) -> ScimResult<Response> {
-    directory(caller)?.may(
-        crate::auth::Resource::Provisioning,
-        crate::auth::Access::Read,
-    )?;
+    reader(caller)?;
     discovery::resource_types(&base(&state).0)
         .into_iter()
         .find(|t| t["id"] == id.as_str())
@@ -234,10 +234,7 @@ async fn schemas(
     State(state): State<AppState>,
     caller: Result<Caller, AppError>,
 ) -> ScimResult<Response> {
-    directory(caller)?.may(
-        crate::auth::Resource::Provisioning,
-        crate::auth::Access::Read,
-    )?;
+    reader(caller)?;
     let all = discovery::schemas(&base(&state).0);
     let window = Window::new(None, None);
     Ok(document(
@@ -252,10 +249,7 @@ async fn schema(
     caller: Result<Caller, AppError>,
     Path(id): Path<String>,
 ) -> ScimResult<Response> {
-    directory(caller)?.may(
-        crate::auth::Resource::Provisioning,
-        crate::auth::Access::Read,
-    )?;
+    reader(caller)?;
     discovery::schemas(&base(&state).0)
         .into_iter()
         .find(|s| s["id"] == id.as_str())

@@ -188,19 +188,28 @@ pub(crate) async fn employed_until<C: sea_orm::ConnectionTrait>(
         .into_tuple::<(Option<NaiveDate>, Option<DateTime<Utc>>)>()
         .one(db)
         .await?;
-    let Some((ends_on, left_at)) = found else {
-        return Ok(Employment::Gone);
-    };
-    // The directory saying someone left ends everything at once, not at midnight.
+    Ok(match found {
+        Some((ends_on, left_at)) => employment(ends_on, left_at, now),
+        None => Employment::Gone,
+    })
+}
+
+/// Where a person's employment stands at `now`, from their last day and when the
+/// directory said they left. Leaving ends everything at once, not at midnight.
+pub(crate) fn employment(
+    ends_on: Option<NaiveDate>,
+    left_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Employment {
     let ended_at = match (ends_on.map(employment_ended_at), left_at) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    Ok(match ended_at {
+    match ended_at {
         Some(at) if at <= now => Employment::Gone,
         Some(at) => Employment::Until(at),
         None => Employment::Open,
-    })
+    }
 }
 
 /// The instant a person's employment has ended: the start of the day after their last

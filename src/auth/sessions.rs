@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     AccessRole, Caller, ScopeMemo,
-    caller::{Employment, caller_by_token_id, employed_until, find_caller},
+    caller::{Employment, caller_by_token_id, employment, find_caller},
     tokens::{generate_secret, hash_secret},
 };
 use crate::{error::AppResult, org::managers::units_managed_by};
@@ -184,19 +184,32 @@ async fn person_caller<C: ConnectionTrait>(
     grants: Grants,
     now: DateTime<Utc>,
 ) -> AppResult<Option<Caller>> {
-    let valid_until = match employed_until(db, tenant_id, employee_id, now).await? {
-        Employment::Gone => return Ok(None),
-        Employment::Until(at) => Some(at),
-        Employment::Open => None,
-    };
-    let Some((name, email)) = employee::Entity::find_by_id(employee_id)
+    // One query for who they are and whether they still work here: this runs on every
+    // console request of a person signed in through the identity provider.
+    let Some((name, email, ends_on, left_at)) = employee::Entity::find_by_id(employee_id)
+        .filter(employee::Column::TenantId.eq(tenant_id))
         .select_only()
-        .columns([employee::Column::Name, employee::Column::Email])
-        .into_tuple::<(String, String)>()
+        .columns([
+            employee::Column::Name,
+            employee::Column::Email,
+            employee::Column::EmploymentEndsOn,
+            employee::Column::LeftAt,
+        ])
+        .into_tuple::<(
+            String,
+            String,
+            Option<chrono::NaiveDate>,
+            Option<DateTime<Utc>>,
+        )>()
         .one(db)
         .await?
     else {
         return Ok(None);
+    };
+    let valid_until = match employment(ends_on, left_at, now) {
+        Employment::Gone => return Ok(None),
+        Employment::Until(at) => Some(at),
+        Employment::Open => None,
     };
     let unit_ids = units_managed_by(db, tenant_id, employee_id).await?;
     let role = if grants.admin {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entities::{directory_group, directory_group_member};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -153,9 +153,9 @@ pub async fn list_groups(
         filter::parse(filter, &["displayname", "externalid"])?
     {
         query = match attribute.as_str() {
-            "displayname" => query.filter(sea_orm::sea_query::ExprTrait::eq(
-                sea_orm::sea_query::Func::lower(Expr::col(directory_group::Column::DisplayName)),
-                value.to_lowercase(),
+            "displayname" => query.filter(crate::db::same_text(
+                directory_group::Column::DisplayName,
+                &value,
             )),
             _ => query.filter(directory_group::Column::ExternalId.eq(value)),
         };
@@ -253,9 +253,9 @@ async fn save(
         let clash = directory_group::Entity::find()
             .filter(directory_group::Column::TenantId.eq(tenant_id))
             .filter(directory_group::Column::Id.ne(existing.as_ref().map_or(Uuid::nil(), |g| g.id)))
-            .filter(sea_orm::sea_query::ExprTrait::eq(
-                sea_orm::sea_query::Func::lower(Expr::col(directory_group::Column::DisplayName)),
-                input.display_name.to_lowercase(),
+            .filter(crate::db::same_text(
+                directory_group::Column::DisplayName,
+                &input.display_name,
             ))
             .count(txn)
             .await?;

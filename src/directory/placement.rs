@@ -111,7 +111,7 @@ pub async fn place<C: ConnectionTrait>(
         UnitSource::Department => match &facts.department {
             Some(value) => unit::Entity::find()
                 .filter(unit::Column::TenantId.eq(tenant_id))
-                .filter(lower_eq(unit::Column::Name, value))
+                .filter(crate::db::same_text(unit::Column::Name, value))
                 .order_by_asc(unit::Column::Id)
                 .one(db)
                 .await?
@@ -130,7 +130,7 @@ pub async fn place<C: ConnectionTrait>(
         RoleSource::Title => match &facts.title {
             Some(value) => role::Entity::find()
                 .filter(role::Column::TenantId.eq(tenant_id))
-                .filter(lower_eq(role::Column::Name, value))
+                .filter(crate::db::same_text(role::Column::Name, value))
                 .one(db)
                 .await?
                 .map(|r| r.id)
@@ -153,13 +153,6 @@ fn unplaced(attribute: &'static str, value: &str) -> Unplaced {
         attribute,
         value: value.to_owned(),
     }
-}
-
-fn lower_eq<T: sea_orm::ColumnTrait>(column: T, value: &str) -> sea_orm::sea_query::SimpleExpr {
-    sea_orm::sea_query::ExprTrait::eq(
-        sea_orm::sea_query::Func::lower(Expr::col(column)),
-        value.trim().to_lowercase(),
-    )
 }
 
 /// The unit and role category people wait in until a mapped group places them: made

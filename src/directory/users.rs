@@ -317,10 +317,7 @@ pub async fn list_users(
     {
         query = match attribute.as_str() {
             // userName is compared without regard to case (RFC 7643 §4.1.1).
-            "username" => query.filter(sea_orm::sea_query::ExprTrait::eq(
-                sea_orm::sea_query::Func::lower(Expr::col(employee::Column::UserName)),
-                value.to_lowercase(),
-            )),
+            "username" => query.filter(crate::db::same_text(employee::Column::UserName, &value)),
             "externalid" => query.filter(employee::Column::ExternalId.eq(value)),
             _ => query.filter(employee::Column::Name.eq(value)),
         };
@@ -356,9 +353,9 @@ pub async fn create_user(
     let outcome = write(db, async |txn| {
         let taken = employee::Entity::find()
             .filter(employee::Column::TenantId.eq(tenant_id))
-            .filter(sea_orm::sea_query::ExprTrait::eq(
-                sea_orm::sea_query::Func::lower(Expr::col(employee::Column::UserName)),
-                input.user_name.to_lowercase(),
+            .filter(crate::db::same_text(
+                employee::Column::UserName,
+                &input.user_name,
             ))
             .count(txn)
             .await?;
@@ -456,9 +453,9 @@ async fn update(
         let clash = employee::Entity::find()
             .filter(employee::Column::TenantId.eq(tenant_id))
             .filter(employee::Column::Id.ne(person.id))
-            .filter(sea_orm::sea_query::ExprTrait::eq(
-                sea_orm::sea_query::Func::lower(Expr::col(employee::Column::UserName)),
-                input.user_name.to_lowercase(),
+            .filter(crate::db::same_text(
+                employee::Column::UserName,
+                &input.user_name,
             ))
             .count(txn)
             .await?;

@@ -446,10 +446,7 @@ pub async fn find_by_email<C: ConnectionTrait>(
 ) -> AppResult<Option<employee::Model>> {
     Ok(employee::Entity::find()
         .filter(employee::Column::TenantId.eq(tenant_id))
-        .filter(sea_orm::sea_query::ExprTrait::eq(
-            sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(employee::Column::Email)),
-            email.trim().to_lowercase(),
-        ))
+        .filter(crate::db::same_text(employee::Column::Email, email))
         .one(db)
         .await?)
 }

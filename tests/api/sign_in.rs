@@ -186,8 +186,7 @@ async fn people_land_where_they_work_and_see_what_they_may(app: TestApp) {
     assert!(
         sign_ins
             .iter()
-            .any(|e| e["actor"] == "ivar@region.se <ivar@region.se>"
-                || e["actor"].as_str().unwrap().contains("<ivar@region.se>"))
+            .any(|e| e["actor"].as_str().unwrap().ends_with("<ivar@region.se>"))
     );
     assert!(sign_ins.iter().all(|e| e["actor_token_id"].is_null()));
     assert!(sign_ins.iter().any(|e| e["after"]["role"] == "admin"));
@@ -223,7 +222,6 @@ async fn a_manager_sends_their_units_a_notice_and_urgent_needs_the_group(app: Te
         "{}",
         compose.html
     );
-    let _ = (r.nurse, r.manager);
 }
 both_stores!(a_manager_sends_their_units_a_notice_and_urgent_needs_the_group);
 
@@ -547,7 +545,6 @@ async fn the_client_secret_is_sealed_and_never_shown(app: TestApp) {
     app.get("/api/v1/identity-provider", &other_admin)
         .await
         .expect(404);
-    let _ = (r.unit, r.ward);
 }
 both_stores!(the_client_secret_is_sealed_and_never_shown);
 
@@ -637,8 +634,7 @@ async fn units_name_their_managers_from_the_tenant_only(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(unit.json["manager_ids"], json!([r.manager]));
-    let (other_tenant, other_admin) = app.other_tenant().await;
-    let _ = other_tenant;
+    let (_, other_admin) = app.other_tenant().await;
     let other_unit = app
         .post("/api/v1/units", &other_admin, json!({"name": "Annan"}))
         .await
