@@ -30,6 +30,7 @@ use stilla::{
     push::{
         Providers,
         fcm::{FcmProvider, ServiceAccount},
+        transport::{Lanes, NetworkConfig},
     },
     reachability::{
         Priority,
@@ -193,7 +194,16 @@ async fn run(label: &str, url: &str, fcm_base: &str, private_key: &str) {
     .unwrap();
     let providers = Providers {
         fcm: Some(Arc::new(
-            FcmProvider::from_account(account, fcm_base).unwrap(),
+            FcmProvider::new(
+                account,
+                fcm_base,
+                &NetworkConfig::default(),
+                Lanes {
+                    connections: 8,
+                    streams_per_connection: 100,
+                },
+            )
+            .unwrap(),
         )),
         ..Providers::default()
     };

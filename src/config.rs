@@ -23,6 +23,7 @@ use crate::{
         Providers,
         apns::{ApnsConfig, ApnsProvider},
         fcm::{FcmConfig, FcmProvider},
+        transport::NetworkConfig,
     },
 };
 
@@ -87,9 +88,13 @@ impl ConsoleConfig {
 /// `[push]`: the providers beside `log`, which is always there. A provider left out
 /// here fails the deliveries to its registrations with a clear error.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct PushConfig {
     pub apns: Option<ApnsConfig>,
     pub fcm: Option<FcmConfig>,
+    /// Proxy, trusted roots, timeouts: for both providers and tenants' own apps.
+    #[serde(default)]
+    pub network: NetworkConfig,
 }
 
 impl PushConfig {
@@ -97,10 +102,10 @@ impl PushConfig {
     pub fn providers(&self) -> anyhow::Result<Providers> {
         let mut providers = Providers::default();
         if let Some(apns) = &self.apns {
-            providers.apns = Some(Arc::new(ApnsProvider::new(apns)?));
+            providers.apns = Some(Arc::new(ApnsProvider::from_config(apns, &self.network)?));
         }
         if let Some(fcm) = &self.fcm {
-            providers.fcm = Some(Arc::new(FcmProvider::new(fcm)?));
+            providers.fcm = Some(Arc::new(FcmProvider::from_config(fcm, &self.network)?));
         }
         Ok(providers)
     }
@@ -124,7 +129,7 @@ pub struct LogConfig {
 
 // serde's `serialize_with` hands over a reference to the field as it is.
 #[allow(clippy::ref_option)]
-fn serialize_optional_secret<S: serde::Serializer>(
+pub(crate) fn serialize_optional_secret<S: serde::Serializer>(
     secret: &Option<SecretString>,
     s: S,
 ) -> Result<S::Ok, S::Error> {

@@ -1,17 +1,39 @@
-//! Apple Push Notification service through the a2 crate, with token (.p8) auth.
+//! Apple Push Notification service: payloads and headers built by a2, sent over Stilla's
+//! own HTTP/2 [`Transport`] (a2's client has Apple's hosts and the public roots built
+//! in, and takes no proxy), with token-based authentication: an ES256 provider token
+//! signed with the team's .p8 key.
 //!
-//! a2 cannot be pointed at a local server, so the client sits behind [`Provider`] and
-//! what can be tested without Apple is tested: the payload (`payload.rs`) and
-//! [`outcome_of`], the mapping of a2's answers to delivery outcomes.
-use std::{fs::File, path::PathBuf};
+//! Apple refuses a provider token older than an hour (`ExpiredProviderToken`) and one
+//! renewed more often than every 20 minutes (`TooManyProviderTokenUpdates`); Stilla signs
+//! a new one after 40 minutes, and at once when Apple calls the current one expired.
+use std::{
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use a2::{Client, ClientConfig, Endpoint, Error, ErrorReason, Response};
+use a2::{ErrorBody, ErrorReason, request::payload::PayloadLike};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::{StatusCode, header::RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use tokio::sync::RwLock;
 
-use super::{Provider, Push, PushOutcome, payload::apns_payload};
+use super::{
+    Provider, Push, PushOutcome,
+    payload::{ApnsPayload, apns_payload},
+    transport::{Lanes, NetworkConfig, Transport},
+};
+
+pub const PRODUCTION: &str = "https://api.push.apple.com";
+pub const SANDBOX: &str = "https://api.sandbox.push.apple.com";
+
+/// A provider token is renewed after this long (Apple: between 20 and 60 minutes).
+const TOKEN_RENEWAL: Duration = Duration::from_mins(40);
 
 /// `[push.apns]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApnsConfig {
     /// The .p8 signing key from Apple's developer account. Read once at start, never
     /// logged.
@@ -20,69 +42,256 @@ pub struct ApnsConfig {
     pub team_id: String,
     /// The app's bundle id.
     pub topic: String,
-    /// Apple's development environment instead of production.
+    /// Apple's development environment (`api.sandbox.push.apple.com`) instead of
+    /// production.
     #[serde(default)]
     pub sandbox: bool,
+    /// Where to send instead of Apple's host for `sandbox` (a stand-in, a relay).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// HTTP/2 connections at most, and sends on each (Apple allows up to 1,000).
+    #[serde(default = "default_connections")]
+    pub connections: usize,
+    #[serde(default = "default_streams")]
+    pub streams_per_connection: usize,
+}
+
+fn default_connections() -> usize {
+    2
+}
+
+fn default_streams() -> usize {
+    500
+}
+
+impl ApnsConfig {
+    pub fn lanes(&self) -> Lanes {
+        Lanes {
+            connections: self.connections,
+            streams_per_connection: self.streams_per_connection,
+        }
+    }
+
+    /// Apple's host for the environment, or the configured one.
+    pub fn base_url(&self) -> &str {
+        self.base_url
+            .as_deref()
+            .unwrap_or(if self.sandbox { SANDBOX } else { PRODUCTION })
+    }
+
+    pub fn credentials(&self) -> anyhow::Result<ApnsCredentials> {
+        let key = std::fs::read_to_string(&self.key_file)
+            .map_err(|e| anyhow::anyhow!("APNs key_file {}: {e}", self.key_file.display()))?;
+        Ok(ApnsCredentials {
+            key_pem: key.into(),
+            key_id: self.key_id.clone(),
+            team_id: self.team_id.clone(),
+            topic: self.topic.clone(),
+        })
+    }
+}
+
+/// What signs and addresses an app's pushes: the service's own, or a tenant's.
+pub struct ApnsCredentials {
+    /// The .p8 file's contents (PKCS#8 PEM of a P-256 key).
+    pub key_pem: SecretString,
+    pub key_id: String,
+    pub team_id: String,
+    pub topic: String,
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    iat: i64,
+}
+
+struct ProviderToken {
+    bearer: Arc<str>,
+    signed_at: Instant,
 }
 
 pub struct ApnsProvider {
-    client: Client,
+    transport: Transport,
+    base_url: String,
+    key: EncodingKey,
+    key_id: String,
+    team_id: String,
     topic: String,
+    token: RwLock<Option<ProviderToken>>,
 }
 
 impl ApnsProvider {
-    pub fn new(config: &ApnsConfig) -> anyhow::Result<Self> {
-        let key = File::open(&config.key_file)
-            .map_err(|e| anyhow::anyhow!("APNs key_file {}: {e}", config.key_file.display()))?;
-        let endpoint = if config.sandbox {
-            Endpoint::Sandbox
-        } else {
-            Endpoint::Production
-        };
-        let client = Client::token(
+    pub fn new(
+        credentials: &ApnsCredentials,
+        base_url: &str,
+        network: &NetworkConfig,
+        lanes: Lanes,
+    ) -> anyhow::Result<Self> {
+        let key = EncodingKey::from_ec_pem(credentials.key_pem.expose_secret().as_bytes())
+            .map_err(|e| anyhow::anyhow!("APNs signing key is not a P-256 key in PEM: {e}"))?;
+        let provider = Self {
+            transport: Transport::new(network, lanes)?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
             key,
-            config.key_id.clone(),
-            config.team_id.clone(),
-            ClientConfig::new(endpoint),
-        )?;
-        Ok(Self {
-            client,
-            topic: config.topic.clone(),
+            key_id: credentials.key_id.clone(),
+            team_id: credentials.team_id.clone(),
+            topic: credentials.topic.clone(),
+            token: RwLock::new(None),
+        };
+        // A key that cannot sign is found at start, not at the first push.
+        provider.sign()?;
+        Ok(provider)
+    }
+
+    pub fn from_config(config: &ApnsConfig, network: &NetworkConfig) -> anyhow::Result<Self> {
+        Self::new(
+            &config.credentials()?,
+            config.base_url(),
+            network,
+            config.lanes(),
+        )
+    }
+
+    fn sign(&self) -> anyhow::Result<ProviderToken> {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key_id.clone());
+        let claims = Claims {
+            iss: &self.team_id,
+            iat: chrono::Utc::now().timestamp(),
+        };
+        let jwt = jsonwebtoken::encode(&header, &claims, &self.key)?;
+        Ok(ProviderToken {
+            bearer: format!("bearer {jwt}").into(),
+            signed_at: Instant::now(),
         })
+    }
+
+    /// The current provider token; a new one when it is old, or when `stale` (the one
+    /// Apple just refused) is still the current one.
+    async fn bearer(&self, stale: Option<&Arc<str>>) -> Result<Arc<str>, String> {
+        let fresh = |t: &ProviderToken| {
+            t.signed_at.elapsed() < TOKEN_RENEWAL
+                && stale.is_none_or(|s| !Arc::ptr_eq(s, &t.bearer))
+        };
+        if let Some(token) = self.token.read().await.as_ref().filter(|t| fresh(t)) {
+            return Ok(token.bearer.clone());
+        }
+        let mut slot = self.token.write().await;
+        if let Some(token) = slot.as_ref().filter(|t| fresh(t)) {
+            return Ok(token.bearer.clone());
+        }
+        let token = self
+            .sign()
+            .map_err(|e| format!("signing the APNs provider token: {e}"))?;
+        let bearer = token.bearer.clone();
+        *slot = Some(token);
+        Ok(bearer)
+    }
+
+    async fn post(
+        &self,
+        payload: &ApnsPayload<'_>,
+        body: &str,
+        bearer: &str,
+    ) -> Result<(StatusCode, Option<Duration>, Option<ErrorBody>), String> {
+        let options = payload.get_options();
+        let lane = self.transport.take();
+        let mut request = lane
+            .post(format!(
+                "{}/3/device/{}",
+                self.base_url,
+                payload.get_device_token()
+            ))
+            .header("authorization", bearer)
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(topic) = options.apns_topic {
+            request = request.header("apns-topic", topic);
+        }
+        if let Some(kind) = &options.apns_push_type {
+            request = request.header("apns-push-type", kind.to_string());
+        }
+        if let Some(priority) = &options.apns_priority {
+            request = request.header("apns-priority", priority.to_string());
+        }
+        if let Some(expiration) = options.apns_expiration {
+            request = request.header("apns-expiration", expiration.to_string());
+        }
+        if let Some(collapse) = &options.apns_collapse_id {
+            request = request.header("apns-collapse-id", collapse.value);
+        }
+        let response = request.send().await.map_err(|e| format!("APNs: {e}"))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok((status, None, None));
+        }
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let error = response.json::<ErrorBody>().await.ok();
+        Ok((status, retry_after, error))
     }
 }
 
 #[async_trait::async_trait]
 impl Provider for ApnsProvider {
     async fn send(&self, push: &Push) -> PushOutcome {
-        outcome_of(self.client.send(apns_payload(push, &self.topic)).await)
+        let payload = apns_payload(push, &self.topic);
+        let body = match payload.to_json_string() {
+            Ok(body) => body,
+            Err(e) => {
+                return PushOutcome::Failed {
+                    error: format!("APNs payload: {e}"),
+                };
+            }
+        };
+        let retry = |error: String| PushOutcome::Retry {
+            error,
+            retry_after: None,
+        };
+        let mut bearer = match self.bearer(None).await {
+            Ok(bearer) => bearer,
+            Err(error) => return PushOutcome::Failed { error },
+        };
+        let mut answer = self.post(&payload, &body, &bearer).await;
+        // Apple called the token expired (a clock that jumped, a suspended host): sign
+        // a new one and try once more.
+        if let Ok((_, _, Some(error))) = &answer
+            && error.reason == ErrorReason::ExpiredProviderToken
+        {
+            bearer = match self.bearer(Some(&bearer)).await {
+                Ok(bearer) => bearer,
+                Err(error) => return PushOutcome::Failed { error },
+            };
+            answer = self.post(&payload, &body, &bearer).await;
+        }
+        match answer {
+            Ok((status, retry_after, error)) => outcome_of(status, error.as_ref(), retry_after),
+            Err(error) => retry(error),
+        }
     }
 }
 
 /// What Apple's answer means for the delivery and the token.
-pub fn outcome_of(result: Result<Response, Error>) -> PushOutcome {
-    let response = match result {
-        Ok(_) => return PushOutcome::Sent,
-        Err(Error::ResponseError(response)) => response,
-        Err(e @ (Error::ConnectionError(_) | Error::ClientError(_) | Error::RequestTimeout(_))) => {
-            return PushOutcome::Retry {
-                error: e.to_string(),
-                retry_after: None,
-            };
-        }
-        Err(e) => {
-            return PushOutcome::Failed {
-                error: e.to_string(),
-            };
-        }
-    };
-    let reason = response.error.as_ref().map(|e| &e.reason);
+pub fn outcome_of(
+    status: StatusCode,
+    error: Option<&ErrorBody>,
+    retry_after: Option<Duration>,
+) -> PushOutcome {
+    if status.is_success() {
+        return PushOutcome::Sent;
+    }
+    let reason = error.map(|e| &e.reason);
     let described = format!(
         "APNs {}: {}",
-        response.code,
+        status.as_u16(),
         reason.map_or("no reason".to_owned(), |r| format!("{r:?}"))
     );
-    match (response.code, reason) {
+    match (status.as_u16(), reason) {
         (410, _)
         | (
             _,
@@ -92,10 +301,9 @@ pub fn outcome_of(result: Result<Response, Error>) -> PushOutcome {
                 | ErrorReason::DeviceTokenNotForTopic,
             ),
         ) => PushOutcome::TokenGone { reason: described },
-        // a2 signs a fresh provider token when its own has expired: try again.
         (429 | 500 | 503, _) | (_, Some(ErrorReason::ExpiredProviderToken)) => PushOutcome::Retry {
             error: described,
-            retry_after: None,
+            retry_after,
         },
         _ => PushOutcome::Failed { error: described },
     }
@@ -103,29 +311,19 @@ pub fn outcome_of(result: Result<Response, Error>) -> PushOutcome {
 
 #[cfg(test)]
 mod tests {
-    use a2::ErrorBody;
-
     use super::*;
 
-    fn apple_says(code: u16, reason: Option<ErrorReason>) -> Result<Response, Error> {
-        Err(Error::ResponseError(Response {
-            error: reason.map(|reason| ErrorBody {
-                reason,
-                timestamp: None,
-            }),
-            apns_id: None,
-            code,
-        }))
+    fn apple_says(code: u16, reason: Option<ErrorReason>) -> PushOutcome {
+        let body = reason.map(|reason| ErrorBody {
+            reason,
+            timestamp: None,
+        });
+        outcome_of(StatusCode::from_u16(code).unwrap(), body.as_ref(), None)
     }
 
     #[test]
     fn success_is_sent() {
-        let ok = Ok(Response {
-            error: None,
-            apns_id: Some("id".to_owned()),
-            code: 200,
-        });
-        assert_eq!(outcome_of(ok), PushOutcome::Sent);
+        assert_eq!(outcome_of(StatusCode::OK, None, None), PushOutcome::Sent);
     }
 
     #[test]
@@ -137,10 +335,7 @@ mod tests {
             (410, None),
         ] {
             assert!(
-                matches!(
-                    outcome_of(apple_says(code, reason)),
-                    PushOutcome::TokenGone { .. }
-                ),
+                matches!(apple_says(code, reason), PushOutcome::TokenGone { .. }),
                 "{code}"
             );
         }
@@ -155,27 +350,48 @@ mod tests {
             (403, Some(ErrorReason::ExpiredProviderToken)),
         ] {
             assert!(
-                matches!(
-                    outcome_of(apple_says(code, reason)),
-                    PushOutcome::Retry { .. }
-                ),
+                matches!(apple_says(code, reason), PushOutcome::Retry { .. }),
                 "{code}"
             );
         }
-        assert!(matches!(
-            outcome_of(Err(Error::RequestTimeout(20))),
-            PushOutcome::Retry { .. }
-        ));
     }
 
     #[test]
     fn a_refused_payload_fails_without_touching_the_token() {
-        let outcome = outcome_of(apple_says(413, Some(ErrorReason::PayloadTooLarge)));
         assert_eq!(
-            outcome,
+            apple_says(413, Some(ErrorReason::PayloadTooLarge)),
             PushOutcome::Failed {
                 error: "APNs 413: PayloadTooLarge".to_owned()
             }
         );
+    }
+
+    #[test]
+    fn apples_reason_bodies_parse() {
+        let gone: ErrorBody =
+            serde_json::from_str(r#"{"reason":"Unregistered","timestamp":1733400000000}"#).unwrap();
+        assert!(matches!(
+            outcome_of(StatusCode::GONE, Some(&gone), None),
+            PushOutcome::TokenGone { .. }
+        ));
+    }
+
+    #[test]
+    fn a_key_that_is_not_p256_is_refused_at_start() {
+        let credentials = ApnsCredentials {
+            key_pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".into(),
+            key_id: "K".into(),
+            team_id: "T".into(),
+            topic: "t".into(),
+        };
+        let lanes = Lanes {
+            connections: 1,
+            streams_per_connection: 1,
+        };
+        let error = ApnsProvider::new(&credentials, PRODUCTION, &NetworkConfig::default(), lanes)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("not a P-256 key"), "{error}");
     }
 }

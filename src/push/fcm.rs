@@ -14,24 +14,63 @@ use reqwest::{StatusCode, header::RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::Mutex;
+use tokio::sync::RwLock;
 
-use super::{Provider, Push, PushOutcome, payload::fcm_message};
+use super::{
+    Provider, Push, PushOutcome,
+    payload::fcm_message,
+    transport::{Lanes, NetworkConfig, Transport, client},
+};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 
+pub const GOOGLE: &str = "https://fcm.googleapis.com";
+
 /// `[push.fcm]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct FcmConfig {
     /// The service account JSON downloaded from the Firebase console. Never logged.
     pub service_account_file: PathBuf,
-    /// `https://fcm.googleapis.com` unless testing against a stand-in.
-    #[serde(default = "default_endpoint")]
-    pub endpoint: String,
+    /// `https://fcm.googleapis.com` unless sending to a stand-in or a relay.
+    #[serde(default = "default_base_url", alias = "endpoint")]
+    pub base_url: String,
+    /// HTTP/2 connections at most, and sends on each (Google allows 100).
+    #[serde(default = "default_connections")]
+    pub connections: usize,
+    #[serde(default = "default_streams")]
+    pub streams_per_connection: usize,
 }
 
-fn default_endpoint() -> String {
-    "https://fcm.googleapis.com".to_owned()
+fn default_base_url() -> String {
+    GOOGLE.to_owned()
+}
+
+fn default_connections() -> usize {
+    8
+}
+
+fn default_streams() -> usize {
+    100
+}
+
+impl FcmConfig {
+    pub fn lanes(&self) -> Lanes {
+        Lanes {
+            connections: self.connections,
+            streams_per_connection: self.streams_per_connection,
+        }
+    }
+
+    pub fn service_account(&self) -> anyhow::Result<ServiceAccount> {
+        let text = std::fs::read_to_string(&self.service_account_file).map_err(|e| {
+            anyhow::anyhow!(
+                "FCM service_account_file {}: {e}",
+                self.service_account_file.display()
+            )
+        })?;
+        ServiceAccount::parse(&text)
+    }
 }
 
 /// The fields of a Google service account file that Stilla uses.
@@ -41,6 +80,23 @@ pub struct ServiceAccount {
     pub client_email: String,
     pub private_key: SecretString,
     pub token_uri: String,
+}
+
+impl ServiceAccount {
+    /// A service account file's JSON; the error never quotes the file (it holds a key).
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        serde_json::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "FCM service account is not valid: {} at line {} column {}",
+                match e.classify() {
+                    serde_json::error::Category::Data => "a field is missing or of the wrong kind",
+                    _ => "not JSON",
+                },
+                e.line(),
+                e.column()
+            )
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -64,56 +120,61 @@ struct AccessToken {
 }
 
 pub struct FcmProvider {
+    transport: Transport,
+    /// For the OAuth token endpoint, through the same proxy and roots.
     http: reqwest::Client,
     send_url: String,
     client_email: String,
     token_uri: String,
     key: EncodingKey,
-    token: Mutex<Option<AccessToken>>,
+    token: RwLock<Option<AccessToken>>,
 }
 
 impl FcmProvider {
-    pub fn new(config: &FcmConfig) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(&config.service_account_file).map_err(|e| {
-            anyhow::anyhow!(
-                "FCM service_account_file {}: {e}",
-                config.service_account_file.display()
-            )
-        })?;
-        let account: ServiceAccount = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("FCM service account file is not valid: {e}"))?;
-        Self::from_account(account, &config.endpoint)
+    pub fn from_config(config: &FcmConfig, network: &NetworkConfig) -> anyhow::Result<Self> {
+        Self::new(
+            config.service_account()?,
+            &config.base_url,
+            network,
+            config.lanes(),
+        )
     }
 
-    pub fn from_account(account: ServiceAccount, endpoint: &str) -> anyhow::Result<Self> {
+    pub fn new(
+        account: ServiceAccount,
+        base_url: &str,
+        network: &NetworkConfig,
+        lanes: Lanes,
+    ) -> anyhow::Result<Self> {
         let key = EncodingKey::from_rsa_pem(account.private_key.expose_secret().as_bytes())
             .map_err(|e| anyhow::anyhow!("FCM service account private_key: {e}"))?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(256)
-            .build()?;
         Ok(Self {
-            http,
+            transport: Transport::new(network, lanes)?,
+            http: client(network, false)?,
             send_url: format!(
                 "{}/v1/projects/{}/messages:send",
-                endpoint.trim_end_matches('/'),
+                base_url.trim_end_matches('/'),
                 account.project_id
             ),
             client_email: account.client_email,
             token_uri: account.token_uri,
             key,
-            token: Mutex::new(None),
+            token: RwLock::new(None),
         })
     }
 
     /// The cached access token, or a new one when it is (nearly) expired or `stale` —
     /// the one FCM just refused.
     async fn access_token(&self, stale: Option<&Arc<str>>) -> Result<Arc<str>, String> {
-        let mut cached = self.token.lock().await;
-        if let Some(token) = cached.as_ref()
-            && token.renew_at > Instant::now()
-            && stale.is_none_or(|s| !Arc::ptr_eq(s, &token.value))
-        {
+        let fresh = |t: &AccessToken| {
+            t.renew_at > Instant::now() && stale.is_none_or(|s| !Arc::ptr_eq(s, &t.value))
+        };
+        // Every send reads the token; only one buys a new one, the others wait for it.
+        if let Some(token) = self.token.read().await.as_ref().filter(|t| fresh(t)) {
+            return Ok(token.value.clone());
+        }
+        let mut cached = self.token.write().await;
+        if let Some(token) = cached.as_ref().filter(|t| fresh(t)) {
             return Ok(token.value.clone());
         }
         let now = chrono::Utc::now().timestamp();
@@ -155,7 +216,8 @@ impl FcmProvider {
     }
 
     async fn post(&self, body: &Value, token: &str) -> Result<reqwest::Response, String> {
-        self.http
+        self.transport
+            .take()
             .post(&self.send_url)
             .bearer_auth(token)
             .json(body)

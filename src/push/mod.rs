@@ -1,11 +1,13 @@
 //! Push providers: what the dispatcher hands over (a [`Push`]), what comes back (a
-//! [`PushOutcome`]), and one implementation per provider — Apple's APNs through a2,
-//! Firebase Cloud Messaging over HTTP v1, and `log`, which only writes the push to the log.
+//! [`PushOutcome`]), and one implementation per provider — Apple's APNs (payloads by
+//! a2), Firebase Cloud Messaging over HTTP v1, both over the HTTP/2 [`transport`], and
+//! `log`, which only writes the push to the log.
 pub mod apns;
 pub mod fcm;
 pub mod log;
 pub mod payload;
 pub mod registrations;
+pub mod transport;
 
 use std::{sync::Arc, time::Duration};
 

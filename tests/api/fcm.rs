@@ -24,6 +24,7 @@ use stilla::{
     push::{
         Provider, Providers, Push, PushOutcome,
         fcm::{FcmConfig, FcmProvider, ServiceAccount},
+        transport::{Lanes, NetworkConfig},
     },
     reachability::Priority,
 };
@@ -37,7 +38,7 @@ use crate::{
 const CLIENT_EMAIL: &str = "stilla@stilla-test.iam.gserviceaccount.com";
 
 /// A throwaway RSA key pair (private PKCS#8 PEM, public PEM), made once per run.
-fn keys() -> &'static (String, String) {
+pub fn keys() -> &'static (String, String) {
     static KEYS: OnceLock<(String, String)> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut rng = rsa::rand_core::OsRng;
@@ -75,7 +76,7 @@ impl Google {
         self.valid.lock().unwrap().clear();
     }
 
-    fn received(&self) -> Vec<(String, String, Value)> {
+    pub fn received(&self) -> Vec<(String, String, Value)> {
         self.received.lock().unwrap().clone()
     }
 }
@@ -176,20 +177,27 @@ async fn messages_send(
     }
 }
 
-/// Starts the stand-in; returns its state and base URL.
-pub async fn stand_in() -> (Arc<Google>, String) {
+/// The stand-in's state and routes, to be served over plain HTTP or TLS.
+pub fn google() -> (Arc<Google>, Router) {
     let google = Arc::new(Google::default());
     let app = Router::new()
         .route("/token", post(token))
         .route("/v1/projects/{project}/messages:send", post(messages_send))
         .with_state(google.clone());
+    (google, app)
+}
+
+/// Starts the stand-in on plain HTTP (HTTP/2 with prior knowledge, or HTTP/1.1 for the
+/// token endpoint); returns its state and base URL.
+pub async fn stand_in() -> (Arc<Google>, String) {
+    let (google, app) = google();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (google, base)
 }
 
-fn account(base: &str, private_key: &str) -> ServiceAccount {
+pub fn account(base: &str, private_key: &str) -> ServiceAccount {
     serde_json::from_value(json!({
         "type": "service_account",
         "project_id": "stilla-test",
@@ -197,6 +205,21 @@ fn account(base: &str, private_key: &str) -> ServiceAccount {
         "private_key": private_key,
         "token_uri": format!("{base}/token"),
     }))
+    .unwrap()
+}
+
+/// A client for the stand-in at `base`, signing with `private_key`.
+pub fn fcm_provider(base: &str, private_key: &str) -> FcmProvider {
+    let lanes = Lanes {
+        connections: 2,
+        streams_per_connection: 10,
+    };
+    FcmProvider::new(
+        account(base, private_key),
+        base,
+        &NetworkConfig::default(),
+        lanes,
+    )
     .unwrap()
 }
 
@@ -218,7 +241,7 @@ fn push(priority: Priority) -> Push {
 #[tokio::test]
 async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
     let (google, base) = stand_in().await;
-    let fcm = FcmProvider::from_account(account(&base, &keys().0), &base).unwrap();
+    let fcm = fcm_provider(&base, &keys().0);
 
     assert_eq!(fcm.send(&push(Priority::Urgent)).await, PushOutcome::Sent);
     let (project, bearer, body) = google.received()[0].clone();
@@ -275,7 +298,7 @@ async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
             .unwrap()
             .to_string()
     };
-    let wrong = FcmProvider::from_account(account(&base, &stranger), &base).unwrap();
+    let wrong = fcm_provider(&base, &stranger);
     assert!(matches!(
         wrong.send(&push(Priority::Info)).await,
         PushOutcome::Retry { error, .. } if error.contains("400")
@@ -284,8 +307,7 @@ async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
 
 async fn the_dispatcher_delivers_through_fcm_with_retries_and_token_clean_up(app: TestApp) {
     let (google, base) = stand_in().await;
-    let fcm: Arc<dyn Provider> =
-        Arc::new(FcmProvider::from_account(account(&base, &keys().0), &base).unwrap());
+    let fcm: Arc<dyn Provider> = Arc::new(fcm_provider(&base, &keys().0));
     let providers = Providers {
         fcm: Some(fcm),
         ..Providers::default()
@@ -390,7 +412,9 @@ async fn serve_dispatches_in_the_background_through_the_configured_provider() {
     ));
     config.push.fcm = Some(FcmConfig {
         service_account_file: account_file,
-        endpoint: base.clone(),
+        base_url: base.clone(),
+        connections: 2,
+        streams_per_connection: 10,
     });
     config.delivery.poll_interval_ms = 20;
     let app = App::build(&config).await.unwrap();

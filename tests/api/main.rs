@@ -2,6 +2,7 @@
 //! file and (with `STILLA_TEST_POSTGRES`) a fresh PostgreSQL database.
 mod helpers;
 
+mod apple;
 mod authorization;
 mod cli;
 mod console;
@@ -16,6 +17,7 @@ mod health;
 mod idp;
 mod imports;
 mod lists;
+mod network;
 mod notices;
 mod oidc_provider;
 mod organisation;
