@@ -23,6 +23,10 @@ pub struct Model {
     pub last_error: Option<String>,
     /// Next attempt; null while held without a window.
     pub due_at: Option<DateTimeUtc>,
+    /// Claimed before every delivery that is not urgent.
+    pub urgent: bool,
+    /// The order among due deliveries (see the queue migration); never a wait.
+    pub queue_at: Option<DateTimeUtc>,
     pub lease_owner: Option<Uuid>,
     /// A claim lapses then (database clock) and another dispatcher may take the row.
     pub lease_until: Option<DateTimeUtc>,

@@ -15,6 +15,7 @@ mod m20261202_000009_subscription_search;
 mod m20261204_000010_credential_lifetimes;
 mod m20261205_000011_identity;
 mod m20261205_000012_directory;
+mod m20261205_000013_delivery_queue;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_credential_lifetimes::Migration),
             Box::new(m20261205_000011_identity::Migration),
             Box::new(m20261205_000012_directory::Migration),
+            Box::new(m20261205_000013_delivery_queue::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Claiming due deliveries: a short transaction that marks a batch `sending` under a
-//! lease. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several dispatchers claim side by
+//! lease, urgent ones first, then in queue order (`outbox::queue_at`). On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several dispatchers claim side by
 //! side without ever taking the same row, and lease times come from the database clock;
 //! SQLite has a single writer, so its claim is one UPDATE.
 use chrono::{DateTime, Utc};
@@ -21,17 +21,19 @@ pub struct Claimed {
     pub attempts: i32,
     pub pushes: i32,
     pub sent_at: Option<DateTime<Utc>>,
+    pub urgent: bool,
+    pub queue_at: Option<DateTime<Utc>>,
 }
 
 const RETURNING: &str = "id, notice_id, employee_id, registration_id, deliver_at, \
-    push_expires_at, attempts, pushes, sent_at";
+    push_expires_at, attempts, pushes, sent_at, urgent, queue_at";
 
 fn postgres_claim(due: bool) -> String {
     let (scheduled, sending) = statuses();
     let pick = if due {
         format!(
             "SELECT id FROM deliveries WHERE status = '{scheduled}' AND due_at <= $3 \
-             ORDER BY due_at, registration_id LIMIT $4 FOR UPDATE SKIP LOCKED"
+             ORDER BY urgent DESC, queue_at, registration_id LIMIT $4 FOR UPDATE SKIP LOCKED"
         )
     } else {
         format!(
@@ -58,7 +60,7 @@ fn sqlite_claim(due: bool) -> String {
     let pick = if due {
         format!(
             "SELECT id FROM deliveries WHERE status = '{scheduled}' AND due_at <= ?3 \
-             ORDER BY due_at, registration_id LIMIT ?4"
+             ORDER BY urgent DESC, queue_at, registration_id LIMIT ?4"
         )
     } else {
         format!(

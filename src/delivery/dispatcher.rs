@@ -1,35 +1,28 @@
-//! The dispatcher: claims due deliveries, pushes them with bounded concurrency and no
-//! transaction open, and records the outcomes in one short transaction — only for rows
-//! whose lease is still its own.
-use std::{
-    collections::{BTreeMap, HashMap, HashSet},
-    sync::Arc,
-    time::Duration,
-};
+//! The dispatcher: a pipeline that keeps up to `concurrency` pushes in flight. It
+//! claims due rows (urgent first, then in queue order) whenever fewer than a batch are
+//! waiting in memory, hands each push to its own task as a place frees up — no batch
+//! waits for its slowest push — and leaves the outcomes to the recorder
+//! ([`super::record`]), which writes them as they finish. No transaction is open while
+//! a push is in flight.
+use std::{cmp::Ordering, collections::BinaryHeap, pin::Pin, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use entities::{delivery, notice, notice_recipient, push_registration};
-use futures_util::{StreamExt, stream};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func},
-};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
+use tokio::{sync::mpsc, task::JoinSet, time::Instant};
+use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
 use uuid::Uuid;
 
 use super::{
     claim::{Claimed, claim},
-    outbox::DeliveryStatus,
-    retry::{Next, RetryPolicy},
+    jobs::{Job, prepare},
+    record::{Finished, Settle, recorder, settle},
+    retry::RetryPolicy,
 };
 use crate::{
     clock::Clock,
-    db::begin_write,
     error::AppResult,
-    notices::limits::MAX_BODY_CHARS,
-    push::{Providers, Push, PushOutcome, PushProvider},
-    reachability::Priority,
+    push::{Providers, PushOutcome},
 };
 
 /// `[delivery]`
@@ -37,12 +30,14 @@ use crate::{
 pub struct DeliveryConfig {
     /// Run a dispatcher in `serve`. Several processes on one PostgreSQL database may.
     pub enabled: bool,
-    /// How long to sleep when nothing is due.
+    /// How long to wait before asking again when nothing was due.
     pub poll_interval_ms: u64,
-    /// Rows claimed at a time.
+    /// Rows claimed at a time; another claim is made when fewer wait in memory.
     pub batch_size: u64,
-    /// Pushes in flight at once.
+    /// Pushes in flight at once, over all providers.
     pub concurrency: usize,
+    /// Outcomes are written at least this often.
+    pub record_every_ms: u64,
     /// A claim lapses after this and another dispatcher takes the rows.
     pub lease_seconds: u32,
     /// Urgent notices with `repeat_until_ack` are pushed again this often...
@@ -59,49 +54,61 @@ impl Default for DeliveryConfig {
     }
 }
 
-/// What a notice contributes to its pushes.
-struct NoticeFacts {
-    title: String,
-    body: String,
-    priority: Priority,
-    cancelled: bool,
-    repeat_until_ack: bool,
-}
-
-/// Rows that become one push: same phone, same planned moment; a repeat (its own row
-/// id) always alone.
-type PushKey = (Uuid, Option<DateTime<Utc>>, Option<Uuid>);
-
-/// One push to make: a single delivery, or several (a digest) to one phone.
-struct Job {
-    rows: Vec<Claimed>,
-    provider: PushProvider,
-    push: Push,
-}
-
-/// How a claimed row ends this round.
-enum Settle {
-    /// Pushed; the next repeat due at the given time, if any.
-    Sent {
-        repeat_at: Option<DateTime<Utc>>,
-    },
-    Retry {
-        at: DateTime<Utc>,
-        error: String,
-    },
-    Final {
-        status: DeliveryStatus,
-        error: Option<String>,
-    },
-}
-
 pub struct Dispatcher {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     db: DatabaseConnection,
     providers: Providers,
     clock: Arc<dyn Clock>,
-    config: DeliveryConfig,
+    config: Arc<DeliveryConfig>,
     id: Uuid,
 }
+
+/// A job waiting in memory for a place in flight: urgent first, then queue order,
+/// then the order claimed.
+struct Waiting {
+    job: Job,
+    deadline: Instant,
+    seq: u64,
+}
+
+/// Larger goes first: urgent, then the earlier place in the queue, then claimed first.
+type Rank = (bool, std::cmp::Reverse<(Option<DateTime<Utc>>, u64)>);
+
+impl Waiting {
+    fn key(&self) -> Rank {
+        let (urgent, queue_at) = self.job.rank();
+        (urgent, std::cmp::Reverse((queue_at, self.seq)))
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// Until when the pipeline runs.
+enum Until<'a> {
+    /// Nothing is due and nothing in flight (tests, benchmarks, `tick`).
+    Drained,
+    Shutdown(&'a CancellationToken),
+}
+
+type Claiming = Pin<Box<dyn Future<Output = AppResult<(Vec<Job>, Vec<(Claimed, Settle)>)>> + Send>>;
 
 impl Dispatcher {
     pub fn new(
@@ -111,471 +118,208 @@ impl Dispatcher {
         config: DeliveryConfig,
     ) -> Self {
         Self {
-            db,
-            providers,
-            clock,
-            config,
-            id: Uuid::now_v7(),
+            shared: Arc::new(Shared {
+                db,
+                providers,
+                clock,
+                config: Arc::new(config),
+                id: Uuid::now_v7(),
+            }),
         }
     }
 
-    /// Dispatches until `shutdown`; a batch in flight is finished first.
+    /// Dispatches until `shutdown`; pushes in flight are finished first, and rows
+    /// claimed but not yet pushed go back to the queue.
     pub async fn run(self, shutdown: CancellationToken) {
-        tracing::info!(dispatcher = %self.id, "dispatcher started");
-        let idle = Duration::from_millis(self.config.poll_interval_ms);
+        let id = self.shared.id;
+        tracing::info!(dispatcher = %id, "dispatcher started");
         while !shutdown.is_cancelled() {
-            let handled = match self.tick().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "dispatching failed; trying again");
-                    0
-                }
-            };
-            if handled == 0 {
+            if let Err(e) = self.pump(&Until::Shutdown(&shutdown)).await {
+                tracing::warn!(error = %e, "dispatching failed; trying again");
                 tokio::select! {
                     () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(idle) => {}
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
                 }
             }
         }
-        tracing::info!(dispatcher = %self.id, "dispatcher stopped");
+        tracing::info!(dispatcher = %id, "dispatcher stopped");
     }
 
-    /// Claims one batch, pushes it and records what happened. Returns the rows handled.
+    /// Pushes everything due now, and returns when nothing is due and nothing is in
+    /// flight: the rows handled.
     pub async fn tick(&self) -> AppResult<usize> {
-        let now = self.clock.now();
-        let claimed = claim(
-            &self.db,
-            self.id,
-            self.config.batch_size,
-            self.config.lease_seconds,
-            now,
-        )
-        .await?;
-        if claimed.is_empty() {
-            return Ok(0);
-        }
-        let handled = claimed.len();
-        // Every push must end well inside the lease, or another dispatcher could take
-        // the rows and push them again: what is not done by then waits for a retry.
-        let deadline = tokio::time::Instant::now()
-            + Duration::from_secs(u64::from(self.config.lease_seconds)) * 3 / 4;
-        let (jobs, mut settled, repeating) = self.prepare(claimed, now).await?;
-        let pushed: Vec<(Job, PushOutcome)> = stream::iter(jobs)
-            .map(|job| async move {
-                let outcome = match self.providers.get(job.provider) {
-                    Some(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
-                        .await
-                        .unwrap_or_else(|_| PushOutcome::Retry {
-                            error: "not pushed before the claim ran out".to_owned(),
-                            retry_after: None,
-                        }),
-                    None => PushOutcome::Failed {
-                        error: format!(
-                            "provider {} is not configured on this server",
-                            job.provider
-                        ),
-                    },
-                };
-                (job, outcome)
-            })
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        let now = self.clock.now();
-        let mut gone = Vec::new();
-        for (job, outcome) in pushed {
-            if let PushOutcome::TokenGone { reason } = &outcome {
-                gone.push((job.rows[0].registration_id, reason.clone()));
-            }
-            for row in job.rows {
-                let repeats = repeating.contains(&row.notice_id);
-                let settle = self.settle(&row, &outcome, repeats, now);
-                settled.push((row, settle));
-            }
-        }
-        self.record(settled, gone, now).await?;
-        Ok(handled)
+        self.pump(&Until::Drained).await
     }
 
-    /// Loads what the claimed rows need, drops the ones with nothing to push, and
-    /// groups the rest into jobs.
-    async fn prepare(
-        &self,
-        claimed: Vec<Claimed>,
-        now: DateTime<Utc>,
-    ) -> AppResult<(Vec<Job>, Vec<(Claimed, Settle)>, HashSet<Uuid>)> {
-        let notice_ids: HashSet<Uuid> = claimed.iter().map(|c| c.notice_id).collect();
-        let notices: HashMap<Uuid, NoticeFacts> = notice::Entity::find()
-            .filter(notice::Column::Id.is_in(notice_ids))
-            .all(&self.db)
-            .await?
+    async fn pump(&self, until: &Until<'_>) -> AppResult<usize> {
+        let shared = &self.shared;
+        let config = &shared.config;
+        let batch = config.batch_size.max(1) as usize;
+        let idle = Duration::from_millis(config.poll_interval_ms.max(1));
+        let (to_recorder, finished) = mpsc::unbounded_channel();
+        // Dies with the pipeline, as it would with the process: what it had not written
+        // yet is pushed again once the leases lapse (at-least-once).
+        let recording = AbortOnDropHandle::new(tokio::spawn(recorder(
+            shared.db.clone(),
+            shared.id,
+            shared.clock.clone(),
+            config.clone(),
+            finished,
+        )));
+
+        let mut waiting: BinaryHeap<Waiting> = BinaryHeap::new();
+        let mut in_flight: JoinSet<()> = JoinSet::new();
+        let mut claiming: Option<Claiming> = None;
+        let mut next_claim = Instant::now();
+        let mut drained = false;
+        let mut stopping = false;
+        let mut handled = 0;
+        let mut seq = 0u64;
+        let mut failure = None;
+
+        loop {
+            // The recorder gave up on the database: push nothing more that could not
+            // be written down.
+            stopping |= to_recorder.is_closed();
+            while in_flight.len() < config.concurrency.max(1) && !stopping {
+                let Some(next) = waiting.pop() else { break };
+                in_flight.spawn(send(shared.clone(), next, to_recorder.clone()));
+            }
+            let wants_more = !stopping && !drained && waiting.len() < batch;
+            if claiming.is_none() && wants_more && Instant::now() >= next_claim {
+                claiming = Some(Box::pin(claim_and_prepare(shared.clone(), batch as u64)));
+            }
+            if claiming.is_none() && in_flight.is_empty() {
+                if stopping {
+                    break;
+                }
+                if waiting.is_empty() && drained && matches!(until, Until::Drained) {
+                    break;
+                }
+            }
+            let claim_due = claiming.is_none() && wants_more;
+            tokio::select! {
+                claimed = async { claiming.as_mut().expect("guarded").await }, if claiming.is_some() => {
+                    claiming = None;
+                    match claimed {
+                        Ok((jobs, ended)) => {
+                            let claimed_now = jobs.iter().map(|j| j.rows.len()).sum::<usize>() + ended.len();
+                            handled += claimed_now;
+                            if !ended.is_empty() {
+                                let _ = to_recorder.send(Finished { rows: ended, gone: None });
+                            }
+                            // Every push must end well inside the lease, or another
+                            // dispatcher could take the rows and push them again.
+                            let deadline = Instant::now()
+                                + Duration::from_secs(u64::from(config.lease_seconds)) * 3 / 4;
+                            for job in jobs {
+                                seq += 1;
+                                waiting.push(Waiting { job, deadline, seq });
+                            }
+                            if claimed_now < batch {
+                                drained = matches!(until, Until::Drained);
+                                next_claim = Instant::now() + idle;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "claiming deliveries failed");
+                            failure = Some(e);
+                            stopping = true;
+                        }
+                    }
+                }
+                Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Err(e) = joined {
+                        tracing::error!(error = %e, "a push task failed");
+                    }
+                }
+                () = tokio::time::sleep_until(next_claim), if claim_due && Instant::now() < next_claim => {}
+                () = shutdown_of(until), if !stopping => {
+                    stopping = true;
+                }
+            }
+        }
+        // Claimed and never pushed: back to the queue for whoever comes next.
+        let released: Vec<(Claimed, Settle)> = waiting
             .into_iter()
-            .map(|n| {
-                (
-                    n.id,
-                    NoticeFacts {
-                        priority: n.priority,
-                        cancelled: n.cancelled_at.is_some(),
-                        repeat_until_ack: n.repeat_until_ack,
-                        title: n.title,
-                        body: n.body,
-                    },
-                )
-            })
+            .flat_map(|w| w.job.rows)
+            .map(|row| (row, Settle::Release))
             .collect();
-        let registration_ids: HashSet<Uuid> = claimed.iter().map(|c| c.registration_id).collect();
-        let registrations: HashMap<Uuid, push_registration::Model> =
-            push_registration::Entity::find()
-                .filter(push_registration::Column::Id.is_in(registration_ids))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|r| (r.id, r))
-                .collect();
-        let acked = self.acknowledged(&claimed).await?;
-        let repeating: HashSet<Uuid> = notices
-            .iter()
-            .filter(|(_, n)| n.repeat_until_ack && n.priority == Priority::Urgent)
-            .map(|(id, _)| *id)
-            .collect();
-
-        let mut settled = Vec::new();
-        // Rows to one phone that fell due at the same planned moment make one push.
-        let mut groups: BTreeMap<PushKey, Vec<Claimed>> = BTreeMap::new();
-        for row in claimed {
-            let (Some(n), Some(reg)) = (
-                notices.get(&row.notice_id),
-                registrations.get(&row.registration_id),
-            ) else {
-                settled.push((
-                    row,
-                    final_status(DeliveryStatus::Failed, "notice or registration is gone"),
-                ));
-                continue;
-            };
-            let end = if n.cancelled {
-                Some(final_status(DeliveryStatus::Cancelled, "cancelled"))
-            } else if reg.disabled_at.is_some() {
-                Some(final_status(
-                    DeliveryStatus::Failed,
-                    "registration disabled",
-                ))
-            } else if row.push_expires_at.is_some_and(|e| e <= now) {
-                Some(final_status(
-                    DeliveryStatus::Expired,
-                    "expired before it could be pushed",
-                ))
-            } else if row.pushes > 0 && acked.contains(&(row.notice_id, row.employee_id)) {
-                Some(Settle::Final {
-                    status: DeliveryStatus::Sent,
-                    error: None,
-                })
-            } else {
-                None
-            };
-            if let Some(end) = end {
-                settled.push((row, end));
-                continue;
-            }
-            // Repeats go alone: a digest is for notices held for the same moment.
-            let single = (row.pushes > 0).then_some(row.id);
-            groups
-                .entry((row.registration_id, row.deliver_at, single))
-                .or_default()
-                .push(row);
+        if !released.is_empty() {
+            handled -= released.len();
+            let _ = to_recorder.send(Finished {
+                rows: released,
+                gone: None,
+            });
         }
-        let jobs = groups
-            .into_values()
-            .map(|rows| {
-                let reg = &registrations[&rows[0].registration_id];
-                Job {
-                    provider: reg.provider,
-                    push: compose(&rows, &notices, reg.token.clone(), now),
-                    rows,
-                }
-            })
-            .collect();
-        Ok((jobs, settled, repeating))
-    }
-
-    /// The (notice, employee) pairs among repeat rows that were acknowledged.
-    async fn acknowledged(&self, claimed: &[Claimed]) -> AppResult<HashSet<(Uuid, Uuid)>> {
-        let repeats: Vec<&Claimed> = claimed.iter().filter(|c| c.pushes > 0).collect();
-        if repeats.is_empty() {
-            return Ok(HashSet::new());
+        drop(to_recorder);
+        let recorded = recording
+            .await
+            .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("recorder: {e}")))?;
+        match failure {
+            Some(e) => Err(e),
+            None => recorded.map(|()| handled),
         }
-        let mut any = Condition::any();
-        for c in &repeats {
-            any = any.add(
-                Condition::all()
-                    .add(notice_recipient::Column::NoticeId.eq(c.notice_id))
-                    .add(notice_recipient::Column::EmployeeId.eq(c.employee_id)),
-            );
-        }
-        let rows: Vec<(Uuid, Uuid)> = notice_recipient::Entity::find()
-            .select_only()
-            .column(notice_recipient::Column::NoticeId)
-            .column(notice_recipient::Column::EmployeeId)
-            .filter(any)
-            .filter(notice_recipient::Column::AckedAt.is_not_null())
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().collect())
-    }
-
-    fn settle(
-        &self,
-        row: &Claimed,
-        outcome: &PushOutcome,
-        repeats: bool,
-        now: DateTime<Utc>,
-    ) -> Settle {
-        match outcome {
-            PushOutcome::Sent => Settle::Sent {
-                repeat_at: if repeats {
-                    self.repeat_at(row, now)
-                } else {
-                    None
-                },
-            },
-            PushOutcome::Failed { error } => final_status(DeliveryStatus::Failed, error),
-            PushOutcome::TokenGone { reason } => final_status(DeliveryStatus::Failed, reason),
-            PushOutcome::Retry { error, retry_after } => {
-                let due_since = row.deliver_at.unwrap_or(now);
-                match self.config.retry.next(
-                    u32::try_from(row.attempts).unwrap_or(1),
-                    *retry_after,
-                    rand::random::<f64>(),
-                    due_since,
-                    now,
-                ) {
-                    Next::RetryAt(at) if row.push_expires_at.is_none_or(|e| at < e) => {
-                        Settle::Retry {
-                            at,
-                            error: error.clone(),
-                        }
-                    }
-                    Next::RetryAt(_) => final_status(DeliveryStatus::Expired, error),
-                    Next::GiveUp => final_status(
-                        DeliveryStatus::Failed,
-                        &format!("gave up after {} attempts: {error}", row.attempts),
-                    ),
-                }
-            }
-        }
-    }
-
-    /// The next repeat of an urgent call-in, while it is unacknowledged and young.
-    fn repeat_at(&self, row: &Claimed, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let first = row.sent_at.unwrap_or(now);
-        let next = now + chrono::Duration::seconds(self.config.repeat_every_seconds);
-        (next <= first + chrono::Duration::minutes(self.config.repeat_for_minutes)).then_some(next)
-    }
-
-    /// Writes the outcomes in one transaction, each only where the lease is still ours.
-    async fn record(
-        &self,
-        settled: Vec<(Claimed, Settle)>,
-        gone: Vec<(Uuid, String)>,
-        now: DateTime<Utc>,
-    ) -> AppResult<()> {
-        let txn = begin_write(&self.db).await?;
-        let mine = || {
-            Condition::all()
-                .add(delivery::Column::LeaseOwner.eq(self.id))
-                .add(delivery::Column::Status.eq(DeliveryStatus::Sending))
-        };
-        let mut sent_final = Vec::new();
-        let mut pushed: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (row, settle) in settled {
-            match settle {
-                Settle::Sent { repeat_at } => {
-                    pushed
-                        .entry(row.notice_id)
-                        .or_default()
-                        .push(row.employee_id);
-                    match repeat_at {
-                        Some(at) => {
-                            delivery::Entity::update_many()
-                                .col_expr(
-                                    delivery::Column::Status,
-                                    Expr::value(DeliveryStatus::Scheduled),
-                                )
-                                .col_expr(delivery::Column::DueAt, Expr::value(at))
-                                .col_expr(
-                                    delivery::Column::Pushes,
-                                    Expr::col(delivery::Column::Pushes).add(1),
-                                )
-                                .col_expr(
-                                    delivery::Column::SentAt,
-                                    Expr::value(row.sent_at.unwrap_or(now)),
-                                )
-                                .col_expr(
-                                    delivery::Column::LeaseOwner,
-                                    Expr::value(Option::<Uuid>::None),
-                                )
-                                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-                                .filter(delivery::Column::Id.eq(row.id))
-                                .filter(mine())
-                                .exec(&txn)
-                                .await?;
-                        }
-                        None => sent_final.push(row),
-                    }
-                }
-                Settle::Retry { at, error } => {
-                    delivery::Entity::update_many()
-                        .col_expr(
-                            delivery::Column::Status,
-                            Expr::value(DeliveryStatus::Scheduled),
-                        )
-                        .col_expr(delivery::Column::DueAt, Expr::value(at))
-                        .col_expr(delivery::Column::LastError, Expr::value(error))
-                        .col_expr(
-                            delivery::Column::LeaseOwner,
-                            Expr::value(Option::<Uuid>::None),
-                        )
-                        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-                        .filter(delivery::Column::Id.eq(row.id))
-                        .filter(mine())
-                        .exec(&txn)
-                        .await?;
-                }
-                Settle::Final { status, error } => {
-                    delivery::Entity::update_many()
-                        .col_expr(delivery::Column::Status, Expr::value(status))
-                        .col_expr(
-                            delivery::Column::DueAt,
-                            Expr::value(Option::<DateTime<Utc>>::None),
-                        )
-                        .col_expr(delivery::Column::LastError, Expr::value(error))
-                        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-                        .filter(delivery::Column::Id.eq(row.id))
-                        .filter(mine())
-                        .exec(&txn)
-                        .await?;
-                }
-            }
-        }
-        // The common case, one statement per batch: pushed once and done.
-        for chunk in sent_final.chunks(1_000) {
-            delivery::Entity::update_many()
-                .col_expr(delivery::Column::Status, Expr::value(DeliveryStatus::Sent))
-                .col_expr(
-                    delivery::Column::Pushes,
-                    Expr::col(delivery::Column::Pushes).add(1),
-                )
-                .col_expr(
-                    delivery::Column::SentAt,
-                    Expr::from(Func::coalesce([
-                        Expr::col(delivery::Column::SentAt),
-                        Expr::value(now),
-                    ])),
-                )
-                .col_expr(
-                    delivery::Column::DueAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-                .filter(delivery::Column::Id.is_in(chunk.iter().map(|r| r.id)))
-                .filter(mine())
-                .exec(&txn)
-                .await?;
-        }
-        for (notice_id, employees) in pushed {
-            for chunk in employees.chunks(1_000) {
-                notice_recipient::Entity::update_many()
-                    .col_expr(notice_recipient::Column::PushedAt, Expr::value(now))
-                    .filter(notice_recipient::Column::NoticeId.eq(notice_id))
-                    .filter(notice_recipient::Column::EmployeeId.is_in(chunk.iter().copied()))
-                    .filter(notice_recipient::Column::PushedAt.is_null())
-                    .exec(&txn)
-                    .await?;
-            }
-        }
-        for (registration_id, reason) in gone {
-            tracing::info!(%registration_id, %reason, "push token gone; registration disabled");
-            crate::push::registrations::retire_gone_token(&txn, registration_id, reason, now)
-                .await?;
-        }
-        txn.commit().await?;
-        Ok(())
     }
 }
 
-fn final_status(status: DeliveryStatus, error: &str) -> Settle {
-    Settle::Final {
-        status,
-        error: Some(error.to_owned()),
+/// Resolves when `until` is a shutdown that was asked for; never for a drain.
+async fn shutdown_of(until: &Until<'_>) {
+    match until {
+        Until::Shutdown(token) => token.cancelled().await,
+        Until::Drained => std::future::pending().await,
     }
 }
 
-/// The push for a group of rows to one phone: the notice itself, or a digest ("3 new
-/// notices") led by the important ones, badged with how many it holds.
-fn compose(
-    rows: &[Claimed],
-    notices: &HashMap<Uuid, NoticeFacts>,
-    token: String,
-    now: DateTime<Utc>,
-) -> Push {
-    // The soonest expiry among them: a digest must not outlive any of its notices.
-    let expires_at = rows.iter().filter_map(|r| r.push_expires_at).min();
-    let mut items: Vec<(&Claimed, &NoticeFacts)> =
-        rows.iter().map(|r| (r, &notices[&r.notice_id])).collect();
-    items.sort_by(|a, b| {
-        b.1.priority_rank()
-            .cmp(&a.1.priority_rank())
-            .then(b.0.notice_id.cmp(&a.0.notice_id))
-    });
-    let (lead_row, lead) = items[0];
-    let priority = lead.priority;
-    if items.len() == 1 {
-        return Push {
-            token,
-            title: lead.title.clone(),
-            body: lead.body.clone(),
-            notice_id: lead_row.notice_id,
-            count: 1,
-            priority,
-            expires_at,
-            collapse_key: lead_row.notice_id.to_string(),
-            now,
-        };
-    }
-    let mut body = items
-        .iter()
-        .map(|(_, n)| n.title.as_str())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    if body.chars().count() > MAX_BODY_CHARS {
-        body = body.chars().take(MAX_BODY_CHARS - 1).collect::<String>() + "…";
-    }
-    let newest = items
-        .iter()
-        .map(|(r, _)| r.notice_id)
-        .max()
-        .unwrap_or(lead_row.notice_id);
-    Push {
-        token,
-        title: format!("{} new notices", items.len()),
-        body,
-        notice_id: newest,
-        count: u32::try_from(items.len()).unwrap_or(u32::MAX),
-        priority,
-        expires_at,
-        collapse_key: format!("digest-{newest}"),
+async fn claim_and_prepare(
+    shared: Arc<Shared>,
+    limit: u64,
+) -> AppResult<(Vec<Job>, Vec<(Claimed, Settle)>)> {
+    let now = shared.clock.now();
+    let claimed = claim(
+        &shared.db,
+        shared.id,
+        limit,
+        shared.config.lease_seconds,
         now,
+    )
+    .await?;
+    if claimed.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
+    prepare(&shared.db, &shared.providers, claimed, now).await
 }
 
-impl NoticeFacts {
-    fn priority_rank(&self) -> u8 {
-        match self.priority {
-            Priority::Info => 0,
-            Priority::Important => 1,
-            Priority::Urgent => 2,
-        }
-    }
+/// One push, start to outcome; the outcome goes to the recorder.
+async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
+    let Waiting { job, deadline, .. } = waiting;
+    let outcome = match &job.provider {
+        Some(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
+            .await
+            .unwrap_or_else(|_| PushOutcome::Retry {
+                error: "not pushed before the claim ran out".to_owned(),
+                retry_after: None,
+            }),
+        None => PushOutcome::Failed {
+            error: format!(
+                "provider {} is not configured on this server",
+                job.provider_name
+            ),
+        },
+    };
+    let now = shared.clock.now();
+    let gone = match &outcome {
+        PushOutcome::TokenGone { reason } => Some((job.rows[0].registration_id, reason.clone())),
+        _ => None,
+    };
+    let rows = job
+        .rows
+        .into_iter()
+        .map(|row| {
+            let repeats = job.repeating.contains(&row.notice_id);
+            let settled = settle(&shared.config, &row, &outcome, repeats, now);
+            (row, settled)
+        })
+        .collect();
+    let _ = recorder.send(Finished { rows, gone });
 }

@@ -3,7 +3,9 @@
 //! process dies may go again once its lease lapses; the phone collapses the duplicate.
 pub mod claim;
 pub mod dispatcher;
+mod jobs;
 pub mod outbox;
+mod record;
 pub mod retry;
 
 pub use dispatcher::{DeliveryConfig, Dispatcher};

@@ -285,7 +285,9 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    write_plan(&txn, caller.tenant_id, id, &planned, now).await?;
+    let urgent = valid.priority == Priority::Urgent;
+    let spread = outbox::FairSpread::of_tenant(&txn, caller.tenant_id).await?;
+    write_plan(&txn, caller.tenant_id, id, (urgent, spread), &planned, now).await?;
     audit::record(
         &txn,
         &caller.actor(),
@@ -330,6 +332,7 @@ async fn write_plan<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     notice_id: Uuid,
+    (urgent, spread): (bool, outbox::FairSpread),
     planned: &Planned,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -356,9 +359,9 @@ async fn write_plan<C: ConnectionTrait>(
         .recipients
         .iter()
         .flat_map(|(employee_id, plan, _)| {
-            plan.deliveries
-                .iter()
-                .map(move |d| outbox::new_row(tenant_id, notice_id, *employee_id, d, now))
+            plan.deliveries.iter().map(move |d| {
+                outbox::new_row(tenant_id, notice_id, *employee_id, urgent, spread, d, now)
+            })
         })
         .collect();
     outbox::insert_rows(db, rows).await

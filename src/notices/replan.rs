@@ -39,6 +39,7 @@ pub async fn replan<C: ConnectionTrait>(
         .column(delivery::Column::Id)
         .column(delivery::Column::NoticeId)
         .column(delivery::Column::EmployeeId)
+        .column(delivery::Column::RegistrationId)
         .filter(delivery::Column::TenantId.eq(tenant_id))
         .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
         .filter(delivery::Column::Pushes.eq(0));
@@ -48,11 +49,11 @@ pub async fn replan<C: ConnectionTrait>(
         }
         query = query.filter(delivery::Column::EmployeeId.is_in(ids.iter().copied()));
     }
-    let waiting: Vec<(Uuid, Uuid, Uuid)> = query.into_tuple().all(db).await?;
+    let waiting: Vec<(Uuid, Uuid, Uuid, Uuid)> = query.into_tuple().all(db).await?;
     if waiting.is_empty() {
         return Ok(0);
     }
-    let notice_ids: BTreeSet<Uuid> = waiting.iter().map(|(_, n, _)| *n).collect();
+    let notice_ids: BTreeSet<Uuid> = waiting.iter().map(|(_, n, _, _)| *n).collect();
     let notices: HashMap<Uuid, notice::Model> = notice::Entity::find()
         .filter(notice::Column::Id.is_in(notice_ids))
         .all(db)
@@ -62,19 +63,20 @@ pub async fn replan<C: ConnectionTrait>(
         .collect();
     let employees: Vec<Uuid> = waiting
         .iter()
-        .map(|(_, _, e)| *e)
+        .map(|(_, _, e, _)| *e)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let book = ScheduleBook::load(db, tenant_id, &employees, now).await?;
+    let spread = outbox::FairSpread::of_tenant(db, tenant_id).await?;
 
     // One decision per (notice, employee), shared by their phones.
-    let mut by_recipient: HashMap<(Uuid, Uuid), Vec<Uuid>> = HashMap::new();
-    for (id, notice_id, employee_id) in &waiting {
+    let mut by_recipient: HashMap<(Uuid, Uuid), Vec<(Uuid, Uuid)>> = HashMap::new();
+    for (id, notice_id, employee_id, registration_id) in &waiting {
         by_recipient
             .entry((*notice_id, *employee_id))
             .or_default()
-            .push(*id);
+            .push((*id, *registration_id));
     }
     let mut replanned = 0;
     for ((notice_id, employee_id), delivery_ids) in by_recipient {
@@ -93,32 +95,37 @@ pub async fn replan<C: ConnectionTrait>(
         };
         let decision = evaluate(&schedule, priority, terms.send_at);
         let (outcome, expired) = timing(&decision, &terms);
-        delivery::Entity::update_many()
-            .col_expr(
-                delivery::Column::DeliverAt,
-                Expr::value(decision.deliver_at),
-            )
-            .col_expr(
-                delivery::Column::DueAt,
-                Expr::value(if expired { None } else { decision.deliver_at }),
-            )
-            .col_expr(
-                delivery::Column::PushExpiresAt,
-                Expr::value(push_expiry(&terms, &decision)),
-            )
-            .col_expr(
-                delivery::Column::Status,
-                Expr::value(if expired {
-                    outbox::DeliveryStatus::Expired
-                } else {
-                    outbox::DeliveryStatus::Scheduled
-                }),
-            )
-            .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-            .filter(delivery::Column::Id.is_in(delivery_ids.iter().copied()))
-            .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
-            .exec(db)
-            .await?;
+        let due_at = if expired { None } else { decision.deliver_at };
+        // One statement per phone: each has its own place in the queue.
+        for (id, registration_id) in &delivery_ids {
+            delivery::Entity::update_many()
+                .col_expr(
+                    delivery::Column::DeliverAt,
+                    Expr::value(decision.deliver_at),
+                )
+                .col_expr(delivery::Column::DueAt, Expr::value(due_at))
+                .col_expr(
+                    delivery::Column::QueueAt,
+                    Expr::value(outbox::queue_at(due_at, false, *registration_id, spread)),
+                )
+                .col_expr(
+                    delivery::Column::PushExpiresAt,
+                    Expr::value(push_expiry(&terms, &decision)),
+                )
+                .col_expr(
+                    delivery::Column::Status,
+                    Expr::value(if expired {
+                        outbox::DeliveryStatus::Expired
+                    } else {
+                        outbox::DeliveryStatus::Scheduled
+                    }),
+                )
+                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+                .filter(delivery::Column::Id.eq(*id))
+                .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
+                .exec(db)
+                .await?;
+        }
         notice_recipient::Entity::update_many()
             .col_expr(
                 notice_recipient::Column::DeliverAt,

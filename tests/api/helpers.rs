@@ -450,6 +450,81 @@ impl TestApp {
         (created.tenant_id, created.admin_token)
     }
 
+    /// `n` people in `unit` with `role` of `tenant` (the Default tenant when `None`),
+    /// each with one phone of `provider`, written straight to the database: for tests
+    /// that need a crowd. Returns their ids.
+    pub async fn people_with_phones(
+        &self,
+        tenant: Option<Uuid>,
+        unit: &str,
+        role: &str,
+        n: usize,
+        provider: entities::vocab::PushProvider,
+    ) -> Vec<Uuid> {
+        use entities::{
+            employee, push_registration,
+            vocab::{EmploymentType, ScheduleMode},
+        };
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        let tenant_id = match tenant {
+            Some(id) => id,
+            None => {
+                entities::tenant::Entity::find()
+                    .one(&self.db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            }
+        };
+        let (unit, role): (Uuid, Uuid) = (unit.parse().unwrap(), role.parse().unwrap());
+        let now = chrono::Utc::now();
+        let ids: Vec<Uuid> = (0..n).map(|_| Uuid::now_v7()).collect();
+        for chunk in ids.chunks(1_000) {
+            let people = chunk.iter().map(|id| employee::ActiveModel {
+                id: Set(*id),
+                tenant_id: Set(tenant_id),
+                name: Set(format!("Person {id}")),
+                email: Set(format!("{id}@region.se")),
+                unit_id: Set(unit),
+                role_id: Set(role),
+                employment_type: Set(EmploymentType::Permanent),
+                employment_ends_on: Set(None),
+                external_id: Set(None),
+                working_hours: Set(None),
+                time_zone: Set(None),
+                schedule_mode: Set(ScheduleMode::Weekly),
+                focus_until: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+            employee::Entity::insert_many(people)
+                .exec_without_returning(&self.db)
+                .await
+                .unwrap();
+            let phones = chunk.iter().map(|id| push_registration::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(tenant_id),
+                employee_id: Set(*id),
+                provider: Set(provider),
+                token: Set(format!("token-{id}")),
+                device_id: Set(None),
+                app_id: Set(None),
+                urgent_off_hours: Set(false),
+                created_at: Set(now),
+                last_seen_at: Set(now),
+                disabled_at: Set(None),
+                disabled_reason: Set(None),
+            });
+            push_registration::Entity::insert_many(phones)
+                .exec_without_returning(&self.db)
+                .await
+                .unwrap();
+        }
+        ids
+    }
+
     /// How many rows a table holds (to prove a refused request wrote nothing).
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

@@ -11,6 +11,7 @@ mod console_browser;
 mod delivery;
 mod devices;
 mod directory;
+mod dispatch_order;
 mod fcm;
 mod hardening;
 mod health;

@@ -1,0 +1,258 @@
+//! From claimed rows to pushes: what each row's notice and registration say, the rows
+//! that end without a push (cancelled, expired, acknowledged, phone gone), and the rest
+//! grouped into one push per phone and planned moment — a single notice, or a digest.
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::Arc,
+};
+
+use chrono::{DateTime, Utc};
+use entities::{notice, notice_recipient, push_registration};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::{
+    claim::Claimed,
+    outbox::DeliveryStatus,
+    record::{Settle, final_status},
+};
+use crate::{
+    error::AppResult,
+    notices::limits::MAX_BODY_CHARS,
+    push::{Provider, Providers, Push, PushProvider},
+    reachability::Priority,
+};
+
+/// What a notice contributes to its pushes.
+pub(super) struct NoticeFacts {
+    title: String,
+    body: String,
+    priority: Priority,
+    cancelled: bool,
+    repeat_until_ack: bool,
+}
+
+/// Rows that become one push: same phone, same planned moment; a repeat (its own row
+/// id) always alone.
+type PushKey = (Uuid, Option<DateTime<Utc>>, Option<Uuid>);
+
+/// One push to make: a single delivery, or several (a digest) to one phone.
+pub struct Job {
+    pub rows: Vec<Claimed>,
+    /// `None`: no credentials on this server for the registration's provider.
+    pub provider: Option<Arc<dyn Provider>>,
+    pub provider_name: PushProvider,
+    pub push: Push,
+    /// The job's notices that are urgent call-ins, pushed again until acknowledged.
+    pub repeating: HashSet<Uuid>,
+}
+
+impl Job {
+    /// The queue order of its lead row: urgent first, then `queue_at`.
+    pub fn rank(&self) -> (bool, Option<DateTime<Utc>>) {
+        let lead = &self.rows[0];
+        (lead.urgent, lead.queue_at)
+    }
+}
+
+/// Loads what the claimed rows need, ends the ones with nothing to push, and groups the
+/// rest into jobs.
+pub async fn prepare(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    claimed: Vec<Claimed>,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<Job>, Vec<(Claimed, Settle)>)> {
+    let notice_ids: HashSet<Uuid> = claimed.iter().map(|c| c.notice_id).collect();
+    let notices: HashMap<Uuid, NoticeFacts> = notice::Entity::find()
+        .filter(notice::Column::Id.is_in(notice_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| {
+            (
+                n.id,
+                NoticeFacts {
+                    priority: n.priority,
+                    cancelled: n.cancelled_at.is_some(),
+                    repeat_until_ack: n.repeat_until_ack,
+                    title: n.title,
+                    body: n.body,
+                },
+            )
+        })
+        .collect();
+    let registration_ids: HashSet<Uuid> = claimed.iter().map(|c| c.registration_id).collect();
+    let registrations: HashMap<Uuid, push_registration::Model> = push_registration::Entity::find()
+        .filter(push_registration::Column::Id.is_in(registration_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let acked = acknowledged(db, &claimed).await?;
+
+    let mut settled = Vec::new();
+    // Rows to one phone that fell due at the same planned moment make one push.
+    let mut groups: BTreeMap<PushKey, Vec<Claimed>> = BTreeMap::new();
+    for row in claimed {
+        let (Some(n), Some(reg)) = (
+            notices.get(&row.notice_id),
+            registrations.get(&row.registration_id),
+        ) else {
+            settled.push((
+                row,
+                final_status(DeliveryStatus::Failed, "notice or registration is gone"),
+            ));
+            continue;
+        };
+        let end = if n.cancelled {
+            Some(final_status(DeliveryStatus::Cancelled, "cancelled"))
+        } else if reg.disabled_at.is_some() {
+            Some(final_status(
+                DeliveryStatus::Failed,
+                "registration disabled",
+            ))
+        } else if row.push_expires_at.is_some_and(|e| e <= now) {
+            Some(final_status(
+                DeliveryStatus::Expired,
+                "expired before it could be pushed",
+            ))
+        } else if row.pushes > 0 && acked.contains(&(row.notice_id, row.employee_id)) {
+            Some(Settle::Final {
+                status: DeliveryStatus::Sent,
+                error: None,
+            })
+        } else {
+            None
+        };
+        if let Some(end) = end {
+            settled.push((row, end));
+            continue;
+        }
+        // Repeats go alone: a digest is for notices held for the same moment.
+        let single = (row.pushes > 0).then_some(row.id);
+        groups
+            .entry((row.registration_id, row.deliver_at, single))
+            .or_default()
+            .push(row);
+    }
+    let jobs = groups
+        .into_values()
+        .map(|rows| {
+            let reg = &registrations[&rows[0].registration_id];
+            Job {
+                provider: providers.get(reg.provider).cloned(),
+                provider_name: reg.provider,
+                push: compose(&rows, &notices, reg.token.clone(), now),
+                repeating: rows
+                    .iter()
+                    .map(|r| r.notice_id)
+                    .filter(|id| {
+                        let n = &notices[id];
+                        n.repeat_until_ack && n.priority == Priority::Urgent
+                    })
+                    .collect(),
+                rows,
+            }
+        })
+        .collect();
+    Ok((jobs, settled))
+}
+
+/// The (notice, employee) pairs among repeat rows that were acknowledged.
+async fn acknowledged(
+    db: &DatabaseConnection,
+    claimed: &[Claimed],
+) -> AppResult<HashSet<(Uuid, Uuid)>> {
+    let repeats: Vec<&Claimed> = claimed.iter().filter(|c| c.pushes > 0).collect();
+    if repeats.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut any = Condition::any();
+    for c in &repeats {
+        any = any.add(
+            Condition::all()
+                .add(notice_recipient::Column::NoticeId.eq(c.notice_id))
+                .add(notice_recipient::Column::EmployeeId.eq(c.employee_id)),
+        );
+    }
+    let rows: Vec<(Uuid, Uuid)> = notice_recipient::Entity::find()
+        .select_only()
+        .column(notice_recipient::Column::NoticeId)
+        .column(notice_recipient::Column::EmployeeId)
+        .filter(any)
+        .filter(notice_recipient::Column::AckedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The push for a group of rows to one phone: the notice itself, or a digest ("3 new
+/// notices") led by the important ones, badged with how many it holds.
+fn compose(
+    rows: &[Claimed],
+    notices: &HashMap<Uuid, NoticeFacts>,
+    token: String,
+    now: DateTime<Utc>,
+) -> Push {
+    // The soonest expiry among them: a digest must not outlive any of its notices.
+    let expires_at = rows.iter().filter_map(|r| r.push_expires_at).min();
+    let mut items: Vec<(&Claimed, &NoticeFacts)> =
+        rows.iter().map(|r| (r, &notices[&r.notice_id])).collect();
+    items.sort_by(|a, b| {
+        b.1.priority_rank()
+            .cmp(&a.1.priority_rank())
+            .then(b.0.notice_id.cmp(&a.0.notice_id))
+    });
+    let (lead_row, lead) = items[0];
+    let priority = lead.priority;
+    if items.len() == 1 {
+        return Push {
+            token,
+            title: lead.title.clone(),
+            body: lead.body.clone(),
+            notice_id: lead_row.notice_id,
+            count: 1,
+            priority,
+            expires_at,
+            collapse_key: lead_row.notice_id.to_string(),
+            now,
+        };
+    }
+    let mut body = items
+        .iter()
+        .map(|(_, n)| n.title.as_str())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if body.chars().count() > MAX_BODY_CHARS {
+        body = body.chars().take(MAX_BODY_CHARS - 1).collect::<String>() + "…";
+    }
+    let newest = items
+        .iter()
+        .map(|(r, _)| r.notice_id)
+        .max()
+        .unwrap_or(lead_row.notice_id);
+    Push {
+        token,
+        title: format!("{} new notices", items.len()),
+        body,
+        notice_id: newest,
+        count: u32::try_from(items.len()).unwrap_or(u32::MAX),
+        priority,
+        expires_at,
+        collapse_key: format!("digest-{newest}"),
+        now,
+    }
+}
+
+impl NoticeFacts {
+    fn priority_rank(&self) -> u8 {
+        match self.priority {
+            Priority::Info => 0,
+            Priority::Important => 1,
+            Priority::Urgent => 2,
+        }
+    }
+}
