@@ -112,7 +112,7 @@ impl App {
     /// Connects, migrates, creates the Default tenant on an empty database, and binds
     /// the listener (port 0 picks a free port: see [`App::local_addr`]).
     pub async fn build(config: &Config) -> anyhow::Result<App> {
-        let providers = config.push.providers()?;
+        let providers = config.push.providers(config.secrets.secret_box())?;
         Self::build_with(config, providers).await
     }
 

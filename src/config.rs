@@ -22,9 +22,11 @@ use crate::{
     push::{
         Providers,
         apns::{ApnsConfig, ApnsProvider},
+        app_clients::AppClients,
         fcm::{FcmConfig, FcmProvider},
         transport::NetworkConfig,
     },
+    secrets::SecretBox,
 };
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -98,9 +100,13 @@ pub struct PushConfig {
 }
 
 impl PushConfig {
-    /// Builds the configured providers, reading their key files.
-    pub fn providers(&self) -> anyhow::Result<Providers> {
-        let mut providers = Providers::default();
+    /// Builds the configured providers, reading their key files; tenants' own apps
+    /// open their credentials with `secrets`.
+    pub fn providers(&self, secrets: SecretBox) -> anyhow::Result<Providers> {
+        let mut providers = Providers {
+            apps: Some(Arc::new(AppClients::new(secrets, self.network.clone()))),
+            ..Providers::default()
+        };
         if let Some(apns) = &self.apns {
             providers.apns = Some(Arc::new(ApnsProvider::from_config(apns, &self.network)?));
         }

@@ -124,11 +124,32 @@ async fn load_key(source: &KeySource) -> AppResult<[u8; 32]> {
                 let mut key = [0u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 let encoded = STANDARD.encode(key);
-                write_private(path, &encoded).map_err(|e| {
-                    anyhow::anyhow!("cannot create the secrets key file {}: {e}", path.display())
-                })?;
-                tracing::info!(path = %path.display(), "made a new secrets key file");
-                encoded
+                match write_private(path, &encoded) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), "made a new secrets key file");
+                        encoded
+                    }
+                    // Made a moment ago by another box or process: theirs is the key.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        tokio::fs::read_to_string(path)
+                            .await
+                            .map_err(|e| {
+                                anyhow::anyhow!(
+                                    "cannot read the secrets key file {}: {e}",
+                                    path.display()
+                                )
+                            })?
+                            .trim()
+                            .to_owned()
+                    }
+                    Err(e) => {
+                        return Err(anyhow::anyhow!(
+                            "cannot create the secrets key file {}: {e}",
+                            path.display()
+                        )
+                        .into());
+                    }
+                }
             }
             Err(e) => {
                 return Err(anyhow::anyhow!(

@@ -18,6 +18,7 @@ pub mod identity_provider;
 pub mod notice;
 pub mod notice_recipient;
 pub mod policy;
+pub mod push_app;
 pub mod push_registration;
 pub mod role;
 pub mod rollout_rule;

@@ -16,6 +16,7 @@ mod m20261204_000010_credential_lifetimes;
 mod m20261205_000011_identity;
 mod m20261205_000012_directory;
 mod m20261205_000013_delivery_queue;
+mod m20261205_000014_push_apps;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_identity::Migration),
             Box::new(m20261205_000012_directory::Migration),
             Box::new(m20261205_000013_delivery_queue::Migration),
+            Box::new(m20261205_000014_push_apps::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod imports;
 mod inbox;
 mod me;
 mod notices;
+mod push_apps;
 mod reachability;
 mod reports;
 mod roles;
@@ -198,6 +199,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(tokens::routes())
         .merge(sign_in::routes())
+        .merge(push_apps::routes())
         .merge(units::routes())
         .merge(roles::routes())
         .merge(employees::routes())

@@ -42,6 +42,8 @@ pub enum Resource {
     /// How people sign in to the console: the identity provider, the tenant's short
     /// name, whether a pasted token still works there.
     SignIn,
+    /// The tenant's own mobile apps: their Apple keys and Firebase service accounts.
+    PushApps,
     /// People and groups as the directory provisions them (`/scim/v2`): only the
     /// directory's own token.
     Provisioning,
@@ -61,7 +63,7 @@ use Access::{Read, Write};
 use AccessRole::{Admin, Employee, Manager, Scim};
 use Resource::{
     Absences, Audit, Contracts, DeviceProfiles, Devices, Employees, Imports, Notices, OwnWorkday,
-    Policy, Provisioning, Reachability, Reports, Roles, RolloutRules, Shifts, SignIn,
+    Policy, Provisioning, PushApps, Reachability, Reports, Roles, RolloutRules, Shifts, SignIn,
     Subscriptions, Tokens, Units, WorkingHours,
 };
 
@@ -108,6 +110,8 @@ pub const RULES: &[(Resource, Access, &[AccessRole])] = &[
     (Imports, Write, ADMIN),
     (SignIn, Read, ADMIN),
     (SignIn, Write, ADMIN),
+    (PushApps, Read, ADMIN),
+    (PushApps, Write, ADMIN),
     (Provisioning, Read, DIRECTORY),
     (Provisioning, Write, DIRECTORY),
     (OwnWorkday, Read, EVERYONE),
@@ -178,6 +182,7 @@ impl Resource {
             Reports => "reports",
             Imports => "imports",
             SignIn => "the sign-in settings",
+            PushApps => "the push apps",
             Provisioning => "the directory's provisioning",
             OwnWorkday => "their own working day",
         }

@@ -294,18 +294,13 @@ async fn claim_and_prepare(
 async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
     let Waiting { job, deadline, .. } = waiting;
     let outcome = match &job.provider {
-        Some(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
+        Ok(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
             .await
             .unwrap_or_else(|_| PushOutcome::Retry {
                 error: "not pushed before the claim ran out".to_owned(),
                 retry_after: None,
             }),
-        None => PushOutcome::Failed {
-            error: format!(
-                "provider {} is not configured on this server",
-                job.provider_name
-            ),
-        },
+        Err(instead) => instead.clone(),
     };
     let now = shared.clock.now();
     let gone = match &outcome {

@@ -7,7 +7,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use entities::{notice, notice_recipient, push_registration};
+use entities::{notice, notice_recipient, push_app, push_registration};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ use super::{
 use crate::{
     error::AppResult,
     notices::limits::MAX_BODY_CHARS,
-    push::{Provider, Providers, Push, PushProvider},
+    push::{Provider, Providers, Push, PushOutcome, PushProvider},
     reachability::Priority,
 };
 
@@ -39,9 +39,8 @@ type PushKey = (Uuid, Option<DateTime<Utc>>, Option<Uuid>);
 /// One push to make: a single delivery, or several (a digest) to one phone.
 pub struct Job {
     pub rows: Vec<Claimed>,
-    /// `None`: no credentials on this server for the registration's provider.
-    pub provider: Option<Arc<dyn Provider>>,
-    pub provider_name: PushProvider,
+    /// Who sends it, or, when no one can, the outcome to record instead.
+    pub provider: Result<Arc<dyn Provider>, PushOutcome>,
     pub push: Push,
     /// The job's notices that are urgent call-ins, pushed again until acknowledged.
     pub repeating: HashSet<Uuid>,
@@ -91,6 +90,7 @@ pub async fn prepare(
         .map(|r| (r.id, r))
         .collect();
     let acked = acknowledged(db, &claimed).await?;
+    let apps = tenant_apps(db, registrations.values()).await?;
 
     let mut settled = Vec::new();
     // Rows to one phone that fell due at the same planned moment make one push.
@@ -137,27 +137,72 @@ pub async fn prepare(
             .or_default()
             .push(row);
     }
-    let jobs = groups
-        .into_values()
-        .map(|rows| {
-            let reg = &registrations[&rows[0].registration_id];
-            Job {
-                provider: providers.get(reg.provider).cloned(),
-                provider_name: reg.provider,
-                push: compose(&rows, &notices, reg.token.clone(), now),
-                repeating: rows
-                    .iter()
-                    .map(|r| r.notice_id)
-                    .filter(|id| {
-                        let n = &notices[id];
-                        n.repeat_until_ack && n.priority == Priority::Urgent
-                    })
-                    .collect(),
-                rows,
-            }
-        })
-        .collect();
+    let mut jobs = Vec::with_capacity(groups.len());
+    for rows in groups.into_values() {
+        let reg = &registrations[&rows[0].registration_id];
+        let app = reg
+            .app_id
+            .as_ref()
+            .and_then(|app_id| apps.get(&(reg.tenant_id, app_id.clone())));
+        jobs.push(Job {
+            provider: provider_for(providers, reg.provider, app).await,
+            push: compose(&rows, &notices, reg.token.clone(), now),
+            repeating: rows
+                .iter()
+                .map(|r| r.notice_id)
+                .filter(|id| {
+                    let n = &notices[id];
+                    n.repeat_until_ack && n.priority == Priority::Urgent
+                })
+                .collect(),
+            rows,
+        });
+    }
     Ok((jobs, settled))
+}
+
+/// The tenants' own apps the registrations name, by (tenant, app id).
+async fn tenant_apps(
+    db: &DatabaseConnection,
+    registrations: impl Iterator<Item = &push_registration::Model>,
+) -> AppResult<HashMap<(Uuid, String), push_app::Model>> {
+    let named: HashSet<(Uuid, String)> = registrations
+        .filter_map(|r| r.app_id.clone().map(|app_id| (r.tenant_id, app_id)))
+        .collect();
+    if named.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let tenants: HashSet<Uuid> = named.iter().map(|(t, _)| *t).collect();
+    let app_ids: HashSet<String> = named.iter().map(|(_, a)| a.clone()).collect();
+    Ok(push_app::Entity::find()
+        .filter(push_app::Column::TenantId.is_in(tenants))
+        .filter(push_app::Column::AppId.is_in(app_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| ((a.tenant_id, a.app_id.clone()), a))
+        .filter(|(key, _)| named.contains(key))
+        .collect())
+}
+
+/// Who pushes to a registration: its tenant's own app when it names one with a side
+/// for this provider, else the service's credentials.
+async fn provider_for(
+    providers: &Providers,
+    provider: PushProvider,
+    app: Option<&push_app::Model>,
+) -> Result<Arc<dyn Provider>, PushOutcome> {
+    if let (Some(app), Some(clients)) = (app, &providers.apps)
+        && let Some(own) = clients.provider(app, provider).await?
+    {
+        return Ok(own);
+    }
+    providers
+        .get(provider)
+        .cloned()
+        .ok_or_else(|| PushOutcome::Failed {
+            error: format!("provider {provider} is not configured on this server"),
+        })
 }
 
 /// The (notice, employee) pairs among repeat rows that were acknowledged.

@@ -100,6 +100,16 @@ pub struct ApnsCredentials {
     pub topic: String,
 }
 
+/// Whether `pem` is a key Apple's provider tokens can be signed with (a P-256 key in
+/// PKCS#8 PEM, as in a .p8 file); the error says what is wrong without quoting it.
+pub fn check_signing_key(pem: &str) -> Result<EncodingKey, String> {
+    let key = EncodingKey::from_ec_pem(pem.as_bytes())
+        .map_err(|_| "not a P-256 key in PEM: paste the whole .p8 file".to_owned())?;
+    jsonwebtoken::encode(&Header::new(Algorithm::ES256), &serde_json::json!({}), &key)
+        .map_err(|_| "not a P-256 key: Apple's keys sign with ES256".to_owned())?;
+    Ok(key)
+}
+
 #[derive(Serialize)]
 struct Claims<'a> {
     iss: &'a str,
@@ -128,8 +138,8 @@ impl ApnsProvider {
         network: &NetworkConfig,
         lanes: Lanes,
     ) -> anyhow::Result<Self> {
-        let key = EncodingKey::from_ec_pem(credentials.key_pem.expose_secret().as_bytes())
-            .map_err(|e| anyhow::anyhow!("APNs signing key is not a P-256 key in PEM: {e}"))?;
+        let key = check_signing_key(credentials.key_pem.expose_secret())
+            .map_err(|e| anyhow::anyhow!("APNs signing key is {e}"))?;
         let provider = Self {
             transport: Transport::new(network, lanes)?,
             base_url: base_url.trim_end_matches('/').to_owned(),

@@ -82,6 +82,18 @@ pub struct ServiceAccount {
     pub token_uri: String,
 }
 
+/// Whether `json` is a service account Stilla can send with: its fields and an RSA key
+/// that signs. The error never quotes the account (it holds a key).
+pub fn check_account(json: &str) -> Result<ServiceAccount, String> {
+    let account = ServiceAccount::parse(json).map_err(|e| e.to_string())?;
+    EncodingKey::from_rsa_pem(account.private_key.expose_secret().as_bytes())
+        .map_err(|_| "its private_key is not an RSA key in PEM".to_owned())?;
+    if !account.token_uri.starts_with("https://") && !account.token_uri.starts_with("http://") {
+        return Err("its token_uri is not a URL".to_owned());
+    }
+    Ok(account)
+}
+
 impl ServiceAccount {
     /// A service account file's JSON; the error never quotes the file (it holds a key).
     pub fn parse(text: &str) -> anyhow::Result<Self> {

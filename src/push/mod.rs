@@ -3,6 +3,8 @@
 //! a2), Firebase Cloud Messaging over HTTP v1, both over the HTTP/2 [`transport`], and
 //! `log`, which only writes the push to the log.
 pub mod apns;
+pub mod app_clients;
+pub mod apps;
 pub mod fcm;
 pub mod log;
 pub mod payload;
@@ -63,12 +65,15 @@ pub trait Provider: Send + Sync {
     async fn send(&self, push: &Push) -> PushOutcome;
 }
 
-/// The configured providers, by the name a registration carries.
+/// The configured providers, by the name a registration carries, and the tenants' own
+/// apps.
 #[derive(Clone)]
 pub struct Providers {
     pub apns: Option<Arc<dyn Provider>>,
     pub fcm: Option<Arc<dyn Provider>>,
     pub log: Arc<dyn Provider>,
+    /// Tenants' own apps; `None` where none are used (some tests, benchmarks).
+    pub apps: Option<Arc<app_clients::AppClients>>,
 }
 
 // Which providers are configured, not their clients (which hold credentials).
@@ -78,6 +83,7 @@ impl std::fmt::Debug for Providers {
         f.debug_struct("Providers")
             .field("apns", &self.apns.is_some())
             .field("fcm", &self.fcm.is_some())
+            .field("apps", &self.apps.is_some())
             .finish()
     }
 }
@@ -88,6 +94,7 @@ impl Default for Providers {
             apns: None,
             fcm: None,
             log: Arc::new(log::LogProvider),
+            apps: None,
         }
     }
 }

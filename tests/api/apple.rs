@@ -61,16 +61,30 @@ pub struct Received {
     pub answered: u16,
 }
 
+/// A signing key Apple knows: its id, its team, its public part, and the topic (bundle
+/// id) the team may push to.
+#[derive(Clone)]
+pub struct AppleKey {
+    pub key_id: String,
+    pub team_id: String,
+    pub public_pem: String,
+    pub topic: String,
+}
+
 #[derive(Default)]
 pub struct Apple {
     received: Mutex<Vec<Received>>,
     /// The next answers, as Apple gives them: status and `reason`.
     script: Mutex<VecDeque<(u16, &'static str)>>,
-    /// The topic this team's key may push to.
-    topic: Mutex<String>,
+    teams: Mutex<Vec<AppleKey>>,
 }
 
 impl Apple {
+    /// Knows another team's key (a tenant's own app).
+    pub fn trust(&self, key: AppleKey) {
+        self.teams.lock().unwrap().push(key);
+    }
+
     pub fn answer_next(&self, status: u16, reason: &'static str) {
         self.script.lock().unwrap().push_back((status, reason));
     }
@@ -95,7 +109,7 @@ fn refuse(status: u16, reason: &str) -> Response {
 }
 
 /// Apple's checks, in the order its documentation lists the reasons.
-fn check(request: &Request, token: &str, topic: &str) -> Result<(), (u16, &'static str)> {
+fn check(request: &Request, token: &str, teams: &[AppleKey]) -> Result<(), (u16, &'static str)> {
     let header = |name: &str| {
         request
             .headers()
@@ -107,19 +121,27 @@ fn check(request: &Request, token: &str, topic: &str) -> Result<(), (u16, &'stat
         return Err((403, "MissingProviderToken"));
     };
     let jwt = bearer.strip_prefix("bearer ").unwrap_or("");
-    let key = DecodingKey::from_ec_pem(p8().1.as_bytes()).unwrap();
+    let kid = jsonwebtoken::decode_header(jwt)
+        .ok()
+        .and_then(|h| h.kid)
+        .unwrap_or_default();
+    let Some(team) = teams.iter().find(|t| t.key_id == kid) else {
+        return Err((403, "InvalidProviderToken"));
+    };
+    let key = DecodingKey::from_ec_pem(team.public_pem.as_bytes()).unwrap();
     let mut validation = Validation::new(Algorithm::ES256);
     validation.required_spec_claims.clear();
     validation.validate_exp = false;
     let Ok(data) = jsonwebtoken::decode::<ProviderClaims>(jwt, &key, &validation) else {
         return Err((403, "InvalidProviderToken"));
     };
-    if data.header.kid.as_deref() != Some(KEY_ID) || data.claims.iss != TEAM_ID {
+    if data.claims.iss != team.team_id {
         return Err((403, "InvalidProviderToken"));
     }
     if chrono::Utc::now().timestamp() - data.claims.iat > 3600 {
         return Err((403, "ExpiredProviderToken"));
     }
+    let topic = team.topic.as_str();
     match header("apns-topic") {
         None => return Err((400, "MissingTopic")),
         Some(t) if t != topic => return Err((400, "TopicDisallowed")),
@@ -151,8 +173,8 @@ async fn device(
     if request.version() != Version::HTTP_2 {
         return (StatusCode::HTTP_VERSION_NOT_SUPPORTED, "HTTP/2 only").into_response();
     }
-    let topic = apple.topic.lock().unwrap().clone();
-    let checked = check(&request, &token, &topic);
+    let teams = apple.teams.lock().unwrap().clone();
+    let checked = check(&request, &token, &teams);
     let headers = request
         .headers()
         .iter()
@@ -197,7 +219,12 @@ pub fn router(apple: Arc<Apple>) -> Router {
 /// The stand-in on TLS HTTP/2 under `ca`; returns it and its base URL.
 pub async fn stand_in(ca: &TestCa) -> (Arc<Apple>, String) {
     let apple = Arc::new(Apple::default());
-    *apple.topic.lock().unwrap() = TOPIC.to_owned();
+    apple.trust(AppleKey {
+        key_id: KEY_ID.to_owned(),
+        team_id: TEAM_ID.to_owned(),
+        public_pem: p8().1.clone(),
+        topic: TOPIC.to_owned(),
+    });
     let addr = ca.serve_h2(router(apple.clone())).await;
     (apple, format!("https://localhost:{}", addr.port()))
 }

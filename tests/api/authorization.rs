@@ -114,6 +114,10 @@ const API_ROUTES: &[(&str, &str, Rules)] = &[
     ("GET", "/directory/settings", &[(SignIn, Read)]),
     ("PUT", "/directory/settings", &[(SignIn, Write)]),
     ("GET", "/directory/problems", &[(SignIn, Read)]),
+    ("GET", "/push-apps", &[(PushApps, Read)]),
+    ("GET", "/push-apps/{app_id}", &[(PushApps, Read)]),
+    ("PUT", "/push-apps/{app_id}", &[(PushApps, Write)]),
+    ("DELETE", "/push-apps/{app_id}", &[(PushApps, Write)]),
     ("GET", "/audit", &[(Audit, Read)]),
     (
         "POST",
@@ -702,6 +706,26 @@ async fn every_route_answers_every_caller_as_expected(app: TestApp) {
         route(
             Method::DELETE,
             "/api/v1/identity-provider",
+            Body::None,
+            NOT_SET_UP,
+        ),
+        route(Method::GET, "/api/v1/push-apps", Body::None, OWN_TENANT),
+        route(
+            Method::GET,
+            "/api/v1/push-apps/se.region.none",
+            Body::None,
+            NOT_SET_UP,
+        ),
+        // No key: refused, whoever may send it.
+        route(
+            Method::PUT,
+            "/api/v1/push-apps/se.region.app",
+            Body::Json(json!({"name": "App", "fcm": {}})),
+            REFUSED_INPUT,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/push-apps/se.region.none",
             Body::None,
             NOT_SET_UP,
         ),

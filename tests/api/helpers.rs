@@ -103,6 +103,16 @@ fn with_database(server_url: &str, name: &str) -> String {
     }
 }
 
+/// The secrets key every test app seals with (32 bytes, base64).
+pub const TEST_SECRETS_KEY: &str = "c3RpbGxhLXRlc3Qtc2VjcmV0cy1rZXktMzItYnl0ZXM=";
+
+/// A box that opens what the test apps seal.
+pub fn test_secrets() -> stilla::secrets::SecretBox {
+    stilla::secrets::SecretBox::new(stilla::secrets::KeySource::Inline(SecretString::from(
+        TEST_SECRETS_KEY,
+    )))
+}
+
 /// A stand-in push provider: records every push and answers from a script (then
 /// `Sent`). It sits in the `apns` and `log` slots; `fcm` tests use a real client
 /// against a stand-in server.
@@ -260,10 +270,8 @@ impl TestApp {
         };
         config.database.url = SecretString::from(database_url);
         config.database.max_connections = 5;
-        // Never a key file in the working tree: a fixed test key (32 bytes, base64).
-        config.secrets.key = Some(SecretString::from(
-            "c3RpbGxhLXRlc3Qtc2VjcmV0cy1rZXktMzItYnl0ZXM=",
-        ));
+        // Never a key file in the working tree: a fixed test key.
+        config.secrets.key = Some(SecretString::from(TEST_SECRETS_KEY));
         // Tests dispatch explicitly (`TestApp::dispatch`), with a clock of their choice.
         config.delivery.enabled = false;
         configure(&mut config);
@@ -567,6 +575,7 @@ fn providers(recorder: &Arc<Recorder>) -> Providers {
         apns: Some(Arc::new(Recording(recorder.clone()))),
         fcm: None,
         log: Arc::new(Recording(recorder.clone())),
+        apps: None,
     }
 }
 
