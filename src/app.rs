@@ -67,6 +67,8 @@ pub struct Shared {
     /// Sign-in through each tenant's identity provider, and the key that seals their
     /// client secrets.
     pub identity: Identity,
+    /// Nudges this process's dispatcher when a notice makes deliveries due.
+    pub due_now: crate::delivery::DueNow,
     /// The database, token cache, limits and clock again, as the one handle the
     /// `Caller` extractor takes.
     pub auth: Authenticator,
@@ -141,6 +143,7 @@ impl App {
             site: Site::from_public_url(&config.public_url)?,
             sessions: config.console.session_policy(),
             identity: Identity::new(config.secrets.secret_box()),
+            due_now: crate::delivery::DueNow::default(),
         });
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {
@@ -150,6 +153,7 @@ impl App {
                 state.clock.clone(),
                 config.delivery.clone(),
             )
+            .nudged_by(state.due_now.clone())
         });
         Ok(App {
             listener,

@@ -2,6 +2,8 @@
 //! delivery fell due, plus a spread by phone for the ones that are not urgent, so that
 //! one tenant's 50,000-person notice does not go ahead of everything due after it. The
 //! spread orders only; it never makes anything wait (`due_at` says when it may go).
+//! And a person's deliveries are found by the person alone, so that a push's two status
+//! changes do not move its row in that index.
 use sea_orm_migration::{
     prelude::*,
     schema::{boolean, timestamp_with_time_zone_null},

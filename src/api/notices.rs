@@ -55,6 +55,7 @@ async fn send_notice(
         state.clock.now(),
     )
     .await?;
+    state.due_now.nudge();
     let mut response = (StatusCode::CREATED, Json(created.notice)).into_response();
     if created.replayed {
         response.headers_mut().insert(

@@ -14,6 +14,7 @@ use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
 use uuid::Uuid;
 
 use super::{
+    DueNow,
     claim::{Claimed, claim},
     jobs::{Job, prepare},
     record::{Finished, Settle, recorder, settle},
@@ -56,6 +57,7 @@ impl Default for DeliveryConfig {
 
 pub struct Dispatcher {
     shared: Arc<Shared>,
+    due_now: DueNow,
 }
 
 struct Shared {
@@ -125,7 +127,15 @@ impl Dispatcher {
                 config: Arc::new(config),
                 id: Uuid::now_v7(),
             }),
+            due_now: DueNow::default(),
         }
+    }
+
+    /// Claims at once when `due_now` is nudged, instead of at the next poll.
+    #[must_use]
+    pub fn nudged_by(mut self, due_now: DueNow) -> Self {
+        self.due_now = due_now;
+        self
     }
 
     /// Dispatches until `shutdown`; pushes in flight are finished first, and rows
@@ -234,6 +244,9 @@ impl Dispatcher {
                     }
                 }
                 () = tokio::time::sleep_until(next_claim), if claim_due && Instant::now() < next_claim => {}
+                () = self.due_now.nudged(), if claim_due && Instant::now() < next_claim => {
+                    next_claim = Instant::now();
+                }
                 () = shutdown_of(until), if !stopping => {
                     stopping = true;
                 }

@@ -7,5 +7,7 @@ mod jobs;
 pub mod outbox;
 mod record;
 pub mod retry;
+mod wake;
 
 pub use dispatcher::{DeliveryConfig, Dispatcher};
+pub use wake::DueNow;

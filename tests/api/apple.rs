@@ -77,6 +77,8 @@ pub struct Apple {
     /// The next answers, as Apple gives them: status and `reason`.
     script: Mutex<VecDeque<(u16, &'static str)>>,
     teams: Mutex<Vec<AppleKey>>,
+    /// How long each answer is held back (a round trip).
+    hold: Mutex<std::time::Duration>,
 }
 
 impl Apple {
@@ -87,6 +89,11 @@ impl Apple {
 
     pub fn answer_next(&self, status: u16, reason: &'static str) {
         self.script.lock().unwrap().push_back((status, reason));
+    }
+
+    /// Holds every answer back this long from now on.
+    pub fn hold_answers(&self, hold: std::time::Duration) {
+        *self.hold.lock().unwrap() = hold;
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -193,6 +200,8 @@ async fn device(
     if bytes.len() > 4096 {
         return refuse(413, "PayloadTooLarge");
     }
+    let hold = *apple.hold.lock().unwrap();
+    tokio::time::sleep(hold).await;
     let answer = match checked {
         Err(refused) => Some(refused),
         Ok(()) => apple.script.lock().unwrap().pop_front(),
@@ -485,3 +494,61 @@ async fn the_dispatcher_pushes_to_iphones_and_retires_unregistered_ones(app: Tes
 }
 
 both_stores!(the_dispatcher_pushes_to_iphones_and_retires_unregistered_ones);
+
+#[tokio::test]
+async fn a_connection_opens_only_when_the_earlier_ones_are_full() {
+    let ca = TestCa::new();
+    let (apple, base) = stand_in(&ca).await;
+    apple.hold_answers(std::time::Duration::from_millis(300));
+    let (proxy, proxy_url) = ConnectProxy::start(None).await;
+    let lanes = Lanes {
+        connections: 3,
+        streams_per_connection: 2,
+    };
+    let apns =
+        ApnsProvider::new(&credentials(), &base, &region(&ca, &proxy_url, None), lanes).unwrap();
+    // One at a time: one connection is enough.
+    for n in 1..=3 {
+        assert_eq!(
+            apns.send(&push(Priority::Info, &device_token(n))).await,
+            PushOutcome::Sent
+        );
+    }
+    assert_eq!(proxy.tunnels().len(), 1);
+    // Six at once: two streams on each of three connections.
+    let pushes: Vec<Push> = (1..=6)
+        .map(|n| push(Priority::Info, &device_token(n)))
+        .collect();
+    let outcomes = futures_util::future::join_all(pushes.iter().map(|p| apns.send(p))).await;
+    assert!(outcomes.iter().all(|o| *o == PushOutcome::Sent));
+    assert_eq!(proxy.tunnels().len(), 3, "{:?}", proxy.tunnels());
+}
+
+#[tokio::test]
+async fn a_connection_gone_silent_is_found_by_its_pings_not_the_request_timeout() {
+    let ca = TestCa::new();
+    let (apple, base) = stand_in(&ca).await;
+    let (proxy, proxy_url) = ConnectProxy::start(None).await;
+    let network = NetworkConfig {
+        keepalive_seconds: 1,
+        keepalive_timeout_seconds: 1,
+        connect_timeout_seconds: 2,
+        request_timeout_seconds: 600,
+        ..region(&ca, &proxy_url, None)
+    };
+    let apns = ApnsProvider::new(&credentials(), &base, &network, LANES).unwrap();
+    assert_eq!(
+        apns.send(&push(Priority::Info, &device_token(1))).await,
+        PushOutcome::Sent
+    );
+    // The firewall forgets the connection: nothing arrives, nothing is closed.
+    proxy.freeze();
+    let outcome = tokio::time::timeout(
+        std::time::Duration::from_mins(1),
+        apns.send(&push(Priority::Info, &device_token(1))),
+    )
+    .await
+    .expect("an unanswered PING ends the connection long before the 600 s request timeout");
+    assert!(matches!(outcome, PushOutcome::Retry { .. }), "{outcome:?}");
+    assert_eq!(apple.received().len(), 1, "the second push never arrived");
+}

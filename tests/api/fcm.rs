@@ -422,7 +422,8 @@ async fn the_dispatcher_delivers_through_fcm_with_retries_and_token_clean_up(app
 both_stores!(the_dispatcher_delivers_through_fcm_with_retries_and_token_clean_up);
 
 /// `serve` as configured: `[push.fcm]` read from its file, the dispatcher running in
-/// the background, a notice reaching the stand-in without anyone calling `tick`.
+/// the background, a notice reaching the stand-in without anyone calling `tick` and
+/// without waiting for the next poll.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_dispatches_in_the_background_through_the_configured_provider() {
     let (google, base) = stand_in().await;
@@ -449,7 +450,8 @@ async fn serve_dispatches_in_the_background_through_the_configured_provider() {
         connections: 2,
         streams_per_connection: 10,
     });
-    config.delivery.poll_interval_ms = 20;
+    // A poll far longer than the test waits: the notice's own nudge must start it.
+    config.delivery.poll_interval_ms = 600_000;
     let app = App::build(&config).await.unwrap();
     let admin = app.bootstrapped.clone().unwrap().admin_token;
     let api = format!("http://{}/api/v1", app.local_addr());

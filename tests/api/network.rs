@@ -1,10 +1,13 @@
 //! A region's network in miniature: a throwaway CA that no platform trusts, TLS HTTP/2
 //! servers with its certificates (the provider stand-ins), and a `CONNECT` proxy that
-//! may ask for credentials and writes down every tunnel it opens.
+//! may ask for credentials, writes down every tunnel it opens, and can go silent.
 use std::{
     net::SocketAddr,
     path::PathBuf,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use axum::Router;
@@ -14,7 +17,10 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
+    net::{
+        TcpListener, TcpStream,
+        tcp::{OwnedReadHalf, OwnedWriteHalf},
+    },
 };
 
 /// A CA and a server certificate it issued for `localhost` and 127.0.0.1; the CA's PEM
@@ -97,6 +103,9 @@ impl TestCa {
 pub struct ConnectProxy {
     /// Every `CONNECT` target it was asked for, with whether it opened the tunnel.
     pub tunnels: Mutex<Vec<(String, bool)>>,
+    /// Once set, the tunnels forward nothing more and close nothing: the silence of a
+    /// firewall that dropped the connection's state.
+    frozen: AtomicBool,
 }
 
 impl ConnectProxy {
@@ -163,7 +172,7 @@ impl ConnectProxy {
                 .await;
             return;
         }
-        let Ok(mut upstream) = TcpStream::connect(target).await else {
+        let Ok(upstream) = TcpStream::connect(target).await else {
             let _ = client
                 .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
                 .await;
@@ -174,8 +183,34 @@ impl ConnectProxy {
             .await
             .is_ok()
         {
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            let (from_client, to_client) = client.into_split();
+            let (from_upstream, to_upstream) = upstream.into_split();
+            tokio::join!(
+                self.pipe(from_client, to_upstream),
+                self.pipe(from_upstream, to_client)
+            );
         }
+    }
+
+    async fn pipe(&self, mut from: OwnedReadHalf, mut to: OwnedWriteHalf) {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if self.frozen.load(Ordering::Relaxed) {
+                std::future::pending::<()>().await;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// From now on every tunnel goes silent, open but carrying nothing.
+    pub fn freeze(&self) {
+        self.frozen.store(true, Ordering::Relaxed);
     }
 
     pub fn tunnels(&self) -> Vec<(String, bool)> {

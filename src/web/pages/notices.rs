@@ -273,6 +273,7 @@ pub async fn submit(
         .await
         {
             Ok(created) => {
+                state.due_now.nudge();
                 let id = created.notice.id;
                 return Ok(Redirect::to(&format!("/console/notices/{id}?sent=1")).into_response());
             }
