@@ -63,10 +63,14 @@ def api(method, path, token, body=None):
     return http(method, f"http://127.0.0.1:{SERVE_PORT}/api/v1{path}", token, body)
 
 
-def build(standin):
-    sh("cargo", "build", "--release", "--quiet", cwd=ROOT)
+def build(standin, server):
+    if server:
+        stilla = server
+    else:
+        sh("cargo", "build", "--release", "--quiet", cwd=ROOT)
+        stilla = os.path.join(ROOT, "target/release/stilla")
     if standin:
-        return os.path.join(ROOT, "target/release/stilla"), standin
+        return stilla, standin
     out = subprocess.run(
         ["cargo", "bench", "--bench", "push_standin", "--no-run", "--message-format=json"],
         cwd=ROOT, check=True, capture_output=True, text=True).stdout
@@ -76,7 +80,7 @@ def build(standin):
         if message.get("reason") == "compiler-artifact" and message.get("executable") \
                 and message["target"]["name"] == "push_standin":
             standin = message["executable"]
-    return os.path.join(ROOT, "target/release/stilla"), standin
+    return stilla, standin
 
 
 def peer_ready():
@@ -128,13 +132,14 @@ def keys(work):
     return account, p8
 
 
-def config(work, account, p8, ca_file):
+def config(work, account, p8, ca_file, extra):
     path = os.path.join(work, "stilla.toml")
+    fcm_extra = "".join(f"{line}\n" for line in extra)
     open(path, "w").write(f"""
 [push.fcm]
 service_account_file = "{account}"
 base_url = "https://localhost:{FCM_PORT}"
-
+{fcm_extra}
 [push.apns]
 key_file = "{p8}"
 key_id = "BENCH12345"
@@ -340,13 +345,16 @@ def main():
     parser.add_argument("--urgent-tries", type=int, default=20)
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--standin", help="a push_standin binary already built")
+    parser.add_argument("--server", help="a release stilla binary already built")
+    parser.add_argument("--fcm", action="append", default=[],
+                        help="a line for [push.fcm], e.g. connections = 16")
     parser.add_argument("--postgres", default=os.environ.get(
         "STILLA_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
     args.providers = args.providers.split(",")
     args.delays = [int(d) for d in args.delays.split(",")]
 
-    stilla, standin_bin = build(args.standin)
+    stilla, standin_bin = build(args.standin, args.server)
     if not args.no_peer:
         peer_ready()
     work = tempfile.mkdtemp(prefix="stilla-push-run-")
@@ -358,7 +366,7 @@ def main():
     results = []
     try:
         account, p8 = keys(work)
-        cfg = config(work, account, p8, args.ca_file)
+        cfg = config(work, account, p8, args.ca_file, args.fcm)
         for store in args.stores.split(","):
             if store == "sqlite":
                 url = f"sqlite://{work}/push.db?mode=rwc"

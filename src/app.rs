@@ -69,6 +69,8 @@ pub struct Shared {
     pub identity: Identity,
     /// Nudges this process's dispatcher when a notice makes deliveries due.
     pub due_now: crate::delivery::DueNow,
+    /// The dispatcher's view of each push credential set, for `/readyz`.
+    pub push_health: Arc<crate::push::health::ProviderHealth>,
     /// The database, token cache, limits and clock again, as the one handle the
     /// `Caller` extractor takes.
     pub auth: Authenticator,
@@ -95,6 +97,7 @@ part_of_state!(
     sessions: SessionPolicy,
     auth: Authenticator,
     identity: Identity,
+    push_health: Arc<crate::push::health::ProviderHealth>,
 );
 
 /// A built application: migrated database, bound listener, router, dispatcher.
@@ -144,6 +147,7 @@ impl App {
             sessions: config.console.session_policy(),
             identity: Identity::new(config.secrets.secret_box()),
             due_now: crate::delivery::DueNow::default(),
+            push_health: providers.health.clone(),
         });
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {

@@ -26,7 +26,8 @@ fn snapshot<T: Serialize>(value: Option<&T>) -> AppResult<Option<serde_json::Val
         .map_err(|e| anyhow::Error::from(e).into())
 }
 
-fn event<T: Serialize>(
+/// One audit event, not yet written: for writers that set more than `record` does.
+pub fn event<T: Serialize>(
     actor: &Actor,
     action: &str,
     entity_type: &str,

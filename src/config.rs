@@ -24,6 +24,7 @@ use crate::{
         apns::{ApnsConfig, ApnsProvider},
         app_clients::AppClients,
         fcm::{FcmConfig, FcmProvider},
+        health::{HealthConfig, ProviderHealth},
         transport::NetworkConfig,
     },
     secrets::SecretBox,
@@ -97,6 +98,9 @@ pub struct PushConfig {
     /// Proxy, trusted roots, timeouts: for both providers and tenants' own apps.
     #[serde(default)]
     pub network: NetworkConfig,
+    /// Probes and pauses of each credential set's circuit.
+    #[serde(default)]
+    pub health: HealthConfig,
 }
 
 impl PushConfig {
@@ -105,6 +109,7 @@ impl PushConfig {
     pub fn providers(&self, secrets: SecretBox) -> anyhow::Result<Providers> {
         let mut providers = Providers {
             apps: Some(Arc::new(AppClients::new(secrets, self.network.clone()))),
+            health: Arc::new(ProviderHealth::new(self.health.clone())),
             ..Providers::default()
         };
         if let Some(apns) = &self.apns {

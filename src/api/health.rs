@@ -1,10 +1,12 @@
 //! Liveness and readiness, for load balancers and orchestrators: no token needed.
+use std::sync::Arc;
+
 use axum::{Json, extract::State};
 use sea_orm::DatabaseConnection;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppState, error::AppResult};
+use crate::{app::AppState, error::AppResult, push::health::ProviderHealth};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -18,10 +20,33 @@ async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The database answers.
+/// The database answers. `push` shows the health of the service's own push
+/// credentials as this process found them — `healthy`, `open` (refused; pushes held
+/// until a probe succeeds) or `paused` (the provider asked to wait) — and how many of
+/// the tenants' own apps are in each state (which ones is each tenant's business: its
+/// audit trail says). Ready either way: a provider's fault is not this process's, and
+/// restarting it would not help.
 #[utoipa::path(get, path = "/readyz", tag = "meta", security(()),
     responses((status = 200, description = "Ready"), (status = 500, description = "The database does not answer")))]
-async fn readyz(State(db): State<DatabaseConnection>) -> AppResult<Json<Value>> {
+async fn readyz(
+    State(db): State<DatabaseConnection>,
+    State(health): State<Arc<ProviderHealth>>,
+) -> AppResult<Json<Value>> {
     db.ping().await?;
-    Ok(Json(json!({"status": "ready"})))
+    let mut service = Map::new();
+    let mut tenant_apps: Map<String, Value> = Map::new();
+    for (set, state) in health.snapshot() {
+        let state = json!(state);
+        let name = state["state"].as_str().unwrap_or("unknown").to_owned();
+        if set.app.is_none() {
+            service.insert(set.provider.to_string(), state);
+        } else {
+            let count = tenant_apps.entry(name).or_insert(json!(0));
+            *count = json!(count.as_u64().unwrap_or(0) + 1);
+        }
+    }
+    Ok(Json(json!({
+        "status": "ready",
+        "push": {"service": service, "tenant_apps": tenant_apps},
+    })))
 }

@@ -17,13 +17,16 @@ use super::{
     DueNow,
     claim::{Claimed, claim},
     jobs::{Job, prepare},
-    record::{Finished, Settle, recorder, settle},
+    record::{Finished, Settle, hold, recorder, settle},
     retry::RetryPolicy,
 };
 use crate::{
     clock::Clock,
     error::AppResult,
-    push::{Providers, PushOutcome},
+    push::{
+        Providers, PushOutcome,
+        health::{Admission, Verdict},
+    },
 };
 
 /// `[delivery]`
@@ -216,7 +219,7 @@ impl Dispatcher {
                             let claimed_now = jobs.iter().map(|j| j.rows.len()).sum::<usize>() + ended.len();
                             handled += claimed_now;
                             if !ended.is_empty() {
-                                let _ = to_recorder.send(Finished { rows: ended, gone: None });
+                                let _ = to_recorder.send(Finished::rows(ended));
                             }
                             // Every push must end well inside the lease, or another
                             // dispatcher could take the rows and push them again.
@@ -260,10 +263,7 @@ impl Dispatcher {
             .collect();
         if !released.is_empty() {
             handled -= released.len();
-            let _ = to_recorder.send(Finished {
-                rows: released,
-                gone: None,
-            });
+            let _ = to_recorder.send(Finished::rows(released));
         }
         drop(to_recorder);
         let recorded = recording
@@ -303,31 +303,56 @@ async fn claim_and_prepare(
     prepare(&shared.db, &shared.providers, claimed, now).await
 }
 
-/// One push, start to outcome; the outcome goes to the recorder.
+/// One push, start to outcome; the outcome goes to the recorder. Its credentials'
+/// health decides first whether it goes at all, and then what the answer means.
 async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
     let Waiting { job, deadline, .. } = waiting;
-    let outcome = match &job.provider {
-        Ok(provider) => tokio::time::timeout_at(deadline, provider.send(&job.push))
-            .await
-            .unwrap_or_else(|_| PushOutcome::Retry {
-                error: "not pushed before the claim ran out".to_owned(),
-                retry_after: None,
-            }),
-        Err(instead) => instead.clone(),
+    let health = &shared.providers.health;
+    let (verdict, change, tried) = match (
+        health.admit(&job.credentials, shared.clock.now()),
+        &job.provider,
+    ) {
+        (Admission::Hold { until, reason }, _) => (Verdict::Hold { until, reason }, None, false),
+        (Admission::Go, Ok(provider)) => {
+            let outcome = tokio::time::timeout_at(deadline, provider.send(&job.push))
+                .await
+                .unwrap_or_else(|_| PushOutcome::Retry {
+                    error: "not pushed before the claim ran out".to_owned(),
+                    retry_after: None,
+                });
+            let (verdict, change) = health.observe(&job.credentials, outcome, shared.clock.now());
+            (verdict, change, true)
+        }
+        (Admission::Go, Err(instead)) => {
+            let (verdict, change) =
+                health.observe(&job.credentials, instead.clone(), shared.clock.now());
+            (verdict, change, false)
+        }
     };
     let now = shared.clock.now();
-    let gone = match &outcome {
-        PushOutcome::TokenGone { reason } => Some((job.rows[0].registration_id, reason.clone())),
+    let gone = match &verdict {
+        Verdict::Outcome(PushOutcome::TokenGone { reason }) => {
+            Some((job.rows[0].registration_id, reason.clone()))
+        }
         _ => None,
     };
     let rows = job
         .rows
         .into_iter()
         .map(|row| {
-            let repeats = job.repeating.contains(&row.notice_id);
-            let settled = settle(&shared.config, &row, &outcome, repeats, now);
+            let settled = match &verdict {
+                Verdict::Outcome(outcome) => {
+                    let repeats = job.repeating.contains(&row.notice_id);
+                    settle(&shared.config, &row, outcome, repeats, now)
+                }
+                Verdict::Hold { until, reason } => hold(&row, *until, reason, tried),
+            };
             (row, settled)
         })
         .collect();
-    let _ = recorder.send(Finished { rows, gone });
+    let _ = recorder.send(Finished {
+        rows,
+        gone,
+        changes: change.into_iter().collect(),
+    });
 }

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     error::AppResult,
     notices::limits::MAX_BODY_CHARS,
-    push::{Provider, Providers, Push, PushOutcome, PushProvider},
+    push::{Provider, Providers, Push, PushOutcome, PushProvider, health::CredentialSet},
     reachability::Priority,
 };
 
@@ -41,6 +41,8 @@ pub struct Job {
     pub rows: Vec<Claimed>,
     /// Who sends it, or, when no one can, the outcome to record instead.
     pub provider: Result<Arc<dyn Provider>, PushOutcome>,
+    /// The credentials it goes out with, whose health decides whether it may.
+    pub credentials: CredentialSet,
     pub push: Push,
     /// The job's notices that are urgent call-ins, pushed again until acknowledged.
     pub repeating: HashSet<Uuid>,
@@ -144,8 +146,10 @@ pub async fn prepare(
             .app_id
             .as_ref()
             .and_then(|app_id| apps.get(&(reg.tenant_id, app_id.clone())));
+        let (provider, credentials) = provider_for(providers, reg.provider, app).await;
         jobs.push(Job {
-            provider: provider_for(providers, reg.provider, app).await,
+            provider,
+            credentials,
             push: compose(&rows, &notices, reg.token.clone(), now),
             repeating: rows
                 .iter()
@@ -185,24 +189,31 @@ async fn tenant_apps(
         .collect())
 }
 
-/// Who pushes to a registration: its tenant's own app when it names one with a side
-/// for this provider, else the service's credentials.
+/// Who pushes to a registration, and with which credentials: its tenant's own app when
+/// it names one with a side for this provider, else the service's.
 async fn provider_for(
     providers: &Providers,
     provider: PushProvider,
     app: Option<&push_app::Model>,
-) -> Result<Arc<dyn Provider>, PushOutcome> {
-    if let (Some(app), Some(clients)) = (app, &providers.apps)
-        && let Some(own) = clients.provider(app, provider).await?
-    {
-        return Ok(own);
+) -> (Result<Arc<dyn Provider>, PushOutcome>, CredentialSet) {
+    if let (Some(app), Some(clients)) = (app, &providers.apps) {
+        let own = CredentialSet {
+            provider,
+            app: Some((app.tenant_id, app.app_id.clone())),
+        };
+        match clients.provider(app, provider).await {
+            Ok(Some(client)) => return (Ok(client), own),
+            Err(unusable) => return (Err(unusable), own),
+            Ok(None) => {}
+        }
     }
-    providers
+    let found = providers
         .get(provider)
         .cloned()
         .ok_or_else(|| PushOutcome::Failed {
             error: format!("provider {provider} is not configured on this server"),
-        })
+        });
+    (found, CredentialSet::service(provider))
 }
 
 /// The (notice, employee) pairs among repeat rows that were acknowledged.

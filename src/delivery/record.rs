@@ -6,9 +6,10 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use entities::{delivery, notice_recipient};
+use entities::{delivery, notice_recipient, tenant};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Func},
 };
 use tokio::sync::mpsc;
@@ -20,7 +21,16 @@ use super::{
     outbox::{DeliveryStatus, FairSpread, queue_at},
     retry::Next,
 };
-use crate::{clock::Clock, db::begin_write, error::AppResult, push::PushOutcome};
+use crate::{
+    audit::{self, Actor},
+    clock::Clock,
+    db::begin_write,
+    error::AppResult,
+    push::{
+        PushOutcome,
+        health::{Change, State},
+    },
+};
 
 /// How a claimed row ends this round.
 #[derive(Debug)]
@@ -40,6 +50,26 @@ pub enum Settle {
     /// Claimed but not pushed (the dispatcher is stopping): back in the queue at once,
     /// for whichever dispatcher comes next.
     Release,
+    /// Its credentials are refused or paused: back in the queue in the place it had,
+    /// due again at `until`; an attempt only if it was `tried`.
+    Hold {
+        until: DateTime<Utc>,
+        error: String,
+        tried: bool,
+    },
+}
+
+/// A row whose credentials cannot be used until `until`: held, or expired when its
+/// window or expiry ends before then.
+pub fn hold(row: &Claimed, until: DateTime<Utc>, reason: &str, tried: bool) -> Settle {
+    if row.push_expires_at.is_some_and(|e| e <= until) {
+        return final_status(DeliveryStatus::Expired, reason);
+    }
+    Settle::Hold {
+        until,
+        error: reason.to_owned(),
+        tried,
+    }
 }
 
 pub fn final_status(status: DeliveryStatus, error: &str) -> Settle {
@@ -54,6 +84,19 @@ pub struct Finished {
     pub rows: Vec<(Claimed, Settle)>,
     /// A registration whose token the provider called gone, with why.
     pub gone: Option<(Uuid, String)>,
+    /// Credentials whose circuit opened or healed with this push: for the audit trail.
+    pub changes: Vec<Change>,
+}
+
+impl Finished {
+    /// Rows ended without a push.
+    pub fn rows(rows: Vec<(Claimed, Settle)>) -> Self {
+        Self {
+            rows,
+            gone: None,
+            changes: Vec::new(),
+        }
+    }
 }
 
 /// What a provider's answer means for one row.
@@ -73,6 +116,18 @@ pub fn settle(
             },
         },
         PushOutcome::Failed { error } => final_status(DeliveryStatus::Failed, error),
+        // Taken in by the set's health before they come here (`health::Verdict::Hold`);
+        // should one arrive, the row waits as for a retry.
+        PushOutcome::Misconfigured { error } | PushOutcome::Busy { error, .. } => settle(
+            config,
+            row,
+            &PushOutcome::Retry {
+                error: error.clone(),
+                retry_after: None,
+            },
+            repeats,
+            now,
+        ),
         PushOutcome::TokenGone { reason } => final_status(DeliveryStatus::Failed, reason),
         PushOutcome::Retry { error, retry_after } => {
             let due_since = row.deliver_at.unwrap_or(now);
@@ -140,13 +195,18 @@ pub async fn recorder(
                 () = tokio::time::sleep_until(until) => break,
             }
         }
-        let (settled, gone): (Vec<_>, Vec<_>) = batch.into_iter().map(|f| (f.rows, f.gone)).unzip();
-        let settled: Vec<(Claimed, Settle)> = settled.into_iter().flatten().collect();
-        let gone: Vec<(Uuid, String)> = gone.into_iter().flatten().collect();
+        let mut settled = Vec::new();
+        let mut gone = Vec::new();
+        let mut changes = Vec::new();
+        for f in batch {
+            settled.extend(f.rows);
+            gone.extend(f.gone);
+            changes.extend(f.changes);
+        }
         let started = tokio::time::Instant::now();
         let mut wait = Duration::from_millis(50);
         loop {
-            match record(&db, owner, &settled, &gone, clock.now()).await {
+            match record(&db, owner, &settled, &gone, &changes, clock.now()).await {
                 Ok(()) => break,
                 Err(e) if started.elapsed() + wait < patience => {
                     tracing::warn!(error = %e, rows = settled.len(), "recording push outcomes failed; trying again");
@@ -166,6 +226,7 @@ async fn record(
     owner: Uuid,
     settled: &[(Claimed, Settle)],
     gone: &[(Uuid, String)],
+    changes: &[Change],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let txn = begin_write(db).await?;
@@ -238,6 +299,21 @@ async fn record(
                     .exec(&txn)
                     .await?;
             }
+            Settle::Hold {
+                until,
+                error,
+                tried,
+            } => {
+                let mut held = back_in_queue(*until, row.queue_at, row)
+                    .col_expr(delivery::Column::LastError, Expr::value(error));
+                if !tried {
+                    held = held.col_expr(
+                        delivery::Column::Attempts,
+                        Expr::col(delivery::Column::Attempts).sub(1),
+                    );
+                }
+                held.exec(&txn).await?;
+            }
             Settle::Final { status, error } => {
                 delivery::Entity::update_many()
                     .col_expr(delivery::Column::Status, Expr::value(*status))
@@ -295,6 +371,54 @@ async fn record(
         crate::push::registrations::retire_gone_token(&txn, *registration_id, reason.clone(), now)
             .await?;
     }
+    for change in changes {
+        audit_health_change(&txn, change, now).await?;
+    }
     txn.commit().await?;
+    Ok(())
+}
+
+/// A circuit that opened or healed, in the audit trail of every tenant whose pushes it
+/// holds: the app's tenant, or all of them for the service's credentials.
+async fn audit_health_change<C: ConnectionTrait>(
+    db: &C,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let tenants: Vec<Uuid> = match &change.set.app {
+        Some((tenant_id, _)) => vec![*tenant_id],
+        None => {
+            tenant::Entity::find()
+                .select_only()
+                .column(tenant::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+    };
+    let action = match change.to {
+        State::Open { .. } => "push_credentials.refused",
+        _ => "push_credentials.restored",
+    };
+    let view =
+        |state: &State| serde_json::json!({"credentials": change.set.to_string(), "health": state});
+    let (before, after) = (view(&change.from), view(&change.to));
+    for tenant_id in tenants {
+        let actor = Actor {
+            tenant_id,
+            token_id: None,
+            name: "push dispatcher".to_owned(),
+        };
+        let mut event = audit::event(
+            &actor,
+            action,
+            "push_credentials",
+            change.set.id(),
+            Some(&before),
+            Some(&after),
+        )?;
+        event.at = sea_orm::ActiveValue::Set(now);
+        event.insert(db).await?;
+    }
     Ok(())
 }

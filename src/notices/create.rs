@@ -1,6 +1,8 @@
 //! Sending a notice: plan every recipient with the reachability engine, then write the
 //! notice, its inbox rows and its outbox rows in one transaction. And the preview: the
 //! same plan, written nowhere.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entities::{notice, notice_recipient};
@@ -336,7 +338,27 @@ async fn write_plan<C: ConnectionTrait>(
     planned: &Planned,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let inbox: Vec<notice_recipient::ActiveModel> = planned
+    let rows: Vec<_> = planned
+        .recipients
+        .iter()
+        .flat_map(|(employee_id, plan, _)| {
+            plan.deliveries.iter().map(move |d| {
+                outbox::new_row(tenant_id, notice_id, *employee_id, urgent, spread, d, now)
+            })
+        })
+        .collect();
+    // The inbox rows go in the order their first pushes are claimed, for the same
+    // reason as the outbox's (`outbox::insert_rows`): each push's outcome marks its
+    // recipient pushed, and a group of outcomes then rewrites neighbouring rows.
+    let mut first_place = HashMap::new();
+    for row in &rows {
+        let place = outbox::queue_place(row);
+        first_place
+            .entry(*row.employee_id.as_ref())
+            .and_modify(|p| *p = Ord::min(*p, place))
+            .or_insert(place);
+    }
+    let mut inbox: Vec<notice_recipient::ActiveModel> = planned
         .recipients
         .iter()
         .map(|(employee_id, plan, _)| notice_recipient::ActiveModel {
@@ -350,19 +372,11 @@ async fn write_plan<C: ConnectionTrait>(
             ..Default::default()
         })
         .collect();
+    inbox.sort_by_cached_key(|r| first_place.get(r.employee_id.as_ref()).copied());
     for chunk in inbox.chunks(outbox::INSERT_CHUNK) {
         notice_recipient::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
     }
-    let rows = planned
-        .recipients
-        .iter()
-        .flat_map(|(employee_id, plan, _)| {
-            plan.deliveries.iter().map(move |d| {
-                outbox::new_row(tenant_id, notice_id, *employee_id, urgent, spread, d, now)
-            })
-        })
-        .collect();
     outbox::insert_rows(db, rows).await
 }

@@ -14,7 +14,7 @@ use std::{
 
 use a2::{ErrorBody, ErrorReason, request::payload::PayloadLike};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::{StatusCode, header::RETRY_AFTER};
+use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -56,12 +56,19 @@ pub struct ApnsConfig {
     pub streams_per_connection: usize,
 }
 
+/// The service's and every tenant app's, unless configured: Apple allows 1,000 streams a connection; two at 500 keep the dispatcher's 1,024
+/// in flight.
+pub const DEFAULT_LANES: Lanes = Lanes {
+    connections: 2,
+    streams_per_connection: 500,
+};
+
 fn default_connections() -> usize {
-    2
+    DEFAULT_LANES.connections
 }
 
 fn default_streams() -> usize {
-    500
+    DEFAULT_LANES.streams_per_connection
 }
 
 impl ApnsConfig {
@@ -236,12 +243,7 @@ impl ApnsProvider {
         if status.is_success() {
             return Ok((status, None, None));
         }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = super::retry_after(response.headers());
         let error = response.json::<ErrorBody>().await.ok();
         Ok((status, retry_after, error))
     }
@@ -265,7 +267,7 @@ impl Provider for ApnsProvider {
         };
         let mut bearer = match self.bearer(None).await {
             Ok(bearer) => bearer,
-            Err(error) => return PushOutcome::Failed { error },
+            Err(error) => return PushOutcome::Misconfigured { error },
         };
         let mut answer = self.post(&payload, &body, &bearer).await;
         // Apple called the token expired (a clock that jumped, a suspended host): sign
@@ -275,7 +277,7 @@ impl Provider for ApnsProvider {
         {
             bearer = match self.bearer(Some(&bearer)).await {
                 Ok(bearer) => bearer,
-                Err(error) => return PushOutcome::Failed { error },
+                Err(error) => return PushOutcome::Misconfigured { error },
             };
             answer = self.post(&payload, &body, &bearer).await;
         }
@@ -311,7 +313,40 @@ pub fn outcome_of(
                 | ErrorReason::DeviceTokenNotForTopic,
             ),
         ) => PushOutcome::TokenGone { reason: described },
-        (429 | 500 | 503, _) | (_, Some(ErrorReason::ExpiredProviderToken)) => PushOutcome::Retry {
+        // The key, team, topic or environment is wrong, or a new token was refused
+        // even after signing one (a clock far off): every push with these credentials
+        // would fail the same way.
+        (
+            _,
+            Some(
+                ErrorReason::InvalidProviderToken
+                | ErrorReason::MissingProviderToken
+                | ErrorReason::ExpiredProviderToken
+                | ErrorReason::BadCertificate
+                | ErrorReason::BadCertificateEnvironment
+                | ErrorReason::BadTopic
+                | ErrorReason::TopicDisallowed
+                | ErrorReason::MissingTopic
+                | ErrorReason::Forbidden,
+            ),
+        )
+        | (403, None) => PushOutcome::Misconfigured { error: described },
+        // Apple as a whole is overloaded or going down, or the provider token was
+        // renewed too often: everyone waits.
+        (
+            _,
+            Some(
+                ErrorReason::ServiceUnavailable
+                | ErrorReason::Shutdown
+                | ErrorReason::TooManyProviderTokenUpdates,
+            ),
+        )
+        | (503, None) => PushOutcome::Busy {
+            error: described,
+            retry_after,
+        },
+        // 429 TooManyRequests is about one device token; 500 about one request.
+        (429 | 500 | 503, _) | (_, Some(ErrorReason::IdleTimeout)) => PushOutcome::Retry {
             error: described,
             retry_after,
         },
@@ -352,16 +387,53 @@ mod tests {
     }
 
     #[test]
-    fn throttling_and_outages_are_retried() {
+    fn one_tokens_throttling_and_one_requests_error_are_that_pushs_to_retry() {
         for (code, reason) in [
             (429, Some(ErrorReason::TooManyRequests)),
-            (503, Some(ErrorReason::ServiceUnavailable)),
             (500, Some(ErrorReason::InternalServerError)),
-            (403, Some(ErrorReason::ExpiredProviderToken)),
+            (429, None),
         ] {
             assert!(
                 matches!(apple_says(code, reason), PushOutcome::Retry { .. }),
                 "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_apple_outage_pauses_everyone() {
+        for (code, reason) in [
+            (503, Some(ErrorReason::ServiceUnavailable)),
+            (503, Some(ErrorReason::Shutdown)),
+            (503, None),
+            (429, Some(ErrorReason::TooManyProviderTokenUpdates)),
+        ] {
+            let case = format!("{code} {reason:?}");
+            assert!(
+                matches!(apple_says(code, reason), PushOutcome::Busy { .. }),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn refused_credentials_are_the_sets_fault_not_the_tokens() {
+        for (code, reason) in [
+            (403, Some(ErrorReason::InvalidProviderToken)),
+            (403, Some(ErrorReason::MissingProviderToken)),
+            // Still expired after a freshly signed token: the clock, not the token.
+            (403, Some(ErrorReason::ExpiredProviderToken)),
+            (403, Some(ErrorReason::BadCertificate)),
+            (403, Some(ErrorReason::BadCertificateEnvironment)),
+            (400, Some(ErrorReason::BadTopic)),
+            (400, Some(ErrorReason::TopicDisallowed)),
+            (400, Some(ErrorReason::MissingTopic)),
+            (403, None),
+        ] {
+            let case = format!("{code} {reason:?}");
+            assert!(
+                matches!(apple_says(code, reason), PushOutcome::Misconfigured { .. }),
+                "{case}"
             );
         }
     }

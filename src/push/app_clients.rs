@@ -1,7 +1,7 @@
 //! The clients for tenants' own apps, built from their sealed credentials when first
 //! needed and kept until the app is changed: each app has its own connections, provider
-//! token and (with issue 18) health and backoff, apart from the service's and every
-//! other tenant's.
+//! token, and health and backoff ([`super::health`]), apart from the service's and
+//! every other tenant's.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -17,7 +17,7 @@ use super::{
     apns::{self, ApnsCredentials, ApnsProvider},
     apps::{apns_purpose, fcm_purpose},
     fcm::{self, FcmProvider},
-    transport::{Lanes, NetworkConfig},
+    transport::NetworkConfig,
 };
 use crate::secrets::SecretBox;
 
@@ -93,13 +93,13 @@ impl AppClients {
         provider: PushProvider,
     ) -> Result<Option<Arc<dyn Provider>>, PushOutcome> {
         // A stored secret that will not open, or a client that cannot be built, is the
-        // tenant's configuration: tried again later, never blamed on the phone.
+        // tenant's configuration: its circuit opens and the pushes wait, never blamed
+        // on the phone.
         let unusable = |what: &str, e: &dyn std::fmt::Display| {
             tracing::warn!(app_id = %app.app_id, tenant_id = %app.tenant_id, error = %e,
                 "a tenant's push app cannot be used");
-            PushOutcome::Retry {
+            PushOutcome::Misconfigured {
                 error: format!("the tenant's app {} cannot be used: {what}", app.app_id),
-                retry_after: None,
             }
         };
         match provider {
@@ -131,12 +131,9 @@ impl AppClients {
                     } else {
                         apns::PRODUCTION
                     });
-                let lanes = Lanes {
-                    connections: 2,
-                    streams_per_connection: 500,
-                };
-                let client = ApnsProvider::new(&credentials, base, &self.network, lanes)
-                    .map_err(|e| unusable("its Apple client", &e))?;
+                let client =
+                    ApnsProvider::new(&credentials, base, &self.network, apns::DEFAULT_LANES)
+                        .map_err(|e| unusable("its Apple client", &e))?;
                 Ok(Some(Arc::new(client)))
             }
             PushProvider::Fcm => {
@@ -150,12 +147,13 @@ impl AppClients {
                     .map_err(|e| unusable("its service account does not open", &e))?;
                 let account = fcm::check_account(json.expose_secret())
                     .map_err(|e| unusable("its service account", &e))?;
-                let lanes = Lanes {
-                    connections: 4,
-                    streams_per_connection: 100,
-                };
-                let client = FcmProvider::new(account, &self.fcm_base_url, &self.network, lanes)
-                    .map_err(|e| unusable("its Firebase client", &e))?;
+                let client = FcmProvider::new(
+                    account,
+                    &self.fcm_base_url,
+                    &self.network,
+                    fcm::DEFAULT_LANES,
+                )
+                .map_err(|e| unusable("its Firebase client", &e))?;
                 Ok(Some(Arc::new(client)))
             }
             PushProvider::Log => Ok(None),

@@ -10,7 +10,7 @@ use std::{
 };
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::{StatusCode, header::RETRY_AFTER};
+use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,12 +46,19 @@ fn default_base_url() -> String {
     GOOGLE.to_owned()
 }
 
+/// The service's and every tenant app's, unless configured: Google allows 100 streams a connection; 16 of them keep 1,600 sends in flight, more
+/// than the dispatcher's 1,024, so at 120 ms the connections are not what limits the rate.
+pub const DEFAULT_LANES: Lanes = Lanes {
+    connections: 16,
+    streams_per_connection: 100,
+};
+
 fn default_connections() -> usize {
-    8
+    DEFAULT_LANES.connections
 }
 
 fn default_streams() -> usize {
-    100
+    DEFAULT_LANES.streams_per_connection
 }
 
 impl FcmConfig {
@@ -177,7 +184,7 @@ impl FcmProvider {
 
     /// The cached access token, or a new one when it is (nearly) expired or `stale` —
     /// the one FCM just refused.
-    async fn access_token(&self, stale: Option<&Arc<str>>) -> Result<Arc<str>, String> {
+    async fn access_token(&self, stale: Option<&Arc<str>>) -> Result<Arc<str>, PushOutcome> {
         let fresh = |t: &AccessToken| {
             t.renew_at > Instant::now() && stale.is_none_or(|s| !Arc::ptr_eq(s, &t.value))
         };
@@ -198,7 +205,9 @@ impl FcmProvider {
             exp: now + 3600,
         };
         let assertion = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
-            .map_err(|e| format!("signing the OAuth assertion: {e}"))?;
+            .map_err(|e| PushOutcome::Misconfigured {
+                error: format!("signing the OAuth assertion: {e}"),
+            })?;
         let response = self
             .http
             .post(&self.token_uri)
@@ -208,17 +217,27 @@ impl FcmProvider {
             ])
             .send()
             .await
-            .map_err(|e| format!("OAuth token endpoint: {e}"))?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "OAuth token endpoint answered {}",
-                response.status()
-            ));
+            .map_err(|e| retry(format!("OAuth token endpoint: {e}"), None))?;
+        let status = response.status();
+        if !status.is_success() {
+            let error = format!("OAuth token endpoint answered {status}");
+            // Google down or busy is worth waiting for; a refused key or account is
+            // the credentials' fault.
+            return Err(
+                if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                    PushOutcome::Busy {
+                        error,
+                        retry_after: super::retry_after(response.headers()),
+                    }
+                } else {
+                    PushOutcome::Misconfigured { error }
+                },
+            );
         }
         let answer: TokenAnswer = response
             .json()
             .await
-            .map_err(|e| format!("OAuth token endpoint answer: {e}"))?;
+            .map_err(|e| retry(format!("OAuth token endpoint answer: {e}"), None))?;
         let value: Arc<str> = answer.access_token.into();
         *cached = Some(AccessToken {
             value: value.clone(),
@@ -227,57 +246,70 @@ impl FcmProvider {
         Ok(value)
     }
 
-    async fn post(&self, body: &Value, token: &str) -> Result<reqwest::Response, String> {
-        self.transport
+    /// Sends one message: Google's answer (status, `Retry-After`, error body), or the
+    /// outcome when no answer came.
+    async fn post(&self, body: &Value, token: &str) -> Result<Answer, PushOutcome> {
+        let response = self
+            .transport
             .take()
             .post(&self.send_url)
             .bearer_auth(token)
             .json(body)
             .send()
             .await
-            .map_err(|e| format!("FCM: {e}"))
+            .map_err(|e| retry(format!("FCM: {e}"), None))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(Answer {
+                status,
+                retry_after: None,
+                error: Value::Null,
+            });
+        }
+        let retry_after = super::retry_after(response.headers());
+        let error = response.json().await.unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            retry_after,
+            error,
+        })
     }
+}
+
+/// Google's answer to one `messages:send`.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    error: Value,
+}
+
+fn retry(error: String, retry_after: Option<Duration>) -> PushOutcome {
+    PushOutcome::Retry { error, retry_after }
 }
 
 #[async_trait::async_trait]
 impl Provider for FcmProvider {
     async fn send(&self, push: &Push) -> PushOutcome {
         let body = fcm_message(push);
-        let retry = |error: String| PushOutcome::Retry {
-            error,
-            retry_after: None,
+        let attempt = async {
+            let mut token = self.access_token(None).await?;
+            let mut answer = self.post(&body, &token).await?;
+            // An access token revoked or expired early: buy a new one and try once
+            // more. (THIRD_PARTY_AUTH_ERROR is a 401 too, about the app's APNs
+            // credentials in Firebase: a new token would not help.)
+            if answer.status == StatusCode::UNAUTHORIZED
+                && error_code(&answer.error) != Some("THIRD_PARTY_AUTH_ERROR")
+            {
+                token = self.access_token(Some(&token)).await?;
+                answer = self.post(&body, &token).await?;
+            }
+            Ok::<_, PushOutcome>(answer)
         };
-        let mut token = match self.access_token(None).await {
-            Ok(token) => token,
-            Err(error) => return retry(error),
-        };
-        let mut response = match self.post(&body, &token).await {
-            Ok(response) => response,
-            Err(error) => return retry(error),
-        };
-        // An access token revoked or expired early: buy a new one and try once more.
-        if response.status() == StatusCode::UNAUTHORIZED {
-            token = match self.access_token(Some(&token)).await {
-                Ok(token) => token,
-                Err(error) => return retry(error),
-            };
-            response = match self.post(&body, &token).await {
-                Ok(response) => response,
-                Err(error) => return retry(error),
-            };
+        match attempt.await {
+            Ok(answer) if answer.status.is_success() => PushOutcome::Sent,
+            Ok(answer) => outcome_of(answer.status, &answer.error, answer.retry_after),
+            Err(outcome) => outcome,
         }
-        let status = response.status();
-        if status.is_success() {
-            return PushOutcome::Sent;
-        }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let error: Value = response.json().await.unwrap_or(Value::Null);
-        outcome_of(status, &error, retry_after)
     }
 }
 
@@ -323,15 +355,34 @@ pub fn outcome_of(status: StatusCode, error: &Value, retry_after: Option<Duratio
         "INVALID_ARGUMENT" if blames_the_token(error) => {
             PushOutcome::TokenGone { reason: described }
         }
-        _ if status == StatusCode::TOO_MANY_REQUESTS
-            || status.is_server_error()
-            || status == StatusCode::UNAUTHORIZED =>
+        // The project, the service account or the app's APNs credentials in Firebase.
+        "PERMISSION_DENIED" | "THIRD_PARTY_AUTH_ERROR" | "UNAUTHENTICATED" => {
+            PushOutcome::Misconfigured { error: described }
+        }
+        // The whole project is asked to slow down, or Google is overloaded.
+        "QUOTA_EXCEEDED" | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" => PushOutcome::Busy {
+            error: described,
+            retry_after,
+        },
+        _ if status == StatusCode::UNAUTHORIZED
+            || status == StatusCode::FORBIDDEN
+            || status == StatusCode::NOT_FOUND =>
         {
-            PushOutcome::Retry {
+            // A 404 that is not UNREGISTERED: no such project.
+            PushOutcome::Misconfigured { error: described }
+        }
+        _ if status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::SERVICE_UNAVAILABLE =>
+        {
+            PushOutcome::Busy {
                 error: described,
                 retry_after,
             }
         }
+        _ if status.is_server_error() => PushOutcome::Retry {
+            error: described,
+            retry_after,
+        },
         _ => PushOutcome::Failed { error: described },
     }
 }
@@ -391,7 +442,7 @@ mod tests {
     }
 
     #[test]
-    fn quota_and_outages_retry_with_the_wish_honoured() {
+    fn quota_and_outages_pause_the_project_with_the_wish_honoured() {
         let outcome = outcome_of(
             StatusCode::TOO_MANY_REQUESTS,
             &fcm_error(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"),
@@ -399,14 +450,49 @@ mod tests {
         );
         assert_eq!(
             outcome,
-            PushOutcome::Retry {
+            PushOutcome::Busy {
                 error: "FCM 429: QUOTA_EXCEEDED".to_owned(),
                 retry_after: Some(Duration::from_secs(7))
             }
         );
         assert!(matches!(
             outcome_of(StatusCode::SERVICE_UNAVAILABLE, &Value::Null, None),
+            PushOutcome::Busy { .. }
+        ));
+        // One request's internal error is that push's to try again.
+        assert!(matches!(
+            outcome_of(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &fcm_error(500, "INTERNAL", "INTERNAL"),
+                None
+            ),
             PushOutcome::Retry { .. }
         ));
+    }
+
+    #[test]
+    fn a_wrong_project_or_refused_account_is_the_credentials_fault() {
+        for (status, body) in [
+            (
+                StatusCode::FORBIDDEN,
+                json!({"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "x"}}),
+            ),
+            (
+                StatusCode::NOT_FOUND,
+                json!({"error": {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found."}}),
+            ),
+            (
+                StatusCode::UNAUTHORIZED,
+                fcm_error(401, "UNAUTHENTICATED", "THIRD_PARTY_AUTH_ERROR"),
+            ),
+        ] {
+            assert!(
+                matches!(
+                    outcome_of(status, &body, None),
+                    PushOutcome::Misconfigured { .. }
+                ),
+                "{status}"
+            );
+        }
     }
 }

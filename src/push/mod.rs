@@ -6,6 +6,7 @@ pub mod apns;
 pub mod app_clients;
 pub mod apps;
 pub mod fcm;
+pub mod health;
 pub mod log;
 pub mod payload;
 pub mod registrations;
@@ -53,6 +54,18 @@ pub enum PushOutcome {
     Failed {
         error: String,
     },
+    /// The credentials or their configuration were refused (a wrong key, team, topic,
+    /// project; a token endpoint that says no): the fault is the set's, not the push's
+    /// nor the token's. Opens the set's circuit ([`health`]).
+    Misconfigured {
+        error: String,
+    },
+    /// The provider asks every sender to slow down (quota, overload): pauses the set
+    /// for every row, for `retry_after` when it said.
+    Busy {
+        error: String,
+        retry_after: Option<Duration>,
+    },
     /// The token is gone (uninstalled app, wrong environment): disable the registration
     /// and never use it again.
     TokenGone {
@@ -74,6 +87,8 @@ pub struct Providers {
     pub log: Arc<dyn Provider>,
     /// Tenants' own apps; `None` where none are used (some tests, benchmarks).
     pub apps: Option<Arc<app_clients::AppClients>>,
+    /// Each credential set's circuit, shared by every clone (and `/readyz`).
+    pub health: Arc<health::ProviderHealth>,
 }
 
 // Which providers are configured, not their clients (which hold credentials).
@@ -95,6 +110,7 @@ impl Default for Providers {
             fcm: None,
             log: Arc::new(log::LogProvider),
             apps: None,
+            health: Arc::default(),
         }
     }
 }
@@ -112,3 +128,46 @@ impl Providers {
 }
 
 pub use entities::vocab::PushProvider;
+
+/// A `Retry-After` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    use super::*;
+
+    fn wish(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        retry_after(&headers)
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_or_as_an_http_date() {
+        assert_eq!(wish("120"), Some(Duration::from_mins(2)));
+        let in_ten_minutes =
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_mins(10));
+        let read = wish(&in_ten_minutes).unwrap();
+        assert!(read > Duration::from_secs(598) && read <= Duration::from_mins(10));
+        // A date already past: at once.
+        assert_eq!(wish("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(wish("soon"), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+}

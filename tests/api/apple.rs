@@ -87,6 +87,7 @@ impl Apple {
         self.teams.lock().unwrap().push(key);
     }
 
+    /// The next send gets this answer (200: accepted, as if unscripted).
     pub fn answer_next(&self, status: u16, reason: &'static str) {
         self.script.lock().unwrap().push_back((status, reason));
     }
@@ -214,8 +215,8 @@ async fn device(
         answered: answer.map_or(200, |(status, _)| status),
     });
     match answer {
-        Some((status, reason)) => refuse(status, reason),
-        None => (StatusCode::OK, [("apns-id", Uuid::new_v4().to_string())]).into_response(),
+        Some((status, reason)) if status != 200 => refuse(status, reason),
+        _ => (StatusCode::OK, [("apns-id", Uuid::new_v4().to_string())]).into_response(),
     }
 }
 
@@ -448,6 +449,9 @@ async fn the_dispatcher_pushes_to_iphones_and_retires_unregistered_ones(app: Tes
         .expect(201);
         people.push((who, employee));
     }
+    // One at a time: the first goes through and proves the key, then Apple calls the
+    // second token gone — retired, as the set has delivered.
+    apple.answer_next(200, "");
     apple.answer_next(410, "Unregistered");
     let notice = send(
         &app,
@@ -462,7 +466,10 @@ async fn the_dispatcher_pushes_to_iphones_and_retires_unregistered_ones(app: Tes
         app.db.clone(),
         providers,
         Arc::new(Later(Duration::zero())),
-        DeliveryConfig::default(),
+        DeliveryConfig {
+            concurrency: 1,
+            ..DeliveryConfig::default()
+        },
     );
     assert_eq!(dispatcher.tick().await.unwrap(), 2);
     let received = apple.received();

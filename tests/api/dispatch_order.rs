@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, both_stores};
 
 /// Working time around the clock, so nothing is held.
-async fn always_open(app: &TestApp, admin: &str) {
+pub async fn always_open(app: &TestApp, admin: &str) {
     let day = json!([{"start": "00:00", "end": "24:00"}]);
     app.call(
         Method::PUT,
@@ -34,7 +34,7 @@ async fn always_open(app: &TestApp, admin: &str) {
     .expect(200);
 }
 
-async fn unit_and_role(app: &TestApp, admin: &str) -> (String, String) {
+pub async fn unit_and_role(app: &TestApp, admin: &str) -> (String, String) {
     let unit = app
         .post("/api/v1/units", admin, json!({"name": "Vårdavdelning"}))
         .await
@@ -165,7 +165,7 @@ async fn statuses(app: &TestApp) -> Vec<(String, i32)> {
         .collect()
 }
 
-async fn crowd_notice(app: &TestApp, people: usize) -> Vec<Uuid> {
+pub async fn crowd_notice(app: &TestApp, people: usize) -> Vec<Uuid> {
     always_open(app, &app.admin).await;
     let (unit, role) = unit_and_role(app, &app.admin).await;
     let crowd = app
@@ -256,3 +256,21 @@ async fn stopping_puts_claimed_but_unpushed_rows_back_in_the_queue(app: TestApp)
     assert_eq!(handled, 20 - pushed);
 }
 both_stores!(stopping_puts_claimed_but_unpushed_rows_back_in_the_queue);
+
+/// A notice's outbox rows are written in the order they will be claimed, ids too, so
+/// that a claim and its outcomes touch neighbouring rows rather than one to a page.
+async fn the_outbox_is_written_in_queue_order(app: TestApp) {
+    crowd_notice(&app, 300).await;
+    let mut rows = delivery::Entity::find().all(&app.db).await.unwrap();
+    rows.sort_by_key(|d| d.id);
+    let by_id: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+    rows.sort_by_key(|d| (d.queue_at, d.registration_id));
+    let by_queue: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+    assert_eq!(by_id, by_queue);
+    // And the queue is spread, not in the order people were added.
+    let mut people: Vec<Uuid> = rows.iter().map(|d| d.employee_id).collect();
+    let in_queue = people.clone();
+    people.sort();
+    assert_ne!(in_queue, people);
+}
+both_stores!(the_outbox_is_written_in_queue_order);

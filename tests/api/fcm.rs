@@ -52,7 +52,7 @@ pub fn keys() -> &'static (String, String) {
 }
 
 /// One scripted answer of `messages:send`: status, body, Retry-After.
-type Scripted = (u16, Value, Option<u64>);
+type Scripted = (u16, Value, Option<String>);
 
 #[derive(Default)]
 pub struct Google {
@@ -64,6 +64,8 @@ pub struct Google {
     /// What each `messages:send` received: the bearer token and the body.
     received: Mutex<Vec<(String, String, Value)>>,
     script: Mutex<VecDeque<Scripted>>,
+    /// While set, every send gets this answer (after the script): a fault mid-run.
+    failing: Mutex<Option<Scripted>>,
 }
 
 impl Google {
@@ -87,11 +89,21 @@ impl Google {
             .find(|(email, _)| email == client_email)
             .map(|(_, key)| key.clone())
     }
-    fn answer_next(&self, status: u16, body: Value, retry_after: Option<u64>) {
+    /// The next send gets this answer; `retry_after` in seconds or as an HTTP date.
+    pub fn answer_next(&self, status: u16, body: Value, retry_after: Option<&str>) {
         self.script
             .lock()
             .unwrap()
-            .push_back((status, body, retry_after));
+            .push_back((status, body, retry_after.map(str::to_owned)));
+    }
+
+    /// Answers every send this way from now on, until [`Google::heal`].
+    pub fn fail_all(&self, status: u16, body: Value) {
+        *self.failing.lock().unwrap() = Some((status, body, None));
+    }
+
+    pub fn heal(&self) {
+        *self.failing.lock().unwrap() = None;
     }
 
     fn expire_access_tokens(&self) {
@@ -103,7 +115,7 @@ impl Google {
     }
 }
 
-fn fcm_error(status: u16, code: &str) -> Value {
+pub fn fcm_error(status: u16, code: &str) -> Value {
     json!({"error": {"code": status, "message": code, "status": code, "details": [
         {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": code}]}})
 }
@@ -195,13 +207,14 @@ async fn messages_send(
         )
             .into_response();
     }
-    match google.script.lock().unwrap().pop_front() {
+    let scripted = google.script.lock().unwrap().pop_front();
+    match scripted.or_else(|| google.failing.lock().unwrap().clone()) {
         Some((status, body, retry_after)) => {
             let mut response = (StatusCode::from_u16(status).unwrap(), Json(body)).into_response();
             if let Some(seconds) = retry_after {
                 response
                     .headers_mut()
-                    .insert("retry-after", seconds.to_string().parse().unwrap());
+                    .insert("retry-after", seconds.parse().unwrap());
             }
             response
         }
@@ -301,20 +314,53 @@ async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
         fcm.send(&push(Priority::Info)).await,
         PushOutcome::TokenGone { .. }
     ));
-    // 503 and 429 with Retry-After: try again, when Google asks.
-    google.answer_next(503, fcm_error(503, "UNAVAILABLE"), Some(7));
+    // 503 and 429 with Retry-After, in seconds or as an HTTP date: the whole
+    // project is asked to wait, not this push only.
+    google.answer_next(503, fcm_error(503, "UNAVAILABLE"), Some("7"));
     assert_eq!(
         fcm.send(&push(Priority::Info)).await,
-        PushOutcome::Retry {
+        PushOutcome::Busy {
             error: "FCM 503: UNAVAILABLE".to_owned(),
             retry_after: Some(StdDuration::from_secs(7))
         }
     );
-    google.answer_next(429, fcm_error(429, "QUOTA_EXCEEDED"), Some(30));
+    google.answer_next(429, fcm_error(429, "QUOTA_EXCEEDED"), Some("30"));
     assert!(matches!(
         fcm.send(&push(Priority::Info)).await,
-        PushOutcome::Retry { retry_after: Some(d), .. } if d == StdDuration::from_secs(30)
+        PushOutcome::Busy { retry_after: Some(d), .. } if d == StdDuration::from_secs(30)
     ));
+    let in_a_minute =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + StdDuration::from_mins(1));
+    google.answer_next(429, fcm_error(429, "QUOTA_EXCEEDED"), Some(&in_a_minute));
+    assert!(matches!(
+        fcm.send(&push(Priority::Info)).await,
+        PushOutcome::Busy { retry_after: Some(d), .. }
+            if d > StdDuration::from_secs(55) && d <= StdDuration::from_mins(1)
+    ));
+    // A server error of one request is that push's to try again.
+    google.answer_next(500, fcm_error(500, "INTERNAL"), None);
+    assert!(matches!(
+        fcm.send(&push(Priority::Info)).await,
+        PushOutcome::Retry {
+            retry_after: None,
+            ..
+        }
+    ));
+    // The project's faults, not the token's: refused, wrong project, APNs
+    // credentials missing in Firebase.
+    for (status, code) in [
+        (403, "PERMISSION_DENIED"),
+        (404, "NOT_FOUND"),
+        (401, "THIRD_PARTY_AUTH_ERROR"),
+    ] {
+        google.answer_next(status, fcm_error(status, code), None);
+        assert_eq!(
+            fcm.send(&push(Priority::Info)).await,
+            PushOutcome::Misconfigured {
+                error: format!("FCM {status}: {code}")
+            }
+        );
+    }
 
     // The access token expires early: a new one is bought and the push goes through.
     google.expire_access_tokens();
@@ -322,7 +368,8 @@ async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
     assert_eq!(google.issued.lock().unwrap().len(), 2);
     assert_eq!(google.received().last().unwrap().1, "access-2");
 
-    // A key Google does not know: the token endpoint refuses, and the push waits.
+    // A key Google does not know: the token endpoint refuses; the credentials are
+    // wrong, not the push.
     let stranger = {
         let mut rng = rsa::rand_core::OsRng;
         rsa::RsaPrivateKey::new(&mut rng, 2048)
@@ -334,7 +381,7 @@ async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
     let wrong = fcm_provider(&base, &stranger);
     assert!(matches!(
         wrong.send(&push(Priority::Info)).await,
-        PushOutcome::Retry { error, .. } if error.contains("400")
+        PushOutcome::Misconfigured { error } if error.contains("400")
     ));
 }
 
@@ -377,7 +424,7 @@ async fn the_dispatcher_delivers_through_fcm_with_retries_and_token_clean_up(app
     .await
     .expect(201)
     .id();
-    google.answer_next(503, fcm_error(503, "UNAVAILABLE"), Some(3));
+    google.answer_next(503, fcm_error(503, "UNAVAILABLE"), Some("3"));
     dispatcher(Duration::zero()).tick().await.unwrap();
     let row = deliveries(&app, &anna_notice).await[0].clone();
     assert_eq!(

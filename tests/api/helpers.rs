@@ -164,6 +164,8 @@ pub struct TestApp {
     pub admin: String,
     pub db: DatabaseConnection,
     pub recorder: Arc<Recorder>,
+    /// The app's providers: its dispatchers share them, and their health, with it.
+    pub providers: Providers,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// Held for their drop: the folder of the SQLite file, the PostgreSQL database.
     #[allow(dead_code)]
@@ -276,7 +278,8 @@ impl TestApp {
         config.delivery.enabled = false;
         configure(&mut config);
         let recorder = Arc::new(Recorder::default());
-        let app = App::build_with(&config, providers(&recorder))
+        let providers = providers(&recorder);
+        let app = App::build_with(&config, providers.clone())
             .await
             .expect("the app builds");
         let bootstrapped = app
@@ -295,6 +298,7 @@ impl TestApp {
             admin: bootstrapped.admin_token,
             db,
             recorder,
+            providers,
             shutdown: Some(tx),
             sqlite_dir: None,
             pg_database: None,
@@ -369,7 +373,7 @@ impl TestApp {
     pub fn dispatcher(&self, ahead: chrono::Duration, config: DeliveryConfig) -> Dispatcher {
         Dispatcher::new(
             self.db.clone(),
-            providers(&self.recorder),
+            self.providers.clone(),
             Arc::new(Later(ahead)),
             config,
         )
@@ -575,7 +579,7 @@ fn providers(recorder: &Arc<Recorder>) -> Providers {
         apns: Some(Arc::new(Recording(recorder.clone()))),
         fcm: None,
         log: Arc::new(Recording(recorder.clone())),
-        apps: None,
+        ..Providers::default()
     }
 }
 

@@ -22,6 +22,7 @@ mod network;
 mod notices;
 mod oidc_provider;
 mod organisation;
+mod provider_health;
 mod push_apps;
 mod reliability;
 mod reports;
