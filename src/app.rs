@@ -69,6 +69,8 @@ pub struct Shared {
     pub identity: Identity,
     /// Nudges this process's dispatcher when a notice makes deliveries due.
     pub due_now: crate::delivery::DueNow,
+    /// Tells this process's dispatcher what was cancelled or acknowledged.
+    pub stops: crate::delivery::Stops,
     /// The dispatcher's view of each push credential set, for `/readyz`.
     pub push_health: Arc<crate::push::health::ProviderHealth>,
     /// The database, token cache, limits and clock again, as the one handle the
@@ -148,6 +150,7 @@ impl App {
             identity: Identity::new(config.secrets.secret_box()),
             due_now: crate::delivery::DueNow::default(),
             push_health: providers.health.clone(),
+            stops: crate::delivery::Stops::default(),
         });
         let listener = TcpListener::bind(config.listen).await?;
         let dispatcher = config.delivery.enabled.then(|| {
@@ -158,6 +161,7 @@ impl App {
                 config.delivery.clone(),
             )
             .nudged_by(state.due_now.clone())
+            .stopped_by(state.stops.clone())
         });
         Ok(App {
             listener,

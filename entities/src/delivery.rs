@@ -15,7 +15,7 @@ pub struct Model {
     pub deliver_at: Option<DateTimeUtc>,
     /// Apple and Google drop the push after this (end of window, or the notice's expiry).
     pub push_expires_at: Option<DateTimeUtc>,
-    /// `scheduled`, `sending`, `sent`, `failed`, `expired` or `cancelled`.
+    /// `scheduled`, `sending`, `sent`, `failed`, `expired`, `cancelled` or `dead`.
     pub status: crate::vocab::DeliveryStatus,
     pub attempts: i32,
     /// Successful pushes (more than one when repeated until acknowledged).
@@ -32,6 +32,8 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// Claims that lapsed without an outcome: the dispatcher holding it died.
+    pub lost_claims: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -98,6 +98,9 @@ vocabulary! {
         /// Its notice expired before it could be pushed.
         Expired,
         Cancelled,
+        /// Claimed again and again by dispatchers that never wrote an outcome (each
+        /// died with it): given up rather than taken over once more.
+        Dead,
     }
 }
 

@@ -17,6 +17,7 @@ mod m20261205_000011_identity;
 mod m20261205_000012_directory;
 mod m20261205_000013_delivery_queue;
 mod m20261205_000014_push_apps;
+mod m20261205_000015_lost_claims;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_directory::Migration),
             Box::new(m20261205_000013_delivery_queue::Migration),
             Box::new(m20261205_000014_push_apps::Migration),
+            Box::new(m20261205_000015_lost_claims::Migration),
         ]
     }
 }

@@ -42,7 +42,7 @@ async fn acknowledge(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<InboxItem>> {
     Ok(Json(
-        inbox::acknowledge(&state.db, &caller, id, state.clock.now()).await?,
+        inbox::acknowledge(&state.db, &state.stops, &caller, id, state.clock.now()).await?,
     ))
 }
 

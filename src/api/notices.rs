@@ -109,7 +109,7 @@ async fn cancel_notice(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<NoticeView>> {
     Ok(Json(
-        read::cancel(&state.db, &caller, id, state.clock.now()).await?,
+        read::cancel(&state.db, &state.stops, &caller, id, state.clock.now()).await?,
     ))
 }
 

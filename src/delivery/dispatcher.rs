@@ -14,11 +14,13 @@ use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
 use uuid::Uuid;
 
 use super::{
-    DueNow,
-    claim::{Claimed, claim},
+    DueNow, Stops,
+    claim::{ClaimTerms, Claimed, claim},
     jobs::{Job, prepare},
-    record::{Finished, Settle, hold, recorder, settle},
+    outbox::DeliveryStatus,
+    record::{Finished, Settle, final_status, hold, recorder, settle},
     retry::RetryPolicy,
+    stops::Stop,
 };
 use crate::{
     clock::Clock,
@@ -44,6 +46,9 @@ pub struct DeliveryConfig {
     pub record_every_ms: u64,
     /// A claim lapses after this and another dispatcher takes the rows.
     pub lease_seconds: u32,
+    /// A row whose claim lapsed this many times (each dispatcher holding it died)
+    /// ends `dead` instead of being taken over again.
+    pub max_lost_claims: u32,
     /// Urgent notices with `repeat_until_ack` are pushed again this often...
     pub repeat_every_seconds: i64,
     /// ...for at most this long after the first push.
@@ -69,6 +74,8 @@ struct Shared {
     clock: Arc<dyn Clock>,
     config: Arc<DeliveryConfig>,
     id: Uuid,
+    /// Cancels and acknowledgements made in this process since the rows were claimed.
+    stops: Stops,
 }
 
 /// A job waiting in memory for a place in flight: urgent first, then queue order,
@@ -129,6 +136,7 @@ impl Dispatcher {
                 clock,
                 config: Arc::new(config),
                 id: Uuid::now_v7(),
+                stops: Stops::default(),
             }),
             due_now: DueNow::default(),
         }
@@ -138,6 +146,16 @@ impl Dispatcher {
     #[must_use]
     pub fn nudged_by(mut self, due_now: DueNow) -> Self {
         self.due_now = due_now;
+        self
+    }
+
+    /// Checks `stops` right before each send: what was cancelled or acknowledged in
+    /// this process after its rows were claimed does not leave.
+    #[must_use]
+    pub fn stopped_by(mut self, stops: Stops) -> Self {
+        Arc::get_mut(&mut self.shared)
+            .expect("set up before it runs")
+            .stops = stops;
         self
     }
 
@@ -289,14 +307,12 @@ async fn claim_and_prepare(
     limit: u64,
 ) -> AppResult<(Vec<Job>, Vec<(Claimed, Settle)>)> {
     let now = shared.clock.now();
-    let claimed = claim(
-        &shared.db,
-        shared.id,
+    let terms = ClaimTerms {
         limit,
-        shared.config.lease_seconds,
-        now,
-    )
-    .await?;
+        lease_seconds: shared.config.lease_seconds,
+        max_lost_claims: shared.config.max_lost_claims,
+    };
+    let claimed = claim(&shared.db, shared.id, terms, now).await?;
     if claimed.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -307,6 +323,35 @@ async fn claim_and_prepare(
 /// health decides first whether it goes at all, and then what the answer means.
 async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
     let Waiting { job, deadline, .. } = waiting;
+    let stopped: Vec<Option<Stop>> = job
+        .rows
+        .iter()
+        .map(|r| shared.stops.stopped(r.notice_id, r.employee_id))
+        .collect();
+    if stopped.iter().any(Option::is_some) {
+        // The stopped rows end here; the others of a digest go back to the queue at
+        // once, to be claimed and pushed without them.
+        let rows = job
+            .rows
+            .into_iter()
+            .zip(stopped)
+            .map(|(row, stop)| {
+                let settled = match stop {
+                    Some(Stop::Cancelled) => final_status(DeliveryStatus::Cancelled, "cancelled"),
+                    // A repeat of a call-in already pushed: it did its job.
+                    Some(Stop::Acked) if row.pushes > 0 => Settle::Final {
+                        status: DeliveryStatus::Sent,
+                        error: None,
+                    },
+                    Some(Stop::Acked) => final_status(DeliveryStatus::Cancelled, "acked"),
+                    None => Settle::Release,
+                };
+                (row, settled)
+            })
+            .collect();
+        let _ = recorder.send(Finished::rows(rows));
+        return;
+    }
     let health = &shared.providers.health;
     let (verdict, change, tried) = match (
         health.admit(&job.credentials, shared.clock.now()),

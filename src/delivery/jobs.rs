@@ -8,7 +8,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use entities::{notice, notice_recipient, push_app, push_registration};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
@@ -120,10 +120,15 @@ pub async fn prepare(
                 DeliveryStatus::Expired,
                 "expired before it could be pushed",
             ))
-        } else if row.pushes > 0 && acked.contains(&(row.notice_id, row.employee_id)) {
-            Some(Settle::Final {
-                status: DeliveryStatus::Sent,
-                error: None,
+        } else if acked.contains(&(row.notice_id, row.employee_id)) {
+            // Read already: a repeat has done its job, a first push has none left.
+            Some(if row.pushes > 0 {
+                Settle::Final {
+                    status: DeliveryStatus::Sent,
+                    error: None,
+                }
+            } else {
+                final_status(DeliveryStatus::Cancelled, "acked")
             })
         } else {
             None
@@ -216,33 +221,29 @@ async fn provider_for(
     (found, CredentialSet::service(provider))
 }
 
-/// The (notice, employee) pairs among repeat rows that were acknowledged.
+/// The (notice, employee) pairs among the claimed rows that were acknowledged: looked
+/// up by notice and person (the inbox's primary key), the pairs picked out here.
 async fn acknowledged(
     db: &DatabaseConnection,
     claimed: &[Claimed],
 ) -> AppResult<HashSet<(Uuid, Uuid)>> {
-    let repeats: Vec<&Claimed> = claimed.iter().filter(|c| c.pushes > 0).collect();
-    if repeats.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let mut any = Condition::any();
-    for c in &repeats {
-        any = any.add(
-            Condition::all()
-                .add(notice_recipient::Column::NoticeId.eq(c.notice_id))
-                .add(notice_recipient::Column::EmployeeId.eq(c.employee_id)),
-        );
-    }
+    let pairs: HashSet<(Uuid, Uuid)> = claimed
+        .iter()
+        .map(|c| (c.notice_id, c.employee_id))
+        .collect();
+    let notices: HashSet<Uuid> = pairs.iter().map(|(n, _)| *n).collect();
+    let people: HashSet<Uuid> = pairs.iter().map(|(_, e)| *e).collect();
     let rows: Vec<(Uuid, Uuid)> = notice_recipient::Entity::find()
         .select_only()
         .column(notice_recipient::Column::NoticeId)
         .column(notice_recipient::Column::EmployeeId)
-        .filter(any)
+        .filter(notice_recipient::Column::NoticeId.is_in(notices))
+        .filter(notice_recipient::Column::EmployeeId.is_in(people))
         .filter(notice_recipient::Column::AckedAt.is_not_null())
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().filter(|p| pairs.contains(p)).collect())
 }
 
 /// The push for a group of rows to one phone: the notice itself, or a digest ("3 new

@@ -7,7 +7,9 @@ mod jobs;
 pub mod outbox;
 mod record;
 pub mod retry;
+mod stops;
 mod wake;
 
 pub use dispatcher::{DeliveryConfig, Dispatcher};
+pub use stops::Stops;
 pub use wake::DueNow;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Access, Caller},
     db::write,
-    delivery::outbox,
+    delivery::{Stops, outbox},
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page_newest_first},
     reachability::Priority,
@@ -31,8 +31,8 @@ pub struct InboxItem {
     pub sent_at: DateTime<Utc>,
     /// When it may reach my phone; null while no working time of mine is known.
     pub deliver_at: Option<DateTime<Utc>>,
-    /// `available` (its time has come), `held` (waits for my working time), `expired`
-    /// or `cancelled`.
+    /// `available` (its time has come), `held` (waits for my working time), `read` (I
+    /// acknowledged it), `expired` or `cancelled`.
     pub status: &'static str,
     /// When a push first reached one of my phones.
     pub pushed_at: Option<DateTime<Utc>>,
@@ -43,6 +43,8 @@ pub struct InboxItem {
 fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> InboxItem {
     let status = if n.cancelled_at.is_some() {
         "cancelled"
+    } else if r.acked_at.is_some() {
+        "read"
     } else if r.outcome == crate::notices::plan::Outcome::Expired
         || n.expires_at
             .is_some_and(|e| e <= now && r.pushed_at.is_none())
@@ -122,9 +124,12 @@ pub async fn my_notices<C: ConnectionTrait>(
     })
 }
 
-/// Acknowledges a notice; again changes nothing. Repeats still to come stop.
+/// Acknowledges a notice; again changes nothing. Whatever was still to be pushed to me
+/// of it stops: a first push waiting for my working time ends `cancelled` (`acked`), a
+/// repeat of a call-in `sent`; one already claimed is stopped before it leaves (`stops`).
 pub async fn acknowledge(
     db: &DatabaseConnection,
+    stops: &Stops,
     caller: &Caller,
     notice_id: Uuid,
     now: DateTime<Utc>,
@@ -150,7 +155,25 @@ pub async fn acknowledge(
                 .filter(notice_recipient::Column::AckedAt.is_null())
                 .exec(db)
                 .await?;
-            // A repeat waiting for its turn has nothing left to do.
+            // A push waiting for my working time has nothing left to say...
+            delivery::Entity::update_many()
+                .col_expr(
+                    delivery::Column::Status,
+                    Expr::value(outbox::DeliveryStatus::Cancelled),
+                )
+                .col_expr(delivery::Column::LastError, Expr::value("acked"))
+                .col_expr(
+                    delivery::Column::DueAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+                .filter(delivery::Column::NoticeId.eq(notice_id))
+                .filter(delivery::Column::EmployeeId.eq(employee_id))
+                .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
+                .filter(delivery::Column::Pushes.eq(0))
+                .exec(db)
+                .await?;
+            // ...and a repeat waiting for its turn has done its job.
             delivery::Entity::update_many()
                 .col_expr(
                     delivery::Column::Status,
@@ -175,4 +198,5 @@ pub async fn acknowledge(
         Ok(item(n, r, now))
     })
     .await
+    .inspect(|_| stops.acknowledge(notice_id, employee_id))
 }

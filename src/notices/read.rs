@@ -20,8 +20,8 @@ use crate::{
     auth::{Access, Resource},
     auth::{AccessRole, Caller},
     db::write,
-    delivery::outbox,
     delivery::outbox::DeliveryStatus,
+    delivery::{Stops, outbox},
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page, fetch_page_newest_first},
     reachability::Reason,
@@ -46,22 +46,30 @@ pub async fn stats_for<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(stats);
     }
-    let by_status: Vec<(Uuid, DeliveryStatus, i64)> = delivery::Entity::find()
+    let by_status: Vec<(Uuid, DeliveryStatus, i64, i64)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::NoticeId)
         .column(delivery::Column::Status)
         .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(
+            count_where(Condition::all().add(delivery::Column::LostClaims.gt(0))),
+            "taken_over",
+        )
         .filter(delivery::Column::NoticeId.is_in(ids.iter().copied()))
         .group_by(delivery::Column::NoticeId)
         .group_by(delivery::Column::Status)
         .into_tuple()
         .all(db)
         .await?;
-    for (id, status, n) in by_status {
+    for (id, status, n, taken_over) in by_status {
         let s = stats.entry(id).or_default();
         let n = n as u64;
         match status {
-            DeliveryStatus::Sent => s.sent += n,
+            DeliveryStatus::Sent => {
+                s.sent += n;
+                s.maybe_twice += taken_over as u64;
+            }
+            DeliveryStatus::Dead => s.dead += n,
             DeliveryStatus::Scheduled | DeliveryStatus::Sending => s.scheduled += n,
             DeliveryStatus::Failed => s.failed += n,
             DeliveryStatus::Expired => s.expired += n,
@@ -199,15 +207,20 @@ pub async fn list_deliveries<C: ConnectionTrait>(
         .map(DeliveryView::from))
 }
 
-/// Cancels what has not gone yet. Cancelling twice changes nothing more.
+/// Cancels what has not gone yet: the waiting rows in the transaction, and through
+/// `stops` the ones this process has claimed but not pushed. Cancelling twice changes
+/// nothing more.
 pub async fn cancel(
     db: &DatabaseConnection,
+    stops: &Stops,
     caller: &Caller,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<NoticeView> {
     caller.may(Resource::Notices, Access::Write)?;
-    write(db, async |txn| cancel_in(txn, caller, id, now).await).await
+    let view = write(db, async |txn| cancel_in(txn, caller, id, now).await).await?;
+    stops.cancel(id);
+    Ok(view)
 }
 
 async fn cancel_in<C: ConnectionTrait>(

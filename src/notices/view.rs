@@ -20,6 +20,12 @@ pub struct Stats {
     pub failed: u64,
     pub expired: u64,
     pub cancelled: u64,
+    /// Given up after their claim lapsed `max_lost_claims` times (each dispatcher
+    /// holding them died).
+    pub dead: u64,
+    /// Pushed after a claim of theirs lapsed: the dispatcher that died may have pushed
+    /// them already, so the phone may have had them twice (collapsed into one).
+    pub maybe_twice: u64,
     pub acked: u64,
     pub awaiting_ack: u64,
     /// Urgent deliveries outside any working window and not on call: after-hours contacts.

@@ -166,6 +166,8 @@ pub struct TestApp {
     pub recorder: Arc<Recorder>,
     /// The app's providers: its dispatchers share them, and their health, with it.
     pub providers: Providers,
+    /// What the app's cancels and acknowledgements tell its dispatchers.
+    pub stops: stilla::delivery::Stops,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// Held for their drop: the folder of the SQLite file, the PostgreSQL database.
     #[allow(dead_code)]
@@ -288,6 +290,7 @@ impl TestApp {
             .expect("a fresh database gets the Default tenant");
         let base = format!("http://{}", app.local_addr());
         let db = app.state().db.clone();
+        let stops = app.state().stops.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run(async {
             let _ = rx.await;
@@ -299,6 +302,7 @@ impl TestApp {
             db,
             recorder,
             providers,
+            stops,
             shutdown: Some(tx),
             sqlite_dir: None,
             pg_database: None,
@@ -377,6 +381,7 @@ impl TestApp {
             Arc::new(Later(ahead)),
             config,
         )
+        .stopped_by(self.stops.clone())
     }
 
     /// Dispatches everything due `ahead` from now; returns the rows handled.

@@ -28,6 +28,7 @@ mod reliability;
 mod reports;
 mod rollout;
 mod sign_in;
+mod stopping;
 mod subscriptions;
 mod validation;
 mod working_time;

@@ -47,7 +47,8 @@ impl Provider for Counting {
 }
 
 /// 10,000 employees working around the clock, one phone each, and a notice to all.
-async fn ten_thousand_due(app: &TestApp) {
+/// The notice's id.
+async fn ten_thousand_due(app: &TestApp) -> String {
     let day = json!([{"start": "00:00", "end": "24:00"}]);
     app.call(
         Method::PUT,
@@ -75,6 +76,7 @@ async fn ten_thousand_due(app: &TestApp) {
         .expect(201)
         .json;
     assert_eq!(sent["summary"]["now"], PEOPLE);
+    sent["id"].as_str().unwrap().to_owned()
 }
 
 fn dispatcher(
@@ -152,7 +154,7 @@ async fn two_dispatchers_push_every_delivery_exactly_once(app: TestApp) {
 both_stores!(two_dispatchers_push_every_delivery_exactly_once);
 
 async fn a_dispatcher_killed_mid_batch_loses_nothing(app: TestApp) {
-    ten_thousand_due(&app).await;
+    let notice = ten_thousand_due(&app).await;
     let pushes = Arc::new(Mutex::new(HashMap::new()));
     let batch = 100;
     let config = DeliveryConfig {
@@ -187,7 +189,7 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing(app: TestApp) {
     stop.cancel();
     run.await.unwrap();
 
-    let pushes = pushes.lock().unwrap();
+    let pushes = pushes.lock().unwrap().clone();
     assert_eq!(pushes.len(), PEOPLE, "nothing lost");
     let twice = pushes.values().filter(|n| **n > 1).count();
     assert_eq!(
@@ -196,5 +198,76 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing(app: TestApp) {
         "what it pushed and never wrote down went again (at-least-once), nothing else did"
     );
     assert!(pushes.values().all(|n| *n <= 2));
+    // The notice counts what may have gone twice: every row taken over from the dead
+    // dispatcher, which covers each one it did push.
+    let stats = app
+        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
+        .await
+        .expect(200)
+        .json["stats"]
+        .clone();
+    let maybe_twice = stats["maybe_twice"].as_u64().unwrap() as usize;
+    assert!(
+        maybe_twice >= twice && maybe_twice <= 2 * batch as usize,
+        "{twice} pushed twice, {maybe_twice} counted as maybe"
+    );
+    assert_eq!(stats["sent"], PEOPLE);
+    assert_eq!(stats["dead"], 0);
 }
 both_stores!(a_dispatcher_killed_mid_batch_loses_nothing);
+
+/// A row whose every dispatcher dies holding it (a push that crashes the process) is
+/// taken over four times, then ends `dead` with its reason, counted in the notice.
+async fn a_row_that_kills_its_dispatcher_five_times_ends_dead(app: TestApp) {
+    use stilla::delivery::claim::{ClaimTerms, claim};
+    let unit = app.unit("Avd 3", None).await;
+    let role = app.role("Läkare").await;
+    let doctor = app.employee("d@region.se", &unit, &role).await;
+    crate::notices::always_working(&app, &doctor).await;
+    crate::notices::phone(&app, &doctor).await;
+    let notice = app
+        .post(
+            "/api/v1/notices",
+            &app.admin,
+            json!({"title": "Rond", "body": "…", "priority": "info",
+                "audience": {"employee_ids": [doctor]}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    // Leases that lapse at once: each claim finds the last one's lapsed.
+    let terms = ClaimTerms {
+        limit: 10,
+        lease_seconds: 0,
+        max_lost_claims: 5,
+    };
+    let mut claims = 0;
+    for _ in 0..8 {
+        let claimed = claim(&app.db, uuid::Uuid::now_v7(), terms, chrono::Utc::now())
+            .await
+            .unwrap();
+        claims += claimed.len();
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    assert_eq!(claims, 5, "claimed five times, never a sixth");
+    let row = crate::notices::deliveries(&app, &notice).await[0].clone();
+    assert_eq!(row["status"], "dead");
+    assert_eq!(
+        row["last_error"],
+        "claimed 5 times by dispatchers that stopped before writing an outcome"
+    );
+    let stats = app
+        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
+        .await
+        .expect(200)
+        .json["stats"]
+        .clone();
+    assert_eq!(
+        (stats["dead"].as_u64(), stats["scheduled"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // Nothing is pushed of it any more.
+    assert_eq!(app.dispatch().await, 0);
+    assert!(app.recorder.pushes().is_empty());
+}
+both_stores!(a_row_that_kills_its_dispatcher_five_times_ends_dead);

@@ -91,7 +91,14 @@ pub async fn acknowledge(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    inbox::acknowledge(&state.db, &console.caller, id, state.clock.now()).await?;
+    inbox::acknowledge(
+        &state.db,
+        &state.stops,
+        &console.caller,
+        id,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/console/me#notice-{id}")).into_response())
 }
 

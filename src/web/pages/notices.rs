@@ -361,6 +361,13 @@ pub async fn cancel(
     Form(form): Form<CsrfForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    read::cancel(&state.db, &console.caller, id, state.clock.now()).await?;
+    read::cancel(
+        &state.db,
+        &state.stops,
+        &console.caller,
+        id,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/console/notices/{id}")).into_response())
 }
