@@ -221,29 +221,37 @@ async fn provider_for(
     (found, CredentialSet::service(provider))
 }
 
-/// The (notice, employee) pairs among the claimed rows that were acknowledged: looked
-/// up by notice and person (the inbox's primary key), the pairs picked out here.
+/// The (notice, employee) pairs among the claimed rows that were acknowledged: one
+/// query a notice, on the inbox's primary key (notice, person), so that the cost is
+/// the claim's size, not the size of the notice or of everyone's history.
 async fn acknowledged(
     db: &DatabaseConnection,
     claimed: &[Claimed],
 ) -> AppResult<HashSet<(Uuid, Uuid)>> {
-    let pairs: HashSet<(Uuid, Uuid)> = claimed
-        .iter()
-        .map(|c| (c.notice_id, c.employee_id))
-        .collect();
-    let notices: HashSet<Uuid> = pairs.iter().map(|(n, _)| *n).collect();
-    let people: HashSet<Uuid> = pairs.iter().map(|(_, e)| *e).collect();
-    let rows: Vec<(Uuid, Uuid)> = notice_recipient::Entity::find()
-        .select_only()
-        .column(notice_recipient::Column::NoticeId)
-        .column(notice_recipient::Column::EmployeeId)
-        .filter(notice_recipient::Column::NoticeId.is_in(notices))
-        .filter(notice_recipient::Column::EmployeeId.is_in(people))
-        .filter(notice_recipient::Column::AckedAt.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter(|p| pairs.contains(p)).collect())
+    let mut by_notice: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for c in claimed {
+        by_notice
+            .entry(c.notice_id)
+            .or_default()
+            .insert(c.employee_id);
+    }
+    let mut acked = HashSet::new();
+    for (notice_id, people) in by_notice {
+        let people: Vec<Uuid> = people.into_iter().collect();
+        for chunk in people.chunks(1_000) {
+            let rows: Vec<Uuid> = notice_recipient::Entity::find()
+                .select_only()
+                .column(notice_recipient::Column::EmployeeId)
+                .filter(notice_recipient::Column::NoticeId.eq(notice_id))
+                .filter(notice_recipient::Column::EmployeeId.is_in(chunk.iter().copied()))
+                .filter(notice_recipient::Column::AckedAt.is_not_null())
+                .into_tuple()
+                .all(db)
+                .await?;
+            acked.extend(rows.into_iter().map(|employee_id| (notice_id, employee_id)));
+        }
+    }
+    Ok(acked)
 }
 
 /// The push for a group of rows to one phone: the notice itself, or a digest ("3 new

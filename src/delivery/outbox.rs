@@ -168,6 +168,42 @@ pub async fn cancel_notice<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
+/// Ends what was still to be pushed to a person of a notice they acknowledged: a first
+/// push `cancelled` (`acked`), a repeat of a call-in `sent` (it did its job).
+pub async fn end_acknowledged<C: ConnectionTrait>(
+    db: &C,
+    notice_id: Uuid,
+    employee_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let waiting = || {
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::DueAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+            .filter(delivery::Column::NoticeId.eq(notice_id))
+            .filter(delivery::Column::EmployeeId.eq(employee_id))
+            .filter(delivery::Column::Status.eq(DeliveryStatus::Scheduled))
+    };
+    waiting()
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Cancelled),
+        )
+        .col_expr(delivery::Column::LastError, Expr::value("acked"))
+        .filter(delivery::Column::Pushes.eq(0))
+        .exec(db)
+        .await?;
+    waiting()
+        .col_expr(delivery::Column::Status, Expr::value(DeliveryStatus::Sent))
+        .filter(delivery::Column::Pushes.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Ends the deliveries still waiting for a registration (`status`, with `why`): what
 /// was planned for its phone is not pushed to it any more.
 pub async fn end_waiting<C: ConnectionTrait>(

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entities::{delivery, notice, notice_recipient};
+use entities::{notice, notice_recipient};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
 };
@@ -155,41 +155,7 @@ pub async fn acknowledge(
                 .filter(notice_recipient::Column::AckedAt.is_null())
                 .exec(db)
                 .await?;
-            // A push waiting for my working time has nothing left to say...
-            delivery::Entity::update_many()
-                .col_expr(
-                    delivery::Column::Status,
-                    Expr::value(outbox::DeliveryStatus::Cancelled),
-                )
-                .col_expr(delivery::Column::LastError, Expr::value("acked"))
-                .col_expr(
-                    delivery::Column::DueAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-                .filter(delivery::Column::NoticeId.eq(notice_id))
-                .filter(delivery::Column::EmployeeId.eq(employee_id))
-                .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
-                .filter(delivery::Column::Pushes.eq(0))
-                .exec(db)
-                .await?;
-            // ...and a repeat waiting for its turn has done its job.
-            delivery::Entity::update_many()
-                .col_expr(
-                    delivery::Column::Status,
-                    Expr::value(outbox::DeliveryStatus::Sent),
-                )
-                .col_expr(
-                    delivery::Column::DueAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
-                .filter(delivery::Column::NoticeId.eq(notice_id))
-                .filter(delivery::Column::EmployeeId.eq(employee_id))
-                .filter(delivery::Column::Status.eq(outbox::DeliveryStatus::Scheduled))
-                .filter(delivery::Column::Pushes.gt(0))
-                .exec(db)
-                .await?;
+            outbox::end_acknowledged(db, notice_id, employee_id, now).await?;
         }
         let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
             .one(db)

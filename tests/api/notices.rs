@@ -92,6 +92,15 @@ pub async fn send(app: &TestApp, token: &str, body: Value) -> Answer {
     app.post("/api/v1/notices", token, body).await
 }
 
+/// A notice's `stats`, as its sender sees them.
+pub async fn notice_stats(app: &TestApp, notice: &str) -> Value {
+    app.get(&format!("/api/v1/notices/{notice}"), &app.admin)
+        .await
+        .expect(200)
+        .json["stats"]
+        .clone()
+}
+
 pub async fn deliveries(app: &TestApp, notice: &str) -> Vec<Value> {
     app.get(&format!("/api/v1/notices/{notice}/deliveries"), &app.admin)
         .await
@@ -380,12 +389,7 @@ async fn a_sent_notice_is_pushed_when_due_followed_and_acknowledged(app: TestApp
         again["acked_at"], first_ack,
         "acknowledging again changes nothing"
     );
-    let stats = app
-        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
-        .await
-        .expect(200)
-        .json["stats"]
-        .clone();
+    let stats = notice_stats(&app, &notice).await;
     assert_eq!(stats["sent"], 1);
     assert_eq!(stats["scheduled"], 1);
     assert_eq!(stats["acked"], 1);
@@ -401,12 +405,7 @@ async fn a_sent_notice_is_pushed_when_due_followed_and_acknowledged(app: TestApp
         1
     );
     assert_eq!(app.recorder.pushes().len(), 2);
-    let stats = app
-        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
-        .await
-        .expect(200)
-        .json["stats"]
-        .clone();
+    let stats = notice_stats(&app, &notice).await;
     assert_eq!(
         (stats["sent"].as_i64(), stats["scheduled"].as_i64()),
         (Some(2), Some(0))

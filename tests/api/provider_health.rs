@@ -15,7 +15,7 @@ use stilla::{
 
 use crate::{
     dispatch_order::{always_open, crowd_notice, unit_and_role},
-    fcm::{fcm_error, fcm_provider, keys, stand_in},
+    fcm::{Google, fcm_error, fcm_provider, keys, stand_in},
     helpers::{Later, TestApp, both_stores},
 };
 
@@ -41,27 +41,43 @@ async fn retired_phones(app: &TestApp) -> usize {
         .count()
 }
 
-async fn refused_credentials_hold_every_push_until_they_work_again(app: TestApp) {
-    let crowd = crowd_notice(&app, 5).await;
-    let (google, base) = stand_in().await;
-    let fcm: Arc<dyn Provider> = Arc::new(fcm_provider(&base, &keys().0));
-    let providers = Providers {
-        fcm: Some(fcm),
-        ..Providers::default()
-    };
-    // One at a time, so that what follows the first answer is the circuit's doing.
-    let config = DeliveryConfig {
-        concurrency: 1,
-        ..DeliveryConfig::default()
-    };
-    let at = |seconds: i64| {
+/// Google's stand-in, and dispatchers on `app` that push to it one at a time (so that
+/// what follows an answer is the circuit's doing) with their clock `seconds` ahead,
+/// sharing one set of providers and so one circuit.
+struct OneAtATime {
+    google: Arc<Google>,
+    providers: Providers,
+}
+
+impl OneAtATime {
+    async fn new() -> Self {
+        let (google, base) = stand_in().await;
+        let fcm: Arc<dyn Provider> = Arc::new(fcm_provider(&base, &keys().0));
+        let providers = Providers {
+            fcm: Some(fcm),
+            ..Providers::default()
+        };
+        Self { google, providers }
+    }
+
+    fn at(&self, app: &TestApp, seconds: i64) -> Dispatcher {
         Dispatcher::new(
             app.db.clone(),
-            providers.clone(),
+            self.providers.clone(),
             Arc::new(Later(Duration::seconds(seconds))),
-            config.clone(),
+            DeliveryConfig {
+                concurrency: 1,
+                ..DeliveryConfig::default()
+            },
         )
-    };
+    }
+}
+
+async fn refused_credentials_hold_every_push_until_they_work_again(app: TestApp) {
+    let crowd = crowd_notice(&app, 5).await;
+    let one = OneAtATime::new().await;
+    let google = &one.google;
+    let at = |seconds: i64| one.at(&app, seconds);
     let sends = || google.received().len();
 
     google.fail_all(403, fcm_error(403, "PERMISSION_DENIED"));
@@ -124,24 +140,9 @@ both_stores!(refused_credentials_hold_every_push_until_they_work_again);
 
 async fn a_quota_pause_holds_every_push_until_the_time_asked(app: TestApp) {
     crowd_notice(&app, 3).await;
-    let (google, base) = stand_in().await;
-    let fcm: Arc<dyn Provider> = Arc::new(fcm_provider(&base, &keys().0));
-    let providers = Providers {
-        fcm: Some(fcm),
-        ..Providers::default()
-    };
-    let config = DeliveryConfig {
-        concurrency: 1,
-        ..DeliveryConfig::default()
-    };
-    let at = |seconds: i64| {
-        Dispatcher::new(
-            app.db.clone(),
-            providers.clone(),
-            Arc::new(Later(Duration::seconds(seconds))),
-            config.clone(),
-        )
-    };
+    let one = OneAtATime::new().await;
+    let google = &one.google;
+    let at = |seconds: i64| one.at(&app, seconds);
     // Asked to wait, as an HTTP date, half a minute.
     let later =
         httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(30));
@@ -159,23 +160,9 @@ both_stores!(a_quota_pause_holds_every_push_until_the_time_asked);
 async fn most_tokens_refused_at_once_retire_no_phone(app: TestApp) {
     always_open(&app, &app.admin).await;
     let (unit, role) = unit_and_role(&app, &app.admin).await;
-    let (google, base) = stand_in().await;
-    let fcm: Arc<dyn Provider> = Arc::new(fcm_provider(&base, &keys().0));
-    let providers = Providers {
-        fcm: Some(fcm),
-        ..Providers::default()
-    };
-    let dispatcher = || {
-        Dispatcher::new(
-            app.db.clone(),
-            providers.clone(),
-            Arc::new(Later(Duration::zero())),
-            DeliveryConfig {
-                concurrency: 1,
-                ..DeliveryConfig::default()
-            },
-        )
-    };
+    let one = OneAtATime::new().await;
+    let google = &one.google;
+    let dispatcher = || one.at(&app, 0);
     let notice_to = |people: Vec<uuid::Uuid>| {
         app.post(
             "/api/v1/notices",

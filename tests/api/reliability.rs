@@ -200,12 +200,7 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing(app: TestApp) {
     assert!(pushes.values().all(|n| *n <= 2));
     // The notice counts what may have gone twice: every row taken over from the dead
     // dispatcher, which covers each one it did push.
-    let stats = app
-        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
-        .await
-        .expect(200)
-        .json["stats"]
-        .clone();
+    let stats = crate::notices::notice_stats(&app, &notice).await;
     let maybe_twice = stats["maybe_twice"].as_u64().unwrap() as usize;
     assert!(
         maybe_twice >= twice && maybe_twice <= 2 * batch as usize,
@@ -256,12 +251,7 @@ async fn a_row_that_kills_its_dispatcher_five_times_ends_dead(app: TestApp) {
         row["last_error"],
         "claimed 5 times by dispatchers that stopped before writing an outcome"
     );
-    let stats = app
-        .get(&format!("/api/v1/notices/{notice}"), &app.admin)
-        .await
-        .expect(200)
-        .json["stats"]
-        .clone();
+    let stats = crate::notices::notice_stats(&app, &notice).await;
     assert_eq!(
         (stats["dead"].as_u64(), stats["scheduled"].as_u64()),
         (Some(1), Some(0))
