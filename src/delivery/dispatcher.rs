@@ -375,6 +375,7 @@ async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSe
         }
     };
     let now = shared.clock.now();
+    let jitter = rand::random::<f64>();
     let gone = match &verdict {
         Verdict::Outcome(PushOutcome::TokenGone { reason }) => {
             Some((job.rows[0].registration_id, reason.clone()))
@@ -388,7 +389,7 @@ async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSe
             let settled = match &verdict {
                 Verdict::Outcome(outcome) => {
                     let repeats = job.repeating.contains(&row.notice_id);
-                    settle(&shared.config, &row, outcome, repeats, now)
+                    settle(&shared.config, &row, outcome, repeats, now, jitter)
                 }
                 Verdict::Hold { until, reason } => hold(&row, *until, reason, tried),
             };

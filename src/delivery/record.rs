@@ -99,13 +99,16 @@ impl Finished {
     }
 }
 
-/// What a provider's answer means for one row.
+/// What a provider's answer means for one row. `jitter` (in `[0, 1)`) is drawn once per
+/// push, so that the rows of a digest come back at the same moment and go again as one
+/// push, not one each.
 pub fn settle(
     config: &DeliveryConfig,
     row: &Claimed,
     outcome: &PushOutcome,
     repeats: bool,
     now: DateTime<Utc>,
+    jitter: f64,
 ) -> Settle {
     match outcome {
         PushOutcome::Sent => Settle::Sent {
@@ -127,6 +130,7 @@ pub fn settle(
             },
             repeats,
             now,
+            jitter,
         ),
         PushOutcome::TokenGone { reason } => final_status(DeliveryStatus::Failed, reason),
         PushOutcome::Retry { error, retry_after } => {
@@ -134,7 +138,7 @@ pub fn settle(
             match config.retry.next(
                 u32::try_from(row.attempts).unwrap_or(1),
                 *retry_after,
-                rand::random::<f64>(),
+                jitter,
                 due_since,
                 now,
             ) {

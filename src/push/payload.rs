@@ -104,11 +104,24 @@ pub fn apns_payload<'a>(push: &'a Push, topic: &'a str) -> ApnsPayload<'a> {
     }
 }
 
-/// FCM HTTP v1 `android.priority`: only urgent wakes a dozing phone.
+/// FCM HTTP v1 `android.priority`: important and urgent wake a dozing phone, as APNs
+/// priority 10 does (at `NORMAL` Doze may hold them past their window, then `ttl`
+/// drops them); info waits for the phone's next wake-up.
 pub fn android_priority(priority: Priority) -> &'static str {
     match priority {
-        Priority::Info | Priority::Important => "NORMAL",
-        Priority::Urgent => "HIGH",
+        Priority::Info => "NORMAL",
+        Priority::Important | Priority::Urgent => "HIGH",
+    }
+}
+
+/// The Android notification channel of each priority, which the app creates (README,
+/// "For app builders"): the user and the app give each its own sound and importance,
+/// so info can be quiet and urgent loud.
+pub fn android_channel(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Info => "stilla_info",
+        Priority::Important => "stilla_important",
+        Priority::Urgent => "stilla_urgent",
     }
 }
 
@@ -117,7 +130,13 @@ pub fn fcm_message(push: &Push) -> Value {
     let mut android = json!({
         "priority": android_priority(push.priority),
         "collapse_key": push.collapse_key,
-        "notification": { "notification_count": push.count },
+        "notification": {
+            "notification_count": push.count,
+            "channel_id": android_channel(push.priority),
+            // Replaces a shown notification with the same tag (a repeat, a retry that
+            // went twice); the collapse key only replaces undelivered messages.
+            "tag": push.collapse_key,
+        },
     });
     if let Some(expires_at) = push.expires_at {
         let seconds = (expires_at - push.now).num_seconds().max(0);
@@ -205,8 +224,17 @@ mod tests {
         );
         assert_eq!(
             fcm_message(&push(Priority::Important))["message"]["android"]["priority"],
-            "NORMAL"
+            "HIGH"
         );
+        for (priority, channel) in [
+            (Priority::Info, "stilla_info"),
+            (Priority::Important, "stilla_important"),
+            (Priority::Urgent, "stilla_urgent"),
+        ] {
+            let android = &fcm_message(&push(priority))["message"]["android"];
+            assert_eq!(android["notification"]["channel_id"], channel);
+            assert_eq!(android["notification"]["tag"], "notice-1");
+        }
         assert_eq!(
             fcm_message(&push(Priority::Urgent))["message"]["android"]["priority"],
             "HIGH"

@@ -65,6 +65,42 @@ async fn held_notices_go_out_as_one_digest_when_the_shift_starts(app: TestApp) {
 }
 both_stores!(held_notices_go_out_as_one_digest_when_the_shift_starts);
 
+/// A digest the provider asks to retry comes back as one digest, not one push each.
+async fn a_retried_digest_stays_one_push(app: TestApp) {
+    quiet_policy(&app).await;
+    let unit = app.unit("Avd 8", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let nurse = app.employee("n@region.se", &unit, &role).await;
+    shift_worker(&app, &nurse, Duration::hours(1)).await;
+    phone(&app, &nurse).await;
+    for title in [
+        "Fika",
+        "Parkering",
+        "Ny blankett",
+        "Städning",
+        "Kurs",
+        "Möte",
+    ] {
+        let body = json!({"title": title, "body": "…", "priority": "info",
+            "audience": {"employee_ids": [nurse]}});
+        send(&app, &app.admin, body).await.expect(201);
+    }
+    app.recorder.answer_next(PushOutcome::Retry {
+        error: "APNs 500: InternalServerError".to_owned(),
+        retry_after: None,
+    });
+    let shift = Duration::hours(1) + Duration::seconds(30);
+    app.dispatch_at(shift).await;
+    // Halfway through the first backoff (1-2 s): the rows come back together, so
+    // either all of them are due or none is.
+    app.dispatch_at(shift + Duration::milliseconds(1_500)).await;
+    app.dispatch_at(shift + Duration::minutes(15)).await;
+    let pushes = app.recorder.pushes();
+    let counts: Vec<u32> = pushes.iter().map(|p| p.count).collect();
+    assert_eq!(counts, [6, 6], "the digest, then the digest again");
+}
+both_stores!(a_retried_digest_stays_one_push);
+
 async fn waiting_deliveries_follow_changes_of_working_time(app: TestApp) {
     quiet_policy(&app).await;
     let unit = app.unit("Avd 7", None).await;

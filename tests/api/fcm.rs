@@ -298,6 +298,14 @@ async fn the_fcm_client_speaks_http_v1_and_maps_googles_answers() {
     assert_eq!(message["notification"]["title"], "Ny rutin");
     assert_eq!(message["android"]["priority"], "HIGH");
     assert_eq!(message["android"]["ttl"], "5400s");
+    assert_eq!(
+        message["android"]["notification"]["channel_id"],
+        "stilla_urgent"
+    );
+    assert_eq!(
+        message["android"]["notification"]["tag"],
+        message["android"]["collapse_key"]
+    );
     assert!(message["data"]["notice_id"].is_string());
 
     // The access token is cached between pushes.
