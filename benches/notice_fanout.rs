@@ -172,8 +172,12 @@ async fn run(label: &str, url: &str, fcm_base: &str, private_key: &str) {
         repeat_until_ack: None,
         urgent_reason: None,
     };
+    let limits = stilla::limits::LimitsConfig {
+        urgent_notices_per_hour: u32::MAX,
+        ..stilla::limits::LimitsConfig::default()
+    };
     let started = Instant::now();
-    let created = create::create(&conn, &caller, input, None, u32::MAX, chrono::Utc::now())
+    let created = create::create(&conn, &caller, input, None, &limits, chrono::Utc::now())
         .await
         .unwrap();
     let planned = started.elapsed();

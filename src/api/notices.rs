@@ -51,7 +51,7 @@ async fn send_notice(
         &caller,
         input,
         key,
-        state.limits.config().urgent_notices_per_hour,
+        state.limits.config(),
         state.clock.now(),
     )
     .await?;

@@ -38,6 +38,9 @@ pub struct LimitsConfig {
     pub token_request_burst: u32,
     /// Urgent notices one sender may send in an hour.
     pub urgent_notices_per_hour: u32,
+    /// An urgent notice sent without `expires_at` expires this long after its send
+    /// time: a call-in that could not be pushed in time must not arrive days later.
+    pub urgent_expires_after_minutes: u32,
     /// Take the client's address from the last `X-Forwarded-For` entry (set this only
     /// behind a reverse proxy that writes it), not from the connection.
     pub trust_forwarded_for: bool,

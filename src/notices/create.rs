@@ -28,6 +28,7 @@ use crate::{
     db::begin_write,
     delivery::outbox,
     error::{AppError, AppResult},
+    limits::LimitsConfig,
     reachability::Priority,
     schedules::book::ScheduleBook,
 };
@@ -223,18 +224,26 @@ async fn check_urgent_budget<C: ConnectionTrait>(
 }
 
 /// Sends a notice: plans it and writes notice, inbox and outbox in one transaction.
-/// An urgent one counts against the sender's `urgent_per_hour`.
+/// An urgent one counts against the sender's `urgent_notices_per_hour`, and without an
+/// expiry of its own expires `urgent_expires_after_minutes` after its send time.
 pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     input: NoticeInput,
     key: Option<IdempotencyKey>,
-    urgent_per_hour: u32,
+    limits: &LimitsConfig,
     now: DateTime<Utc>,
 ) -> AppResult<Created> {
     caller.may(Resource::Notices, Access::Write)?;
     let hash = request_hash(&input)?;
-    let valid = validate(input, caller, now)?;
+    let mut valid = validate(input, caller, now)?;
+    if valid.priority == Priority::Urgent && valid.expires_at.is_none() {
+        valid.expires_at = Some(
+            valid.send_at
+                + Duration::minutes(i64::from(limits.urgent_expires_after_minutes.max(1))),
+        );
+    }
+    let urgent_per_hour = limits.urgent_notices_per_hour;
     let txn = begin_write(db).await?;
     if let Some(key) = &key
         && let Some(found) = earlier(&txn, caller, key, &hash, now).await?

@@ -463,7 +463,11 @@ async fn urgent_breaks_through_is_counted_and_repeats_until_acknowledged(app: Te
     assert_eq!(pushes.len(), 1);
     assert_eq!(pushes[0].token, "work-phone");
     assert_eq!(pushes[0].priority, Priority::Urgent);
-    assert_eq!(pushes[0].expires_at, None, "no window to expire with");
+    assert_eq!(
+        pushes[0].expires_at,
+        Some(at(&sent["expires_at"])),
+        "no window to end it: the call-in's default expiry does"
+    );
     let row = deliveries(&app, &notice).await[0].clone();
     assert_eq!(row["status"], "scheduled", "a repeat is due");
     assert_eq!(app.dispatch_at(Duration::seconds(60)).await, 0);

@@ -752,3 +752,35 @@ async fn an_idempotency_key_makes_a_retried_send_return_the_first_notice(app: Te
     assert_eq!(app.recorder.pushes().len(), 2, "each notice pushed once");
 }
 both_stores!(an_idempotency_key_makes_a_retried_send_return_the_first_notice);
+
+/// An urgent call-in sent without an expiry expires after the configured default, so
+/// one that could not be pushed in time is never pushed days later; one with its own
+/// expiry keeps it, and other priorities get none.
+async fn urgent_notices_expire_by_default(app: TestApp) {
+    let unit = app.unit("Akuten", None).await;
+    let role = app.role("Läkare").await;
+    app.employee("jour@region.se", &unit, &role).await;
+    let urgent_sender = app
+        .token(json!({"name": "vakthavande", "role": "manager", "unit_ids": [unit], "can_send_urgent": true}))
+        .await;
+    let call_in = json!({"title": "Inkallning", "body": "Kom in", "priority": "urgent",
+        "audience": {"unit_ids": [unit]}, "urgent_reason": "Storlarm"});
+    let sent = send(&app, &urgent_sender, call_in.clone())
+        .await
+        .expect(201)
+        .json;
+    let (send_at, expires_at) = (at(&sent["send_at"]), at(&sent["expires_at"]));
+    assert_eq!(expires_at - send_at, Duration::minutes(240));
+
+    let mut own = call_in;
+    let until = (Utc::now() + Duration::minutes(30)).trunc_subsecs(0);
+    own["expires_at"] = json!(until);
+    let sent = send(&app, &urgent_sender, own).await.expect(201).json;
+    assert_eq!(at(&sent["expires_at"]), until);
+
+    let info = json!({"title": "Fika", "body": "…", "priority": "info",
+        "audience": {"unit_ids": [unit]}});
+    let sent = send(&app, &app.admin, info).await.expect(201).json;
+    assert_eq!(sent["expires_at"], Value::Null);
+}
+both_stores!(urgent_notices_expire_by_default);

@@ -267,7 +267,7 @@ pub async fn submit(
             &console.caller,
             input,
             key,
-            state.limits.config().urgent_notices_per_hour,
+            state.limits.config(),
             state.clock.now(),
         )
         .await
