@@ -17,8 +17,7 @@ use super::{
     DueNow, Stops,
     claim::{ClaimTerms, Claimed, claim},
     jobs::{Job, prepare},
-    outbox::DeliveryStatus,
-    record::{Finished, Settle, final_status, hold, recorder, settle},
+    record::{Finished, Settle, hold, recorder, settle, stopped},
     retry::RetryPolicy,
     stops::Stop,
 };
@@ -323,29 +322,20 @@ async fn claim_and_prepare(
 /// health decides first whether it goes at all, and then what the answer means.
 async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
     let Waiting { job, deadline, .. } = waiting;
-    let stopped: Vec<Option<Stop>> = job
+    let stops: Vec<Option<Stop>> = job
         .rows
         .iter()
         .map(|r| shared.stops.stopped(r.notice_id, r.employee_id))
         .collect();
-    if stopped.iter().any(Option::is_some) {
+    if stops.iter().any(Option::is_some) {
         // The stopped rows end here; the others of a digest go back to the queue at
         // once, to be claimed and pushed without them.
         let rows = job
             .rows
             .into_iter()
-            .zip(stopped)
+            .zip(stops)
             .map(|(row, stop)| {
-                let settled = match stop {
-                    Some(Stop::Cancelled) => final_status(DeliveryStatus::Cancelled, "cancelled"),
-                    // A repeat of a call-in already pushed: it did its job.
-                    Some(Stop::Acked) if row.pushes > 0 => Settle::Final {
-                        status: DeliveryStatus::Sent,
-                        error: None,
-                    },
-                    Some(Stop::Acked) => final_status(DeliveryStatus::Cancelled, "acked"),
-                    None => Settle::Release,
-                };
+                let settled = stop.map_or(Settle::Release, |stop| stopped(&row, stop));
                 (row, settled)
             })
             .collect();

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use super::{
     claim::Claimed,
     outbox::DeliveryStatus,
-    record::{Settle, final_status},
+    record::{Settle, final_status, stopped},
+    stops::Stop,
 };
 use crate::{
     error::AppResult,
@@ -109,7 +110,7 @@ pub async fn prepare(
             continue;
         };
         let end = if n.cancelled {
-            Some(final_status(DeliveryStatus::Cancelled, "cancelled"))
+            Some(stopped(&row, Stop::Cancelled))
         } else if reg.disabled_at.is_some() {
             Some(final_status(
                 DeliveryStatus::Failed,
@@ -121,15 +122,7 @@ pub async fn prepare(
                 "expired before it could be pushed",
             ))
         } else if acked.contains(&(row.notice_id, row.employee_id)) {
-            // Read already: a repeat has done its job, a first push has none left.
-            Some(if row.pushes > 0 {
-                Settle::Final {
-                    status: DeliveryStatus::Sent,
-                    error: None,
-                }
-            } else {
-                final_status(DeliveryStatus::Cancelled, "acked")
-            })
+            Some(stopped(&row, Stop::Acked))
         } else {
             None
         };

@@ -20,6 +20,7 @@ use super::{
     claim::Claimed,
     outbox::{DeliveryStatus, FairSpread, queue_at},
     retry::Next,
+    stops::Stop,
 };
 use crate::{
     audit::{self, Actor},
@@ -57,6 +58,20 @@ pub enum Settle {
         error: String,
         tried: bool,
     },
+}
+
+/// How a row ends that a cancel or an acknowledgement stopped before it was pushed:
+/// cancelled; or, read already, a repeat of a call-in `sent` (it did its job) and a
+/// first push `cancelled` (`acked`).
+pub fn stopped(row: &Claimed, stop: Stop) -> Settle {
+    match stop {
+        Stop::Cancelled => final_status(DeliveryStatus::Cancelled, "cancelled"),
+        Stop::Acked if row.pushes > 0 => Settle::Final {
+            status: DeliveryStatus::Sent,
+            error: None,
+        },
+        Stop::Acked => final_status(DeliveryStatus::Cancelled, "acked"),
+    }
 }
 
 /// A row whose credentials cannot be used until `until`: held, or expired when its
