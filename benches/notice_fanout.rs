@@ -124,6 +124,7 @@ async fn seed(conn: &DatabaseConnection) -> Caller {
                 employee_id: Set(*id),
                 provider: Set(entities::vocab::PushProvider::Fcm),
                 token: Set(format!("fcm-{id}")),
+                platform: Set(None),
                 device_id: Set(None),
                 app_id: Set(None),
                 urgent_off_hours: Set(false),

@@ -25,6 +25,7 @@ use crate::{
         app_clients::AppClients,
         fcm::{FcmConfig, FcmProvider},
         health::{HealthConfig, ProviderHealth},
+        payload::AndroidChannels,
         transport::NetworkConfig,
     },
     secrets::SecretBox,
@@ -101,6 +102,9 @@ pub struct PushConfig {
     /// Probes and pauses of each credential set's circuit.
     #[serde(default)]
     pub health: HealthConfig,
+    /// The Android notification channel ids FCM pushes name, one per priority.
+    #[serde(default)]
+    pub android_channels: AndroidChannels,
 }
 
 impl PushConfig {
@@ -108,7 +112,10 @@ impl PushConfig {
     /// open their credentials with `secrets`.
     pub fn providers(&self, secrets: SecretBox) -> anyhow::Result<Providers> {
         let mut providers = Providers {
-            apps: Some(Arc::new(AppClients::new(secrets, self.network.clone()))),
+            apps: Some(Arc::new(
+                AppClients::new(secrets, self.network.clone())
+                    .with_android_channels(self.android_channels.clone()),
+            )),
             health: Arc::new(ProviderHealth::new(self.health.clone())),
             ..Providers::default()
         };
@@ -116,7 +123,10 @@ impl PushConfig {
             providers.apns = Some(Arc::new(ApnsProvider::from_config(apns, &self.network)?));
         }
         if let Some(fcm) = &self.fcm {
-            providers.fcm = Some(Arc::new(FcmProvider::from_config(fcm, &self.network)?));
+            providers.fcm = Some(Arc::new(
+                FcmProvider::from_config(fcm, &self.network)?
+                    .with_android_channels(self.android_channels.clone()),
+            ));
         }
         Ok(providers)
     }
@@ -214,7 +224,8 @@ mod tests {
         let path = dir.path().join("stilla.toml");
         std::fs::write(
             &path,
-            "[limits]\nbody_bytes = 2048\n[delivery.retry]\nbase_ms = 5\n",
+            "[limits]\nbody_bytes = 2048\n[delivery.retry]\nbase_ms = 5\n\
+             [push.android_channels]\nurgent = \"region_alarm\"\n",
         )
         .unwrap();
         let config = Config::load(Some(&path)).unwrap();
@@ -225,6 +236,11 @@ mod tests {
         );
         assert_eq!(config.delivery.retry.base_ms, 5);
         assert_eq!(config.delivery.retry.max_backoff_seconds, 600);
+        let channels = &config.push.android_channels;
+        assert_eq!(
+            (channels.urgent.as_str(), channels.info.as_str()),
+            ("region_alarm", "stilla_info")
+        );
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub struct Model {
     pub provider: crate::vocab::PushProvider,
     /// The provider's device token.
     pub token: String,
+    /// `ios`, `android` or `web`; null on registrations made before it was asked:
+    /// APNs ones are iOS, FCM ones Android.
+    pub platform: Option<crate::vocab::PushPlatform>,
     /// The organization device this app runs on; null for a private device.
     pub device_id: Option<Uuid>,
     pub app_id: Option<String>,

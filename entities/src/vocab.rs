@@ -287,3 +287,13 @@ vocabulary! {
         Log,
     }
 }
+
+vocabulary! {
+    /// The kind of app a registration pushes to (`push_registrations.platform`): FCM
+    /// carries pushes to all three, each with its own block of the message.
+    pub enum PushPlatform {
+        Ios,
+        Android,
+        Web,
+    }
+}

@@ -18,6 +18,7 @@ mod m20261205_000012_directory;
 mod m20261205_000013_delivery_queue;
 mod m20261205_000014_push_apps;
 mod m20261205_000015_lost_claims;
+mod m20261205_000016_push_platform;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_delivery_queue::Migration),
             Box::new(m20261205_000014_push_apps::Migration),
             Box::new(m20261205_000015_lost_claims::Migration),
+            Box::new(m20261205_000016_push_platform::Migration),
         ]
     }
 }

@@ -19,8 +19,11 @@ use super::{
 };
 use crate::{
     error::AppResult,
-    notices::limits::MAX_BODY_CHARS,
-    push::{Provider, Providers, Push, PushOutcome, PushProvider, health::CredentialSet},
+    notices::{inbox::unread_counts, limits::MAX_BODY_CHARS},
+    push::{
+        Provider, Providers, Push, PushOutcome, PushPlatform, PushProvider, health::CredentialSet,
+        token_format::platform_of,
+    },
     reachability::Priority,
 };
 
@@ -137,6 +140,20 @@ pub async fn prepare(
             .or_default()
             .push(row);
     }
+    // The badge of the phones that show one: what each person has not read yet.
+    let badged: Vec<Uuid> = groups
+        .values()
+        .map(|rows| &registrations[&rows[0].registration_id])
+        .filter(|reg| platform_of(reg.provider, reg.platform) == Some(PushPlatform::Ios))
+        .map(|reg| reg.employee_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let unread = if badged.is_empty() {
+        HashMap::new()
+    } else {
+        unread_counts(db, &badged, now).await?
+    };
     let mut jobs = Vec::with_capacity(groups.len());
     for rows in groups.into_values() {
         let reg = &registrations[&rows[0].registration_id];
@@ -148,7 +165,13 @@ pub async fn prepare(
         jobs.push(Job {
             provider,
             credentials,
-            push: compose(&rows, &notices, reg.token.clone(), now),
+            push: compose(
+                &rows,
+                &notices,
+                reg,
+                unread.get(&reg.employee_id).copied().unwrap_or(0),
+                now,
+            ),
             repeating: rows
                 .iter()
                 .map(|r| r.notice_id)
@@ -252,9 +275,15 @@ async fn acknowledged(
 fn compose(
     rows: &[Claimed],
     notices: &HashMap<Uuid, NoticeFacts>,
-    token: String,
+    reg: &push_registration::Model,
+    unread: u32,
     now: DateTime<Utc>,
 ) -> Push {
+    let token = reg.token.clone();
+    let platform = platform_of(reg.provider, reg.platform);
+    let count = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    // The pushed notices are unread too, whether or not they counted as available yet.
+    let unread = unread.max(count);
     // The soonest expiry among them: a digest must not outlive any of its notices.
     let expires_at = rows.iter().filter_map(|r| r.push_expires_at).min();
     let mut items: Vec<(&Claimed, &NoticeFacts)> =
@@ -273,6 +302,8 @@ fn compose(
             body: lead.body.clone(),
             notice_id: lead_row.notice_id,
             count: 1,
+            unread,
+            platform,
             priority,
             expires_at,
             collapse_key: lead_row.notice_id.to_string(),
@@ -297,7 +328,9 @@ fn compose(
         title: format!("{} new notices", items.len()),
         body,
         notice_id: newest,
-        count: u32::try_from(items.len()).unwrap_or(u32::MAX),
+        count,
+        unread,
+        platform,
         priority,
         expires_at,
         collapse_key: format!("digest-{newest}"),

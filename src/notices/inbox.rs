@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entities::{notice, notice_recipient};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,21 +41,32 @@ pub struct InboxItem {
     pub acked_at: Option<DateTime<Utc>>,
 }
 
-fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> InboxItem {
-    let status = if n.cancelled_at.is_some() {
+/// What a notice is to one of its recipients: `cancelled`, `read`, `expired`,
+/// `available` (its time has come) or `held`. The inbox shows it; the iOS badge counts
+/// the `available` ones.
+fn status_of(
+    cancelled: bool,
+    expires_at: Option<DateTime<Utc>>,
+    r: &notice_recipient::Model,
+    now: DateTime<Utc>,
+) -> &'static str {
+    if cancelled {
         "cancelled"
     } else if r.acked_at.is_some() {
         "read"
     } else if r.outcome == crate::notices::plan::Outcome::Expired
-        || n.expires_at
-            .is_some_and(|e| e <= now && r.pushed_at.is_none())
+        || expires_at.is_some_and(|e| e <= now && r.pushed_at.is_none())
     {
         "expired"
     } else if r.pushed_at.is_some() || r.deliver_at.is_some_and(|d| d <= now) {
         "available"
     } else {
         "held"
-    };
+    }
+}
+
+fn item(n: notice::Model, r: notice_recipient::Model, now: DateTime<Utc>) -> InboxItem {
+    let status = status_of(n.cancelled_at.is_some(), n.expires_at, &r, now);
     InboxItem {
         id: n.id,
         title: n.title,
@@ -122,6 +134,65 @@ pub async fn my_notices<C: ConnectionTrait>(
         items,
         next_cursor: page.next_cursor,
     })
+}
+
+type At = DateTime<Utc>;
+
+/// How far back the badge counts: a notice older than this no longer asks to be read.
+pub const UNREAD_DAYS: i64 = 30;
+
+/// How many notices each of `people` has available and not read (the iOS badge), among
+/// those made in the last [`UNREAD_DAYS`] — a range of the (person, notice) index, as
+/// notice ids grow with time (UUIDv7). One query for the people, one for their notices.
+pub async fn unread_counts<C: ConnectionTrait>(
+    db: &C,
+    people: &[Uuid],
+    now: DateTime<Utc>,
+) -> AppResult<HashMap<Uuid, u32>> {
+    let since_ms =
+        u64::try_from((now - chrono::Duration::days(UNREAD_DAYS)).timestamp_millis()).unwrap_or(0);
+    let oldest = uuid::Builder::from_unix_timestamp_millis(since_ms, &[0; 10]).into_uuid();
+    let mut waiting = Vec::new();
+    for chunk in people.chunks(1_000) {
+        waiting.extend(
+            notice_recipient::Entity::find()
+                .filter(notice_recipient::Column::EmployeeId.is_in(chunk.iter().copied()))
+                .filter(notice_recipient::Column::NoticeId.gte(oldest))
+                .filter(notice_recipient::Column::AckedAt.is_null())
+                .all(db)
+                .await?,
+        );
+    }
+    let notice_ids: std::collections::HashSet<Uuid> = waiting.iter().map(|r| r.notice_id).collect();
+    let mut notices: HashMap<Uuid, (bool, Option<DateTime<Utc>>)> = HashMap::new();
+    let ids: Vec<Uuid> = notice_ids.into_iter().collect();
+    for chunk in ids.chunks(1_000) {
+        let found: Vec<(Uuid, Option<At>, Option<At>)> = notice::Entity::find()
+            .select_only()
+            .column(notice::Column::Id)
+            .column(notice::Column::CancelledAt)
+            .column(notice::Column::ExpiresAt)
+            .filter(notice::Column::Id.is_in(chunk.iter().copied()))
+            .filter(notice::Column::SendAt.lte(now))
+            .into_tuple()
+            .all(db)
+            .await?;
+        notices.extend(
+            found
+                .into_iter()
+                .map(|(id, cancelled_at, expires_at)| (id, (cancelled_at.is_some(), expires_at))),
+        );
+    }
+    let mut counts = HashMap::new();
+    for r in &waiting {
+        let Some(&(cancelled, expires_at)) = notices.get(&r.notice_id) else {
+            continue;
+        };
+        if status_of(cancelled, expires_at, r, now) == "available" {
+            *counts.entry(r.employee_id).or_default() += 1;
+        }
+    }
+    Ok(counts)
 }
 
 /// Acknowledges a notice; again changes nothing. Whatever was still to be pushed to me

@@ -17,6 +17,7 @@ use super::{
     apns::{self, ApnsCredentials, ApnsProvider},
     apps::{apns_purpose, fcm_purpose},
     fcm::{self, FcmProvider},
+    payload::AndroidChannels,
     transport::NetworkConfig,
 };
 use crate::secrets::SecretBox;
@@ -33,6 +34,7 @@ pub struct AppClients {
     /// Where Apple and Google are: changed only for stand-ins in tests and benchmarks.
     apns_base_url: Option<String>,
     fcm_base_url: String,
+    android_channels: AndroidChannels,
     built: Mutex<HashMap<(Uuid, PushProvider), Built>>,
 }
 
@@ -49,8 +51,16 @@ impl AppClients {
             network,
             apns_base_url: None,
             fcm_base_url: fcm::GOOGLE.to_owned(),
+            android_channels: AndroidChannels::default(),
             built: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Names these Android notification channels in the apps' FCM pushes.
+    #[must_use]
+    pub fn with_android_channels(mut self, channels: AndroidChannels) -> Self {
+        self.android_channels = channels;
+        self
     }
 
     /// Sends to `apns` and `fcm` instead of Apple's and Google's hosts.
@@ -153,7 +163,8 @@ impl AppClients {
                     &self.network,
                     fcm::DEFAULT_LANES,
                 )
-                .map_err(|e| unusable("its Firebase client", &e))?;
+                .map_err(|e| unusable("its Firebase client", &e))?
+                .with_android_channels(self.android_channels.clone());
                 Ok(Some(Arc::new(client)))
             }
             PushProvider::Log => Ok(None),

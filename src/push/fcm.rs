@@ -18,7 +18,7 @@ use tokio::sync::RwLock;
 
 use super::{
     Provider, Push, PushOutcome,
-    payload::fcm_message,
+    payload::{AndroidChannels, fcm_message},
     transport::{Lanes, NetworkConfig, Transport, client},
 };
 
@@ -147,6 +147,7 @@ pub struct FcmProvider {
     token_uri: String,
     key: EncodingKey,
     token: RwLock<Option<AccessToken>>,
+    channels: AndroidChannels,
 }
 
 impl FcmProvider {
@@ -179,7 +180,15 @@ impl FcmProvider {
             token_uri: account.token_uri,
             key,
             token: RwLock::new(None),
+            channels: AndroidChannels::default(),
         })
+    }
+
+    /// Names these Android notification channels instead of the default ones.
+    #[must_use]
+    pub fn with_android_channels(mut self, channels: AndroidChannels) -> Self {
+        self.channels = channels;
+        self
     }
 
     /// The cached access token, or a new one when it is (nearly) expired or `stale` —
@@ -290,7 +299,7 @@ fn retry(error: String, retry_after: Option<Duration>) -> PushOutcome {
 #[async_trait::async_trait]
 impl Provider for FcmProvider {
     async fn send(&self, push: &Push) -> PushOutcome {
-        let body = fcm_message(push);
+        let body = fcm_message(push, &self.channels);
         let attempt = async {
             let mut token = self.access_token(None).await?;
             let mut answer = self.post(&body, &token).await?;

@@ -56,6 +56,8 @@ mod tests {
             body: "Sal 4".to_owned(),
             notice_id: uuid::Uuid::now_v7(),
             count: 1,
+            unread: 1,
+            platform: None,
             priority: crate::reachability::Priority::Info,
             expires_at: None,
             collapse_key: "k".to_owned(),

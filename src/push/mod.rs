@@ -10,6 +10,7 @@ pub mod health;
 pub mod log;
 pub mod payload;
 pub mod registrations;
+pub mod token_format;
 pub mod transport;
 
 use std::{sync::Arc, time::Duration};
@@ -27,8 +28,13 @@ pub struct Push {
     pub body: String,
     /// The notice this push is about; for a digest, the newest of them.
     pub notice_id: Uuid,
-    /// How many notices the push stands for (the badge): 1, or the digest's size.
+    /// How many notices the push stands for: 1, or the digest's size (Android's
+    /// `notification_count`).
     pub count: u32,
+    /// The person's unread notices, these included: the iOS badge.
+    pub unread: u32,
+    /// Which block of an FCM message the phone reads; APNs pushes are iOS.
+    pub platform: Option<PushPlatform>,
     pub priority: Priority,
     /// Apple and Google drop the push after this; `None` keeps it until delivered.
     pub expires_at: Option<DateTime<Utc>>,
@@ -127,7 +133,7 @@ impl Providers {
     }
 }
 
-pub use entities::vocab::PushProvider;
+pub use entities::vocab::{PushPlatform, PushProvider};
 
 /// A `Retry-After` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {

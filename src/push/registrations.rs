@@ -1,6 +1,6 @@
 //! An employee's push registrations: the app on a phone telling Stilla where to push.
 use chrono::{DateTime, Utc};
-use entities::{device, push_registration};
+use entities::{device, push_registration, vocab::PushPlatform};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -10,7 +10,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::PushProvider;
+use super::{
+    PushProvider,
+    token_format::{check_platform, check_token, platform_of},
+};
 use crate::validation::optional_text;
 use crate::{
     audit::{self, Actor},
@@ -20,9 +23,6 @@ use crate::{
     error::{AppError, AppResult, FieldError},
 };
 
-/// Longest token accepted (FCM tokens are about 160 characters, APNs 64 hex digits).
-const MAX_TOKEN_CHARS: usize = 4096;
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRegistration {
@@ -30,7 +30,13 @@ pub struct NewRegistration {
     /// request learns every mistake at once.
     #[schema(value_type = PushProvider)]
     pub provider: String,
+    /// APNs: the app's `deviceToken` in hex (64 digits today). FCM: the registration
+    /// token. Checked against the provider's format.
     pub token: String,
+    /// `ios`, `android` or `web`: which block of an FCM message the phone reads. APNs
+    /// registrations are iOS; FCM ones Android unless they say.
+    #[schema(value_type = Option<PushPlatform>)]
+    pub platform: Option<String>,
     /// The organization device, assigned to me, that the app runs on; absent for a
     /// private phone.
     pub device_id: Option<Uuid>,
@@ -45,6 +51,8 @@ pub struct RegistrationView {
     pub id: Uuid,
     pub provider: PushProvider,
     pub token: String,
+    /// `null` only for `log` registrations that did not say.
+    pub platform: Option<PushPlatform>,
     pub device_id: Option<Uuid>,
     pub app_id: Option<String>,
     /// No organization device: a private phone.
@@ -62,6 +70,7 @@ impl From<push_registration::Model> for RegistrationView {
         Self {
             id: m.id,
             private: m.device_id.is_none(),
+            platform: platform_of(m.provider, m.platform),
             provider: m.provider,
             token: m.token,
             device_id: m.device_id,
@@ -75,26 +84,35 @@ impl From<push_registration::Model> for RegistrationView {
     }
 }
 
+/// A registration as checked: what is stored.
+struct Checked {
+    provider: PushProvider,
+    token: String,
+    platform: Option<PushPlatform>,
+    app_id: Option<String>,
+}
+
 async fn check<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
     employee_id: Uuid,
     input: &NewRegistration,
-) -> AppResult<(PushProvider, String, Option<String>)> {
+) -> AppResult<Checked> {
     let mut errors = Vec::new();
     let provider = PushProvider::try_from_value(&input.provider).ok();
     if provider.is_none() {
         errors.push(FieldError::new("provider", "must be apns, fcm or log"));
     }
-    let token = input.token.trim().to_owned();
-    if token.is_empty() {
-        errors.push(FieldError::new("token", "must not be empty"));
-    } else if token.chars().count() > MAX_TOKEN_CHARS || token.chars().any(char::is_whitespace) {
-        errors.push(FieldError::new(
-            "token",
-            format!("must be one word of at most {MAX_TOKEN_CHARS} characters"),
-        ));
-    }
+    // Without a provider only the checks common to all apply (Log has only those).
+    let token = check_token(provider.unwrap_or(PushProvider::Log), &input.token)
+        .map_err(|e| errors.push(FieldError::new("token", e)))
+        .unwrap_or_default();
+    let platform = check_platform(
+        provider.unwrap_or(PushProvider::Log),
+        input.platform.as_deref(),
+    )
+    .map_err(|e| errors.push(FieldError::new("platform", e)))
+    .unwrap_or_default();
     let app_id = optional_text("app_id", input.app_id.as_deref(), 200, &mut errors);
     if let Some(device_id) = input.device_id {
         let device = device::Entity::find_by_id(device_id)
@@ -116,7 +134,12 @@ async fn check<C: ConnectionTrait>(
         }
     }
     match provider {
-        Some(provider) if errors.is_empty() => Ok((provider, token, app_id)),
+        Some(provider) if errors.is_empty() => Ok(Checked {
+            provider,
+            token,
+            platform,
+            app_id,
+        }),
         _ => Err(AppError::Invalid(errors)),
     }
 }
@@ -136,7 +159,12 @@ pub async fn register(
     let actor = &caller.actor();
     write(db, async |db| {
         let tenant_id = actor.tenant_id;
-        let (provider, token, app_id) = check(db, tenant_id, employee_id, &input).await?;
+        let Checked {
+            provider,
+            token,
+            platform,
+            app_id,
+        } = check(db, tenant_id, employee_id, &input).await?;
         let existing = push_registration::Entity::find()
             .filter(push_registration::Column::TenantId.eq(tenant_id))
             .filter(push_registration::Column::Provider.eq(provider))
@@ -168,6 +196,7 @@ pub async fn register(
             let mut active: push_registration::ActiveModel = existing.into();
             active.employee_id = Set(employee_id);
             active.device_id = Set(input.device_id);
+            active.platform = Set(platform);
             active.app_id = Set(app_id);
             active.urgent_off_hours = Set(urgent_off_hours);
             active.last_seen_at = Set(now);
@@ -181,6 +210,7 @@ pub async fn register(
             employee_id: Set(employee_id),
             provider: Set(provider),
             token: Set(token),
+            platform: Set(platform),
             device_id: Set(input.device_id),
             app_id: Set(app_id),
             urgent_off_hours: Set(urgent_off_hours),

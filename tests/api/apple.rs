@@ -279,6 +279,8 @@ fn push(priority: Priority, token: &str) -> Push {
         body: "Kom in".to_owned(),
         notice_id: Uuid::now_v7(),
         count: 2,
+        unread: 7,
+        platform: None,
         priority,
         expires_at: Some(now + Duration::minutes(30)),
         collapse_key: "notice-1".to_owned(),
@@ -313,7 +315,10 @@ async fn apns_goes_through_the_regions_proxy_and_ca_in_apples_wire_format() {
     );
     assert_eq!(h["apns-collapse-id"], "notice-1");
     assert_eq!(seen.body["aps"]["alert"]["title"], "Larm");
-    assert_eq!(seen.body["aps"]["badge"], 2);
+    assert_eq!(
+        seen.body["aps"]["badge"], 7,
+        "the unread count, not the push's"
+    );
     assert_eq!(seen.body["aps"]["interruption-level"], "time-sensitive");
     assert_eq!(seen.body["data"]["notice_id"], urgent.notice_id.to_string());
     let port = base.rsplit(':').next().unwrap();

@@ -8,7 +8,7 @@ use serde_json::json;
 use stilla::{push::PushOutcome, reachability::Priority};
 
 use crate::{
-    helpers::{TestApp, both_stores},
+    helpers::{TestApp, apns_token, both_stores},
     notices::{
         add_shift, always_working, at, deliveries, employee_token, phone, quiet_policy, send,
         shift_worker,
@@ -283,7 +283,7 @@ async fn retries_back_off_and_a_dead_token_is_never_used_again(app: TestApp) {
         .post(
             "/api/v1/me/push-registrations",
             &doctor_token,
-            json!({"provider": "apns", "token": format!("apns-{doctor}")}),
+            json!({"provider": "apns", "token": apns_token(&doctor)}),
         )
         .await
         .expect(201)
@@ -410,14 +410,14 @@ async fn urgent_breaks_through_is_counted_and_repeats_until_acknowledged(app: Te
     app.post(
         "/api/v1/me/push-registrations",
         &nurse_token,
-        json!({"provider": "apns", "token": "work-phone", "device_id": device}),
+        json!({"provider": "apns", "token": apns_token("work-phone"), "device_id": device}),
     )
     .await
     .expect(201);
     app.post(
         "/api/v1/me/push-registrations",
         &nurse_token,
-        json!({"provider": "apns", "token": "private-phone"}),
+        json!({"provider": "apns", "token": apns_token("private-phone")}),
     )
     .await
     .expect(201);
@@ -461,7 +461,7 @@ async fn urgent_breaks_through_is_counted_and_repeats_until_acknowledged(app: Te
     app.dispatch().await;
     let pushes = app.recorder.pushes();
     assert_eq!(pushes.len(), 1);
-    assert_eq!(pushes[0].token, "work-phone");
+    assert_eq!(pushes[0].token, apns_token("work-phone"));
     assert_eq!(pushes[0].priority, Priority::Urgent);
     assert_eq!(
         pushes[0].expires_at,

@@ -277,6 +277,8 @@ fn push(priority: Priority) -> Push {
         body: "Läs före passet".to_owned(),
         notice_id: Uuid::now_v7(),
         count: 1,
+        unread: 1,
+        platform: None,
         priority,
         expires_at: Some(now + Duration::minutes(90)),
         collapse_key: "notice".to_owned(),
@@ -594,3 +596,131 @@ async fn serve_dispatches_in_the_background_through_the_configured_provider() {
     stop.send(()).unwrap();
     running.await.unwrap().unwrap();
 }
+
+/// An iOS app registered through Firebase gets Apple's block — priority, expiry,
+/// collapse id, interruption level — and a badge that counts what its person has not
+/// read; an Android phone gets the Android block only.
+async fn an_ios_app_through_fcm_gets_apples_block_and_the_unread_badge(app: TestApp) {
+    let (google, base) = stand_in().await;
+    let providers = Providers {
+        fcm: Some(Arc::new(fcm_provider(&base, &keys().0))),
+        ..Providers::default()
+    };
+    let dispatch = async || {
+        Dispatcher::new(
+            app.db.clone(),
+            providers.clone(),
+            Arc::new(Later(Duration::zero())),
+            DeliveryConfig::default(),
+        )
+        .tick()
+        .await
+        .unwrap()
+    };
+    let unit = app.unit("Avd 3", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let anna = app.employee("anna@region.se", &unit, &role).await;
+    let bo = app.employee("bo@region.se", &unit, &role).await;
+    let anna_token = employee_token(&app, &anna).await;
+    for (who, token, platform) in [(&anna, "fcm-iphone", Some("ios")), (&bo, "fcm-pixel", None)] {
+        always_working(&app, who).await;
+        let mut body = json!({"provider": "fcm", "token": token});
+        if let Some(platform) = platform {
+            body["platform"] = json!(platform);
+        }
+        let employee = employee_token(&app, who).await;
+        app.post("/api/v1/me/push-registrations", &employee, body)
+            .await
+            .expect(201);
+    }
+    let notice = |title: &str, priority: &str| {
+        json!({"title": title, "body": "…", "priority": priority, "expires_at": chrono::Utc::now() + Duration::hours(2),
+            "audience": {"employee_ids": [anna, bo]}})
+    };
+    let first = send(&app, &app.admin, notice("Första", "info"))
+        .await
+        .expect(201)
+        .id();
+    dispatch().await;
+    let second = send(&app, &app.admin, notice("Andra", "important"))
+        .await
+        .expect(201)
+        .id();
+    dispatch().await;
+    app.post(
+        &format!("/api/v1/me/notices/{first}/ack"),
+        &anna_token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let third = send(&app, &app.admin, notice("Tredje", "important"))
+        .await
+        .expect(201)
+        .id();
+    dispatch().await;
+    // A notice withdrawn no longer asks to be read.
+    app.call(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/notices/{second}"),
+        Some(&app.admin),
+        None,
+    )
+    .await
+    .expect(200);
+    send(&app, &app.admin, notice("Fjärde", "info"))
+        .await
+        .expect(201);
+    dispatch().await;
+
+    let to = |token: &str| -> Vec<Value> {
+        google
+            .received()
+            .into_iter()
+            .map(|(_, _, body)| body["message"].clone())
+            .filter(|m| m["token"] == token)
+            .collect()
+    };
+    let iphone = to("fcm-iphone");
+    assert_eq!(iphone.len(), 4);
+    // Read: the first; unread: the second, then the third too; then the second is
+    // withdrawn and the fourth comes.
+    let badges: Vec<&Value> = iphone
+        .iter()
+        .map(|m| &m["apns"]["payload"]["aps"]["badge"])
+        .collect();
+    assert_eq!(badges, vec![&json!(1), &json!(2), &json!(2), &json!(2)]);
+    for (message, id, priority, level) in [
+        (&iphone[0], &first, "5", "passive"),
+        (&iphone[1], &second, "10", "active"),
+        (&iphone[2], &third, "10", "active"),
+    ] {
+        assert!(message.get("android").is_none(), "{message}");
+        let headers = &message["apns"]["headers"];
+        assert_eq!(headers["apns-priority"], priority);
+        assert_eq!(headers["apns-collapse-id"], id.as_str());
+        assert_eq!(headers["apns-push-type"], "alert");
+        let expiration: i64 = headers["apns-expiration"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(expiration > chrono::Utc::now().timestamp() + 3_500);
+        assert_eq!(
+            message["apns"]["payload"]["aps"]["interruption-level"],
+            level
+        );
+        assert_eq!(message["apns"]["payload"]["data"]["notice_id"], id.as_str());
+    }
+    let pixel = to("fcm-pixel");
+    assert_eq!(pixel.len(), 4);
+    for message in &pixel {
+        assert!(message.get("apns").is_none(), "{message}");
+        assert_eq!(message["android"]["notification"]["notification_count"], 1);
+    }
+    assert_eq!(
+        pixel[0]["android"]["notification"]["channel_id"],
+        "stilla_info"
+    );
+}
+both_stores!(an_ios_app_through_fcm_gets_apples_block_and_the_unread_badge);

@@ -13,7 +13,7 @@ use tokio::{
 
 use crate::{
     console::Browser,
-    helpers::{TestApp, both_stores},
+    helpers::{TestApp, apns_token, both_stores},
     notices::{always_working, employee_token, phone},
 };
 
@@ -833,7 +833,7 @@ async fn a_push_token_that_changes_hands_is_audited_and_carries_nothing_over(app
     app.post(
         "/api/v1/me/push-registrations",
         &bo_token,
-        json!({"provider": "apns", "token": format!("apns-{anna}")}),
+        json!({"provider": "apns", "token": apns_token(&anna)}),
     )
     .await
     .expect(201);

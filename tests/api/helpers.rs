@@ -526,6 +526,7 @@ impl TestApp {
                 employee_id: Set(*id),
                 provider: Set(provider),
                 token: Set(format!("token-{id}")),
+                platform: Set(None),
                 device_id: Set(None),
                 app_id: Set(None),
                 urgent_off_hours: Set(false),
@@ -607,5 +608,14 @@ pub fn with_luhn(body: &str) -> String {
     format!(
         "{body}{}",
         stilla::inventory::identifiers::luhn_check_digit(body)
+    )
+}
+
+/// An APNs device token (64 hex digits, as an iPhone reports it) made from `seed`: the
+/// same seed, the same phone.
+pub fn apns_token(seed: &str) -> String {
+    format!(
+        "{:064x}",
+        Uuid::new_v5(&Uuid::NAMESPACE_OID, seed.as_bytes()).as_u128()
     )
 }

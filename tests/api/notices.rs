@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Answer, TestApp, both_stores};
+use crate::helpers::{Answer, TestApp, apns_token, both_stores};
 
 /// No working time at tenant level: only what a test gives someone counts.
 pub async fn quiet_policy(app: &TestApp) {
@@ -76,7 +76,7 @@ pub async fn phone(app: &TestApp, employee: &str) -> (String, String) {
         .post(
             "/api/v1/me/push-registrations",
             &token,
-            json!({"provider": "apns", "token": format!("apns-{employee}")}),
+            json!({"provider": "apns", "token": apns_token(employee)}),
         )
         .await
         .expect(201)
@@ -153,11 +153,31 @@ async fn registrations_are_registered_refreshed_listed_and_removed(app: TestApp)
         .await
         .expect(422);
     assert_eq!(bad.error_fields(), vec!["provider", "token"]);
+    // Each provider's token format, and the platforms each can push to.
+    for (body, field) in [
+        (json!({"provider": "apns", "token": "work-phone"}), "token"),
+        (
+            json!({"provider": "apns", "token": "ab".repeat(31)}),
+            "token",
+        ),
+        (json!({"provider": "fcm", "token": "tok/1+2="}), "token"),
+        (
+            json!({"provider": "fcm", "token": "tok-3", "platform": "windows"}),
+            "platform",
+        ),
+        (
+            json!({"provider": "apns", "token": apns_token("x"), "platform": "android"}),
+            "platform",
+        ),
+    ] {
+        let refused = app.post(path, &anna_token, body.clone()).await.expect(422);
+        assert_eq!(refused.error_fields(), vec![field], "{body}");
+    }
     let device = app.device("SN-1", json!({})).await.expect(201).id();
     app.post(
         path,
         &anna_token,
-        json!({"provider": "apns", "token": "tok-2", "device_id": device}),
+        json!({"provider": "apns", "token": apns_token("tok-2"), "device_id": device}),
     )
     .await
     .expect(422);
@@ -175,12 +195,29 @@ async fn registrations_are_registered_refreshed_listed_and_removed(app: TestApp)
         .post(
             path,
             &anna_token,
-            json!({"provider": "apns", "token": "tok-2", "device_id": device}),
+            json!({"provider": "apns", "token": apns_token("tok-2"), "device_id": device}),
         )
         .await
         .expect(201)
         .json;
     assert_eq!(linked["private"], false);
+    assert_eq!(linked["platform"], "ios");
+    assert_eq!(
+        first["platform"], "android",
+        "FCM without a platform is Android"
+    );
+    // Apple's hex in capitals is the same phone as in lower case.
+    let shouted = app
+        .post(
+            path,
+            &anna_token,
+            json!({"provider": "apns", "token": apns_token("tok-2").to_uppercase(), "device_id": device}),
+        )
+        .await
+        .expect(201)
+        .json;
+    assert_eq!(shouted["id"], linked["id"]);
+    assert_eq!(shouted["token"], apns_token("tok-2"));
     let listed = app.get(path, &anna_token).await.expect(200).json;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -327,7 +364,7 @@ async fn a_sent_notice_is_pushed_when_due_followed_and_acknowledged(app: TestApp
     assert_eq!(app.dispatch().await, 1, "only the one on duty is due");
     let pushes = app.recorder.pushes();
     assert_eq!(pushes.len(), 1);
-    assert_eq!(pushes[0].token, format!("apns-{on_duty}"));
+    assert_eq!(pushes[0].token, apns_token(&on_duty));
     assert_eq!(pushes[0].title, "Ny larmrutin");
     assert_eq!(pushes[0].notice_id.to_string(), notice);
     assert!(

@@ -49,6 +49,11 @@ impl Provider for Counting {
 /// 10,000 employees working around the clock, one phone each, and a notice to all.
 /// The notice's id.
 async fn ten_thousand_due(app: &TestApp) -> String {
+    due_to(app, PEOPLE).await
+}
+
+/// `people` employees working around the clock, one phone each, and a notice to all.
+async fn due_to(app: &TestApp, people: usize) -> String {
     let day = json!([{"start": "00:00", "end": "24:00"}]);
     app.call(
         Method::PUT,
@@ -63,7 +68,7 @@ async fn ten_thousand_due(app: &TestApp) -> String {
     .expect(200);
     let unit = app.unit("Sjukhuset", None).await;
     let role = app.role("Sjuksköterska").await;
-    app.people_with_phones(None, &unit, &role, PEOPLE, PushProvider::Fcm)
+    app.people_with_phones(None, &unit, &role, people, PushProvider::Fcm)
         .await;
     let sent = app
         .post(
@@ -75,7 +80,7 @@ async fn ten_thousand_due(app: &TestApp) -> String {
         .await
         .expect(201)
         .json;
-    assert_eq!(sent["summary"]["now"], PEOPLE);
+    assert_eq!(sent["summary"]["now"], people);
     sent["id"].as_str().unwrap().to_owned()
 }
 
@@ -261,3 +266,79 @@ async fn a_row_that_kills_its_dispatcher_five_times_ends_dead(app: TestApp) {
     assert!(app.recorder.pushes().is_empty());
 }
 both_stores!(a_row_that_kills_its_dispatcher_five_times_ends_dead);
+
+/// The store refuses to take the outcomes for a while (a PostgreSQL blip, SQLite busy
+/// in a large fan-out): the recorder tries again until it can, and nothing that went
+/// out is pushed again — not by this dispatcher, nor by one that comes after the
+/// leases would have lapsed.
+async fn a_failed_outcome_write_pushes_nothing_again(app: TestApp) {
+    const CROWD: usize = 300;
+    let notice = due_to(&app, CROWD).await;
+    refuse_outcomes(&app, true).await;
+    let pushes = Arc::new(Mutex::new(HashMap::new()));
+    let config = DeliveryConfig {
+        batch_size: 100,
+        record_every_ms: 5,
+        ..DeliveryConfig::default()
+    };
+    let (first, count) = dispatcher(&app, &pushes, StdDuration::ZERO, config.clone());
+    let dispatching = tokio::spawn(async move { first.tick().await });
+    while count.mine.load(Ordering::Relaxed) < CROWD {
+        tokio::time::sleep(StdDuration::from_millis(5)).await;
+    }
+    // Every push is out, none written down; the recorder keeps trying meanwhile.
+    tokio::time::sleep(StdDuration::from_millis(400)).await;
+    let stats = crate::notices::notice_stats(&app, &notice).await;
+    assert_eq!(stats["sent"], 0, "{stats}");
+    refuse_outcomes(&app, false).await;
+    dispatching
+        .await
+        .unwrap()
+        .expect("the outcomes were written in the end");
+
+    let stats = crate::notices::notice_stats(&app, &notice).await;
+    assert_eq!(stats["sent"], CROWD, "{stats}");
+    // A dispatcher that comes after every lease would have lapsed finds nothing to do.
+    let later = Dispatcher::new(
+        app.db.clone(),
+        Providers {
+            fcm: Some(count.clone()),
+            ..Providers::default()
+        },
+        Arc::new(crate::helpers::Later(chrono::Duration::seconds(
+            i64::from(config.lease_seconds) * 2,
+        ))),
+        config,
+    );
+    assert_eq!(later.tick().await.unwrap(), 0);
+    let pushes = pushes.lock().unwrap();
+    assert_eq!(pushes.len(), CROWD);
+    assert!(pushes.values().all(|n| *n == 1), "each pushed once");
+    assert_eq!(stats["maybe_twice"], 0);
+}
+both_stores!(a_failed_outcome_write_pushes_nothing_again);
+
+/// Makes the store refuse (or take again) every change to a row being sent: a trigger
+/// that fails the statement, so the recorder's transaction fails as on a real fault.
+async fn refuse_outcomes(app: &TestApp, refuse: bool) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let backend = app.db.get_database_backend();
+    let statements: Vec<&str> = match (backend, refuse) {
+        (DbBackend::Postgres, true) => vec![
+            "CREATE FUNCTION refuse_outcomes() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'injected fault: outcomes refused'; END $$",
+            "CREATE TRIGGER refuse_outcomes BEFORE UPDATE ON deliveries FOR EACH ROW \
+             WHEN (OLD.status = 'sending') EXECUTE FUNCTION refuse_outcomes()",
+        ],
+        (DbBackend::Postgres, false) => vec!["DROP TRIGGER refuse_outcomes ON deliveries"],
+        (_, true) => vec![
+            "CREATE TRIGGER refuse_outcomes BEFORE UPDATE ON deliveries \
+             WHEN OLD.status = 'sending' \
+             BEGIN SELECT RAISE(ABORT, 'injected fault: outcomes refused'); END",
+        ],
+        (_, false) => vec!["DROP TRIGGER refuse_outcomes"],
+    };
+    for sql in statements {
+        app.db.execute_unprepared(sql).await.unwrap();
+    }
+}

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, both_stores, mobile},
+    helpers::{TestApp, apns_token, both_stores, mobile},
     notices::{add_shift, always_working, employee_token, phone, quiet_policy, send},
 };
 
@@ -76,7 +76,7 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
     app.post(
         "/api/v1/me/push-registrations",
         &t1,
-        json!({"provider": "apns", "token": "p1", "device_id": d1}),
+        json!({"provider": "apns", "token": apns_token("p1"), "device_id": d1}),
     )
     .await
     .expect(201);
@@ -84,7 +84,7 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
     app.post(
         "/api/v1/me/push-registrations",
         &t2,
-        json!({"provider": "apns", "token": "p2", "device_id": d2}),
+        json!({"provider": "apns", "token": apns_token("p2"), "device_id": d2}),
     )
     .await
     .expect(201);
@@ -93,7 +93,7 @@ async fn use_waste_and_returns_are_reported_per_unit(app: TestApp) {
             push_registration::Column::LastSeenAt,
             Expr::value(Utc::now() - Duration::days(40)),
         )
-        .filter(push_registration::Column::Token.eq("p2"))
+        .filter(push_registration::Column::Token.eq(apns_token("p2")))
         .exec(&app.db)
         .await
         .unwrap();
