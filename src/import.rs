@@ -119,6 +119,44 @@ fn delimiter_of(text: &str) -> u8 {
     }
 }
 
+/// Where each line of a text starts, to name the line a spreadsheet or editor shows for
+/// a byte offset. The csv crate's own line count is off for CRLF files (every file Excel
+/// saves): a line ends at `\n`, at `\r\n`, or at a lone `\r`.
+struct LineStarts<'a> {
+    text: &'a [u8],
+    starts: Vec<u64>,
+}
+
+impl<'a> LineStarts<'a> {
+    fn of(text: &'a str) -> Self {
+        let text = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, b) in text.iter().enumerate() {
+            let ends_line = *b == b'\n' || (*b == b'\r' && text.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                starts.push(i as u64 + 1);
+            }
+        }
+        Self { text, starts }
+    }
+
+    /// The 1-based line of the record csv says starts at `position`. Its offset may
+    /// point at the line breaks before the record (csv ends a record at `\r` and skips
+    /// the `\n` and any blank lines with the next one): the record starts after them.
+    fn of_position(&self, position: Option<&csv::Position>) -> u64 {
+        let Some(position) = position else { return 0 };
+        let mut offset = usize::try_from(position.byte()).unwrap_or(usize::MAX);
+        while self
+            .text
+            .get(offset)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            offset += 1;
+        }
+        self.starts.partition_point(|start| *start <= offset as u64) as u64
+    }
+}
+
 /// A CSV file read as text: its header and its non-blank rows with their line numbers,
 /// and the rows that could not be read at all.
 pub struct Table {
@@ -131,6 +169,7 @@ pub struct Table {
 /// rows of bare separators (Excel leaves them at the end) are skipped.
 pub fn read_table(body: &[u8]) -> AppResult<Table> {
     let text = decode(body)?;
+    let lines = LineStarts::of(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter_of(text))
         .trim(csv::Trim::All)
@@ -145,13 +184,13 @@ pub fn read_table(body: &[u8]) -> AppResult<Table> {
         match record {
             Ok(record) if record.iter().all(str::is_empty) => {}
             Ok(record) => {
-                let line = record.position().map_or(0, csv::Position::line);
+                let line = lines.of_position(record.position());
                 // A file Stilla exported carries neutralized formula cells; take them back.
                 let record: csv::StringRecord = record.iter().map(csv_cells::restore).collect();
                 rows.push((line, record));
             }
             Err(e) => errors.push(LineError {
-                line: e.position().map_or(0, csv::Position::line),
+                line: lines.of_position(e.position()),
                 field: None,
                 message: e.to_string(),
             }),
@@ -544,5 +583,53 @@ impl Importable for NewSubscription {
             )?;
         let id = *active.id.as_ref();
         Ok((active, id, snapshot))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line each row of `file` is reported on.
+    fn lines(file: &str) -> Vec<u64> {
+        read_table(file.as_bytes())
+            .unwrap()
+            .rows
+            .iter()
+            .map(|(line, _)| *line)
+            .collect()
+    }
+
+    #[test]
+    fn rows_are_named_by_the_line_a_spreadsheet_shows_whatever_the_line_endings() {
+        let rows = ["serial,imei", "A,1", "B,2", "C,3"];
+        for (ending, name) in [("\n", "LF"), ("\r\n", "CRLF"), ("\r", "CR")] {
+            let file = rows.join(ending) + ending;
+            assert_eq!(lines(&file), vec![2, 3, 4], "{name}");
+            assert_eq!(
+                lines(&format!("\u{feff}{file}")),
+                vec![2, 3, 4],
+                "{name}, BOM"
+            );
+            assert_eq!(
+                lines(&file.replace(',', ";")),
+                vec![2, 3, 4],
+                "{name}, semicolons"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quoted_line_break_and_blank_rows_do_not_shift_the_lines_after_them() {
+        let file = "serial,note\r\nA,\"two\r\nlines\"\r\n,\r\nB,x\r\n";
+        assert_eq!(lines(file), vec![2, 5]);
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_read_is_named_by_its_line() {
+        let table = read_table(b"serial,imei\r\nA,1\r\nB,2,extra\r\n").unwrap();
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.errors.len(), 1);
+        assert_eq!(table.errors[0].line, 3);
     }
 }

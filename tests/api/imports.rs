@@ -214,3 +214,45 @@ async fn exported_devices_import_again_unchanged(app: TestApp) {
     assert_eq!(facts(&csv), facts(&again));
 }
 both_stores!(exported_devices_import_again_unchanged);
+
+/// The file: a header and three rows, the 4th line's IMEI failing its check
+/// digit. Whatever Excel or an editor saved it with — LF or CRLF, BOM or none, comma
+/// or semicolon — the answer names line 4, the line the spreadsheet shows; so does the
+/// shift import, for its 3rd line.
+async fn imports_name_the_line_a_spreadsheet_shows_whatever_the_line_endings(app: TestApp) {
+    let rows = [
+        "kind,manufacturer,model,serial_number,imei,ownership".to_owned(),
+        format!("phone,Apple,iPhone 15,SN-1,{},organization", imei(1)),
+        format!("phone,Apple,iPhone 15,SN-2,{},organization", imei(2)),
+        "phone,Apple,iPhone 15,SN-3,490154203237519,organization".to_owned(),
+    ];
+    for ending in ["\n", "\r\n"] {
+        for bom in ["", "\u{feff}"] {
+            for separator in [",", ";"] {
+                let file = format!("{bom}{}{ending}", rows.join(ending)).replace(',', separator);
+                let answer = app
+                    .post_csv("/api/v1/import/devices?dry_run=true", &app.admin, file)
+                    .await
+                    .expect(422);
+                assert_eq!(
+                    answer.line_errors(),
+                    ["4:imei"],
+                    "{ending:?} {bom:?} {separator}"
+                );
+            }
+        }
+    }
+    let shifts = "employee,starts_at,ends_at\r\nnobody@region.se,2026-03-02T07:00:00+01:00,2026-03-02T15:00:00+01:00\r\nnobody@region.se,2026-03-02T07:00:00+01:00,not a time\r\n";
+    let answer = app
+        .post_csv("/api/v1/import/shifts?dry_run=true", &app.admin, shifts)
+        .await;
+    let lines: Vec<u64> = answer.json["errors"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2, 3], "{}", answer.text);
+    assert_eq!(app.count("devices").await, 0);
+}
+both_stores!(imports_name_the_line_a_spreadsheet_shows_whatever_the_line_endings);
