@@ -49,7 +49,12 @@ pub async fn set_focus<C: ConnectionTrait>(
     audit::record(
         db,
         actor,
-        "set-focus",
+        // Ending it early is its own step in the trail, not a focus set to nothing.
+        if focus.is_some() {
+            "set-focus"
+        } else {
+            "end-focus"
+        },
         "employee",
         employee_id,
         before.as_ref(),

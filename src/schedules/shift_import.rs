@@ -108,7 +108,7 @@ fn read_time(text: &str, zone: Tz) -> Result<(DateTime<Utc>, Option<String>), St
 /// Beredskap (on call at home) versus everything else, which is work.
 fn read_kind(text: &str) -> Option<ShiftKind> {
     match text.trim().to_lowercase().as_str() {
-        "" | "work" | "arbete" | "pass" => Some(ShiftKind::Work),
+        "" | "work" | "shift" | "arbete" | "pass" => Some(ShiftKind::Work),
         "on_call" | "on-call" | "on call" | "beredskap" => Some(ShiftKind::OnCall),
         _ => None,
     }
@@ -196,7 +196,7 @@ pub async fn import_csv(
             errors.push(line_error(
                 line,
                 "kind",
-                "must be work or on_call (beredskap)",
+                "must be work (shift, pass) or on_call (beredskap)",
             ));
             None
         };
@@ -479,4 +479,20 @@ async fn check_and_write(
         dry_run,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_read_in_the_words_the_hint_and_rosters_use() {
+        for work in ["", "work", "shift", "Shift", "arbete", "pass"] {
+            assert_eq!(read_kind(work), Some(ShiftKind::Work), "{work}");
+        }
+        for on_call in ["on_call", "on-call", "On call", "beredskap"] {
+            assert_eq!(read_kind(on_call), Some(ShiftKind::OnCall), "{on_call}");
+        }
+        assert_eq!(read_kind("semester"), None);
+    }
 }

@@ -50,6 +50,17 @@ pub fn local_time(at: DateTime<Utc>, zone: Tz, with_offset: bool) -> String {
     }
 }
 
+/// A recorded moment in `zone` to the second (`2026-03-29 03:00:12`), with the UTC
+/// offset on the days the clocks change there, when the local time alone is ambiguous.
+pub fn local_moment(at: DateTime<Utc>, zone: Tz) -> String {
+    let local = at.with_timezone(&zone);
+    if clocks_change_on(at, zone) {
+        local.format("%Y-%m-%d %H:%M:%S (UTC%:z)").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
 /// Whether the clocks change in `zone` on the local day of `at` (then a local time alone
 /// may be ambiguous or skipped, and the page shows the offset).
 pub fn clocks_change_on(at: DateTime<Utc>, zone: Tz) -> bool {
@@ -110,5 +121,20 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 3, 30, 12, 0, 0).unwrap(),
             zone
         ));
+    }
+
+    #[test]
+    fn recorded_moments_are_local_with_the_offset_only_when_the_clocks_change() {
+        let zone = chrono_tz::Europe::Stockholm;
+        let winter = Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 5).unwrap();
+        assert_eq!(local_moment(winter, zone), "2026-01-15 13:00:05");
+        let summer = Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 5).unwrap();
+        assert_eq!(local_moment(summer, zone), "2026-07-01 14:00:05");
+        // 25 October 2026: 02:30 happens twice; the offset says which.
+        let autumn = Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap();
+        assert_eq!(
+            local_moment(autumn, zone),
+            "2026-10-25 02:30:00 (UTC+02:00)"
+        );
     }
 }

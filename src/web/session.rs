@@ -104,8 +104,14 @@ impl FromRequestParts<AppState> for Console {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let here = parts
-            .uri
+        // The URI as the browser asked for it: inside the nested console router
+        // `parts.uri` has lost its `/console` prefix, and the language switch would
+        // then come back to the overview instead of this page.
+        let uri = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(&parts.uri, |original| &original.0);
+        let here = uri
             .path_and_query()
             .map_or("/console", |p| p.as_str())
             .to_owned();

@@ -260,8 +260,13 @@ async fn pages_carry_security_headers_and_switch_language(app: TestApp) {
         .get("/console/language/en?next=%2Fconsole%2Fdevices")
         .await;
     assert_eq!(switched.location.as_deref(), Some("/console/devices"));
-    let english = browser.get("/console/devices").await.html;
+    let english = browser.get("/console/devices?status=in_stock").await.html;
     assert!(english.contains("<html lang=\"en\">") && english.contains("Devices"));
+    // The page's own switch comes back to it, filter and all.
+    assert!(
+        english.contains("/console/language/sv?next=%2Fconsole%2Fdevices%3Fstatus%3Din_stock"),
+        "{english}"
+    );
     // Never back to another site.
     let outside = browser
         .get("/console/language/sv?next=https://evil.example")
@@ -545,6 +550,28 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
     assert_eq!(ended.status, StatusCode::SEE_OTHER);
     let reach = app.get("/api/v1/me/reachability", &token).await.expect(200);
     assert_eq!(reach.json["reason"], "working_hours");
+    // Setting and ending are two different steps in the person's trail.
+    let trail = app
+        .get(
+            &format!("/api/v1/audit?entity_type=employee&entity_id={eva}"),
+            &app.admin,
+        )
+        .await
+        .expect(200)
+        .json;
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .filter(|a| a.ends_with("-focus"))
+        .collect();
+    assert_eq!(actions, ["set-focus", "end-focus"]);
+    // The console's audit page says it lists newest first, and shows Swedish time.
+    let admin = Browser::signed_in(&app, &app.admin).await;
+    let audit = admin.get("/console/audit").await.html;
+    assert!(audit.contains("nyast först"), "{audit}");
+    assert!(!audit.contains(" UTC<"), "times are local: {audit}");
 }
 both_stores!(employee_acknowledges_and_sets_focus_time);
 

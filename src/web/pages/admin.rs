@@ -182,7 +182,7 @@ pub async fn audit_log(
                 _ => format!("/console/audit?entity_type={}", e.entity_type),
             },
             cells: vec![
-                e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                c.moment(&e.at),
                 e.actor.clone(),
                 e.action.clone(),
                 e.entity_type.clone(),

@@ -219,6 +219,14 @@ impl Chrome {
     pub fn word(&self, prefix: &str, value: &str) -> String {
         self.lang.word(prefix, value)
     }
+
+    /// When something happened (a history step, an audit event), in Swedish time to the
+    /// second, with the offset only on the days the clocks change. A method so that
+    /// templates reach it through the `c` they all have.
+    #[allow(clippy::unused_self)]
+    pub fn moment(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        crate::web::format::local_moment(*at, crate::schedules::DEFAULT_ZONE)
+    }
 }
 
 /// Renders a page template.

@@ -404,7 +404,7 @@ token-role-admin = IT admin
 token-role-manager = Manager
 token-role-employee = Employee
 audit-title = Audit log
-audit-caption = Every change, oldest first
+audit-caption = Every change, newest first
 audit-none = No events.
 nav-working-time = Working time
 working-time-title = Working time
@@ -422,7 +422,7 @@ working-time-day = Day
 working-time-add-day = Add as a day off
 working-time-remove-day = Remove
 working-time-shift-import = Import shifts
-working-time-shift-hint = CSV with columns employee (e-mail or external id), starts_at and ends_at (local time, YYYY-MM-DD HH:MM), optional kind (shift or on_call).
+working-time-shift-hint = CSV with columns employee (e-mail or external id), starts_at and ends_at (local time, YYYY-MM-DD HH:MM), optional kind (work or on_call; also shift, pass, beredskap).
 working-time-shifts-done = { $count ->
     [one] { $count } shift passed.
    *[other] { $count } shifts passed.

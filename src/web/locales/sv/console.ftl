@@ -404,7 +404,7 @@ token-role-admin = IT-administratör
 token-role-manager = Chef
 token-role-employee = Anställd
 audit-title = Händelselogg
-audit-caption = Varje ändring, äldst först
+audit-caption = Varje ändring, nyast först
 audit-none = Inga händelser.
 nav-working-time = Arbetstid
 working-time-title = Arbetstid
@@ -422,7 +422,7 @@ working-time-day = Dag
 working-time-add-day = Lägg till som ledig dag
 working-time-remove-day = Ta bort
 working-time-shift-import = Importera pass
-working-time-shift-hint = CSV med kolumnerna employee (e-post eller externt id), starts_at och ends_at (lokal tid, ÅÅÅÅ-MM-DD TT:MM), valfritt kind (shift eller on_call).
+working-time-shift-hint = CSV med kolumnerna employee (e-post eller externt id), starts_at och ends_at (lokal tid, ÅÅÅÅ-MM-DD TT:MM), valfritt kind (pass eller beredskap; även work, shift, on_call).
 working-time-shifts-done = { $count ->
     [one] { $count } pass gick igenom.
    *[other] { $count } pass gick igenom.
