@@ -145,6 +145,15 @@ async fn issue_in<C: ConnectionTrait>(
                 "a manager token must name at least one unit",
             ));
         }
+        // An admin token is the tenant's, for a service or a person's admin work; tied
+        // to an employee it would also act as them ("me" routes) without anyone
+        // having asked for that.
+        AccessRole::Admin if input.employee_id.is_some() => {
+            errors.push(FieldError::new(
+                "employee_id",
+                "an admin token names no employee; issue the person an employee or manager token",
+            ));
+        }
         AccessRole::Scim if input.employee_id.is_some() || !unit_ids.is_empty() => {
             errors.push(FieldError::new(
                 "role",

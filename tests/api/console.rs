@@ -326,6 +326,23 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unknown.html.contains("employee_email"));
+    // A person and a unit at once: refused, not one of them dropped.
+    let both = browser
+        .post(
+            &format!("/console/devices/{device}/assign"),
+            &[
+                ("csrf", &csrf),
+                ("employee_email", "bo@example.se"),
+                ("unit_id", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(both.html.contains("not both"), "{}", both.html);
+    let still = app
+        .get(&format!("/api/v1/devices/{device}"), &app.admin)
+        .await;
+    assert_eq!(still.json["status"], "in_stock");
 
     let assigned = browser
         .post(

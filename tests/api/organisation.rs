@@ -111,6 +111,16 @@ async fn tokens_are_checked_shown_once_and_revocable(app: TestApp) {
             .error_fields(),
         ["unit_ids"]
     );
+    // An admin token is nobody's: tied to a person it would act as them too.
+    let tokens_before = app.count("api_tokens").await;
+    assert_eq!(
+        post(json!({"name": "a", "role": "admin", "employee_id": employee}))
+            .await
+            .expect(422)
+            .error_fields(),
+        ["employee_id"]
+    );
+    assert_eq!(app.count("api_tokens").await, tokens_before);
     assert_eq!(
         post(json!({"name": "x", "role": "root"}))
             .await

@@ -375,7 +375,16 @@ pub async fn act(
     let tenant_id = console.caller.tenant_id;
     let change = match action {
         DeviceAction::Assign => {
-            let target = if form.employee_email.trim().is_empty() {
+            let by_email = !form.employee_email.trim().is_empty();
+            if by_email && !form.unit_id.trim().is_empty() {
+                // Never drop one of the two silently: the admin meant one of them.
+                return Err(AppError::invalid(
+                    "employee_email",
+                    "give an employee's e-mail or a unit, not both",
+                )
+                .into());
+            }
+            let target = if !by_email {
                 let unit_id = form.unit_id.parse::<Uuid>().map_err(|_| {
                     AppError::invalid("employee_email", "give an employee's e-mail or a unit")
                 })?;
