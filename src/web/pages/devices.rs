@@ -384,21 +384,21 @@ pub async fn act(
                 )
                 .into());
             }
-            let target = if !by_email {
-                let unit_id = form.unit_id.parse::<Uuid>().map_err(|_| {
-                    AppError::invalid("employee_email", "give an employee's e-mail or a unit")
-                })?;
-                AssignDevice {
-                    employee_id: None,
-                    unit_id: Some(unit_id),
-                }
-            } else {
+            let target = if by_email {
                 let employee =
                     employee_by_email(&state.db, tenant_id, "employee_email", &form.employee_email)
                         .await?;
                 AssignDevice {
                     employee_id: Some(employee),
                     unit_id: None,
+                }
+            } else {
+                let unit_id = form.unit_id.parse::<Uuid>().map_err(|_| {
+                    AppError::invalid("employee_email", "give an employee's e-mail or a unit")
+                })?;
+                AssignDevice {
+                    employee_id: None,
+                    unit_id: Some(unit_id),
                 }
             };
             DeviceChange::Assign(target)
