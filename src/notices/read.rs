@@ -14,7 +14,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view::{DeliveryView, NoticeView, Stats};
+use super::{
+    plan::Outcome,
+    view::{DeliveryView, NoticeView, Stats},
+};
 use crate::{
     audit,
     auth::{Access, Resource},
@@ -76,11 +79,18 @@ pub async fn stats_for<C: ConnectionTrait>(
             DeliveryStatus::Cancelled => s.cancelled += n,
         }
     }
-    let people: Vec<(Uuid, i64, i64, i64, i64)> = notice_recipient::Entity::find()
+    let people: Vec<(Uuid, i64, i64, i64, i64, i64, i64)> = notice_recipient::Entity::find()
         .select_only()
         .column(notice_recipient::Column::NoticeId)
         .column_as(Expr::cust("COUNT(*)"), "recipients")
         .column_as(Expr::cust("COUNT(acked_at)"), "acked")
+        .column_as(Expr::cust("COUNT(pushed_at)"), "reached")
+        .column_as(
+            count_where(
+                Condition::all().add(notice_recipient::Column::Outcome.eq(Outcome::NoDevice)),
+            ),
+            "without_app",
+        )
         // Reached at work (or on call), pushed, not yet acknowledged.
         .column_as(
             count_where(
@@ -115,10 +125,12 @@ pub async fn stats_for<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    for (id, recipients, acked, unacked, after_hours) in people {
+    for (id, recipients, acked, reached, without_app, unacked, after_hours) in people {
         let s = stats.entry(id).or_default();
         s.recipients = recipients as u64;
         s.acked = acked as u64;
+        s.reached = reached as u64;
+        s.without_app = without_app as u64;
         s.awaiting_ack = if asks_ack.get(&id).copied().unwrap_or(false) {
             unacked as u64
         } else {

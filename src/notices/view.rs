@@ -14,6 +14,10 @@ use crate::reachability::{Priority, Reason};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Stats {
     pub recipients: u64,
+    /// People a push has reached on at least one of their phones.
+    pub reached: u64,
+    /// People with no app registered: the notice reaches them only in their inbox.
+    pub without_app: u64,
     pub sent: u64,
     /// Waiting for the person's working time, or being pushed right now.
     pub scheduled: u64,

@@ -451,6 +451,9 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
     let later = app.employee("sen@example.se", &unit, &role).await;
     shift_worker(&app, &later, Duration::hours(30)).await;
     phone(&app, &later).await;
+    // At work, but with no app registered: the notice reaches her inbox only.
+    let no_app = app.employee("utan@example.se", &unit, &role).await;
+    always_working(&app, &no_app).await;
     let manager = app
         .token(json!({"name": "Chef Avd 5", "role": "manager", "unit_ids": [unit]}))
         .await;
@@ -479,6 +482,16 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
     assert!(preview.html.contains("id=\"preview-now\">1<"));
     assert!(preview.html.contains("id=\"preview-expired\">1<"));
     assert!(preview.html.contains("id=\"preview-held\">0<"));
+    assert!(preview.html.contains("id=\"preview-no-device\">1<"));
+    // Only those a push will reach have a "when".
+    assert!(
+        preview
+            .html
+            .contains("<td>ingen app registrerad</td><td></td>"),
+        "{}",
+        preview.html
+    );
+    assert!(preview.html.contains("<td>går ut oläst</td><td></td>"));
     assert_eq!(app.count("notices").await, 0, "a preview writes nothing");
 
     let mut send = form;
@@ -491,17 +504,58 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
     assert_eq!(app.count("notices").await, 1);
     let page = browser.get(sent.location.as_deref().unwrap()).await.html;
     assert!(page.contains("Meddelandet är skickat"));
-    // Progress per unit: two recipients; once pushed, the one at work is reached.
+    assert!(page.contains("<dt>Gäller till</dt>"), "{page}");
+    // Progress per unit: three recipients; once pushed, the one at work is reached.
     app.dispatch().await;
     let page = browser.get(sent.location.as_deref().unwrap()).await.html;
+    // The people add up: reached, not yet (expiring first), inbox only.
+    for (id, n) in [
+        ("stat-recipients", 3),
+        ("stat-reached", 1),
+        ("stat-not-yet", 1),
+        ("stat-without-app", 1),
+    ] {
+        assert!(page.contains(&format!("id=\"{id}\">{n}<")), "{id}: {page}");
+    }
     assert!(
         page.contains(
-            "<th scope=\"row\">Avd 5</th><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">0</td>"
+            "<th scope=\"row\">Avd 5</th><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">0</td>"
         ),
         "{page}"
     );
     let list = browser.get("/console/notices").await.html;
     assert!(list.contains("Ny rutin"));
+
+    // One planned for tomorrow is announced as planned, with its time, not as sent.
+    let tomorrow = (chrono::Utc::now() + Duration::days(1))
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let planned = browser
+        .post(
+            "/console/notices/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("key", "k-2"),
+                ("title", "Imorgon"),
+                ("body", "Planerat."),
+                ("priority", "info"),
+                ("unit_ids", unit.as_str()),
+                ("send_at", tomorrow.as_str()),
+                ("step", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(planned.status, StatusCode::SEE_OTHER, "{}", planned.html);
+    let page = browser.get(planned.location.as_deref().unwrap()).await.html;
+    assert!(!page.contains("Meddelandet är skickat"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "Meddelandet är planerat. Det skickas {}.",
+            tomorrow.replace('T', " ")
+        )),
+        "{page}"
+    );
 
     // Empty fields come back as errors in the form, with nothing written.
     let empty = browser

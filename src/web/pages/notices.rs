@@ -221,8 +221,15 @@ async fn preview_of(
             ..Default::default()
         });
         row.summary.count(r.outcome);
+        // Only those a push will reach have a when: nothing is pushed to someone
+        // without an app, nor after the notice expires.
+        let pushed = matches!(
+            r.outcome,
+            crate::notices::plan::Outcome::Now | crate::notices::plan::Outcome::Held
+        );
         let when = r
             .deliver_at
+            .filter(|_| pushed)
             .map(|at| {
                 let change = clocks_change_on(at, DEFAULT_ZONE)
                     || send_at.is_some_and(|s| clocks_change_on(s, DEFAULT_ZONE));
@@ -317,7 +324,12 @@ struct NoticePage {
     /// Per unit: name, recipients, reached, acknowledged.
     units: Vec<(String, i64, i64, i64)>,
     send_at: String,
+    /// "Valid until", when the notice expires.
+    expires_at: Option<String>,
+    /// Just sent from the compose form: say so, or, when it goes later, when.
     sent: bool,
+    /// Its send time is still to come.
+    planned: bool,
 }
 
 #[derive(Deserialize)]
@@ -348,7 +360,15 @@ pub async fn show(
     render(&NoticePage {
         units,
         c: Chrome::new(&console, "notice-title", "nav-notices"),
-        send_at: local_time(notice.send_at, DEFAULT_ZONE, false),
+        send_at: local_time(
+            notice.send_at,
+            DEFAULT_ZONE,
+            clocks_change_on(notice.send_at, DEFAULT_ZONE),
+        ),
+        expires_at: notice
+            .expires_at
+            .map(|at| local_time(at, DEFAULT_ZONE, clocks_change_on(at, DEFAULT_ZONE))),
+        planned: notice.send_at > state.clock.now(),
         notice,
         sent: query.sent.is_some(),
     })
