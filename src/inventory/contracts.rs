@@ -348,7 +348,7 @@ impl ExpiringContracts {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Avtal",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "contract_id",
                 "supplier",
                 "kind",
@@ -360,7 +360,7 @@ impl ExpiringContracts {
                 "days_to_notice",
                 "devices",
                 "subscriptions",
-            ],
+            ]),
             rows: self
                 .rows
                 .iter()

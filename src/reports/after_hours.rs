@@ -228,7 +228,7 @@ impl AfterHours {
         }
         Table {
             sheet: "Kontakt utanför arbetstid",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "per",
                 "name",
                 "notices",
@@ -237,7 +237,7 @@ impl AfterHours {
                 "urgent_after_hours",
                 "urgent_in_daily_rest",
                 "reasons",
-            ],
+            ]),
             rows,
         }
     }

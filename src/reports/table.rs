@@ -2,6 +2,7 @@
 //! a Swedish Excel reads it (semicolons, a BOM, decimal comma) and a real workbook.
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook};
+use std::borrow::Cow;
 use uuid::Uuid;
 
 use crate::error::AppResult;
@@ -23,8 +24,15 @@ pub enum Cell {
 pub struct Table {
     /// The worksheet's name (at most 31 characters).
     pub sheet: &'static str,
-    pub columns: Vec<&'static str>,
+    /// The header row: field names for the API's reports, words for the console's
+    /// lists (what the person saw).
+    pub columns: Vec<Cow<'static, str>>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+/// Header names written in the code.
+pub fn names(columns: &[&'static str]) -> Vec<Cow<'static, str>> {
+    columns.iter().map(|c| Cow::Borrowed(*c)).collect()
 }
 
 fn decimal_comma(value: String) -> String {
@@ -41,7 +49,7 @@ impl Table {
                 .delimiter(b';')
                 .from_writer(&mut out);
             writer
-                .write_record(&self.columns)
+                .write_record(self.columns.iter().map(AsRef::<str>::as_ref))
                 .map_err(anyhow::Error::from)?;
             for row in &self.rows {
                 let fields: Vec<String> = row
@@ -77,7 +85,7 @@ impl Table {
         let one_decimal = Format::new().set_num_format("0.0");
         for (col, name) in self.columns.iter().enumerate() {
             sheet
-                .write_string_with_format(0, col as u16, *name, &header)
+                .write_string_with_format(0, col as u16, name.as_ref(), &header)
                 .map_err(xlsx)?;
             sheet
                 .set_column_width(col as u16, (name.len() + 4).max(14) as f64)
@@ -127,7 +135,7 @@ mod tests {
     fn csv_is_what_swedish_excel_reads() {
         let table = Table {
             sheet: "t",
-            columns: vec!["name", "cost", "share"],
+            columns: crate::reports::table::names(&["name", "cost", "share"]),
             rows: vec![vec![
                 Cell::Text("Avd 5; natt".to_owned()),
                 Cell::Money(Some(123_456)),
@@ -145,7 +153,7 @@ mod tests {
     fn text_cells_never_reach_excel_as_formulas() {
         let table = Table {
             sheet: "t",
-            columns: vec!["urgent_reason", "cost"],
+            columns: crate::reports::table::names(&["urgent_reason", "cost"]),
             rows: vec![vec![
                 Cell::Text("=HYPERLINK(\"http://x\",\"y\")".to_owned()),
                 Cell::Money(Some(-5_000)),

@@ -366,7 +366,7 @@ impl Comparison {
         let comparison = self;
         Table {
             sheet: "Jämförelse",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "unit_name",
                 "role_name",
                 "profile_name",
@@ -376,7 +376,7 @@ impl Comparison {
                 "added_to_equip",
                 "added_introduction_cost",
                 "added_annual_operating_cost",
-            ],
+            ]),
             rows: comparison
                 .rows
                 .iter()
@@ -513,7 +513,7 @@ impl RolloutReport {
         ]);
         Table {
             sheet: "Utrullning",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "unit_id",
                 "unit_name",
                 "role_id",
@@ -526,7 +526,7 @@ impl RolloutReport {
                 "to_equip",
                 "introduction_cost",
                 "annual_operating_cost",
-            ],
+            ]),
             rows,
         }
     }

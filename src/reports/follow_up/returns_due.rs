@@ -145,7 +145,7 @@ impl ReturnsDue {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Återlämning",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "employee_id",
                 "employee_name",
                 "employment_type",
@@ -155,7 +155,7 @@ impl ReturnsDue {
                 "serial_number",
                 "subscription_id",
                 "msisdn",
-            ],
+            ]),
             rows: self
                 .rows
                 .iter()

@@ -119,13 +119,13 @@ impl ScheduleGaps {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Schemaluckor",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "employee_id",
                 "employee_name",
                 "unit_id",
                 "last_shift_ends_at",
                 "held_deliveries",
-            ],
+            ]),
             rows: self
                 .rows
                 .iter()

@@ -230,7 +230,7 @@ impl UnusedSubscriptions {
         ]);
         Table {
             sheet: "Oanvända abonnemang",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "subscription_id",
                 "msisdn",
                 "monthly_cost",
@@ -238,7 +238,7 @@ impl UnusedSubscriptions {
                 "device_id",
                 "employee_id",
                 "annual_cost",
-            ],
+            ]),
             rows,
         }
     }

@@ -126,7 +126,7 @@ impl Utilization {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Användning",
-            columns: vec![
+            columns: crate::reports::table::names(&[
                 "unit_id",
                 "unit_name",
                 "assigned_devices",
@@ -134,7 +134,7 @@ impl Utilization {
                 "utilization_percent",
                 "annual_cost",
                 "cost_per_active_device",
-            ],
+            ]),
             rows: self
                 .rows
                 .iter()

@@ -1,6 +1,6 @@
 //! The device list (filters, column chooser, the view kept in the URL, export of exactly
 //! that query) and a device's page (facts, allowed lifecycle actions, history).
-use std::collections::HashMap;
+use std::{borrow::Cow, collections::HashMap};
 
 use askama::Template;
 use axum::{
@@ -25,12 +25,9 @@ use crate::{
     app::AppState,
     audit::HistoryItem,
     auth::{Access, Resource},
-    downloads::csv_download,
     error::AppError,
     inventory::{
-        devices::{
-            self, AssignDevice, DeviceChange, DeviceCsvRow, DeviceFilter, DeviceView, RetireReason,
-        },
+        devices::{self, AssignDevice, DeviceChange, DeviceFilter, DeviceView, RetireReason},
         lifecycle::{Action, DeviceAction, DeviceStatus, allowed_actions},
     },
     org::{employees, units::unit_names},
@@ -152,25 +149,10 @@ pub async fn list(
     let columns = query.columns();
     let rows = items
         .iter()
-        .map(|d| Row {
+        .zip(cells_of(&c, &columns, &items, &people, &unit_names))
+        .map(|(d, cells)| Row {
             href: format!("/console/devices/{}", d.id),
-            cells: columns
-                .iter()
-                .map(|col| match *col {
-                    "serial_number" => d.serial_number.clone(),
-                    "kind" => c.term("device-kind", &d.kind),
-                    "model" => format!("{} {}", d.manufacturer, d.model),
-                    "status" => c.term("device-status", &d.status),
-                    "unit" => d
-                        .unit_id
-                        .and_then(|u| unit_names.get(&u).cloned())
-                        .unwrap_or_default(),
-                    "holder" => holder(d, &people, &unit_names),
-                    "imei" => d.imei.clone().unwrap_or_default(),
-                    "ownership" => c.term("ownership", &d.ownership),
-                    _ => String::new(),
-                })
-                .collect(),
+            cells,
         })
         .collect();
     let view = query.view_query();
@@ -217,82 +199,80 @@ pub async fn list(
     .render()
 }
 
-/// Every device the query matches as a table, for the Excel workbook.
-async fn table_of(
-    db: &sea_orm::DatabaseConnection,
-    query: devices::DeviceQuery,
-) -> Result<Table, AppError> {
-    let all = all_pages(|page| devices::list_devices(db, query.clone(), page)).await?;
-    let rows = all
-        .into_iter()
-        .map(|m| {
-            let d = DeviceCsvRow::from(m);
-            vec![
-                Cell::Id(Some(d.id)),
-                Cell::Text(sea_orm::ActiveEnum::to_value(&d.kind)),
-                Cell::Text(d.manufacturer),
-                Cell::Text(d.model),
-                Cell::Text(d.serial_number),
-                Cell::Text(d.imei.unwrap_or_default()),
-                Cell::Text(sea_orm::ActiveEnum::to_value(&d.ownership)),
-                Cell::Text(sea_orm::ActiveEnum::to_value(&d.status)),
-                Cell::Id(d.unit_id),
-                Cell::Id(d.assigned_employee_id),
-                Cell::Id(d.assigned_unit_id),
-                Cell::Money(d.purchase_price.map(crate::money::Money::ore)),
-                Cell::Date(d.purchased_on),
-                Cell::Date(d.warranty_ends_on),
-            ]
+/// The chosen columns of each device, as the list shows them: words, names, not codes
+/// and ids.
+fn cells_of(
+    c: &Chrome,
+    columns: &[&str],
+    items: &[DeviceView],
+    people: &HashMap<Uuid, (String, Uuid)>,
+    unit_names: &HashMap<Uuid, String>,
+) -> Vec<Vec<String>> {
+    items
+        .iter()
+        .map(|d| {
+            columns
+                .iter()
+                .map(|col| match *col {
+                    "serial_number" => d.serial_number.clone(),
+                    "kind" => c.term("device-kind", &d.kind),
+                    "model" => format!("{} {}", d.manufacturer, d.model),
+                    "status" => c.term("device-status", &d.status),
+                    "unit" => d
+                        .unit_id
+                        .and_then(|u| unit_names.get(&u).cloned())
+                        .unwrap_or_default(),
+                    "holder" => holder(d, people, unit_names),
+                    "imei" => d.imei.clone().unwrap_or_default(),
+                    "ownership" => c.term("ownership", &d.ownership),
+                    _ => String::new(),
+                })
+                .collect()
         })
-        .collect();
-    Ok(Table {
-        sheet: "Enheter",
-        columns: vec![
-            "id",
-            "kind",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "imei",
-            "ownership",
-            "status",
-            "unit_id",
-            "assigned_employee_id",
-            "assigned_unit_id",
-            "purchase_price",
-            "purchased_on",
-            "warranty_ends_on",
-        ],
-        rows,
-    })
+        .collect()
 }
 
-/// Every device the list's query matches: CSV (the API's columns, so it imports again)
-/// or an Excel workbook.
+/// Every device the list's view matches, as the list shows it — the chosen columns,
+/// under their headings, in words — as a CSV for Excel in a Swedish locale or a
+/// workbook. (`GET /api/v1/devices?format=csv` gives the fields that import again.)
 pub async fn export(
     State(state): State<AppState>,
     console: Console,
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
+    let format = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => ReportFormat::Csv,
+        "xlsx" => ReportFormat::Xlsx,
+        _ => return Err(AppError::invalid("format", "csv or xlsx").into()),
+    };
     let (_, device_query) = scoped_query(&state, &console, &query).await?;
-    match query.format.as_deref().unwrap_or("csv") {
-        "csv" => {
-            let db = state.db.clone();
-            Ok(csv_download("devices.csv", move |page| {
-                let (db, query) = (db.clone(), device_query.clone());
-                async move {
-                    Ok(devices::list_devices(&db, query, page)
-                        .await?
-                        .map(DeviceCsvRow::from))
-                }
-            }))
-        }
-        "xlsx" => {
-            let table = table_of(&state.db, device_query).await?;
-            Ok(respond(Some(ReportFormat::Xlsx), "devices", &(), || table)?)
-        }
-        _ => Err(AppError::invalid("format", "csv or xlsx").into()),
-    }
+    let caller = &console.caller;
+    let items: Vec<DeviceView> =
+        all_pages(|page| devices::list_devices(&state.db, device_query.clone(), page))
+            .await?
+            .into_iter()
+            .map(DeviceView::from)
+            .collect();
+    let holders: Vec<Uuid> = items
+        .iter()
+        .filter_map(|d| d.assigned_to.as_ref().and_then(|a| a.employee_id))
+        .collect();
+    let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
+    let unit_names = unit_names(&state.db, caller.tenant_id).await?;
+    let c = Chrome::new(&console, "devices-title", "nav-devices");
+    let columns = query.columns();
+    let table = Table {
+        sheet: "Utrustning",
+        columns: columns
+            .iter()
+            .map(|col| Cow::Owned(c.word("col", col)))
+            .collect(),
+        rows: cells_of(&c, &columns, &items, &people, &unit_names)
+            .into_iter()
+            .map(|row| row.into_iter().map(Cell::Text).collect())
+            .collect(),
+    };
+    Ok(respond(Some(format), "devices", &(), || table)?)
 }
 
 #[derive(Template)]

@@ -28,7 +28,7 @@ use crate::{
 struct ReportPage {
     c: Chrome,
     name: String,
-    columns: Vec<&'static str>,
+    columns: Vec<std::borrow::Cow<'static, str>>,
     rows: Vec<Vec<String>>,
     /// Rows in the report; more than are shown when it exceeds [`SHOWN_ROWS`].
     total: i64,
@@ -43,7 +43,8 @@ pub struct ReportQuery {
 }
 
 /// A cell as the screen shows it (files keep plain numbers).
-fn shown(c: &Chrome, cell: &Cell) -> String {
+/// A cell as a page shows it, in the page's language.
+pub(super) fn shown(c: &Chrome, cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => s.clone(),
         Cell::Id(id) => id.map(|i| i.to_string()).unwrap_or_default(),

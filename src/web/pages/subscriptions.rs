@@ -1,5 +1,7 @@
 //! The subscription list (filters, columns, export of exactly that query) and a
 //! subscription's page (facts, allowed lifecycle actions, links, history).
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::{
     Form,
@@ -17,12 +19,13 @@ use super::{
         parse_enum, parse_id, view_query,
     },
     render,
+    reports::shown,
 };
 use crate::{
     app::AppState,
     audit::HistoryItem,
     auth::{Access, Resource},
-    downloads::csv_download,
+    downloads::{ReportFormat, respond},
     error::AppError,
     inventory::{
         devices,
@@ -115,25 +118,10 @@ pub async fn list(
     let rows = page
         .items
         .iter()
-        .map(|s| Row {
+        .zip(cells_of(&c, &columns, &page.items, &people))
+        .map(|(s, cells)| Row {
             href: format!("/console/subscriptions/{}", s.id),
-            cells: columns
-                .iter()
-                .map(|col| match *col {
-                    "msisdn" => s.msisdn.clone(),
-                    "extension" => s.extension.clone().unwrap_or_default(),
-                    "operator" => s.operator.clone(),
-                    "plan" => s.plan.clone(),
-                    "monthly_cost" => c.kr(s.monthly_cost),
-                    "status" => c.term("subscription-status", &s.status),
-                    "holder" => s
-                        .employee_id
-                        .and_then(|e| people.get(&e).map(|(name, _)| name.clone()))
-                        .unwrap_or_default(),
-                    "iccid" => s.iccid.clone().unwrap_or_default(),
-                    _ => String::new(),
-                })
-                .collect(),
+            cells: cells.iter().map(|cell| shown(&c, cell)).collect(),
         })
         .collect();
     let view = query.view_query();
@@ -172,67 +160,69 @@ pub async fn list(
     .render()
 }
 
-/// Every subscription the list's query matches, as CSV (the API's export) or Excel.
+/// The chosen columns of each subscription, as the list shows them: words and names;
+/// the monthly cost an amount (a number in the workbook).
+fn cells_of(
+    c: &Chrome,
+    columns: &[&str],
+    items: &[SubscriptionView],
+    people: &HashMap<Uuid, (String, Uuid)>,
+) -> Vec<Vec<Cell>> {
+    items
+        .iter()
+        .map(|s| {
+            columns
+                .iter()
+                .map(|col| match *col {
+                    "msisdn" => Cell::Text(s.msisdn.clone()),
+                    "extension" => Cell::Text(s.extension.clone().unwrap_or_default()),
+                    "operator" => Cell::Text(s.operator.clone()),
+                    "plan" => Cell::Text(s.plan.clone()),
+                    "monthly_cost" => Cell::Money(Some(s.monthly_cost.ore())),
+                    "status" => Cell::Text(c.term("subscription-status", &s.status)),
+                    "holder" => Cell::Text(
+                        s.employee_id
+                            .and_then(|e| people.get(&e).map(|(name, _)| name.clone()))
+                            .unwrap_or_default(),
+                    ),
+                    "iccid" => Cell::Text(s.iccid.clone().unwrap_or_default()),
+                    _ => Cell::Text(String::new()),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every subscription the list's view matches, as the list shows it (the chosen
+/// columns, under their headings, in words), as a CSV for Excel in a Swedish locale or
+/// a workbook. (`GET /api/v1/subscriptions?format=csv` gives the fields that import.)
 pub async fn export(
     State(state): State<AppState>,
     console: Console,
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
+    let format = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => ReportFormat::Csv,
+        "xlsx" => ReportFormat::Xlsx,
+        _ => return Err(AppError::invalid("format", "csv or xlsx").into()),
+    };
     let (_, cond) = scoped_condition(&state, &console, &query).await?;
-    match query.format.as_deref().unwrap_or("csv") {
-        "csv" => {
-            let db = state.db.clone();
-            Ok(csv_download("subscriptions.csv", move |page| {
-                let (db, cond) = (db.clone(), cond.clone());
-                async move { subscriptions::list_subscriptions(&db, cond, page).await }
-            }))
-        }
-        "xlsx" => {
-            let all =
-                all_pages(|page| subscriptions::list_subscriptions(&state.db, cond.clone(), page))
-                    .await?;
-            let rows = all
-                .into_iter()
-                .map(|s| {
-                    vec![
-                        Cell::Id(Some(s.id)),
-                        Cell::Text(s.msisdn),
-                        Cell::Text(s.iccid.unwrap_or_default()),
-                        Cell::Text(s.extension.unwrap_or_default()),
-                        Cell::Text(s.operator),
-                        Cell::Text(s.plan),
-                        Cell::Money(Some(s.monthly_cost.ore())),
-                        Cell::Text(sea_orm::ActiveEnum::to_value(&s.status)),
-                        Cell::Id(s.device_id),
-                        Cell::Id(s.employee_id),
-                    ]
-                })
-                .collect();
-            let table = Table {
-                sheet: "Abonnemang",
-                columns: vec![
-                    "id",
-                    "msisdn",
-                    "iccid",
-                    "extension",
-                    "operator",
-                    "plan",
-                    "monthly_cost",
-                    "status",
-                    "device_id",
-                    "employee_id",
-                ],
-                rows,
-            };
-            Ok(crate::downloads::respond(
-                Some(crate::downloads::ReportFormat::Xlsx),
-                "subscriptions",
-                &(),
-                || table,
-            )?)
-        }
-        _ => Err(AppError::invalid("format", "csv or xlsx").into()),
-    }
+    let caller = &console.caller;
+    let items =
+        all_pages(|page| subscriptions::list_subscriptions(&state.db, cond.clone(), page)).await?;
+    let holders: Vec<Uuid> = items.iter().filter_map(|s| s.employee_id).collect();
+    let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
+    let c = Chrome::new(&console, "subscriptions-title", "nav-subscriptions");
+    let columns = chosen_columns(&COLUMNS, DEFAULT_COLUMNS, &query.cols);
+    let table = Table {
+        sheet: "Abonnemang",
+        columns: columns
+            .iter()
+            .map(|col| std::borrow::Cow::Owned(c.word("col", col)))
+            .collect(),
+        rows: cells_of(&c, &columns, &items, &people),
+    };
+    Ok(respond(Some(format), "subscriptions", &(), || table)?)
 }
 
 #[derive(Template)]
