@@ -1251,3 +1251,68 @@ async fn list_exports_honour_the_chosen_columns_in_words(app: TestApp) {
     );
 }
 both_stores!(list_exports_honour_the_chosen_columns_in_words);
+
+/// The reports on screen speak the page's language, hide the ids the files carry and
+/// link each row to what it is about; the after-hours and schedule-gap reports are
+/// there too.
+async fn reports_on_screen_have_headings_in_words_and_link_their_rows(app: TestApp) {
+    let unit = app.unit("Avd R", None).await;
+    let role = app.role("Undersköterska").await;
+    let ends = (chrono::Utc::now() + Duration::days(10))
+        .date_naive()
+        .to_string();
+    let vik = app
+        .post(
+            "/api/v1/employees",
+            &app.admin,
+            json!({"name": "Vera Vikarie", "email": "vera@example.se", "unit_id": unit,
+                "role_id": role, "employment_type": "temporary", "employment_ends_on": ends}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let device = app.device("RET-1", json!({})).await.expect(201).id();
+    app.post(
+        &format!("/api/v1/devices/{device}/assign"),
+        &app.admin,
+        json!({"employee_id": vik}),
+    )
+    .await
+    .expect(200);
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let page = browser.get("/console/reports/returns-due").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("<th scope=\"col\">Namn</th>"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("<th scope=\"col\">Anställningsform</th>")
+    );
+    assert!(!page.html.contains("employee_id") && !page.html.contains(&device));
+    assert!(
+        page.html
+            .contains(&format!("<a href=\"/console/employees/{vik}\">")),
+        "{}",
+        page.html
+    );
+    for (report, heading) in [
+        ("after-hours", "Brådskande utanför arbetstid"),
+        ("schedule-gaps", "Sista passet slutar"),
+    ] {
+        let page = browser.get(&format!("/console/reports/{report}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{report}");
+        // An empty report says so; either way the page is there, in Swedish.
+        assert!(
+            page.html.contains(heading) || page.html.contains("Inget att visa."),
+            "{report}: {}",
+            page.html
+        );
+    }
+    let dashboard = browser.get("/console").await.html;
+    assert!(dashboard.contains("/console/reports/after-hours"));
+    assert!(dashboard.contains("/console/reports/schedule-gaps"));
+}
+both_stores!(reports_on_screen_have_headings_in_words_and_link_their_rows);

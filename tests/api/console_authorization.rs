@@ -337,6 +337,8 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
         get("/console/reports/unused-subscriptions", PAGE),
         // The API let managers read this report and the console did not; one rule now.
         get("/console/reports/contracts-expiring", PAGE),
+        get("/console/reports/after-hours", PAGE),
+        get("/console/reports/schedule-gaps", PAGE),
         get("/console/employees", PAGE),
         get("/console/employees/new", ADMIN_PAGE),
         post(

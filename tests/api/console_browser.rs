@@ -399,6 +399,8 @@ async fn each_user_does_their_job_in_a_real_browser() {
         "/console/reports/utilization".to_owned(),
         "/console/reports/unused-subscriptions".to_owned(),
         "/console/reports/contracts-expiring".to_owned(),
+        "/console/reports/after-hours".to_owned(),
+        "/console/reports/schedule-gaps".to_owned(),
         "/console/working-time".to_owned(),
         "/console/notices".to_owned(),
         "/console/rollout".to_owned(),

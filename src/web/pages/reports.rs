@@ -14,7 +14,7 @@ use crate::{
     error::AppError,
     inventory::contracts::contracts_expiring,
     reports::{
-        cache,
+        after_hours, cache, follow_up,
         table::{Cell, Table},
     },
     web::{
@@ -28,8 +28,10 @@ use crate::{
 struct ReportPage {
     c: Chrome,
     name: String,
-    columns: Vec<std::borrow::Cow<'static, str>>,
-    rows: Vec<Vec<String>>,
+    /// The headings of the columns shown, in words.
+    columns: Vec<String>,
+    /// Each row's link (to the person, device, subscription it is about) and cells.
+    rows: Vec<(Option<String>, Vec<String>)>,
     /// Rows in the report; more than are shown when it exceeds [`SHOWN_ROWS`].
     total: i64,
 }
@@ -96,6 +98,18 @@ pub async fn show(
                 .await?
                 .table(),
         ),
+        "after-hours" => (
+            "utanfor-arbetstid",
+            after_hours::after_hours(&state.db, caller, now - chrono::Duration::days(30), now)
+                .await?
+                .table(),
+        ),
+        "schedule-gaps" => (
+            "schemaluckor",
+            follow_up::schedule_gaps(&state.db, caller, 7, now)
+                .await?
+                .table(),
+        ),
         _ => return Err(AppError::NotFound("report").into()),
     };
     if let Some(format @ (ReportFormat::Csv | ReportFormat::Xlsx)) = query.format {
@@ -104,17 +118,56 @@ pub async fn show(
     let c = Chrome::new(&console, &format!("report-{name}"), "nav-overview");
     // A page stays light: the first rows on screen, every row in the downloads.
     let total = table.rows.len() as i64;
+    // Ids are for the files; on screen a row links to what it is about instead.
+    let shown_columns: Vec<usize> = (0..table.columns.len())
+        .filter(|i| !table.columns[*i].ends_with("_id"))
+        .collect();
     let rows = table
         .rows
         .iter()
         .take(SHOWN_ROWS)
-        .map(|row| row.iter().map(|cell| shown(&c, cell)).collect())
+        .map(|row| {
+            let cells = shown_columns.iter().map(|i| shown(&c, &row[*i])).collect();
+            (link_of(&table.columns, row), cells)
+        })
         .collect();
     render(&ReportPage {
+        columns: shown_columns
+            .iter()
+            .map(|i| heading(&c, &table.columns[*i]))
+            .collect(),
         c,
         name,
-        columns: table.columns,
         rows,
         total,
     })
+}
+
+/// A report column's heading in the page's language (`col-<name>`), or its name when
+/// the language files have none.
+fn heading(c: &Chrome, column: &str) -> String {
+    c.lang
+        .try_t(&format!("col-{}", column.replace('_', "-")))
+        .unwrap_or_else(|| column.to_owned())
+}
+
+/// The console page of what a report row is about: the first of its person, device,
+/// subscription that it names.
+fn link_of(columns: &[std::borrow::Cow<'static, str>], row: &[Cell]) -> Option<String> {
+    let id = |name: &str| {
+        columns
+            .iter()
+            .position(|c| c == name)
+            .and_then(|i| match &row[i] {
+                Cell::Id(Some(id)) => Some(*id),
+                _ => None,
+            })
+    };
+    [
+        ("employee_id", "employees"),
+        ("device_id", "devices"),
+        ("subscription_id", "subscriptions"),
+    ]
+    .into_iter()
+    .find_map(|(column, page)| id(column).map(|id| format!("/console/{page}/{id}")))
 }
