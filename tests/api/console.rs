@@ -1073,6 +1073,29 @@ async fn planner_shows_cost_per_unit_and_role_and_compares_waves(app: TestApp) {
     assert!(plan.contains("10\u{a0}890,00\u{a0}kr"), "{plan}");
     let before = browser.get("/console/rollout?wave=1").await.html;
     assert!(!before.contains("10\u{a0}890,00\u{a0}kr"));
+    assert!(!plan.contains("id=\"rollout-totals-note\""));
+    // A phone in stock is handed out instead of bought, and the page says how the
+    // totals then differ from the rows.
+    app.device("STOCK-1", json!({"kind": "phone"}))
+        .await
+        .expect(201);
+    let plan = browser.get("/console/rollout").await.html;
+    for (id, shown) in [
+        ("rollout-to-equip", "2"),
+        ("rollout-stock-reused", "1"),
+        ("rollout-to-purchase", "1"),
+        ("rollout-introduction", "5\u{a0}895,00\u{a0}kr"),
+    ] {
+        assert!(
+            plan.contains(&format!("id=\"{id}\">{shown}<")),
+            "{id}: {plan}"
+        );
+    }
+    assert!(
+        plan.contains("10\u{a0}890,00\u{a0}kr"),
+        "the rows as if bought new"
+    );
+    assert!(plan.contains("id=\"rollout-totals-note\""));
     let compared = browser.get("/console/rollout?a=1&b=2").await.html;
     assert!(compared.contains("id=\"added-headcount\">2<"));
     let csv = browser.get("/console/rollout?wave=2&format=csv").await;
