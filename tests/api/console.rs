@@ -499,6 +499,14 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
     assert!(preview.html.contains("id=\"preview-expired\">1<"));
     assert!(preview.html.contains("id=\"preview-held\">0<"));
     assert!(preview.html.contains("id=\"preview-no-device\">1<"));
+    // "Skicka" comes after what it sends is shown, and still submits the form.
+    let send_at = preview.html.find("id=\"send\"").expect("a send button");
+    assert!(send_at > preview.html.find("id=\"preview-title\"").unwrap());
+    assert!(
+        preview
+            .html
+            .contains("form=\"compose\" name=\"step\" value=\"send\"")
+    );
     // Only those a push will reach have a "when".
     assert!(
         preview
@@ -609,9 +617,23 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
         .id();
     let token = employee_token(&app, &eva).await;
     let browser = Browser::signed_in(&app, &token).await;
+    app.post(
+        "/api/v1/me/push-registrations",
+        &token,
+        json!({"provider": "log", "token": "trial-phone"}),
+    )
+    .await
+    .expect(201);
     let me = browser.get("/console/me").await;
     assert!(me.html.contains("Kvittera"));
     assert!(me.html.contains("Du är i tjänst nu"));
+    // Notices come first; the phone is named in words, not by its provider's code.
+    assert!(me.html.find("id=\"notices-title\"") < me.html.find("id=\"reach-title\""));
+    assert!(
+        me.html.contains("<li>provläge (bara i serverns logg)"),
+        "{}",
+        me.html
+    );
     let csrf = me.csrf();
     let acked = browser
         .post(
