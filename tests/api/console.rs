@@ -659,6 +659,26 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
     assert_eq!(ended.status, StatusCode::SEE_OTHER);
     let reach = app.get("/api/v1/me/reachability", &token).await.expect(200);
     assert_eq!(reach.json["reason"], "working_hours");
+    // Or until a clock time: two hours from now, in Swedish time.
+    let until = (chrono::Utc::now() + Duration::hours(2))
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .format("%H:%M")
+        .to_string();
+    let timed = browser
+        .post("/console/me/focus", &[("csrf", &csrf), ("until", &until)])
+        .await;
+    assert_eq!(timed.status, StatusCode::SEE_OTHER);
+    let reach = app.get("/api/v1/me/reachability", &token).await.expect(200);
+    assert_eq!(reach.json["reason"], "focus");
+    let page = browser.get("/console/me").await.html;
+    assert!(page.contains(&until), "{page}");
+    let nonsense = browser
+        .post("/console/me/focus", &[("csrf", &csrf), ("until", "soon")])
+        .await;
+    assert_eq!(nonsense.status, StatusCode::UNPROCESSABLE_ENTITY);
+    browser
+        .post("/console/me/focus", &[("csrf", &csrf), ("minutes", "end")])
+        .await;
     // Setting and ending are two different steps in the person's trail.
     let trail = app
         .get(
@@ -675,7 +695,10 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
         .filter_map(|e| e["action"].as_str())
         .filter(|a| a.ends_with("-focus"))
         .collect();
-    assert_eq!(actions, ["set-focus", "end-focus"]);
+    assert_eq!(
+        actions,
+        ["set-focus", "end-focus", "set-focus", "end-focus"]
+    );
     // The console's audit page says it lists newest first, and shows Swedish time.
     let admin = Browser::signed_in(&app, &app.admin).await;
     let audit = admin.get("/console/audit").await.html;

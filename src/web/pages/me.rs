@@ -108,6 +108,27 @@ pub struct FocusForm {
     /// Minutes from now; empty or `end` ends focus time.
     #[serde(default)]
     minutes: String,
+    /// Or until a clock time (`14:30`, Swedish time): the next time it is that.
+    #[serde(default)]
+    until: String,
+}
+
+/// The next moment it is `clock` (`HH:MM`) in `zone` after `now`: today, or tomorrow
+/// when today's has passed. `None` for a time that is not one, or one the clocks skip.
+fn next_clock_time(
+    clock: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let time = chrono::NaiveTime::parse_from_str(clock.trim(), "%H:%M").ok()?;
+    let today = now.with_timezone(&zone).date_naive();
+    [today, today.succ_opt()?].into_iter().find_map(|day| {
+        zone.from_local_datetime(&day.and_time(time))
+            .earliest()
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .filter(|at| *at > now)
+    })
 }
 
 pub async fn focus(
@@ -118,6 +139,10 @@ pub async fn focus(
     console.check_csrf(&form.csrf)?;
     let now = state.clock.now();
     let focus = match form.minutes.as_str() {
+        _ if !form.until.trim().is_empty() => Some(Focus {
+            until: next_clock_time(&form.until, now, DEFAULT_ZONE)
+                .ok_or_else(|| AppError::invalid("until", "give a time such as 14:30"))?,
+        }),
         "" | "end" => None,
         minutes => {
             // Bounded before any arithmetic: a huge number overflowed the time (a 500);
@@ -140,4 +165,34 @@ pub async fn focus(
     };
     change_focus(&state.db, &console.caller, focus, now).await?;
     Ok(Redirect::to("/console/me#focus").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn focus_until_a_clock_time_is_its_next_occurrence() {
+        // 12:00 in Stockholm (winter, UTC+1).
+        let now = Utc.with_ymd_and_hms(2026, 1, 15, 11, 0, 0).unwrap();
+        assert_eq!(
+            next_clock_time("14:30", now, DEFAULT_ZONE),
+            Some(Utc.with_ymd_and_hms(2026, 1, 15, 13, 30, 0).unwrap())
+        );
+        // Passed today: tomorrow.
+        assert_eq!(
+            next_clock_time("09:00", now, DEFAULT_ZONE),
+            Some(Utc.with_ymd_and_hms(2026, 1, 16, 8, 0, 0).unwrap())
+        );
+        assert_eq!(next_clock_time("25:00", now, DEFAULT_ZONE), None);
+        assert_eq!(next_clock_time("soon", now, DEFAULT_ZONE), None);
+        // 29 March 2026: 02:30 does not happen in Stockholm; the next one is the 30th.
+        let night = Utc.with_ymd_and_hms(2026, 3, 28, 23, 0, 0).unwrap();
+        assert_eq!(
+            next_clock_time("02:30", night, DEFAULT_ZONE),
+            Some(Utc.with_ymd_and_hms(2026, 3, 30, 0, 30, 0).unwrap())
+        );
+    }
 }

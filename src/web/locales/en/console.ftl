@@ -165,6 +165,7 @@ col-subscriptions = Subscriptions
 push-provider-apns = the iPhone app (through Apple)
 push-provider-fcm = the app (through Google)
 push-provider-log = trial mode (the server's log only)
+me-focus-until-time = Or until
 report-empty = Nothing to show.
 col-status = Status
 col-kind = Kind

@@ -165,6 +165,7 @@ col-subscriptions = Abonnemang
 push-provider-apns = iPhone-appen (via Apple)
 push-provider-fcm = appen (via Google)
 push-provider-log = provläge (bara i serverns logg)
+me-focus-until-time = Eller till klockan
 report-empty = Inget att visa.
 col-status = Status
 col-kind = Typ
