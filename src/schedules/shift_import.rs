@@ -147,6 +147,9 @@ pub async fn import_csv(
         .collect();
     let names: Vec<String> = names.into_iter().collect();
     let mut by_name: HashMap<String, Uuid> = HashMap::new();
+    // People on weekly hours: their shifts are kept but do not count until they are
+    // switched to shifts; the import says so rather than reporting them as done.
+    let mut weekly: HashMap<Uuid, String> = HashMap::new();
     for chunk in names.chunks(500) {
         for e in employee::Entity::find()
             .filter(employee::Column::TenantId.eq(actor.tenant_id))
@@ -158,6 +161,9 @@ pub async fn import_csv(
             .all(db)
             .await?
         {
+            if e.schedule_mode == entities::vocab::ScheduleMode::Weekly {
+                weekly.insert(e.id, e.email.clone());
+            }
             by_name.insert(e.email.clone(), e.id);
             if let Some(external) = e.external_id {
                 by_name.insert(external.to_lowercase(), e.id);
@@ -200,6 +206,15 @@ pub async fn import_csv(
             ));
             None
         };
+        if let Some(email) = weekly.remove(&employee_id) {
+            warnings.push(LineWarning {
+                line,
+                message: format!(
+                    "{email} works weekly hours: their shifts are kept, but count only once \
+                     their working time is switched to shifts"
+                ),
+            });
+        }
         if let (Some(starts_at), Some(ends_at), Some(kind)) = (starts_at, ends_at, shift_kind) {
             parsed.push(Row {
                 line,

@@ -1384,3 +1384,55 @@ async fn reports_on_screen_have_headings_in_words_and_link_their_rows(app: TestA
     assert!(dashboard.contains("/console/reports/schedule-gaps"));
 }
 both_stores!(reports_on_screen_have_headings_in_words_and_link_their_rows);
+
+/// The shift import says whether it only checked or saved, and warns about a person on
+/// weekly hours, whose shifts do not count until they are switched to shifts.
+async fn shift_import_tells_a_dry_run_from_an_import_and_warns_about_weekly_hours(app: TestApp) {
+    let unit = app.unit("Avd S", None).await;
+    let role = app.role("Sjuksköterska").await;
+    app.employee("veckan@example.se", &unit, &role).await;
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let csrf = browser.get("/console/working-time").await.csrf();
+    let csv =
+        "employee;starts_at;ends_at\r\nveckan@example.se;2026-11-18 07:00;2026-11-18 15:30\r\n";
+    let upload = |dry_run: bool| {
+        let mut form = multipart::Form::new().text("csrf", csrf.clone()).part(
+            "file",
+            multipart::Part::bytes(csv.as_bytes().to_vec())
+                .file_name("pass.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+        if dry_run {
+            form = form.text("dry_run", "true");
+        }
+        form
+    };
+    let checked = browser
+        .post_multipart("/console/working-time/shifts", upload(true))
+        .await;
+    assert_eq!(checked.status, StatusCode::OK);
+    assert!(
+        checked
+            .html
+            .contains("Provkörning: 1 pass kan importeras. Inget är sparat än."),
+        "{}",
+        checked.html
+    );
+    assert!(
+        checked
+            .html
+            .contains("veckan@example.se works weekly hours")
+    );
+    assert_eq!(app.count("shifts").await, 0);
+    let saved = browser
+        .post_multipart("/console/working-time/shifts", upload(false))
+        .await;
+    assert!(
+        saved.html.contains("1 pass importerades."),
+        "{}",
+        saved.html
+    );
+    assert_eq!(app.count("shifts").await, 1);
+}
+both_stores!(shift_import_tells_a_dry_run_from_an_import_and_warns_about_weekly_hours);

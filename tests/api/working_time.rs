@@ -570,7 +570,14 @@ async fn shift_rosters_import_from_csv_and_icalendar(app: TestApp) {
         .iter()
         .map(|w| w["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(warnings, [2, 3]);
+    // Lines 2 and 3: the clock changes; line 4: Bo works weekly hours, so his shift is
+    // kept but does not count until he is switched to shifts — said, not hidden.
+    assert_eq!(warnings, [2, 3, 4]);
+    let bo_warning = done["warnings"][2]["message"].as_str().unwrap();
+    assert!(
+        bo_warning.contains("bo@region.se works weekly hours"),
+        "{bo_warning}"
+    );
     let shifts = app
         .get(&format!("/api/v1/employees/{anna}/shifts"), &app.admin)
         .await

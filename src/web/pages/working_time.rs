@@ -102,8 +102,9 @@ impl WeekForm {
     }
 }
 
-/// A shift import's answer: rows that passed and warnings, or every row error.
-type ShiftImport = Result<(usize, Vec<String>), Vec<LineError>>;
+/// A shift import's answer: rows that passed (checked only, on a dry run) and warnings,
+/// or every row error.
+type ShiftImport = Result<(usize, bool, Vec<String>), Vec<LineError>>;
 
 #[derive(Template)]
 #[template(path = "working_time.html")]
@@ -264,6 +265,7 @@ pub async fn import_shifts(
             } else {
                 done.created
             },
+            dry_run,
             done.warnings
                 .into_iter()
                 .map(|w| format!("{}: {}", w.line, w.message))

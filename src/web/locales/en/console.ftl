@@ -462,8 +462,12 @@ working-time-remove-day = Remove
 working-time-shift-import = Import shifts
 working-time-shift-hint = CSV with columns employee (e-mail or external id), starts_at and ends_at (local time, YYYY-MM-DD HH:MM), optional kind (work or on_call; also shift, pass, beredskap).
 working-time-shifts-done = { $count ->
-    [one] { $count } shift passed.
-   *[other] { $count } shifts passed.
+    [one] { $count } shift imported.
+   *[other] { $count } shifts imported.
+}
+working-time-shifts-checked = { $count ->
+    [one] Dry run: { $count } shift can be imported. Nothing is saved yet.
+   *[other] Dry run: { $count } shifts can be imported. Nothing is saved yet.
 }
 hours-title = Own working hours
 hours-own = Has working hours of its own.

@@ -462,8 +462,12 @@ working-time-remove-day = Ta bort
 working-time-shift-import = Importera pass
 working-time-shift-hint = CSV med kolumnerna employee (e-post eller externt id), starts_at och ends_at (lokal tid, ÅÅÅÅ-MM-DD TT:MM), valfritt kind (pass eller beredskap; även work, shift, on_call).
 working-time-shifts-done = { $count ->
-    [one] { $count } pass gick igenom.
-   *[other] { $count } pass gick igenom.
+    [one] { $count } pass importerades.
+   *[other] { $count } pass importerades.
+}
+working-time-shifts-checked = { $count ->
+    [one] Provkörning: { $count } pass kan importeras. Inget är sparat än.
+   *[other] Provkörning: { $count } pass kan importeras. Inget är sparat än.
 }
 hours-title = Egna arbetstider
 hours-own = Har egna arbetstider.
