@@ -19,7 +19,6 @@ use super::{
     jobs::{Job, prepare},
     record::{Finished, Settle, hold, recorder, settle, stopped},
     retry::RetryPolicy,
-    stops::Stop,
 };
 use crate::{
     clock::Clock,
@@ -322,20 +321,16 @@ async fn claim_and_prepare(
 /// health decides first whether it goes at all, and then what the answer means.
 async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
     let Waiting { job, deadline, .. } = waiting;
-    let stops: Vec<Option<Stop>> = job
-        .rows
-        .iter()
-        .map(|r| shared.stops.stopped(r.notice_id, r.employee_id))
-        .collect();
-    if stops.iter().any(Option::is_some) {
+    let stop_of = |r: &Claimed| shared.stops.stopped(r.notice_id, r.employee_id);
+    // Checked without allocating: nearly every push has nothing stopped.
+    if job.rows.iter().any(|r| stop_of(r).is_some()) {
         // The stopped rows end here; the others of a digest go back to the queue at
         // once, to be claimed and pushed without them.
         let rows = job
             .rows
             .into_iter()
-            .zip(stops)
-            .map(|(row, stop)| {
-                let settled = stop.map_or(Settle::Release, |stop| stopped(&row, stop));
+            .map(|row| {
+                let settled = stop_of(&row).map_or(Settle::Release, |stop| stopped(&row, stop));
                 (row, settled)
             })
             .collect();

@@ -168,6 +168,9 @@ pub async fn cancel_notice<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
+/// The `last_error` of a first push that did not go because its notice was read.
+pub const ACKED: &str = "acked";
+
 /// Ends what was still to be pushed to a person of a notice they acknowledged: a first
 /// push `cancelled` (`acked`), a repeat of a call-in `sent` (it did its job).
 pub async fn end_acknowledged<C: ConnectionTrait>(
@@ -192,7 +195,7 @@ pub async fn end_acknowledged<C: ConnectionTrait>(
             delivery::Column::Status,
             Expr::value(DeliveryStatus::Cancelled),
         )
-        .col_expr(delivery::Column::LastError, Expr::value("acked"))
+        .col_expr(delivery::Column::LastError, Expr::value(ACKED))
         .filter(delivery::Column::Pushes.eq(0))
         .exec(db)
         .await?;

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{
     DeliveryConfig,
     claim::Claimed,
-    outbox::{DeliveryStatus, FairSpread, queue_at},
+    outbox::{ACKED, DeliveryStatus, FairSpread, queue_at},
     retry::Next,
     stops::Stop,
 };
@@ -70,7 +70,7 @@ pub fn stopped(row: &Claimed, stop: Stop) -> Settle {
             status: DeliveryStatus::Sent,
             error: None,
         },
-        Stop::Acked => final_status(DeliveryStatus::Cancelled, "acked"),
+        Stop::Acked => final_status(DeliveryStatus::Cancelled, ACKED),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::{
     db::write_as,
     error::{AppError, AppResult, FieldError},
     pagination::{Page, PageRequest, fetch_page},
-    reports::table::{Cell, Table},
+    reports::table::{Cell, Table, names},
 };
 
 pub use entities::vocab::ContractKind;
@@ -348,7 +348,7 @@ impl ExpiringContracts {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Avtal",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "contract_id",
                 "supplier",
                 "kind",

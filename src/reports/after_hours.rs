@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::table::{Cell, Table};
+use super::table::{Cell, Table, names};
 use crate::{
     auth::{Access, Caller, Resource},
     error::AppResult,
@@ -228,7 +228,7 @@ impl AfterHours {
         }
         Table {
             sheet: "Kontakt utanför arbetstid",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "per",
                 "name",
                 "notices",

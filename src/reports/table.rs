@@ -135,7 +135,7 @@ mod tests {
     fn csv_is_what_swedish_excel_reads() {
         let table = Table {
             sheet: "t",
-            columns: crate::reports::table::names(&["name", "cost", "share"]),
+            columns: names(&["name", "cost", "share"]),
             rows: vec![vec![
                 Cell::Text("Avd 5; natt".to_owned()),
                 Cell::Money(Some(123_456)),
@@ -153,7 +153,7 @@ mod tests {
     fn text_cells_never_reach_excel_as_formulas() {
         let table = Table {
             sheet: "t",
-            columns: crate::reports::table::names(&["urgent_reason", "cost"]),
+            columns: names(&["urgent_reason", "cost"]),
             rows: vec![vec![
                 Cell::Text("=HYPERLINK(\"http://x\",\"y\")".to_owned()),
                 Cell::Money(Some(-5_000)),

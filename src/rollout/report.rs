@@ -14,7 +14,7 @@ use crate::{
     error::AppResult,
     inventory::devices::{DeviceKind, Ownership},
     money::{Money, div_round_half_up},
-    reports::table::{Cell, Table},
+    reports::table::{Cell, Table, names},
 };
 
 /// A profile's figures, in öre.
@@ -361,12 +361,12 @@ pub struct ComparisonRow {
 
 impl Comparison {
     /// The comparison as a table for CSV and XLSX.
-    pub fn table(&self) -> crate::reports::table::Table {
+    pub fn table(&self) -> Table {
         use crate::reports::table::{Cell, Table};
         let comparison = self;
         Table {
             sheet: "Jämförelse",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "unit_name",
                 "role_name",
                 "profile_name",
@@ -513,7 +513,7 @@ impl RolloutReport {
         ]);
         Table {
             sheet: "Utrullning",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "unit_id",
                 "unit_name",
                 "role_id",

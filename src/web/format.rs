@@ -50,6 +50,12 @@ pub fn local_time(at: DateTime<Utc>, zone: Tz, with_offset: bool) -> String {
     }
 }
 
+/// A moment in `zone` to the minute, with the UTC offset only on the days the clocks
+/// change there.
+pub fn local_time_marked(at: DateTime<Utc>, zone: Tz) -> String {
+    local_time(at, zone, clocks_change_on(at, zone))
+}
+
 /// A recorded moment in `zone` to the second (`2026-03-29 03:00:12`), with the UTC
 /// offset on the days the clocks change there, when the local time alone is ambiguous.
 pub fn local_moment(at: DateTime<Utc>, zone: Tz) -> String {

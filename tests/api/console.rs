@@ -1366,19 +1366,41 @@ async fn reports_on_screen_have_headings_in_words_and_link_their_rows(app: TestA
         "{}",
         page.html
     );
+    // Something in each of the other two: a notice sent (after-hours counts every
+    // sender's notices) and a shift worker with no shift ahead (a schedule gap).
+    app.post(
+        "/api/v1/notices",
+        &app.admin,
+        json!({"title": "Info", "body": "…", "priority": "info",
+            "audience": {"employee_ids": [vik]}}),
+    )
+    .await
+    .expect(201);
+    app.patch(
+        &format!("/api/v1/employees/{vik}"),
+        &app.admin,
+        json!({"schedule_mode": "shifts"}),
+    )
+    .await
+    .expect(200);
     for (report, heading) in [
         ("after-hours", "Brådskande utanför arbetstid"),
         ("schedule-gaps", "Sista passet slutar"),
     ] {
         let page = browser.get(&format!("/console/reports/{report}")).await;
         assert_eq!(page.status, StatusCode::OK, "{report}");
-        // An empty report says so; either way the page is there, in Swedish.
         assert!(
-            page.html.contains(heading) || page.html.contains("Inget att visa."),
+            page.html
+                .contains(&format!("<th scope=\"col\">{heading}</th>")),
             "{report}: {}",
             page.html
         );
     }
+    let gaps = browser.get("/console/reports/schedule-gaps").await.html;
+    assert!(
+        gaps.contains(&format!("<a href=\"/console/employees/{vik}\">")),
+        "{gaps}"
+    );
     let dashboard = browser.get("/console").await.html;
     assert!(dashboard.contains("/console/reports/after-hours"));
     assert!(dashboard.contains("/console/reports/schedule-gaps"));

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Person, employees_where, people};
-use crate::reports::table::{Cell, Table};
+use crate::reports::table::{Cell, Table, names};
 use crate::{auth::UnitScope, error::AppResult};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -145,7 +145,7 @@ impl ReturnsDue {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Återlämning",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "employee_id",
                 "employee_name",
                 "employment_type",

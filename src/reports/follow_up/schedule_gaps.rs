@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::people;
 use crate::auth::{Access, Caller, Resource};
 use crate::error::AppResult;
-use crate::reports::table::{Cell, Table};
+use crate::reports::table::{Cell, Table, names};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct GapRow {
@@ -119,7 +119,7 @@ impl ScheduleGaps {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Schemaluckor",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "employee_id",
                 "employee_name",
                 "unit_id",

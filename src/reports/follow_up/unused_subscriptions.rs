@@ -16,7 +16,7 @@ use crate::{
     auth::UnitScope,
     error::AppResult,
     money::Money,
-    reports::table::{Cell, Table},
+    reports::table::{Cell, Table, names},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -230,7 +230,7 @@ impl UnusedSubscriptions {
         ]);
         Table {
             sheet: "Oanvända abonnemang",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "subscription_id",
                 "msisdn",
                 "monthly_cost",

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::unit_names;
-use crate::reports::table::{Cell, Table};
+use crate::reports::table::{Cell, Table, names};
 use crate::{
     auth::UnitScope,
     error::AppResult,
@@ -126,7 +126,7 @@ impl Utilization {
     pub fn table(&self) -> Table {
         Table {
             sheet: "Användning",
-            columns: crate::reports::table::names(&[
+            columns: names(&[
                 "unit_id",
                 "unit_name",
                 "assigned_devices",

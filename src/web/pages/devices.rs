@@ -1,6 +1,6 @@
 //! The device list (filters, column chooser, the view kept in the URL, export of exactly
 //! that query) and a device's page (facts, allowed lifecycle actions, history).
-use std::{borrow::Cow, collections::HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::{
@@ -15,12 +15,12 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt,
-        parse_enum, parse_id, unit_options, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, export_format,
+        list_table, next_href, opt, parse_enum, parse_id, unit_options, view_query,
     },
     render,
 };
-use crate::downloads::{ReportFormat, respond};
+use crate::downloads::respond;
 use crate::{
     app::AppState,
     audit::HistoryItem,
@@ -33,7 +33,7 @@ use crate::{
     org::{employees, units::unit_names},
     pagination::all_pages,
     pagination::{DEFAULT_LIMIT, PageParams},
-    reports::table::{Cell, Table},
+    reports::table::Cell,
     web::session::{Console, WebResult},
 };
 
@@ -97,6 +97,14 @@ impl ListQuery {
     }
 }
 
+/// The people the devices are assigned to (to look their names up once).
+fn holders(items: &[DeviceView]) -> Vec<Uuid> {
+    items
+        .iter()
+        .filter_map(|d| d.assigned_to.as_ref().and_then(|a| a.employee_id))
+        .collect()
+}
+
 fn holder(
     d: &DeviceView,
     people: &HashMap<Uuid, (String, Uuid)>,
@@ -140,11 +148,7 @@ pub async fn list(
     let page = devices::list_devices(&state.db, device_query, page).await?;
     let unit_names = unit_names(&state.db, caller.tenant_id).await?;
     let items: Vec<DeviceView> = page.items.into_iter().map(DeviceView::from).collect();
-    let holders: Vec<Uuid> = items
-        .iter()
-        .filter_map(|d| d.assigned_to.as_ref().and_then(|a| a.employee_id))
-        .collect();
-    let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
+    let people = employees::people_of(&state.db, caller.tenant_id, &holders(&items)).await?;
     let c = Chrome::new(&console, "devices-title", "nav-devices");
     let columns = query.columns();
     let rows = items
@@ -240,11 +244,7 @@ pub async fn export(
     console: Console,
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
-    let format = match query.format.as_deref().unwrap_or("csv") {
-        "csv" => ReportFormat::Csv,
-        "xlsx" => ReportFormat::Xlsx,
-        _ => return Err(AppError::invalid("format", "csv or xlsx").into()),
-    };
+    let format = export_format(query.format.as_deref())?;
     let (_, device_query) = scoped_query(&state, &console, &query).await?;
     let caller = &console.caller;
     let items: Vec<DeviceView> =
@@ -253,25 +253,15 @@ pub async fn export(
             .into_iter()
             .map(DeviceView::from)
             .collect();
-    let holders: Vec<Uuid> = items
-        .iter()
-        .filter_map(|d| d.assigned_to.as_ref().and_then(|a| a.employee_id))
-        .collect();
-    let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
+    let people = employees::people_of(&state.db, caller.tenant_id, &holders(&items)).await?;
     let unit_names = unit_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "devices-title", "nav-devices");
     let columns = query.columns();
-    let table = Table {
-        sheet: "Utrustning",
-        columns: columns
-            .iter()
-            .map(|col| Cow::Owned(c.word("col", col)))
-            .collect(),
-        rows: cells_of(&c, &columns, &items, &people, &unit_names)
-            .into_iter()
-            .map(|row| row.into_iter().map(Cell::Text).collect())
-            .collect(),
-    };
+    let rows = cells_of(&c, &columns, &items, &people, &unit_names)
+        .into_iter()
+        .map(|row| row.into_iter().map(Cell::Text).collect())
+        .collect();
+    let table = list_table(&c, "Utrustning", &columns, rows);
     Ok(respond(Some(format), "devices", &(), || table)?)
 }
 

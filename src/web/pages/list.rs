@@ -9,7 +9,13 @@ use askama::Template;
 use axum::response::Response;
 
 use super::{Chrome, render};
-use crate::{auth::UnitScope, error::AppError, web::session::WebResult};
+use crate::{
+    auth::UnitScope,
+    downloads::ReportFormat,
+    error::AppError,
+    reports::table::{Cell, Table},
+    web::session::WebResult,
+};
 
 /// One filter of a list's form: a search box, or a choice among options.
 pub struct Filter {
@@ -152,6 +158,33 @@ pub fn parse_id(field: &str, value: &str) -> Result<Option<Uuid>, AppError> {
     opt(value)
         .map(|v| v.parse().map_err(|_| AppError::invalid(field, "not an id")))
         .transpose()
+}
+
+/// The file a list's export is asked for (`?format=`, CSV when absent); checked before
+/// any row is read.
+pub fn export_format(format: Option<&str>) -> Result<ReportFormat, AppError> {
+    match format.unwrap_or("csv") {
+        "csv" => Ok(ReportFormat::Csv),
+        "xlsx" => Ok(ReportFormat::Xlsx),
+        _ => Err(AppError::invalid("format", "csv or xlsx")),
+    }
+}
+
+/// A list as its export writes it: the chosen columns under the page's headings.
+pub fn list_table(
+    c: &Chrome,
+    sheet: &'static str,
+    columns: &[&str],
+    rows: Vec<Vec<Cell>>,
+) -> Table {
+    Table {
+        sheet,
+        columns: columns
+            .iter()
+            .map(|col| std::borrow::Cow::Owned(c.word("col", col)))
+            .collect(),
+        rows,
+    }
 }
 
 /// The columns asked for in `cols`, in the list's order; the first `default` when none.

@@ -35,7 +35,7 @@ use crate::{
     reachability::Priority,
     schedules::DEFAULT_ZONE,
     web::{
-        format::{clocks_change_on, local_time},
+        format::{clocks_change_on, local_time, local_time_marked},
         session::{Console, CsrfForm, WebResult},
     },
 };
@@ -360,14 +360,10 @@ pub async fn show(
     render(&NoticePage {
         units,
         c: Chrome::new(&console, "notice-title", "nav-notices"),
-        send_at: local_time(
-            notice.send_at,
-            DEFAULT_ZONE,
-            clocks_change_on(notice.send_at, DEFAULT_ZONE),
-        ),
+        send_at: local_time_marked(notice.send_at, DEFAULT_ZONE),
         expires_at: notice
             .expires_at
-            .map(|at| local_time(at, DEFAULT_ZONE, clocks_change_on(at, DEFAULT_ZONE))),
+            .map(|at| local_time_marked(at, DEFAULT_ZONE)),
         planned: notice.send_at > state.clock.now(),
         notice,
         sent: query.sent.is_some(),

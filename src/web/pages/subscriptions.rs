@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, next_href, opt,
-        parse_enum, parse_id, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, export_format,
+        list_table, next_href, opt, parse_enum, parse_id, view_query,
     },
     render,
     reports::shown,
@@ -25,7 +25,7 @@ use crate::{
     app::AppState,
     audit::HistoryItem,
     auth::{Access, Resource},
-    downloads::{ReportFormat, respond},
+    downloads::respond,
     error::AppError,
     inventory::{
         devices,
@@ -34,7 +34,7 @@ use crate::{
     },
     org::{employees, units::unit_names},
     pagination::{DEFAULT_LIMIT, PageParams, all_pages},
-    reports::table::{Cell, Table},
+    reports::table::Cell,
     web::session::{Console, WebResult},
 };
 
@@ -201,11 +201,7 @@ pub async fn export(
     console: Console,
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
-    let format = match query.format.as_deref().unwrap_or("csv") {
-        "csv" => ReportFormat::Csv,
-        "xlsx" => ReportFormat::Xlsx,
-        _ => return Err(AppError::invalid("format", "csv or xlsx").into()),
-    };
+    let format = export_format(query.format.as_deref())?;
     let (_, cond) = scoped_condition(&state, &console, &query).await?;
     let caller = &console.caller;
     let items =
@@ -214,14 +210,12 @@ pub async fn export(
     let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
     let c = Chrome::new(&console, "subscriptions-title", "nav-subscriptions");
     let columns = chosen_columns(&COLUMNS, DEFAULT_COLUMNS, &query.cols);
-    let table = Table {
-        sheet: "Abonnemang",
-        columns: columns
-            .iter()
-            .map(|col| std::borrow::Cow::Owned(c.word("col", col)))
-            .collect(),
-        rows: cells_of(&c, &columns, &items, &people),
-    };
+    let table = list_table(
+        &c,
+        "Abonnemang",
+        &columns,
+        cells_of(&c, &columns, &items, &people),
+    );
     Ok(respond(Some(format), "subscriptions", &(), || table)?)
 }
 
