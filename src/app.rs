@@ -108,6 +108,9 @@ pub struct App {
     router: Router,
     state: AppState,
     dispatcher: Option<Dispatcher>,
+    /// The PostgreSQL database whose announced stops this process listens for (none on
+    /// SQLite: one process).
+    stops_from: Option<secrecy::SecretString>,
     /// The pool the background report refresh reads through: its own, so that it never
     /// holds the connections requests are waiting for.
     refresh_db: DatabaseConnection,
@@ -153,6 +156,13 @@ impl App {
             stops: crate::delivery::Stops::default(),
         });
         let listener = TcpListener::bind(config.listen).await?;
+        let stops_from =
+            (state.db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
+                // Deaf until the listener is in place: claims made before then are
+                // checked again right before they are pushed.
+                state.stops.lost_hearing();
+                config.database.url.clone()
+            });
         let dispatcher = config.delivery.enabled.then(|| {
             Dispatcher::new(
                 state.db.clone(),
@@ -168,6 +178,7 @@ impl App {
             router: router(state.clone()),
             state,
             dispatcher,
+            stops_from,
             refresh_db,
             bootstrapped,
         })
@@ -203,6 +214,13 @@ impl App {
             self.state.clock.clone(),
             stop.child_token(),
         ));
+        let hearing = self.stops_from.map(|url| {
+            tokio::spawn(crate::delivery::broadcast::listen(
+                url,
+                self.state.stops.clone(),
+                stop.child_token(),
+            ))
+        });
         let stop_on_shutdown = stop.clone();
         // The peer's address is what failed sign-ins are counted by.
         let served = axum::serve(
@@ -220,6 +238,9 @@ impl App {
             let _ = dispatching.await;
         }
         let _ = refreshing.await;
+        if let Some(hearing) = hearing {
+            let _ = hearing.await;
+        }
         served
     }
 }

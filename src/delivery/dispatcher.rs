@@ -19,6 +19,7 @@ use super::{
     jobs::{Job, prepare},
     record::{Finished, Settle, hold, recorder, settle, stopped},
     retry::RetryPolicy,
+    stops::Hearing,
 };
 use crate::{
     clock::Clock,
@@ -72,7 +73,8 @@ struct Shared {
     clock: Arc<dyn Clock>,
     config: Arc<DeliveryConfig>,
     id: Uuid,
-    /// Cancels and acknowledgements made in this process since the rows were claimed.
+    /// Cancels and acknowledgements made since the rows were claimed, here or (heard
+    /// through `broadcast`) elsewhere.
     stops: Stops,
 }
 
@@ -82,6 +84,8 @@ struct Waiting {
     job: Job,
     deadline: Instant,
     seq: u64,
+    /// Where hearing of stops stood when the rows were claimed.
+    heard: Hearing,
 }
 
 /// Larger goes first: urgent, then the earlier place in the queue, then claimed first.
@@ -147,8 +151,8 @@ impl Dispatcher {
         self
     }
 
-    /// Checks `stops` right before each send: what was cancelled or acknowledged in
-    /// this process after its rows were claimed does not leave.
+    /// Checks `stops` right before each send: what was cancelled or acknowledged after
+    /// its rows were claimed does not leave.
     #[must_use]
     pub fn stopped_by(mut self, stops: Stops) -> Self {
         Arc::get_mut(&mut self.shared)
@@ -199,6 +203,7 @@ impl Dispatcher {
         let mut waiting: BinaryHeap<Waiting> = BinaryHeap::new();
         let mut in_flight: JoinSet<()> = JoinSet::new();
         let mut claiming: Option<Claiming> = None;
+        let mut claim_heard = shared.stops.hearing();
         let mut next_claim = Instant::now();
         let mut drained = false;
         let mut stopping = false;
@@ -216,6 +221,8 @@ impl Dispatcher {
             }
             let wants_more = !stopping && !drained && waiting.len() < batch;
             if claiming.is_none() && wants_more && Instant::now() >= next_claim {
+                // Before the claim reads cancellations: what comes later must be heard.
+                claim_heard = shared.stops.hearing();
                 claiming = Some(Box::pin(claim_and_prepare(shared.clone(), batch as u64)));
             }
             if claiming.is_none() && in_flight.is_empty() {
@@ -243,7 +250,7 @@ impl Dispatcher {
                                 + Duration::from_secs(u64::from(config.lease_seconds)) * 3 / 4;
                             for job in jobs {
                                 seq += 1;
-                                waiting.push(Waiting { job, deadline, seq });
+                                waiting.push(Waiting { job, deadline, seq, heard: claim_heard });
                             }
                             if claimed_now < batch {
                                 drained = matches!(until, Until::Drained);
@@ -320,7 +327,22 @@ async fn claim_and_prepare(
 /// One push, start to outcome; the outcome goes to the recorder. Its credentials'
 /// health decides first whether it goes at all, and then what the answer means.
 async fn send(shared: Arc<Shared>, waiting: Waiting, recorder: mpsc::UnboundedSender<Finished>) {
-    let Waiting { job, deadline, .. } = waiting;
+    let Waiting {
+        job,
+        deadline,
+        heard,
+        ..
+    } = waiting;
+    if !shared.stops.heard_everything_since(heard)
+        && let Err(e) = shared.stops.catch_up(&shared.db, &job.rows).await
+    {
+        // Cannot tell whether they were stopped meanwhile: back to the queue, to be
+        // claimed (and checked) again.
+        tracing::warn!(error = %e, "checking for cancels before a push failed");
+        let rows = job.rows.into_iter().map(|r| (r, Settle::Release)).collect();
+        let _ = recorder.send(Finished::rows(rows));
+        return;
+    }
     let stop_of = |r: &Claimed| shared.stops.stopped(r.notice_id, r.employee_id);
     // Checked without allocating: nearly every push has nothing stopped.
     if job.rows.iter().any(|r| stop_of(r).is_some()) {

@@ -237,10 +237,25 @@ async fn provider_for(
     (found, CredentialSet::service(provider))
 }
 
+/// Those of `notices` that were cancelled.
+pub(super) async fn cancelled(
+    db: &DatabaseConnection,
+    notices: HashSet<Uuid>,
+) -> AppResult<Vec<Uuid>> {
+    Ok(notice::Entity::find()
+        .select_only()
+        .column(notice::Column::Id)
+        .filter(notice::Column::Id.is_in(notices))
+        .filter(notice::Column::CancelledAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// The (notice, employee) pairs among the claimed rows that were acknowledged: one
 /// query a notice, on the inbox's primary key (notice, person), so that the cost is
 /// the claim's size, not the size of the notice or of everyone's history.
-async fn acknowledged(
+pub(super) async fn acknowledged(
     db: &DatabaseConnection,
     claimed: &[Claimed],
 ) -> AppResult<HashSet<(Uuid, Uuid)>> {

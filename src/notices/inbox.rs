@@ -15,7 +15,11 @@ use uuid::Uuid;
 use crate::{
     auth::{Access, Caller},
     db::write,
-    delivery::{Stops, outbox},
+    delivery::{
+        Stops,
+        broadcast::{self, Announced},
+        outbox,
+    },
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page_newest_first},
     reachability::Priority,
@@ -197,7 +201,8 @@ pub async fn unread_counts<C: ConnectionTrait>(
 
 /// Acknowledges a notice; again changes nothing. Whatever was still to be pushed to me
 /// of it stops: a first push waiting for my working time ends `cancelled` (`acked`), a
-/// repeat of a call-in `sent`; one already claimed is stopped before it leaves (`stops`).
+/// repeat of a call-in `sent`; one already claimed is stopped before it leaves (`stops`,
+/// and in other processes through `broadcast`).
 pub async fn acknowledge(
     db: &DatabaseConnection,
     stops: &Stops,
@@ -227,6 +232,11 @@ pub async fn acknowledge(
                 .exec(db)
                 .await?;
             outbox::end_acknowledged(db, notice_id, employee_id, now).await?;
+            let acked = Announced::Acked {
+                notice_id,
+                employee_id,
+            };
+            broadcast::announce(db, acked).await?;
         }
         let r = notice_recipient::Entity::find_by_id((notice_id, employee_id))
             .one(db)

@@ -24,7 +24,11 @@ use crate::{
     auth::{AccessRole, Caller},
     db::write,
     delivery::outbox::DeliveryStatus,
-    delivery::{Stops, outbox},
+    delivery::{
+        Stops,
+        broadcast::{self, Announced},
+        outbox,
+    },
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, fetch_page, fetch_page_newest_first},
     reachability::Reason,
@@ -220,8 +224,8 @@ pub async fn list_deliveries<C: ConnectionTrait>(
 }
 
 /// Cancels what has not gone yet: the waiting rows in the transaction, and through
-/// `stops` the ones this process has claimed but not pushed. Cancelling twice changes
-/// nothing more.
+/// `stops` the ones this process has claimed but not pushed; other processes hear of it
+/// as the transaction commits (`broadcast`). Cancelling twice changes nothing more.
 pub async fn cancel(
     db: &DatabaseConnection,
     stops: &Stops,
@@ -257,6 +261,7 @@ async fn cancel_in<C: ConnectionTrait>(
             Some(&serde_json::json!({ "deliveries_cancelled": cancelled })),
         )
         .await?;
+        broadcast::announce(db, Announced::Cancelled { notice_id: id }).await?;
     }
     get_notice(db, caller, id).await
 }

@@ -168,6 +168,8 @@ pub struct TestApp {
     pub providers: Providers,
     /// What the app's cancels and acknowledgements tell its dispatchers.
     pub stops: stilla::delivery::Stops,
+    /// The app's database, for a second process's connections.
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// Held for their drop: the folder of the SQLite file, the PostgreSQL database.
     #[allow(dead_code)]
@@ -272,7 +274,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             ..Config::default()
         };
-        config.database.url = SecretString::from(database_url);
+        config.database.url = SecretString::from(database_url.clone());
         config.database.max_connections = 5;
         // Never a key file in the working tree: a fixed test key.
         config.secrets.key = Some(SecretString::from(TEST_SECRETS_KEY));
@@ -303,6 +305,7 @@ impl TestApp {
             recorder,
             providers,
             stops,
+            database_url,
             shutdown: Some(tx),
             sqlite_dir: None,
             pg_database: None,

@@ -4,10 +4,12 @@ use std::{sync::Arc, time::Duration as StdDuration};
 
 use chrono::Duration;
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
+use secrecy::SecretString;
 use serde_json::json;
 use stilla::{
     clock::SystemClock,
-    delivery::{DeliveryConfig, Dispatcher},
+    delivery::{DeliveryConfig, Dispatcher, Stops, broadcast},
     push::{Provider, Providers, Push, PushOutcome},
 };
 use tokio_util::sync::CancellationToken;
@@ -81,16 +83,32 @@ impl Provider for Gate {
     }
 }
 
-/// Rows already claimed, waiting in the dispatcher for a place in flight, are not pushed
-/// once `DELETE` has answered.
-async fn a_cancel_stops_pushes_already_claimed(app: TestApp) {
+/// What stops the claimed rows in [`claimed_then_stopped`].
+#[derive(Clone, Copy)]
+enum Stopping {
+    /// `DELETE /api/v1/notices/{id}` by the admin.
+    Cancel,
+    /// Everyone acknowledges it in their inbox.
+    AckByAll,
+}
+
+/// Three people on call get an important notice; a dispatcher that tells stops by
+/// `theirs` claims all three rows, pushes one and holds it in flight (the other two
+/// wait in memory), then the notice is stopped through the app. Once `heard` says so,
+/// the push in flight finishes. Answers what was pushed and how the rows ended, sorted.
+async fn claimed_then_stopped(
+    app: &TestApp,
+    theirs: Stops,
+    stopping: Stopping,
+    heard: impl AsyncFn(&Stops, &str, &[String]) -> bool,
+) -> (usize, Vec<String>) {
     let unit = app.unit("Avd 9", None).await;
     let role = app.role("Undersköterska").await;
     let mut people = Vec::new();
     for n in 0..3 {
         let who = app.employee(&format!("u{n}@region.se"), &unit, &role).await;
-        crate::notices::always_working(&app, &who).await;
-        phone(&app, &who).await;
+        crate::notices::always_working(app, &who).await;
+        phone(app, &who).await;
         people.push(who);
     }
     let gate = Arc::new(Gate {
@@ -111,9 +129,9 @@ async fn a_cancel_stops_pushes_already_claimed(app: TestApp) {
             ..DeliveryConfig::default()
         },
     )
-    .stopped_by(app.stops.clone());
+    .stopped_by(theirs.clone());
     let notice = send(
-        &app,
+        app,
         &app.admin,
         json!({"title": "Larm", "body": "…", "priority": "important",
             "audience": {"unit_ids": [unit]}}),
@@ -126,24 +144,46 @@ async fn a_cancel_stops_pushes_already_claimed(app: TestApp) {
     while gate.pushed.lock().unwrap().is_empty() {
         tokio::time::sleep(StdDuration::from_millis(5)).await;
     }
-    let claimed = deliveries(&app, &notice)
+    let claimed = deliveries(app, &notice)
         .await
         .iter()
         .filter(|d| d["status"] == "sending")
         .count();
-    assert_eq!(claimed, 3, "all three claimed before the cancel");
-    app.call(
-        Method::DELETE,
-        &format!("/api/v1/notices/{notice}"),
-        Some(&app.admin),
-        None,
-    )
-    .await
-    .expect(200);
+    assert_eq!(claimed, 3, "all three claimed before the stop");
+    match stopping {
+        Stopping::Cancel => {
+            app.call(
+                Method::DELETE,
+                &format!("/api/v1/notices/{notice}"),
+                Some(&app.admin),
+                None,
+            )
+            .await
+            .expect(200);
+        }
+        Stopping::AckByAll => {
+            for who in &people {
+                let token = employee_token(app, who).await;
+                app.post(
+                    &format!("/api/v1/me/notices/{notice}/ack"),
+                    &token,
+                    json!({}),
+                )
+                .await
+                .expect(200);
+            }
+        }
+    }
+    for _ in 0..500 {
+        if heard(&theirs, &notice, &people).await {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
     gate.open.notify_one();
     // The one in flight is written down; the other two never leave.
     for _ in 0..200 {
-        let done = deliveries(&app, &notice)
+        let done = deliveries(app, &notice)
             .await
             .iter()
             .all(|d| d["status"] != "sending");
@@ -154,13 +194,171 @@ async fn a_cancel_stops_pushes_already_claimed(app: TestApp) {
     }
     stop.cancel();
     run.await.unwrap();
-    assert_eq!(gate.pushed.lock().unwrap().len(), 1);
-    let mut statuses: Vec<String> = deliveries(&app, &notice)
+    let mut statuses: Vec<String> = deliveries(app, &notice)
         .await
         .iter()
-        .map(|d| d["status"].as_str().unwrap().to_owned())
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["status"].as_str().unwrap(),
+                d["last_error"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     statuses.sort();
-    assert_eq!(statuses, ["cancelled", "cancelled", "sent"]);
+    let pushed = gate.pushed.lock().unwrap().len();
+    (pushed, statuses)
+}
+
+/// Already heard: nothing to wait for.
+async fn at_once(_: &Stops, _: &str, _: &[String]) -> bool {
+    true
+}
+
+/// Rows already claimed, waiting in the dispatcher for a place in flight, are not pushed
+/// once `DELETE` has answered.
+async fn a_cancel_stops_pushes_already_claimed(app: TestApp) {
+    let ours = app.stops.clone();
+    let (pushed, statuses) = claimed_then_stopped(&app, ours, Stopping::Cancel, at_once).await;
+    assert_eq!(pushed, 1);
+    assert_eq!(
+        statuses,
+        ["cancelled cancelled", "cancelled cancelled", "sent "]
+    );
 }
 both_stores!(a_cancel_stops_pushes_already_claimed);
+
+/// A dispatcher that may have missed stops since it claimed (its process was not
+/// listening yet, or lost the connection it listens on) asks the database right before
+/// pushing: the rows it holds of a notice cancelled meanwhile do not leave.
+async fn a_dispatcher_that_may_have_missed_a_cancel_asks_before_pushing(app: TestApp) {
+    // Another process's, which has not heard anything since before the claim.
+    let theirs = Stops::default();
+    theirs.lost_hearing();
+    let (pushed, statuses) = claimed_then_stopped(&app, theirs, Stopping::Cancel, at_once).await;
+    assert_eq!(pushed, 1);
+    assert_eq!(
+        statuses,
+        ["cancelled cancelled", "cancelled cancelled", "sent "]
+    );
+}
+both_stores!(a_dispatcher_that_may_have_missed_a_cancel_asks_before_pushing);
+
+/// A second process on the same PostgreSQL database, listening for announced stops.
+async fn another_process(app: &TestApp, shutdown: &CancellationToken) -> Stops {
+    let theirs = Stops::default();
+    theirs.lost_hearing();
+    tokio::spawn(broadcast::listen(
+        SecretString::from(app.database_url.clone()),
+        theirs.clone(),
+        shutdown.child_token(),
+    ));
+    for _ in 0..500 {
+        if theirs.heard_everything_since(theirs.hearing()) {
+            return theirs;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    panic!("the second process never started listening");
+}
+
+/// Two processes on one PostgreSQL database: the admin's cancel and the staff's
+/// acknowledgements taken by one stop the rows the other's dispatcher had already
+/// claimed, heard through the database as the change commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stops_made_in_one_process_reach_the_rows_another_has_claimed() {
+    for stopping in [Stopping::Cancel, Stopping::AckByAll] {
+        let Some(app) = TestApp::postgres_with(|_| {}).await else {
+            eprintln!("skipped: set STILLA_TEST_POSTGRES to run against PostgreSQL");
+            return;
+        };
+        let shutdown = CancellationToken::new();
+        let theirs = another_process(&app, &shutdown).await;
+        let (pushed, statuses) =
+            claimed_then_stopped(&app, theirs, stopping, async |theirs, notice, people| {
+                let notice = notice.parse().unwrap();
+                people
+                    .iter()
+                    .all(|who| theirs.stopped(notice, who.parse().unwrap()).is_some())
+            })
+            .await;
+        shutdown.cancel();
+        assert_eq!(pushed, 1, "only the push in flight left");
+        let expected = match stopping {
+            Stopping::Cancel => ["cancelled cancelled", "cancelled cancelled", "sent "],
+            Stopping::AckByAll => ["cancelled acked", "cancelled acked", "sent "],
+        };
+        assert_eq!(statuses, expected);
+    }
+}
+
+/// The connection a process listens on is cut (a database restart, a firewall): it
+/// counts itself deaf at once — so that its claims are checked in the database before
+/// they are pushed — listens again, and hears the next cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_loses_its_listening_connection_knows_it_and_listens_again() {
+    let Some(app) = TestApp::postgres_with(|_| {}).await else {
+        eprintln!("skipped: set STILLA_TEST_POSTGRES to run against PostgreSQL");
+        return;
+    };
+    let shutdown = CancellationToken::new();
+    let theirs = another_process(&app, &shutdown).await;
+    let before = theirs.hearing();
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .await
+        .unwrap();
+    let mut noticed = false;
+    for _ in 0..500 {
+        if !theirs.heard_everything_since(before) {
+            noticed = true;
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    assert!(noticed, "the lost connection went unnoticed");
+    let mut again = false;
+    for _ in 0..500 {
+        if theirs.heard_everything_since(theirs.hearing()) {
+            again = true;
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    assert!(again, "never listened again");
+
+    let unit = app.unit("Avd 3", None).await;
+    let role = app.role("Läkare").await;
+    let who = app.employee("l@region.se", &unit, &role).await;
+    let notice = send(
+        &app,
+        &app.admin,
+        json!({"title": "Möte", "body": "…", "priority": "info",
+            "audience": {"employee_ids": [who]}}),
+    )
+    .await
+    .expect(201)
+    .id();
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/notices/{notice}"),
+        Some(&app.admin),
+        None,
+    )
+    .await
+    .expect(200);
+    let (notice, who) = (notice.parse().unwrap(), who.parse().unwrap());
+    let mut heard = false;
+    for _ in 0..500 {
+        if theirs.stopped(notice, who).is_some() {
+            heard = true;
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    shutdown.cancel();
+    assert!(heard, "the cancel after the reconnection was not heard");
+}
