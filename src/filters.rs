@@ -80,6 +80,17 @@ pub fn searched_ids<E: sea_orm::EntityTrait>(
         .to_owned()
 }
 
+/// For a query that looks like an IMEI or another long number typed in groups
+/// (`35 209900 176148 1`, `35-209900-176148-1`), its digits run together, as stored.
+pub fn grouped_digits(q: &str) -> Option<String> {
+    let q = q.trim();
+    let grouped = q.contains([' ', '-', '.', '/'])
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '/'));
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    (grouped && digits.len() >= 6).then_some(digits)
+}
+
 /// For a query that looks like a phone number (`070-123`, `+4670`), the digits as they
 /// stand in an E.164 number (`4670123`), so a search finds numbers however they are typed.
 pub fn phone_digits(q: &str) -> Option<String> {
@@ -103,6 +114,22 @@ pub fn phone_digits(q: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_typed_in_groups_are_searched_as_stored() {
+        assert_eq!(
+            grouped_digits(" 35 209900 176148 1 ").as_deref(),
+            Some("352099001761481")
+        );
+        assert_eq!(
+            grouped_digits("35-209900-176148-1").as_deref(),
+            Some("352099001761481")
+        );
+        // Already as stored, too short, or not only a number: searched as typed.
+        for typed in ["352099001761481", "12 34", "iPhone 15", "SN 123456"] {
+            assert_eq!(grouped_digits(typed), None, "{typed}");
+        }
+    }
 
     #[test]
     fn phone_like_queries_become_e164_digits() {

@@ -24,6 +24,10 @@ pub struct Model {
     pub retired_reason: Option<crate::vocab::RetireReason>,
     /// The framework agreement it was bought under.
     pub contract_id: Option<Uuid>,
+    /// The last repair: why, by whom, their case number.
+    pub repair_reason: Option<String>,
+    pub repair_vendor: Option<String>,
+    pub repair_ticket: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -19,6 +19,7 @@ mod m20261205_000013_delivery_queue;
 mod m20261205_000014_push_apps;
 mod m20261205_000015_lost_claims;
 mod m20261205_000016_push_platform;
+mod m20261206_000017_repair_details;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_push_apps::Migration),
             Box::new(m20261205_000015_lost_claims::Migration),
             Box::new(m20261205_000016_push_platform::Migration),
+            Box::new(m20261206_000017_repair_details::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use crate::{
     inventory::{
         devices::{
             self, AssignDevice, DeviceChange, DeviceCsvRow, DeviceFilter, DevicePatch, DeviceView,
-            NewDevice, RetireDevice,
+            NewDevice, RepairDetails, RetireDevice,
         },
         lifecycle::DeviceAction,
     },
@@ -164,19 +164,24 @@ async fn unassign(
     act(&db, &caller, id, DeviceAction::Unassign, DeviceChange::None).await
 }
 
-/// `in_stock|assigned -> in_repair`.
-#[utoipa::path(post, path = "/devices/{id}/send-to-repair", tag = "devices", responses((status = 200, body = DeviceView)))]
+/// `in_stock|assigned -> in_repair`, optionally with what is wrong, who repairs it and
+/// their case number (shown as `repair` until the next repair).
+#[utoipa::path(post, path = "/devices/{id}/send-to-repair", tag = "devices",
+    request_body(content = Option<RepairDetails>, description = "optional"),
+    responses((status = 200, body = DeviceView)))]
 async fn send_to_repair(
     State(db): State<DatabaseConnection>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
+    body: Option<ApiJson<RepairDetails>>,
 ) -> AppResult<Json<DeviceView>> {
+    let details = body.map(|ApiJson(d)| d).unwrap_or_default();
     act(
         &db,
         &caller,
         id,
         DeviceAction::SendToRepair,
-        DeviceChange::None,
+        DeviceChange::Repair(details),
     )
     .await
 }

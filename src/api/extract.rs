@@ -1,7 +1,7 @@
 //! Extractors whose rejections speak problem+json, like every other error.
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequest, FromRequestParts, Path, Query, Request},
+    extract::{FromRequest, FromRequestParts, OptionalFromRequest, Path, Query, Request},
     http::{StatusCode, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
@@ -34,6 +34,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         })?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body that may be left out (`Option<ApiJson<T>>`): no body at all — neither a
+/// content type nor a byte — is `None`; anything else is read as [`ApiJson`] reads it.
+impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if req.headers().contains_key(header::CONTENT_TYPE) {
+            return <Self as FromRequest<S>>::from_request(req, state)
+                .await
+                .map(Some);
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        if bytes.is_empty() {
+            Ok(None)
+        } else {
+            Err(AppError::BadRequest(
+                "send the body as Content-Type: application/json".to_owned(),
+            ))
+        }
     }
 }
 

@@ -162,6 +162,18 @@ pub async fn list_contracts<C: ConnectionTrait>(
         .map(ContractView::from))
 }
 
+/// Every agreement of the caller's tenant, for a form's choice (a region has tens).
+pub async fn all_of<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+) -> AppResult<Vec<contract::Model>> {
+    caller.may(Resource::Contracts, Access::Read)?;
+    Ok(contract::Entity::find()
+        .filter(contract::Column::TenantId.eq(caller.tenant_id))
+        .all(db)
+        .await?)
+}
+
 pub async fn update_contract(
     db: &DatabaseConnection,
     caller: &Caller,

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::employee;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -449,4 +449,66 @@ pub async fn find_by_email<C: ConnectionTrait>(
         .filter(crate::db::same_text(employee::Column::Email, email))
         .one(db)
         .await?)
+}
+
+/// People a picker offers for what has been typed (`who`: part of a name, e-mail
+/// address or employee number), among those the caller may see and still employed:
+/// at most `limit`, by name.
+pub async fn suggest<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    who: &str,
+    limit: u64,
+) -> AppResult<Vec<employee::Model>> {
+    let filter = EmployeeFilter {
+        q: Some(who.to_owned()),
+        ..EmployeeFilter::default()
+    };
+    let cond = list_condition(db, caller, &filter)
+        .await?
+        .add(employee::Column::LeftAt.is_null());
+    Ok(employee::Entity::find()
+        .filter(cond)
+        .order_by_asc(employee::Column::Name)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The one person `who` names: their e-mail address or employee number (external id)
+/// exactly, else a name or part of one that only one person has. `field` names the form
+/// field in a refusal.
+pub async fn pick<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    field: &str,
+    who: &str,
+) -> AppResult<Uuid> {
+    let who = who.trim();
+    if who.is_empty() {
+        return Err(AppError::invalid(field, "choose a person"));
+    }
+    let exactly = Condition::any()
+        .add(crate::db::same_text(employee::Column::Email, who))
+        .add(employee::Column::ExternalId.eq(who));
+    let scope = list_condition(db, caller, &EmployeeFilter::default()).await?;
+    let exact = employee::Entity::find()
+        .filter(scope.add(exactly))
+        .limit(2)
+        .all(db)
+        .await?;
+    if let [one] = exact.as_slice() {
+        return Ok(one.id);
+    }
+    match suggest(db, caller, who, 2).await?.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(AppError::invalid(
+            field,
+            "nobody has this name, e-mail address or employee number",
+        )),
+        _ => Err(AppError::invalid(
+            field,
+            "several people match; give their e-mail address or employee number",
+        )),
+    }
 }

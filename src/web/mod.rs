@@ -75,6 +75,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::devices::bulk).post(pages::devices::apply_bulk),
         )
         .route("/devices/{id}", get(pages::devices::show))
+        .route("/devices/{id}/facts", post(pages::devices::edit_facts))
         .route("/devices/{id}/{action}", post(pages::devices::act))
         .route("/subscriptions", get(pages::subscriptions::list))
         .route("/subscriptions/export", get(pages::subscriptions::export))
@@ -88,11 +89,13 @@ pub fn routes() -> Router<AppState> {
             "/employees",
             get(pages::people::employees).post(pages::people::create_employee),
         )
+        .route("/people/suggest", get(pages::people::suggest))
         .route("/employees/new", get(pages::people::new_employee))
         .route(
             "/employees/{id}",
             get(pages::people::employee).post(pages::people::update_employee),
         )
+        .route("/employees/{id}/hand-out", post(pages::people::hand_out))
         .route(
             "/units",
             get(pages::people::units).post(pages::people::create_unit),

@@ -325,7 +325,7 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
     let forged = browser
         .post(
             &format!("/console/devices/{device}/assign"),
-            &[("csrf", "forged"), ("employee_email", "bo@example.se")],
+            &[("csrf", "forged"), ("employee", "bo@example.se")],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -337,24 +337,28 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
     let unknown = browser
         .post(
             &format!("/console/devices/{device}/assign"),
-            &[("csrf", &csrf), ("employee_email", "nobody@example.se")],
+            &[("csrf", &csrf), ("employee", "nobody@example.se")],
         )
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unknown.html.contains("employee_email"));
+    assert!(
+        unknown.html.contains("ingen har det namnet"),
+        "{}",
+        unknown.html
+    );
     // A person and a unit at once: refused, not one of them dropped.
     let both = browser
         .post(
             &format!("/console/devices/{device}/assign"),
             &[
                 ("csrf", &csrf),
-                ("employee_email", "bo@example.se"),
+                ("employee", "bo@example.se"),
                 ("unit_id", &unit),
             ],
         )
         .await;
     assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(both.html.contains("not both"), "{}", both.html);
+    assert!(both.html.contains("inte båda"), "{}", both.html);
     let still = app
         .get(&format!("/api/v1/devices/{device}"), &app.admin)
         .await;
@@ -363,7 +367,7 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
     let assigned = browser
         .post(
             &format!("/console/devices/{device}/assign"),
-            &[("csrf", &csrf), ("employee_email", "BO@example.se")],
+            &[("csrf", &csrf), ("employee", "BO@example.se")],
         )
         .await;
     assert_eq!(assigned.status, StatusCode::SEE_OTHER);
@@ -371,13 +375,25 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
         .get(assigned.location.as_deref().unwrap())
         .await
         .html;
-    assert!(shown.contains("Enheten är utdelad."));
+    assert!(shown.contains("Utrustningen är utdelad."));
     assert!(shown.contains("id=\"device-status\">Utdelad"));
 
-    let retired = browser
+    // Retiring cannot be undone: not without the box ticked.
+    let unconfirmed = browser
         .post(
             &format!("/console/devices/{device}/retire"),
             &[("csrf", &csrf), ("reason", "broken")],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let still = app
+        .get(&format!("/api/v1/devices/{device}"), &app.admin)
+        .await;
+    assert_eq!(still.json["status"], "assigned");
+    let retired = browser
+        .post(
+            &format!("/console/devices/{device}/retire"),
+            &[("csrf", &csrf), ("reason", "broken"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(retired.status, StatusCode::SEE_OTHER);
@@ -710,7 +726,7 @@ both_stores!(employee_acknowledges_and_sets_focus_time);
 async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     let unit = app.unit("Avd 8", None).await;
     let role = app.role("Undersköterska").await;
-    app.employee("lo@example.se", &unit, &role).await;
+    let lo = app.employee("lo@example.se", &unit, &role).await;
     let sub = app
         .subscription("070-111 22 33", json!({}))
         .await
@@ -722,19 +738,20 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     let list = browser.get("/console/subscriptions?q=0701112233").await;
     assert!(list.html.contains("+46701112233"), "{}", list.html);
     // The header's search over everything: the number however typed, a person in any
-    // case, a device by part of its serial — each under its own heading.
-    app.device("SN-LO-77", json!({})).await.expect(201);
-    let hits = browser.get("/console/search?q=070-111%2022").await.html;
-    assert!(
-        hits.contains(&format!("/console/subscriptions/{sub}")),
-        "{hits}"
-    );
-    assert!(!hits.contains("/console/employees/0"), "{hits}");
-    let hits = browser.get("/console/search?q=LO%40EXAMPLE").await.html;
-    assert!(hits.contains("lo@example.se"), "{hits}");
-    assert!(!hits.contains(&format!("/console/subscriptions/{sub}")));
-    let hits = browser.get("/console/search?q=lo-77").await.html;
-    assert!(hits.contains(">SN-LO-77</a>"), "{hits}");
+    // case, a device by part of its serial — a single hit opens its page at once,
+    // several are listed each under its own heading.
+    let device = app.device("SN-LO-77", json!({})).await.expect(201).id();
+    let jump = |path: String| Some(path);
+    let hit = browser.get("/console/search?q=070-111%2022").await;
+    assert_eq!(hit.location, jump(format!("/console/subscriptions/{sub}")));
+    let hit = browser.get("/console/search?q=LO%40EXAMPLE").await;
+    assert_eq!(hit.location, jump(format!("/console/employees/{lo}")));
+    let hit = browser.get("/console/search?q=lo-77").await;
+    assert_eq!(hit.location, jump(format!("/console/devices/{device}")));
+    let hits = browser.get("/console/search?q=lo").await;
+    assert_eq!(hits.location, None);
+    assert!(hits.html.contains(">SN-LO-77</a>"), "{}", hits.html);
+    assert!(hits.html.contains("lo@example.se"), "{}", hits.html);
     let page = browser.get(&format!("/console/subscriptions/{sub}")).await;
     let csrf = page.csrf();
     let linked = browser
@@ -742,7 +759,7 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
             &format!("/console/subscriptions/{sub}/assign"),
             &[
                 ("csrf", &csrf),
-                ("employee_email", "lo@example.se"),
+                ("employee", "lo@example.se"),
                 ("device_serial", ""),
             ],
         )
@@ -1171,7 +1188,7 @@ async fn bulk_actions_apply_to_exactly_the_lists_query_after_showing_the_count(a
         .await;
     assert!(
         plan.html
-            .contains("Listan har 4 enheter; åtgärden gäller 3 av dem"),
+            .contains("Listan har 4 st. utrustning; åtgärden gäller 3 av dem"),
         "{}",
         plan.html
     );

@@ -41,7 +41,9 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
     ("GET", "/devices/bulk", Some(&[(Devices, Write)])),
     ("POST", "/devices/bulk", Some(&[(Devices, Write)])),
     ("GET", "/devices/{id}", Some(&[(Devices, Read)])),
+    ("POST", "/devices/{id}/facts", Some(&[(Devices, Write)])),
     ("POST", "/devices/{id}/{action}", Some(&[(Devices, Write)])),
+    ("GET", "/people/suggest", Some(&[(Employees, Read)])),
     ("GET", "/subscriptions", Some(&[(Subscriptions, Read)])),
     (
         "GET",
@@ -69,6 +71,11 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
         Some(&[(Employees, Read), (Reachability, Read)]),
     ),
     ("POST", "/employees/{id}", Some(&[(Employees, Write)])),
+    (
+        "POST",
+        "/employees/{id}/hand-out",
+        Some(&[(Employees, Read), (Devices, Write)]),
+    ),
     ("GET", "/units", Some(&[(Units, Read)])),
     ("POST", "/units", Some(&[(Units, Write)])),
     ("GET", "/units/new", Some(&[(Units, Write)])),
@@ -285,6 +292,7 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
         }
     };
     let held = assigned_device("HELD").await;
+    app.device("SPARE-1", json!({})).await.expect(201);
     let to_repair = assigned_device("REPAIR-ME").await;
     let number = app
         .subscription("0701000001", json!({"status": "active"}))
@@ -305,7 +313,9 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
     let week = || ("mon", "08:00-17:00".to_owned());
     let calls = vec![
         get("/console", [303, 303, 303, 200, 200]),
-        get("/console/search?q=HELD", PAGE),
+        // One hit opens it: for those who may see the device.
+        get("/console/search?q=HELD", [0, 200, 303, 200, 303]),
+        get("/console/people/suggest?q=ny", PAGE),
         get("/console/devices", PAGE),
         get("/console/devices/export?format=csv", PAGE),
         get("/console/devices/bulk?action=receive", ADMIN_PAGE),
@@ -319,6 +329,16 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
             CHANGE_OWN,
         ),
         get(format!("/console/devices/{held}"), SCOPED_PAGE),
+        post(
+            format!("/console/devices/{to_repair}/facts"),
+            vec![
+                ("manufacturer", "Apple".to_owned()),
+                ("model", "iPhone 15".to_owned()),
+                ("serial_number", "REPAIR-ME".to_owned()),
+                ("ownership", "organization".to_owned()),
+            ],
+            CHANGE_OBJECT,
+        ),
         post(
             format!("/console/devices/{to_repair}/send-to-repair"),
             vec![],
@@ -353,6 +373,11 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
             CREATE_REFERRING,
         ),
         get(format!("/console/employees/{nurse}"), SCOPED_PAGE),
+        post(
+            format!("/console/employees/{nurse}/hand-out"),
+            vec![("device", "SPARE-1".to_owned())],
+            CHANGE_OBJECT,
+        ),
         post(
             format!("/console/employees/{nurse}"),
             vec![

@@ -298,18 +298,18 @@ async fn each_user_does_their_job_in_a_real_browser() {
     s.open("/console/language/sv").await;
     // IT admin: dashboard, assign and retire a device, import with a bad row then fixed.
     s.sign_in(&app.admin).await;
-    assert!(s.body().await.contains("Enheter per status"));
+    assert!(s.body().await.contains("Utrustning per status"));
     s.accessible("dashboard").await;
     keyboard_walk(&s, "dashboard").await;
     s.open("/console/devices").await;
     s.accessible("devices").await;
     s.open(&format!("/console/devices/{device}")).await;
     s.accessible("device").await;
-    s.css("#employee_email")
-        .await
-        .send_keys("nu@example.se")
-        .await
-        .unwrap();
+    // The people picker: part of a name brings suggestions while typing, and a part
+    // only one person has is enough to assign.
+    s.css("#employee").await.send_keys("nu@exa").await.unwrap();
+    s.css("#people-suggestions option[value='nu@example.se']")
+        .await;
     s.submit(&format!("form[action$='/{device}/assign'] button"))
         .await;
     s.css(".notice-box.ok").await;
@@ -319,6 +319,7 @@ async fn each_user_does_their_job_in_a_real_browser() {
         .select_by_value("lost")
         .await
         .unwrap();
+    s.css("#confirm-retire").await.click().await.unwrap();
     s.submit(&format!("form[action$='/{device}/retire'] button"))
         .await;
     s.css(".notice-box.ok").await;

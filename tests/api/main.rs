@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod console_authorization;
 mod console_browser;
+mod console_devices;
 mod delivery;
 mod devices;
 mod directory;

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{AssignDevice, DeviceView, RetireReason, records::find_in_tenant};
+use super::{AssignDevice, DeviceView, RepairDetails, RetireReason, records::find_in_tenant};
 use crate::inventory::{
     lifecycle::{Action, DeviceAction, DeviceStatus, transition},
     visibility::refresh_device_units,
@@ -27,6 +27,8 @@ pub enum DeviceChange {
     None,
     Assign(AssignDevice),
     Retire(RetireReason),
+    /// Replaces the last repair's details (all absent: none known).
+    Repair(RepairDetails),
 }
 
 /// Applies one lifecycle action: checks the transition, then updates the device and
@@ -64,6 +66,12 @@ pub(super) async fn act<C: ConnectionTrait>(
         active.assigned_employee_id = Set(None);
         active.assigned_unit_id = Set(None);
     }
+    if action == DeviceAction::SendToRepair {
+        // A new repair: the last one's details no longer describe it.
+        active.repair_reason = Set(None);
+        active.repair_vendor = Set(None);
+        active.repair_ticket = Set(None);
+    }
     match change {
         DeviceChange::Assign(target) => {
             let (employee_id, unit_id) = check_assignee(db, actor.tenant_id, target).await?;
@@ -72,6 +80,12 @@ pub(super) async fn act<C: ConnectionTrait>(
         }
         DeviceChange::Retire(reason) => {
             active.retired_reason = Set(Some(reason));
+        }
+        DeviceChange::Repair(details) => {
+            let details = details.checked()?;
+            active.repair_reason = Set(details.reason);
+            active.repair_vendor = Set(details.vendor);
+            active.repair_ticket = Set(details.ticket);
         }
         DeviceChange::None => {}
     }

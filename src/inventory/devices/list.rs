@@ -1,7 +1,7 @@
 //! Device list pages: the filters as one query, planned per store, and rows decoded
 //! by position. The measured reasons for each choice are beside it (BENCHMARKS.md).
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{device, device_unit};
+use entities::{device, device_unit, employee};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait, sea_query::Expr,
@@ -16,7 +16,7 @@ use crate::{
     auth::UnitScope,
     auth::{Access, Caller, Resource},
     error::AppResult,
-    filters::{planned_for_pattern, searched_ids},
+    filters::{grouped_digits, planned_for_pattern, searched_ids, text_matches},
     pagination::{Page, PageRequest, Planning, fetch_page_as},
 };
 
@@ -108,14 +108,32 @@ pub fn plan_query(
     }
     let q = filter.q.as_deref().filter(|q| !q.trim().is_empty());
     if let Some(q) = q {
-        // Serial number, IMEI, manufacturer or model (migration 000008).
-        cond = cond.add(device::Column::Id.in_subquery(searched_ids(
-            device::Entity,
-            device::Column::Id,
-            device::Column::TenantId.eq(tenant_id),
-            q,
-            None,
-        )));
+        // Serial number, IMEI (however it was typed), manufacturer or model (migration
+        // 000008), or the name of the person holding it.
+        let text = grouped_digits(q);
+        let text = text.as_deref().unwrap_or(q);
+        let holders = sea_orm::sea_query::Query::select()
+            .column(employee::Column::Id)
+            .from(employee::Entity)
+            .and_where(employee::Column::TenantId.eq(tenant_id))
+            // lower(name) LIKE: the form both stores answer alike.
+            .cond_where(text_matches(
+                sea_orm::DbBackend::Postgres,
+                &[employee::Column::Name],
+                q,
+            ))
+            .to_owned();
+        cond = cond.add(
+            Condition::any()
+                .add(device::Column::Id.in_subquery(searched_ids(
+                    device::Entity,
+                    device::Column::Id,
+                    device::Column::TenantId.eq(tenant_id),
+                    text,
+                    None,
+                )))
+                .add(device::Column::AssignedEmployeeId.in_subquery(holders)),
+        );
     }
     let plan_depends_on_values =
         scoped || q.is_some() || status_unordered || (via_unit.is_some() && on_columns);
@@ -295,8 +313,11 @@ where
             .map(vocabulary)
             .transpose()?,
         contract_id: row.try_get_unchecked(16)?,
-        created_at: row.try_get_unchecked(17)?,
-        updated_at: row.try_get_unchecked(18)?,
+        repair_reason: row.try_get_unchecked(17)?,
+        repair_vendor: row.try_get_unchecked(18)?,
+        repair_ticket: row.try_get_unchecked(19)?,
+        created_at: row.try_get_unchecked(20)?,
+        updated_at: row.try_get_unchecked(21)?,
     })
 }
 
@@ -329,6 +350,9 @@ mod tests {
             warranty_ends_on: every_field.then_some(NaiveDate::from_ymd_opt(2028, 10, 31).unwrap()),
             retired_reason: every_field.then_some(entities::vocab::RetireReason::Broken),
             contract_id: every_field.then_some(Uuid::now_v7()),
+            repair_reason: every_field.then_some("Spricka".to_owned()),
+            repair_vendor: every_field.then_some("Atea".to_owned()),
+            repair_ticket: every_field.then_some("RMA-1".to_owned()),
             created_at: now,
             updated_at: now + chrono::Duration::milliseconds(1500),
         }

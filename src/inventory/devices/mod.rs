@@ -17,13 +17,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{money::Money, validation::patch_field};
+use crate::{
+    error::{AppError, AppResult},
+    money::Money,
+    validation::{optional_text, patch_field},
+};
 
 pub use actions::{DeviceChange, apply_action};
 pub use bulk::{BulkPlan, MAX_BULK, apply_bulk, bulk_plan};
 pub use list::{DeviceFilter, DeviceQuery, list_devices, list_query, plan_query};
 pub use records::{
-    create_device, device_history, find_by_serial, get_device, held_by, held_by_me, update_device,
+    DeviceLinks, create_device, device_history, device_links, find_by_serial,
+    find_by_serial_or_imei, get_device, held_by, held_by_me, update_device,
 };
 pub use validation::{ValidDevice, new_active_model, validate_device};
 
@@ -111,6 +116,42 @@ pub struct RetireDevice {
     pub reason: RetireReason,
 }
 
+/// `send-to-repair`: why, to whom, and the repairer's case number — each optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepairDetails {
+    /// What is wrong ("cracked screen").
+    #[schema(example = "Spricka i skärmen")]
+    pub reason: Option<String>,
+    /// Who repairs it.
+    #[schema(example = "Atea Service")]
+    pub vendor: Option<String>,
+    /// The repairer's case or ticket number.
+    #[schema(example = "RMA-20931")]
+    pub ticket: Option<String>,
+}
+
+impl RepairDetails {
+    /// Trimmed, blanks absent, each within its length; the field names are the body's.
+    pub fn checked(&self) -> AppResult<RepairDetails> {
+        let mut errors = Vec::new();
+        let details = RepairDetails {
+            reason: optional_text("reason", self.reason.as_deref(), 500, &mut errors),
+            vendor: optional_text("vendor", self.vendor.as_deref(), 200, &mut errors),
+            ticket: optional_text("ticket", self.ticket.as_deref(), 100, &mut errors),
+        };
+        if errors.is_empty() {
+            Ok(details)
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.reason.is_none() && self.vendor.is_none() && self.ticket.is_none()
+    }
+}
+
 /// Who holds a device: exactly one of the two is set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Assignee {
@@ -139,6 +180,8 @@ pub struct DeviceView {
     pub warranty_ends_on: Option<NaiveDate>,
     pub contract_id: Option<Uuid>,
     pub retired_reason: Option<RetireReason>,
+    /// The last repair's details, when any were given (kept after it came back).
+    pub repair: Option<RepairDetails>,
     #[serde(serialize_with = "crate::as_text::timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::as_text::timestamp")]
@@ -168,6 +211,12 @@ impl From<device::Model> for DeviceView {
             warranty_ends_on: m.warranty_ends_on,
             contract_id: m.contract_id,
             retired_reason: m.retired_reason,
+            repair: Some(RepairDetails {
+                reason: m.repair_reason,
+                vendor: m.repair_vendor,
+                ticket: m.repair_ticket,
+            })
+            .filter(|r| !r.is_empty()),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

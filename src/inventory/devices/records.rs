@@ -1,6 +1,6 @@
 //! One device read, created or edited; the devices a person holds.
 use chrono::Utc;
-use entities::device;
+use entities::{contract, device, subscription};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -138,6 +138,41 @@ pub async fn device_history<C: ConnectionTrait>(
     Ok((device, history))
 }
 
+/// What a device page shows beside the device: the subscriptions (numbers) in it and
+/// the framework agreement it was bought under.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceLinks {
+    pub subscriptions: Vec<subscription::Model>,
+    pub contract: Option<contract::Model>,
+}
+
+/// [`DeviceLinks`] of a device the caller has already been shown (see
+/// [`device_history`]); each part only for a caller who may read that kind of record.
+pub async fn device_links<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    device: &DeviceView,
+) -> AppResult<DeviceLinks> {
+    let mut links = DeviceLinks::default();
+    if caller.may(Resource::Subscriptions, Access::Read).is_ok() {
+        links.subscriptions = subscription::Entity::find()
+            .filter(subscription::Column::TenantId.eq(caller.tenant_id))
+            .filter(subscription::Column::DeviceId.eq(device.id))
+            .order_by_asc(subscription::Column::Msisdn)
+            .all(db)
+            .await?;
+    }
+    if let Some(contract_id) = device.contract_id
+        && caller.may(Resource::Contracts, Access::Read).is_ok()
+    {
+        links.contract = contract::Entity::find_by_id(contract_id)
+            .filter(contract::Column::TenantId.eq(caller.tenant_id))
+            .one(db)
+            .await?;
+    }
+    Ok(links)
+}
+
 /// The devices assigned to the employee the caller speaks for.
 pub async fn held_by_me<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<Vec<DeviceView>> {
     held_by(db, caller.tenant_id, caller.own_employee(Access::Read)?).await
@@ -159,6 +194,37 @@ pub async fn held_by<C: ConnectionTrait>(
 }
 
 /// The tenant's device with this serial number (serial numbers are unique per tenant).
+/// The device with this serial number, or this IMEI however it was typed (in groups,
+/// with spaces or dashes); a refusal naming `field` when there is none.
+pub async fn find_by_serial_or_imei<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    field: &str,
+    which: &str,
+) -> AppResult<Uuid> {
+    if let Some(device) = find_by_serial(db, tenant_id, which).await? {
+        return Ok(device.id);
+    }
+    let digits: String = which.chars().filter(char::is_ascii_digit).collect();
+    let imei_like = !digits.is_empty()
+        && which
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '/'));
+    let by_imei = if imei_like {
+        device::Entity::find()
+            .filter(device::Column::TenantId.eq(tenant_id))
+            .filter(device::Column::Imei.eq(digits))
+            .one(db)
+            .await?
+    } else {
+        None
+    };
+    by_imei
+        .map(|d| d.id)
+        .ok_or_else(|| AppError::invalid(field, "no device has this serial number or IMEI"))
+}
+
 pub async fn find_by_serial<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,

@@ -98,6 +98,9 @@ pub fn new_active_model(
         warranty_ends_on: Set(valid.warranty_ends_on),
         contract_id: Set(valid.contract_id),
         retired_reason: Set(None),
+        repair_reason: Set(None),
+        repair_vendor: Set(None),
+        repair_ticket: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, export_format,
-        list_table, next_href, opt, parse_enum, parse_id, unit_options, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, date_field, export_format, list_table,
+        next_href, opt, parse_enum, parse_id, unit_options, view_query,
     },
     render,
 };
@@ -27,9 +27,12 @@ use crate::{
     auth::{Access, Resource},
     error::AppError,
     inventory::{
-        devices::{self, AssignDevice, DeviceChange, DeviceFilter, DeviceView, RetireReason},
+        devices::{
+            self, AssignDevice, DeviceChange, DeviceFilter, DeviceView, RepairDetails, RetireReason,
+        },
         lifecycle::{Action, DeviceAction, DeviceStatus, allowed_actions},
     },
+    money::Money,
     org::{employees, units::unit_names},
     pagination::all_pages,
     pagination::{DEFAULT_LIMIT, PageParams},
@@ -272,13 +275,40 @@ struct DevicePage {
     device: DeviceView,
     unit: String,
     holder: String,
+    /// The person holding it, for a link to their page.
+    holder_id: Option<Uuid>,
+    /// The numbers in it: (subscription, number and extension, operator and plan).
+    numbers: Vec<(Uuid, String, String)>,
+    /// The framework agreement, in words.
+    agreement: Option<String>,
+    retired_because: Option<String>,
+    in_repair: bool,
     actions: Vec<&'static str>,
     /// Why a device may be retired: (stored word, words).
     reasons: Vec<(String, String)>,
     units: Vec<(Uuid, String)>,
+    /// The facts form, for those who may change devices.
+    facts: Option<FactsForm>,
     history: Vec<HistoryItem>,
     status_kind: &'static str,
     done: Option<String>,
+}
+
+/// What the facts form offers to choose from.
+struct FactsForm {
+    /// The device's ownership, as stored.
+    ownership: String,
+    ownerships: Vec<(String, String)>,
+    /// (agreement, supplier and reference).
+    contracts: Vec<(Uuid, String)>,
+}
+
+/// An agreement in words: "Telia (RA-2023-114)".
+fn agreement_words(contract: &entities::contract::Model) -> String {
+    match &contract.reference {
+        Some(reference) => format!("{} ({reference})", contract.supplier),
+        None => contract.supplier.clone(),
+    }
 }
 
 pub async fn show(
@@ -289,16 +319,14 @@ pub async fn show(
 ) -> WebResult<Response> {
     let caller = &console.caller;
     let (device, history) = devices::device_history(&state.db, caller, id).await?;
+    let links = devices::device_links(&state.db, caller, &device).await?;
     let names = unit_names(&state.db, caller.tenant_id).await?;
-    let holder_ids: Vec<Uuid> = device
-        .assigned_to
-        .iter()
-        .filter_map(|a| a.employee_id)
-        .collect();
-    let people = employees::people_of(&state.db, caller.tenant_id, &holder_ids).await?;
+    let holder_id = device.assigned_to.as_ref().and_then(|a| a.employee_id);
+    let people = employees::people_of(&state.db, caller.tenant_id, holder_id.as_slice()).await?;
     let status = device.status;
     // Only those who may change devices see actions (a manager's page shows none).
-    let actions = if caller.may(Resource::Devices, Access::Write).is_ok() {
+    let may_change = caller.may(Resource::Devices, Access::Write).is_ok();
+    let actions = if may_change {
         allowed_actions::<DeviceAction>(status)
     } else {
         Vec::new()
@@ -306,32 +334,77 @@ pub async fn show(
     let units = unit_options(&names, &crate::auth::UnitScope::Tenant);
     let c = Chrome::new(&console, "device-title", "nav-devices");
     let reasons = c.choices::<RetireReason>("retire-reason");
+    let facts = if may_change && status != DeviceStatus::Retired {
+        let mut contracts: Vec<(Uuid, String)> =
+            crate::inventory::contracts::all_of(&state.db, caller)
+                .await?
+                .iter()
+                .map(|k| (k.id, agreement_words(k)))
+                .collect();
+        contracts.sort_by(|a, b| a.1.cmp(&b.1));
+        Some(FactsForm {
+            ownership: sea_orm::ActiveEnum::to_value(&device.ownership),
+            ownerships: c.choices::<devices::Ownership>("ownership"),
+            contracts,
+        })
+    } else {
+        None
+    };
+    let numbers = links
+        .subscriptions
+        .iter()
+        .map(|s| {
+            let number = match &s.extension {
+                Some(ext) => format!("{} ({} {ext})", s.msisdn, c.t("col-extension")),
+                None => s.msisdn.clone(),
+            };
+            (s.id, number, format!("{}, {}", s.operator, s.plan))
+        })
+        .collect();
     render(&DevicePage {
         unit: device
             .unit_id
             .and_then(|u| names.get(&u).cloned())
             .unwrap_or_default(),
         holder: holder(&device, &people, &names),
+        holder_id,
+        numbers,
+        agreement: links.contract.as_ref().map(agreement_words),
+        retired_because: device.retired_reason.map(|r| c.term("retire-reason", &r)),
+        in_repair: status == DeviceStatus::InRepair,
         c,
         device,
         actions,
         reasons,
         units,
+        facts,
         history,
         status_kind: "device-status",
-        done: done.done.filter(|d| DeviceAction::by_name(d).is_some()),
+        done: done
+            .done
+            .filter(|d| DeviceAction::by_name(d).is_some() || d == "facts"),
     })
 }
 
 #[derive(Deserialize)]
 pub struct ActionForm {
     csrf: String,
+    /// Whom to assign to: a name, e-mail address or employee number.
     #[serde(default)]
-    employee_email: String,
+    employee: String,
     #[serde(default)]
     unit_id: String,
     #[serde(default)]
     reason: String,
+    /// Ticked to confirm a step that cannot be undone (retiring).
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    repair_reason: String,
+    #[serde(default)]
+    repair_vendor: String,
+    #[serde(default)]
+    repair_ticket: String,
 }
 
 pub async fn act(
@@ -342,29 +415,27 @@ pub async fn act(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     let action = DeviceAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
-    let tenant_id = console.caller.tenant_id;
     let change = match action {
         DeviceAction::Assign => {
-            let by_email = !form.employee_email.trim().is_empty();
-            if by_email && !form.unit_id.trim().is_empty() {
+            let to_person = !form.employee.trim().is_empty();
+            if to_person && !form.unit_id.trim().is_empty() {
                 // Never drop one of the two silently: the admin meant one of them.
                 return Err(AppError::invalid(
-                    "employee_email",
+                    "employee",
                     "give an employee's e-mail or a unit, not both",
                 )
                 .into());
             }
-            let target = if by_email {
+            let target = if to_person {
                 let employee =
-                    employee_by_email(&state.db, tenant_id, "employee_email", &form.employee_email)
-                        .await?;
+                    employees::pick(&state.db, &console.caller, "employee", &form.employee).await?;
                 AssignDevice {
                     employee_id: Some(employee),
                     unit_id: None,
                 }
             } else {
                 let unit_id = form.unit_id.parse::<Uuid>().map_err(|_| {
-                    AppError::invalid("employee_email", "give an employee's e-mail or a unit")
+                    AppError::invalid("employee", "give an employee's e-mail or a unit")
                 })?;
                 AssignDevice {
                     employee_id: None,
@@ -374,15 +445,81 @@ pub async fn act(
             DeviceChange::Assign(target)
         }
         DeviceAction::Retire => {
+            if form.confirm != "yes" {
+                return Err(AppError::invalid(
+                    "confirm",
+                    "confirm that the device is to be retired for good",
+                )
+                .into());
+            }
             let reason: RetireReason =
                 <RetireReason as sea_orm::ActiveEnum>::try_from_value(&form.reason)
                     .map_err(|_| AppError::invalid("reason", "choose a reason"))?;
             DeviceChange::Retire(reason)
         }
+        DeviceAction::SendToRepair => DeviceChange::Repair(RepairDetails {
+            reason: opt(&form.repair_reason),
+            vendor: opt(&form.repair_vendor),
+            ticket: opt(&form.repair_ticket),
+        }),
         _ => DeviceChange::None,
     };
     devices::apply_action(&state.db, &console.caller, id, action, change).await?;
     Ok(Redirect::to(&format!("/console/devices/{id}?done={}", action.name())).into_response())
+}
+
+/// The facts form: every field is sent, so an emptied one clears the fact.
+#[derive(Deserialize)]
+pub struct FactsInput {
+    csrf: String,
+    manufacturer: String,
+    model: String,
+    serial_number: String,
+    #[serde(default)]
+    imei: String,
+    ownership: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    purchased_on: String,
+    #[serde(default)]
+    purchase_price: String,
+    #[serde(default)]
+    warranty_ends_on: String,
+    #[serde(default)]
+    contract_id: String,
+}
+
+impl FactsInput {
+    fn patch(&self) -> Result<devices::DevicePatch, AppError> {
+        let price = opt(&self.purchase_price)
+            .map(|p| Money::parse(&p).map_err(|e| AppError::invalid("purchase_price", e)))
+            .transpose()?;
+        Ok(devices::DevicePatch {
+            kind: None,
+            manufacturer: Some(self.manufacturer.clone()),
+            model: Some(self.model.clone()),
+            serial_number: Some(self.serial_number.clone()),
+            imei: Some(opt(&self.imei)),
+            ownership: parse_enum("ownership", &self.ownership)?,
+            unit_id: Some(parse_id("unit_id", &self.unit_id)?),
+            purchase_price: Some(price),
+            purchased_on: Some(date_field("purchased_on", &self.purchased_on)?),
+            warranty_ends_on: Some(date_field("warranty_ends_on", &self.warranty_ends_on)?),
+            contract_id: Some(parse_id("contract_id", &self.contract_id)?),
+        })
+    }
+}
+
+pub async fn edit_facts(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Form(form): Form<FactsInput>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    devices::update_device(&state.db, &console.caller, id, form.patch()?).await?;
+    Ok(Redirect::to(&format!("/console/devices/{id}?done=facts")).into_response())
 }
 
 #[derive(Template)]

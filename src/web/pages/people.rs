@@ -179,12 +179,15 @@ struct EmployeePage {
     subscriptions: Vec<SubscriptionView>,
     next_reachable: Option<String>,
     reason: String,
+    /// Just handed a device out from this page.
+    handed_out: bool,
 }
 
 pub async fn employee(
     State(state): State<AppState>,
     console: Console,
     Path(id): Path<Uuid>,
+    Query(done): Query<super::list::DoneQuery>,
 ) -> WebResult<Response> {
     let caller = &console.caller;
     let e = employees::get_employee(&state.db, caller, id).await?;
@@ -210,6 +213,7 @@ pub async fn employee(
             .deliver_at
             .map(|d| local_time(d, DEFAULT_ZONE, true)),
         reason: sea_orm::ActiveEnum::to_value(&decision.reason),
+        handed_out: done.done.as_deref() == Some("hand-out"),
         e,
     })
 }
@@ -522,4 +526,89 @@ pub async fn create_unit(
     };
     create_unit_in(&state.db, &console.caller, input).await?;
     Ok(Redirect::to("/console/units").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// One person a picker offers: what goes in the field (their e-mail address, which
+/// names them exactly) and what the list shows.
+#[derive(serde::Serialize)]
+pub struct Suggestion {
+    value: String,
+    label: String,
+}
+
+/// The people picker's suggestions for what has been typed (two characters or more),
+/// as JSON for the console's script; the form works without it.
+pub async fn suggest(
+    State(state): State<AppState>,
+    console: Console,
+    Query(query): Query<SuggestQuery>,
+) -> WebResult<Response> {
+    let who = query.q.trim();
+    if who.chars().count() < 2 {
+        return Ok(axum::Json(Vec::<Suggestion>::new()).into_response());
+    }
+    let caller = &console.caller;
+    let people = employees::suggest(&state.db, caller, who, 10).await?;
+    let units = unit_names(&state.db, caller.tenant_id).await?;
+    let suggestions: Vec<Suggestion> = people
+        .into_iter()
+        .map(|p| {
+            let mut label = p.name;
+            if let Some(unit) = units.get(&p.unit_id) {
+                label = format!("{label} – {unit}");
+            }
+            if let Some(number) = p.external_id {
+                label = format!("{label} ({number})");
+            }
+            Suggestion {
+                value: p.email,
+                label,
+            }
+        })
+        .collect();
+    Ok(axum::Json(suggestions).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct HandOutForm {
+    csrf: String,
+    /// The device's serial number or IMEI.
+    device: String,
+}
+
+/// Hands a device in stock to this person, found by what is printed on it.
+pub async fn hand_out(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<HandOutForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    let caller = &console.caller;
+    // One who may hand devices out, to someone they may see, before anything is looked
+    // up by what was typed.
+    caller.may(Resource::Devices, Access::Write)?;
+    employees::get_employee(&state.db, caller, id).await?;
+    let device =
+        devices::find_by_serial_or_imei(&state.db, caller.tenant_id, "device", &form.device)
+            .await?;
+    let to = devices::AssignDevice {
+        employee_id: Some(id),
+        unit_id: None,
+    };
+    devices::apply_action(
+        &state.db,
+        caller,
+        device,
+        crate::inventory::lifecycle::DeviceAction::Assign,
+        devices::DeviceChange::Assign(to),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/console/employees/{id}?done=hand-out")).into_response())
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    response::Response,
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 
@@ -97,6 +97,20 @@ pub async fn search(
         found_devices = devices.items.into_iter().map(DeviceView::from).collect();
         found_subscriptions = subscriptions.items;
         found_people = people.items;
+    }
+    // One hit: its page at once, as a scanned serial number or IMEI should.
+    let only = match (
+        found_devices.as_slice(),
+        found_subscriptions.as_slice(),
+        found_people.as_slice(),
+    ) {
+        ([d], [], []) => Some(format!("/console/devices/{}", d.id)),
+        ([], [s], []) => Some(format!("/console/subscriptions/{}", s.id)),
+        ([], [], [p]) => Some(format!("/console/employees/{}", p.id)),
+        _ => None,
+    };
+    if let Some(page) = only {
+        return Ok(Redirect::to(&page).into_response());
     }
     render(&SearchPage {
         c: Chrome::new(&console, "search-title", ""),

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, employee_by_email, export_format,
-        list_table, next_href, opt, parse_enum, parse_id, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, export_format, list_table, next_href,
+        opt, parse_enum, parse_id, view_query,
     },
     render,
     reports::shown,
@@ -281,8 +281,10 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct ActionForm {
     csrf: String,
+    /// A name, e-mail address or employee number.
     #[serde(default)]
-    employee_email: String,
+    employee: String,
+    /// A serial number or IMEI.
     #[serde(default)]
     device_serial: String,
 }
@@ -298,20 +300,16 @@ pub async fn act(
     let tenant_id = console.caller.tenant_id;
     let links = if action == SubscriptionAction::Assign {
         // An empty field leaves that link as it is.
-        let employee_id = match opt(&form.employee_email) {
-            Some(email) => Some(Some(
-                employee_by_email(&state.db, tenant_id, "employee_email", &email).await?,
+        let employee_id = match opt(&form.employee) {
+            Some(who) => Some(Some(
+                employees::pick(&state.db, &console.caller, "employee", &who).await?,
             )),
             None => None,
         };
         let device_id = match opt(&form.device_serial) {
-            Some(serial) => Some(Some(
-                devices::find_by_serial(&state.db, tenant_id, &serial)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::invalid("device_serial", "no device has this serial number")
-                    })?
-                    .id,
+            Some(which) => Some(Some(
+                devices::find_by_serial_or_imei(&state.db, tenant_id, "device_serial", &which)
+                    .await?,
             )),
             None => None,
         };

@@ -1,0 +1,315 @@
+//! An IT admin's day with devices in the console: a device page with everything known
+//! about it and its facts editable, repairs with their details, people picked by name,
+//! e-mail or employee number, devices handed out from a person's page, and search that
+//! takes an IMEI as it is printed and opens a single hit.
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    console::Browser,
+    helpers::{TestApp, both_stores, imei},
+};
+
+async fn person(
+    app: &TestApp,
+    name: &str,
+    email: &str,
+    number: &str,
+    unit: &str,
+    role: &str,
+) -> String {
+    app.post(
+        "/api/v1/employees",
+        &app.admin,
+        json!({"name": name, "email": email, "external_id": number, "unit_id": unit,
+            "role_id": role, "employment_type": "permanent"}),
+    )
+    .await
+    .expect(201)
+    .id()
+}
+
+async fn device_json(app: &TestApp, id: &str) -> Value {
+    app.get(&format!("/api/v1/devices/{id}"), &app.admin)
+        .await
+        .expect(200)
+        .json
+}
+
+/// The device page shows the number in it and the agreement it was bought under; the
+/// facts can be corrected there (a bad IMEI refused, nothing changed); a repair keeps
+/// what is wrong, the repairer and their case number.
+async fn a_device_page_shows_and_corrects_its_facts_and_repairs(app: TestApp) {
+    let agreement = app
+        .post(
+            "/api/v1/contracts",
+            &app.admin,
+            json!({"supplier": "Atea", "kind": "devices", "reference": "RA-2025-7",
+                "starts_on": "2025-01-01", "ends_on": "2027-06-30", "notice_period_days": 90}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let device = app
+        .device(
+            "SER-F1",
+            json!({"imei": imei(41), "purchase_price": "4995.00", "purchased_on": "2025-03-01",
+                "warranty_ends_on": "2027-03-01", "contract_id": agreement}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let sub = app
+        .subscription("070-555 12 34", json!({}))
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/subscriptions/{sub}/assign"),
+        &app.admin,
+        json!({"device_id": device}),
+    )
+    .await
+    .expect(200);
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let page = browser.get(&format!("/console/devices/{device}")).await;
+    assert!(
+        page.html
+            .contains(&format!("/console/subscriptions/{sub}\">+46705551234")),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Atea (RA-2025-7)"), "{}", page.html);
+    assert!(page.html.contains("2027-03-01"));
+    let csrf = page.csrf();
+
+    let facts = |model: &'static str, imei_typed: String, warranty: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("manufacturer", "Apple".to_owned()),
+            ("model", model.to_owned()),
+            ("serial_number", "SER-F1".to_owned()),
+            ("imei", imei_typed),
+            ("ownership", "organization".to_owned()),
+            ("purchased_on", "2025-03-01".to_owned()),
+            ("purchase_price", "5 495,50".to_owned()),
+            ("warranty_ends_on", warranty.to_owned()),
+            ("contract_id", agreement.clone()),
+        ]
+    };
+    let as_form =
+        |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
+    let post = async |fields: Vec<(&'static str, String)>| {
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser
+            .post(&format!("/console/devices/{device}/facts"), &form)
+            .await
+    };
+    let refused = post(as_form(&facts("iPhone 16", "12345".to_owned(), ""))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(device_json(&app, &device).await["model"], "iPhone 15");
+    let saved = post(as_form(&facts("iPhone 16", imei(42), ""))).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let after = device_json(&app, &device).await;
+    assert_eq!(after["model"], "iPhone 16");
+    assert_eq!(after["imei"], imei(42));
+    assert_eq!(after["purchase_price"], "5495.50");
+    assert_eq!(
+        after["warranty_ends_on"],
+        Value::Null,
+        "an emptied field clears it"
+    );
+    assert_eq!(after["contract_id"], agreement.as_str());
+
+    let repair = browser
+        .post(
+            &format!("/console/devices/{device}/send-to-repair"),
+            &[
+                ("csrf", &csrf),
+                ("repair_reason", "Spricka i skärmen"),
+                ("repair_vendor", "Atea Service"),
+                ("repair_ticket", " RMA-20931 "),
+            ],
+        )
+        .await;
+    assert_eq!(repair.status, StatusCode::SEE_OTHER);
+    let in_repair = device_json(&app, &device).await;
+    assert_eq!(in_repair["status"], "in_repair");
+    assert_eq!(
+        in_repair["repair"],
+        json!({"reason": "Spricka i skärmen", "vendor": "Atea Service", "ticket": "RMA-20931"})
+    );
+    let shown = browser
+        .get(&format!("/console/devices/{device}"))
+        .await
+        .html;
+    assert!(
+        shown.contains("RMA-20931") && shown.contains("Atea Service"),
+        "{shown}"
+    );
+}
+both_stores!(a_device_page_shows_and_corrects_its_facts_and_repairs);
+
+/// `send-to-repair` takes the details as an optional body; a new repair without them
+/// forgets the last one's; a detail too long is refused and changes nothing.
+async fn repairs_carry_their_details_through_the_api(app: TestApp) {
+    let device = app.device("SER-R1", json!({})).await.expect(201).id();
+    let sent = app
+        .post(
+            &format!("/api/v1/devices/{device}/send-to-repair"),
+            &app.admin,
+            json!({"reason": "Batteriet sväller", "ticket": "T-1"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        sent.json["repair"],
+        json!({"reason": "Batteriet sväller", "vendor": null, "ticket": "T-1"})
+    );
+    app.post(
+        &format!("/api/v1/devices/{device}/return-from-repair"),
+        &app.admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let back = device_json(&app, &device).await;
+    assert_eq!(back["repair"]["ticket"], "T-1", "kept as the last repair");
+    let too_long = app
+        .post(
+            &format!("/api/v1/devices/{device}/send-to-repair"),
+            &app.admin,
+            json!({"vendor": "x".repeat(201)}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(too_long.error_fields(), ["vendor"]);
+    assert_eq!(device_json(&app, &device).await["status"], "in_stock");
+    // No body at all: the old API call, still taken; the last repair's details go.
+    let bare = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/devices/{device}/send-to-repair"),
+            Some(&app.admin),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(bare.json["repair"], Value::Null);
+}
+both_stores!(repairs_carry_their_details_through_the_api);
+
+/// Assigning picks a person by employee number, e-mail or a name only one person has
+/// (a name two people share is refused, nothing assigned); the picker suggests people
+/// as one types; a person's page hands out a device by its IMEI typed in groups; the
+/// search opens a device found by such an IMEI, and finds devices by their holder.
+async fn people_and_devices_are_found_as_people_type_them(app: TestApp) {
+    let unit = app.unit("Avd 12", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let berg = person(
+        &app,
+        "Anna Berg",
+        "anna.berg@region.se",
+        "E1001",
+        &unit,
+        &role,
+    )
+    .await;
+    let lind = person(
+        &app,
+        "Anna Lind",
+        "anna.lind@region.se",
+        "E1002",
+        &unit,
+        &role,
+    )
+    .await;
+    let ek = person(&app, "Bo Ek", "bo.ek@region.se", "E1003", &unit, &role).await;
+    let first = app.device("SER-P1", json!({})).await.expect(201).id();
+    let second = app
+        .device("SER-P2", json!({"imei": imei(77)}))
+        .await
+        .expect(201)
+        .id();
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let csrf = browser
+        .get(&format!("/console/devices/{first}"))
+        .await
+        .csrf();
+    let assign = async |who: &str| {
+        browser
+            .post(
+                &format!("/console/devices/{first}/assign"),
+                &[("csrf", csrf.as_str()), ("employee", who)],
+            )
+            .await
+    };
+    let holder = async || device_json(&app, &first).await["assigned_to"]["employee_id"].clone();
+
+    let shared = assign("anna").await;
+    assert_eq!(shared.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        shared.html.contains("flera personer matchar"),
+        "{}",
+        shared.html
+    );
+    assert_eq!(holder().await, Value::Null);
+    assert_eq!(assign("E1001").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(holder().await, berg.as_str());
+    app.post(
+        &format!("/api/v1/devices/{first}/unassign"),
+        &app.admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(assign("  lind ").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(holder().await, lind.as_str());
+
+    let suggested = browser.get("/console/people/suggest?q=ANN").await;
+    let people: Value = serde_json::from_str(&suggested.html).unwrap();
+    let values: Vec<&str> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["anna.berg@region.se", "anna.lind@region.se"]);
+    assert!(people[0]["label"].as_str().unwrap().contains("Avd 12"));
+
+    let typed = imei(77);
+    let grouped = format!(
+        "{} {} {} {}",
+        &typed[..2],
+        &typed[2..8],
+        &typed[8..14],
+        &typed[14..]
+    );
+    let page = browser.get(&format!("/console/employees/{ek}")).await;
+    let handed = browser
+        .post(
+            &format!("/console/employees/{ek}/hand-out"),
+            &[("csrf", page.csrf().as_str()), ("device", grouped.as_str())],
+        )
+        .await;
+    assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.html);
+    assert_eq!(
+        device_json(&app, &second).await["assigned_to"]["employee_id"],
+        ek.as_str()
+    );
+    let unknown = browser
+        .post(
+            &format!("/console/employees/{ek}/hand-out"),
+            &[("csrf", page.csrf().as_str()), ("device", "SER-NOPE")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let query = serde_urlencoded::to_string([("q", grouped.as_str())]).unwrap();
+    let hit = browser.get(&format!("/console/search?{query}")).await;
+    assert_eq!(hit.location, Some(format!("/console/devices/{second}")));
+    let held = browser.get("/console/devices?q=Bo+Ek").await.html;
+    assert!(held.contains(">SER-P2</a>"), "{held}");
+    assert!(!held.contains(">SER-P1</a>"), "{held}");
+}
+both_stores!(people_and_devices_are_found_as_people_type_them);
