@@ -187,6 +187,19 @@ async fn earlier<C: ConnectionTrait>(
     Ok(Some(found))
 }
 
+/// Who a notice is from, as its readers know them: the person behind the caller
+/// (signed in, or a token issued to them), else the token's name (a system's).
+async fn sender_name<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<String> {
+    let Some(employee_id) = caller.employee_id else {
+        return Ok(caller.name.clone());
+    };
+    Ok(
+        crate::org::employees::find_in_tenant(db, caller.tenant_id, employee_id)
+            .await
+            .map_or_else(|_| caller.name.clone(), |e| e.name),
+    )
+}
+
 /// Refuses (429) an urgent notice from a sender who has sent `per_hour` of them in the
 /// last hour. Urgent notices break through everyone's quiet hours: a bound keeps one
 /// sender (or one stolen token) from waking a ward again and again. Counted from the
@@ -260,6 +273,7 @@ pub async fn create(
     let started = std::time::Instant::now();
     let planned = plan_notice(&txn, caller, &valid).await?;
     let planning = started.elapsed();
+    let sender_name = sender_name(&txn, caller).await?;
     let id = Uuid::now_v7();
     let model = notice::ActiveModel {
         id: Set(id),
@@ -274,7 +288,7 @@ pub async fn create(
         repeat_until_ack: Set(valid.repeat_until_ack),
         urgent_reason: Set(valid.urgent_reason.clone()),
         sender_token_id: Set(caller.principal_id),
-        sender_name: Set(caller.name.clone()),
+        sender_name: Set(sender_name),
         idempotency_key: Set(key.as_ref().map(|k| k.0.clone())),
         request_hash: Set(Some(hash.clone())),
         summary: Set(crate::schedules::to_json(&planned.summary)?),

@@ -320,3 +320,89 @@ pub async fn progress_by_unit<C: ConnectionTrait>(
     });
     Ok(units)
 }
+
+/// Where one recipient of a notice stands, for following it up person by person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// They have read (acknowledged) it.
+    Read,
+    /// A push reached a phone of theirs; not read yet.
+    Reached,
+    /// Waiting for their working time (or being pushed right now).
+    Waiting,
+    /// No app registered: only in their inbox.
+    NoApp,
+    /// Would have reached them only after it expired.
+    Expired,
+}
+
+impl Standing {
+    pub const ALL: [Standing; 5] = [
+        Standing::Read,
+        Standing::Reached,
+        Standing::Waiting,
+        Standing::NoApp,
+        Standing::Expired,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Standing::Read => "read",
+            Standing::Reached => "reached",
+            Standing::Waiting => "waiting",
+            Standing::NoApp => "no-app",
+            Standing::Expired => "expired",
+        }
+    }
+
+    pub fn by_name(name: &str) -> Option<Standing> {
+        Standing::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    fn of(r: &notice_recipient::Model) -> Standing {
+        if r.acked_at.is_some() {
+            Standing::Read
+        } else if r.pushed_at.is_some() {
+            Standing::Reached
+        } else if r.outcome == Outcome::NoDevice {
+            Standing::NoApp
+        } else if r.outcome == Outcome::Expired {
+            Standing::Expired
+        } else {
+            Standing::Waiting
+        }
+    }
+}
+
+/// One recipient's line: who, where they stand, when it reached them (or is planned
+/// to), when they read it.
+#[derive(Clone, Debug)]
+pub struct RecipientLine {
+    pub employee_id: Uuid,
+    pub standing: Standing,
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub deliver_at: Option<DateTime<Utc>>,
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+/// Every recipient of a notice the caller follows, each with where they stand.
+pub async fn recipients<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Vec<RecipientLine>> {
+    find_visible(db, caller, id).await?;
+    Ok(notice_recipient::Entity::find()
+        .filter(notice_recipient::Column::NoticeId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| RecipientLine {
+            employee_id: r.employee_id,
+            standing: Standing::of(&r),
+            pushed_at: r.pushed_at,
+            deliver_at: r.deliver_at,
+            acked_at: r.acked_at,
+        })
+        .collect())
+}

@@ -196,6 +196,19 @@ pub async fn list_units<C: ConnectionTrait>(
     })
 }
 
+/// Every unit the caller may see, in no order (a region has hundreds: its tree is
+/// drawn whole).
+pub async fn all_visible<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<Vec<UnitView>> {
+    caller.may(Resource::Units, Access::Read)?;
+    let tenant_id = caller.tenant_id;
+    let scope = &caller.unit_scope(db).await?;
+    let mut select = unit::Entity::find().filter(unit::Column::TenantId.eq(tenant_id));
+    if let UnitScope::Units(units) = scope {
+        select = select.filter(unit::Column::Id.is_in(units.iter().copied()));
+    }
+    UnitView::with_managers(db, tenant_id, select.all(db).await?).await
+}
+
 pub async fn update_unit(
     db: &DatabaseConnection,
     caller: &Caller,

@@ -3,6 +3,7 @@
 //! apply is the domain's, called the same way the API handlers call it.
 mod assets;
 mod charts;
+mod collate;
 mod format;
 mod i18n;
 mod pages;

@@ -3,7 +3,7 @@
 //! `console_browser` drive a real Chromium through the same pages.)
 use chrono::Duration;
 use reqwest::{StatusCode, multipart};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, both_stores, imei},
@@ -566,6 +566,59 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
     let list = browser.get("/console/notices").await.html;
     assert!(list.contains("Ny rutin"));
 
+    // Follow-up person by person: who has it, who is waiting, who has read it.
+    let notice_id = sent
+        .location
+        .as_deref()
+        .unwrap()
+        .trim_start_matches("/console/notices/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let nurse = crate::notices::employee_token(&app, &now_person).await;
+    app.post(
+        &format!("/api/v1/me/notices/{notice_id}/ack"),
+        &nurse,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let follow = |show: &str| format!("/console/notices/{notice_id}?show={show}");
+    let all = browser.get(&follow("all")).await.html;
+    for (person, standing) in [
+        ("nu@example.se", "Lästa"),
+        ("sen@example.se", "Går ut innan arbetstid"),
+        ("utan@example.se", "Ingen app, bara i inkorgen"),
+    ] {
+        assert!(
+            all.contains(&format!(
+                "<th scope=\"row\">{person}</th><td>Avd 5</td><td>{standing}</td>"
+            )),
+            "{person}: {all}"
+        );
+    }
+    assert!(all.contains(">Inte lästa (2)</a>"), "{all}");
+    let unread = browser.get(&follow("unread")).await.html;
+    assert!(
+        !unread.contains("<th scope=\"row\">nu@example.se"),
+        "{unread}"
+    );
+    assert!(
+        unread.contains("<th scope=\"row\">utan@example.se"),
+        "{unread}"
+    );
+    let read = browser.get(&follow("read")).await.html;
+    assert!(read.contains("<th scope=\"row\">nu@example.se"), "{read}");
+    assert!(
+        !read.contains("<th scope=\"row\">utan@example.se"),
+        "{read}"
+    );
+    assert_eq!(
+        browser.get(&follow("nonsense")).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     // One planned for tomorrow is announced as planned, with its time, not as sent.
     let tomorrow = (chrono::Utc::now() + Duration::days(1))
         .with_timezone(&chrono_tz::Europe::Stockholm)
@@ -587,7 +640,8 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
         )
         .await;
     assert_eq!(planned.status, StatusCode::SEE_OTHER, "{}", planned.html);
-    let page = browser.get(planned.location.as_deref().unwrap()).await.html;
+    let planned_page = browser.get(planned.location.as_deref().unwrap()).await;
+    let page = planned_page.html.clone();
     assert!(!page.contains("Meddelandet är skickat"), "{page}");
     assert!(
         page.contains(&format!(
@@ -595,6 +649,39 @@ async fn manager_previews_now_later_expired_then_sends(app: TestApp) {
             tomorrow.replace('T', " ")
         )),
         "{page}"
+    );
+    // Cancelling it: only once confirmed, and then it says what it stopped.
+    let planned_id = planned
+        .location
+        .as_deref()
+        .unwrap()
+        .trim_start_matches("/console/notices/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let cancel = format!("/console/notices/{planned_id}/cancel");
+    let csrf = planned_page.csrf();
+    let unconfirmed = browser.post(&cancel, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let api = format!("/api/v1/notices/{planned_id}");
+    let waiting = app.get(&api, &app.admin).await.json["stats"]["scheduled"].clone();
+    assert!(waiting.as_u64().unwrap() > 0, "pushes wait for tomorrow");
+    assert_eq!(
+        app.get(&api, &app.admin).await.json["cancelled_at"],
+        Value::Null
+    );
+    let cancelled = browser
+        .post(&cancel, &[("csrf", csrf.as_str()), ("confirm", "yes")])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    let done = browser
+        .get(cancelled.location.as_deref().unwrap())
+        .await
+        .html;
+    assert!(
+        done.contains(&format!("Meddelandet är återkallat. {waiting} push")),
+        "{done}"
     );
 
     // Empty fields come back as errors in the form, with nothing written.
@@ -800,6 +887,21 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     assert!(secret.starts_with("stl_"));
     app.get("/api/v1/units", secret).await.expect(200);
     assert!(!browser.get("/console/tokens").await.html.contains(secret));
+    // An admin token may change everything: only once that is confirmed.
+    let tokens_before = app.count("api_tokens").await;
+    let admin_token = [
+        ("csrf", csrf.as_str()),
+        ("name", "Integration"),
+        ("role", "admin"),
+    ];
+    let unconfirmed = browser.post("/console/tokens", &admin_token).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("api_tokens").await, tokens_before);
+    let mut confirmed = admin_token.to_vec();
+    confirmed.push(("confirm_admin", "yes"));
+    let issued = browser.post("/console/tokens", &confirmed).await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.html);
+    assert_eq!(app.count("api_tokens").await, tokens_before + 1);
 
     // Working time: the week typed as text, then Sweden's holidays for a year.
     let saved = browser

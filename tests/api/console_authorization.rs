@@ -543,7 +543,7 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
         get(format!("/console/notices/{managers_notice}"), SCOPED_PAGE),
         post(
             format!("/console/notices/{managers_notice}/cancel"),
-            vec![],
+            vec![("confirm", "yes".to_owned())],
             [0, 404, 303, 404, 303],
         ),
     ];

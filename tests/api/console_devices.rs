@@ -1,7 +1,8 @@
 //! An IT admin's day with devices in the console: a device page with everything known
 //! about it and its facts editable, repairs with their details, people picked by name,
 //! e-mail or employee number, devices handed out from a person's page, and search that
-//! takes an IMEI as it is printed and opens a single hit.
+//! takes an IMEI as it is printed and opens a single hit; the organisation as a tree in
+//! natural order.
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -313,3 +314,35 @@ async fn people_and_devices_are_found_as_people_type_them(app: TestApp) {
     assert!(!held.contains(">SER-P1</a>"), "{held}");
 }
 both_stores!(people_and_devices_are_found_as_people_type_them);
+
+/// The units page is the organisation's tree: each unit under the one it belongs to,
+/// siblings in the order a Swedish reader expects (numbers by value, Å Ä Ö last), and
+/// the unit pickers in the same order.
+async fn units_are_a_naturally_sorted_tree(app: TestApp) {
+    let two = app.unit("Avd 2", None).await;
+    app.unit("Avd 10", None).await;
+    app.unit("Östra", None).await;
+    app.unit("Åsen", None).await;
+    app.unit("Avd 2 natt", Some(&two)).await;
+    app.unit("Avd 2 dag", Some(&two)).await;
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let page = browser.get("/console/units").await.html;
+    let at = |name: &str| {
+        page.find(&format!(">{name}<"))
+            .unwrap_or_else(|| panic!("{name} listed: {page}"))
+    };
+    let order = [
+        "Avd 2",
+        "\u{2003}Avd 2 dag",
+        "\u{2003}Avd 2 natt",
+        "Avd 10",
+        "Åsen",
+        "Östra",
+    ];
+    let places: Vec<usize> = order.iter().map(|name| at(name)).collect();
+    assert!(places.is_sorted(), "{order:?} at {places:?}: {page}");
+    let form = browser.get("/console/employees/new").await.html;
+    let option = |name: &str| form.find(&format!(">{name}</option>")).unwrap();
+    assert!(option("Avd 2") < option("Avd 10") && option("Åsen") < option("Östra"));
+}
+both_stores!(units_are_a_naturally_sorted_tree);

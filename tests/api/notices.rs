@@ -821,3 +821,36 @@ async fn urgent_notices_expire_by_default(app: TestApp) {
     assert_eq!(sent["expires_at"], Value::Null);
 }
 both_stores!(urgent_notices_expire_by_default);
+
+/// A notice says who sent it as its readers know them: the person a token was issued
+/// to, not the token's name; a system's token (nobody's) by its own name.
+async fn the_sender_is_the_person_behind_the_token(app: TestApp) {
+    let unit = app.unit("Avd 2", None).await;
+    let role = app.role("Avdelningschef").await;
+    let boss = app
+        .post(
+            "/api/v1/employees",
+            &app.admin,
+            json!({"name": "Karin Holm", "email": "karin@region.se", "unit_id": unit,
+                "role_id": role, "employment_type": "permanent"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let hers = app
+        .token(
+            json!({"name": "Karins mobil-app", "role": "manager", "unit_ids": [unit],
+            "employee_id": boss}),
+        )
+        .await;
+    let system = app
+        .token(json!({"name": "Larmsystemet", "role": "manager", "unit_ids": [unit]}))
+        .await;
+    let body = json!({"title": "Möte", "body": "14:00", "priority": "info",
+        "audience": {"unit_ids": [unit]}});
+    let from_her = send(&app, &hers, body.clone()).await.expect(201);
+    assert_eq!(from_her.json["sender"], "Karin Holm");
+    let from_system = send(&app, &system, body).await.expect(201);
+    assert_eq!(from_system.json["sender"], "Larmsystemet");
+}
+both_stores!(the_sender_is_the_person_behind_the_token);

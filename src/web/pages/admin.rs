@@ -79,6 +79,9 @@ pub struct IssueForm {
     unit_ids: Vec<Uuid>,
     #[serde(default)]
     can_send_urgent: Option<String>,
+    /// Ticked to confirm an admin token (it may change everything).
+    #[serde(default)]
+    confirm_admin: String,
 }
 
 pub async fn issue(
@@ -89,6 +92,13 @@ pub async fn issue(
     console.check_csrf(&form.csrf)?;
     let role = <AccessRole as sea_orm::ActiveEnum>::try_from_value(&form.role)
         .map_err(|_| AppError::invalid("role", "admin, manager or employee"))?;
+    if role == AccessRole::Admin && form.confirm_admin != "yes" {
+        return Err(AppError::invalid(
+            "confirm_admin",
+            "confirm that this token may change everything in the organisation",
+        )
+        .into());
+    }
     let employee_id = match opt(&form.employee_email) {
         Some(email) => Some(
             employee_by_email(

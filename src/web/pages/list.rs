@@ -224,7 +224,7 @@ pub fn next_href(path: &str, view: &str, cursor: Option<String>) -> Option<Strin
 /// Ids and names, by name (for a select's options).
 pub fn by_name<'a>(names: impl Iterator<Item = (&'a Uuid, &'a String)>) -> Vec<(Uuid, String)> {
     let mut options: Vec<(Uuid, String)> = names.map(|(id, n)| (*id, n.clone())).collect();
-    options.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    options.sort_by(|a, b| crate::web::collate::compare(&a.1, &b.1).then(a.0.cmp(&b.0)));
     options
 }
 

@@ -27,7 +27,7 @@ use crate::{
         create::{self, IdempotencyKey},
         input::{Audience, NoticeInput},
         plan::Summary,
-        read,
+        read::{self, RecipientLine, Standing},
         view::NoticeView,
     },
     org::{employees, roles::role_names, units::unit_names},
@@ -36,7 +36,7 @@ use crate::{
     schedules::DEFAULT_ZONE,
     web::{
         format::{clocks_change_on, local_time, local_time_marked},
-        session::{Console, CsrfForm, WebResult},
+        session::{Console, WebResult},
     },
 };
 
@@ -330,11 +330,50 @@ struct NoticePage {
     sent: bool,
     /// Its send time is still to come.
     planned: bool,
+    /// Just cancelled here: how many pushes that stopped.
+    cancelled_now: Option<u64>,
+    /// The recipients shown, by name: (person, name, unit, where they stand, when
+    /// reached or planned, when read).
+    people: Vec<PersonLine>,
+    /// The follow-up's filters: (value, words, how many), and the one chosen.
+    shows: Vec<(&'static str, String, usize)>,
+    show: String,
+    /// "100 of 2 345 shown" when the list is cut, and the links to the pages around.
+    people_page: usize,
+    people_pages: usize,
 }
+
+/// One recipient in the follow-up list.
+struct PersonLine {
+    id: Uuid,
+    name: String,
+    unit: String,
+    standing: &'static str,
+    when: String,
+    read: String,
+}
+
+/// People a follow-up page lists.
+const PEOPLE_PER_PAGE: usize = 100;
 
 #[derive(Deserialize)]
 pub struct SentQuery {
     sent: Option<String>,
+    cancelled: Option<u64>,
+    /// Whom the follow-up lists: `all`, `unread` or a standing's name.
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// Whether `line` is among those `show` asks for.
+fn shown(show: &str, line: &RecipientLine) -> bool {
+    match show {
+        "unread" => line.standing != Standing::Read,
+        "" | "all" => true,
+        other => Standing::by_name(other) == Some(line.standing),
+    }
 }
 
 pub async fn show(
@@ -357,9 +396,72 @@ pub async fn show(
             )
         })
         .collect();
+    let lines = read::recipients(&state.db, &console.caller, id).await?;
+    let show = match query.show.as_str() {
+        "" => "all".to_owned(),
+        other if other == "unread" || other == "all" || Standing::by_name(other).is_some() => {
+            other.to_owned()
+        }
+        _ => return Err(AppError::invalid("show", "not one of the choices").into()),
+    };
+    let c = Chrome::new(&console, "notice-title", "nav-notices");
+    let mut shows: Vec<(&'static str, String, usize)> = vec![
+        ("all", c.t("follow-all"), lines.len()),
+        (
+            "unread",
+            c.t("follow-unread"),
+            lines.iter().filter(|l| shown("unread", l)).count(),
+        ),
+    ];
+    for standing in Standing::ALL {
+        let n = lines.iter().filter(|l| l.standing == standing).count();
+        shows.push((standing.name(), c.word("follow", standing.name()), n));
+    }
+    let chosen: Vec<&RecipientLine> = lines.iter().filter(|l| shown(&show, l)).collect();
+    let ids: Vec<Uuid> = chosen.iter().map(|l| l.employee_id).collect();
+    let people_names = employees::people_of(&state.db, console.caller.tenant_id, &ids).await?;
+    let mut people: Vec<PersonLine> = chosen
+        .into_iter()
+        .map(|l| {
+            let (name, unit) = people_names
+                .get(&l.employee_id)
+                .map(|(name, unit)| (name.clone(), names.get(unit).cloned().unwrap_or_default()))
+                .unwrap_or_default();
+            let at = |t: Option<DateTime<Utc>>| {
+                t.map(|t| local_time_marked(t, DEFAULT_ZONE))
+                    .unwrap_or_default()
+            };
+            PersonLine {
+                id: l.employee_id,
+                name,
+                unit,
+                standing: l.standing.name(),
+                when: match l.standing {
+                    Standing::Read | Standing::Reached => at(l.pushed_at),
+                    Standing::Waiting => at(l.deliver_at),
+                    Standing::NoApp | Standing::Expired => String::new(),
+                },
+                read: at(l.acked_at),
+            }
+        })
+        .collect();
+    people.sort_by(|a, b| crate::web::collate::compare(&a.name, &b.name));
+    let people_pages = people.len().div_ceil(PEOPLE_PER_PAGE).max(1);
+    let people_page = query.page.unwrap_or(1).clamp(1, people_pages);
+    let people: Vec<PersonLine> = people
+        .into_iter()
+        .skip((people_page - 1) * PEOPLE_PER_PAGE)
+        .take(PEOPLE_PER_PAGE)
+        .collect();
     render(&NoticePage {
+        people,
+        shows,
+        show,
+        people_page,
+        people_pages,
+        cancelled_now: query.cancelled,
         units,
-        c: Chrome::new(&console, "notice-title", "nav-notices"),
+        c,
         send_at: local_time_marked(notice.send_at, DEFAULT_ZONE),
         expires_at: notice
             .expires_at
@@ -370,14 +472,28 @@ pub async fn show(
     })
 }
 
+/// Cancelling: the box ticked to say it is meant.
+#[derive(Deserialize)]
+pub struct CancelForm {
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+}
+
 pub async fn cancel(
     State(state): State<AppState>,
     console: Console,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<CancelForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    read::cancel(
+    let before = read::get_notice(&state.db, &console.caller, id).await?;
+    if form.confirm != "yes" {
+        return Err(
+            AppError::invalid("confirm", "confirm that the notice is to be cancelled").into(),
+        );
+    }
+    let after = read::cancel(
         &state.db,
         &state.stops,
         &console.caller,
@@ -385,5 +501,7 @@ pub async fn cancel(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to(&format!("/console/notices/{id}")).into_response())
+    // What this cancel stopped, for the confirmation ("12 pushes stopped").
+    let stopped = after.stats.cancelled.saturating_sub(before.stats.cancelled);
+    Ok(Redirect::to(&format!("/console/notices/{id}?cancelled={stopped}")).into_response())
 }

@@ -1,5 +1,7 @@
 //! Employees and units: lists with filters and a column chooser, and an employee's page
 //! (facts, what they hold, when they are next reachable).
+use std::collections::{HashMap, HashSet};
+
 use askama::Template;
 use axum::{
     extract::{Path, State},
@@ -28,8 +30,8 @@ use crate::{
         },
         roles::role_names,
         units::{
-            NewUnit, UnitFilter, UnitPatch, UnitView, create_unit as create_unit_in, get_unit,
-            list_units, unit_names, update_unit as update_unit_in,
+            NewUnit, UnitPatch, UnitView, all_visible, create_unit as create_unit_in, get_unit,
+            unit_names, update_unit as update_unit_in,
         },
     },
     pagination::{DEFAULT_LIMIT, PageParams},
@@ -218,32 +220,19 @@ pub async fn employee(
     })
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct UnitQuery {
-    cursor: Option<String>,
-}
-
-pub async fn units(
-    State(state): State<AppState>,
-    console: Console,
-    Query(query): Query<UnitQuery>,
-) -> WebResult<Response> {
+/// The units as a tree: each under the one it belongs to, siblings in natural order
+/// ("Avd 2" before "Avd 10"), the depth shown by indenting the name.
+pub async fn units(State(state): State<AppState>, console: Console) -> WebResult<Response> {
     let caller = &console.caller;
-    let page = PageParams {
-        limit: Some(DEFAULT_LIMIT),
-        cursor: query.cursor.clone(),
-    }
-    .request()?;
-    let page = list_units(&state.db, caller, &UnitFilter::default(), page).await?;
-    let names = unit_names(&state.db, caller.tenant_id).await?;
+    let all = all_visible(&state.db, caller).await?;
+    let names: HashMap<Uuid, String> = all.iter().map(|u| (u.id, u.name.clone())).collect();
     let c = Chrome::new(&console, "units-title", "nav-units");
     let admin = c.admin;
     let new_label = c.t("unit-new-title");
     let columns = vec!["name", "parent", "cost_center"];
-    let rows = page
-        .items
-        .iter()
-        .map(|u| Row {
+    let rows = unit_tree(&all)
+        .into_iter()
+        .map(|(u, depth)| Row {
             // Admins edit the unit (and reach its hours) there; managers go to the
             // unit's devices.
             href: if admin {
@@ -252,7 +241,7 @@ pub async fn units(
                 format!("/console/devices?unit_id={}", u.id)
             },
             cells: vec![
-                u.name.clone(),
+                format!("{}{}", "\u{2003}".repeat(depth), u.name),
                 u.parent_id
                     .and_then(|p| names.get(&p).cloned())
                     .unwrap_or_default(),
@@ -272,11 +261,37 @@ pub async fn units(
         filters: Vec::new(),
         columns,
         rows,
-        next_href: next_href("/console/units", "", page.next_cursor),
+        next_href: None,
         export: None,
         on_all: admin.then(|| ("/console/units/new".to_owned(), new_label)),
     }
     .render()
+}
+
+/// `units` depth first, each with its depth: roots (and units whose parent the caller
+/// cannot see) at 0, siblings in natural order.
+fn unit_tree(units: &[UnitView]) -> Vec<(&UnitView, usize)> {
+    let known: HashSet<Uuid> = units.iter().map(|u| u.id).collect();
+    let mut children: HashMap<Option<Uuid>, Vec<&UnitView>> = HashMap::new();
+    for u in units {
+        let parent = u.parent_id.filter(|p| known.contains(p));
+        children.entry(parent).or_default().push(u);
+    }
+    for siblings in children.values_mut() {
+        siblings.sort_by(|a, b| crate::web::collate::compare(&a.name, &b.name));
+    }
+    let mut ordered = Vec::with_capacity(units.len());
+    let mut stack: Vec<(&UnitView, usize)> = children
+        .get(&None)
+        .map(|roots| roots.iter().rev().map(|u| (*u, 0)).collect())
+        .unwrap_or_default();
+    while let Some((unit, depth)) = stack.pop() {
+        ordered.push((unit, depth));
+        if let Some(below) = children.get(&Some(unit.id)) {
+            stack.extend(below.iter().rev().map(|u| (*u, depth + 1)));
+        }
+    }
+    ordered
 }
 
 #[derive(Template)]

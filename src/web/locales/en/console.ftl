@@ -647,3 +647,27 @@ employee-hand-out-button = Hand out
 problem-no-device-has-this-serial-number-or-imei = no device has this serial number or IMEI
 field-device = Device
 field-device-serial = Device
+follow-title = Follow-up per person
+follow-filter = Show
+follow-all = All
+follow-unread = Not read
+follow-read = Read
+follow-reached = Reached, not read
+follow-waiting = Waiting for working time
+follow-no-app = No app, inbox only
+follow-expired = Expires before working time
+follow-nobody = Nobody in this selection.
+follow-caption = The recipients by name
+follow-standing = Standing
+follow-read-at = Read
+page = Page
+previous-page = Previous page
+notice-cancel-confirm = Yes, cancel the notice. Pushes that have not gone are stopped.
+notice-cancelled-now = { $count ->
+    [one] The notice is cancelled. { $count } waiting push was stopped.
+   *[other] The notice is cancelled. { $count } waiting pushes were stopped.
+}
+problem-confirm-that-the-notice-is-to-be-cancelled = confirm that the notice is to be cancelled
+tokens-confirm-admin = Role admin: I understand that the token may change everything in the organisation.
+field-confirm-admin = Confirmation
+problem-confirm-that-this-token-may-change-everything-in-the-organisation = confirm that this token may change everything in the organisation

@@ -644,3 +644,27 @@ employee-hand-out-button = Lämna ut
 problem-no-device-has-this-serial-number-or-imei = ingen utrustning har det serienumret eller IMEI
 field-device = Utrustning
 field-device-serial = Utrustning
+follow-title = Uppföljning per person
+follow-filter = Visa
+follow-all = Alla
+follow-unread = Inte lästa
+follow-read = Lästa
+follow-reached = Nådda, inte lästa
+follow-waiting = Väntar på arbetstid
+follow-no-app = Ingen app, bara i inkorgen
+follow-expired = Går ut innan arbetstid
+follow-nobody = Ingen i det här urvalet.
+follow-caption = Mottagarna i bokstavsordning
+follow-standing = Läge
+follow-read-at = Läst
+page = Sida
+previous-page = Föregående sida
+notice-cancel-confirm = Ja, återkalla meddelandet. Pushar som inte har gått iväg stoppas.
+notice-cancelled-now = { $count ->
+    [one] Meddelandet är återkallat. { $count } push som väntade stoppades.
+   *[other] Meddelandet är återkallat. { $count } pushar som väntade stoppades.
+}
+problem-confirm-that-the-notice-is-to-be-cancelled = bekräfta att meddelandet ska återkallas
+tokens-confirm-admin = Behörighet administratör: jag förstår att nyckeln får ändra allt i organisationen.
+field-confirm-admin = Bekräftelse
+problem-confirm-that-this-token-may-change-everything-in-the-organisation = bekräfta att nyckeln får ändra allt i organisationen
