@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entities::unit;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    QuerySelect, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -178,13 +178,8 @@ pub async fn list_units<C: ConnectionTrait>(
     filter: &UnitFilter,
     page: PageRequest,
 ) -> AppResult<Page<UnitView>> {
-    caller.may(Resource::Units, Access::Read)?;
     let tenant_id = caller.tenant_id;
-    let scope = &caller.unit_scope(db).await?;
-    let mut select = unit::Entity::find().filter(unit::Column::TenantId.eq(tenant_id));
-    if let UnitScope::Units(units) = scope {
-        select = select.filter(unit::Column::Id.is_in(units.iter().copied()));
-    }
+    let mut select = visible(db, caller).await?;
     if let Some(parent) = filter.parent_id {
         select = select.filter(unit::Column::ParentId.eq(parent));
     }
@@ -199,14 +194,19 @@ pub async fn list_units<C: ConnectionTrait>(
 /// Every unit the caller may see, in no order (a region has hundreds: its tree is
 /// drawn whole).
 pub async fn all_visible<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<Vec<UnitView>> {
+    let units = visible(db, caller).await?.all(db).await?;
+    UnitView::with_managers(db, caller.tenant_id, units).await
+}
+
+/// The units the caller may read: their tenant's, within their scope.
+async fn visible<C: ConnectionTrait>(db: &C, caller: &Caller) -> AppResult<Select<unit::Entity>> {
     caller.may(Resource::Units, Access::Read)?;
-    let tenant_id = caller.tenant_id;
     let scope = &caller.unit_scope(db).await?;
-    let mut select = unit::Entity::find().filter(unit::Column::TenantId.eq(tenant_id));
+    let mut select = unit::Entity::find().filter(unit::Column::TenantId.eq(caller.tenant_id));
     if let UnitScope::Units(units) = scope {
         select = select.filter(unit::Column::Id.is_in(units.iter().copied()));
     }
-    UnitView::with_managers(db, tenant_id, select.all(db).await?).await
+    Ok(select)
 }
 
 pub async fn update_unit(

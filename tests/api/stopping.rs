@@ -83,6 +83,29 @@ impl Provider for Gate {
     }
 }
 
+/// Whether `ready` comes true within five seconds, asked every 10 ms.
+async fn within_seconds(mut ready: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..500 {
+        if ready().await {
+            return true;
+        }
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    false
+}
+
+/// Cancels `notice` through the API as the admin.
+async fn cancel(app: &TestApp, notice: &str) {
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/notices/{notice}"),
+        Some(&app.admin),
+        None,
+    )
+    .await
+    .expect(200);
+}
+
 /// What stops the claimed rows in [`claimed_then_stopped`].
 #[derive(Clone, Copy)]
 enum Stopping {
@@ -151,16 +174,7 @@ async fn claimed_then_stopped(
         .count();
     assert_eq!(claimed, 3, "all three claimed before the stop");
     match stopping {
-        Stopping::Cancel => {
-            app.call(
-                Method::DELETE,
-                &format!("/api/v1/notices/{notice}"),
-                Some(&app.admin),
-                None,
-            )
-            .await
-            .expect(200);
-        }
+        Stopping::Cancel => cancel(app, &notice).await,
         Stopping::AckByAll => {
             for who in &people {
                 let token = employee_token(app, who).await;
@@ -174,24 +188,16 @@ async fn claimed_then_stopped(
             }
         }
     }
-    for _ in 0..500 {
-        if heard(&theirs, &notice, &people).await {
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
+    within_seconds(async || heard(&theirs, &notice, &people).await).await;
     gate.open.notify_one();
     // The one in flight is written down; the other two never leave.
-    for _ in 0..200 {
-        let done = deliveries(app, &notice)
+    within_seconds(async || {
+        deliveries(app, &notice)
             .await
             .iter()
-            .all(|d| d["status"] != "sending");
-        if done {
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
+            .all(|d| d["status"] != "sending")
+    })
+    .await;
     stop.cancel();
     run.await.unwrap();
     let mut statuses: Vec<String> = deliveries(app, &notice)
@@ -253,13 +259,9 @@ async fn another_process(app: &TestApp, shutdown: &CancellationToken) -> Stops {
         theirs.clone(),
         shutdown.child_token(),
     ));
-    for _ in 0..500 {
-        if theirs.heard_everything_since(theirs.hearing()) {
-            return theirs;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
-    panic!("the second process never started listening");
+    let listening = within_seconds(async || theirs.heard_everything_since(theirs.hearing())).await;
+    assert!(listening, "the second process never started listening");
+    theirs
 }
 
 /// Two processes on one PostgreSQL database: the admin's cancel and the staff's
@@ -311,23 +313,9 @@ async fn a_process_that_loses_its_listening_connection_knows_it_and_listens_agai
         )
         .await
         .unwrap();
-    let mut noticed = false;
-    for _ in 0..500 {
-        if !theirs.heard_everything_since(before) {
-            noticed = true;
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
+    let noticed = within_seconds(async || !theirs.heard_everything_since(before)).await;
     assert!(noticed, "the lost connection went unnoticed");
-    let mut again = false;
-    for _ in 0..500 {
-        if theirs.heard_everything_since(theirs.hearing()) {
-            again = true;
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
+    let again = within_seconds(async || theirs.heard_everything_since(theirs.hearing())).await;
     assert!(again, "never listened again");
 
     let unit = app.unit("Avd 3", None).await;
@@ -342,23 +330,9 @@ async fn a_process_that_loses_its_listening_connection_knows_it_and_listens_agai
     .await
     .expect(201)
     .id();
-    app.call(
-        Method::DELETE,
-        &format!("/api/v1/notices/{notice}"),
-        Some(&app.admin),
-        None,
-    )
-    .await
-    .expect(200);
+    cancel(&app, &notice).await;
     let (notice, who) = (notice.parse().unwrap(), who.parse().unwrap());
-    let mut heard = false;
-    for _ in 0..500 {
-        if theirs.stopped(notice, who).is_some() {
-            heard = true;
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
+    let heard = within_seconds(async || theirs.stopped(notice, who).is_some()).await;
     shutdown.cancel();
     assert!(heard, "the cancel after the reconnection was not heard");
 }
