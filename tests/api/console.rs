@@ -730,6 +730,10 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
     let me = browser.get("/console/me").await;
     assert!(me.html.contains("Kvittera"));
     assert!(me.html.contains("Du är i tjänst nu"));
+    assert!(
+        me.html
+            .contains("id=\"reach-why\">Du är inom din arbetstid.</p>")
+    );
     // Notices come first; the phone is named in words, not by its provider's code.
     assert!(me.html.find("id=\"notices-title\"") < me.html.find("id=\"reach-title\""));
     assert!(
@@ -754,6 +758,11 @@ async fn employee_acknowledges_and_sets_focus_time(app: TestApp) {
     assert_eq!(focus.status, StatusCode::SEE_OTHER);
     let page = browser.get("/console/me").await.html;
     assert!(page.contains("Fokustid till"));
+    // Why, in a sentence rather than a code.
+    assert!(
+        page.contains("id=\"reach-why\">Du har fokustid: meddelanden väntar"),
+        "{page}"
+    );
     let reach = app.get("/api/v1/me/reachability", &token).await.expect(200);
     assert_eq!(reach.json["reason"], "focus");
     let ended = browser

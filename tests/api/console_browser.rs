@@ -476,6 +476,45 @@ async fn each_user_does_their_job_in_a_real_browser() {
         .await;
     assert!(s.text("#focus-state").await.contains("Fokustid till"));
     s.accessible("me with focus").await;
+
+    // On her phone (390 × 844): nothing scrolls sideways, and every control she can
+    // touch is at least 44 px tall and wide (links inside a sentence aside).
+    s.client.set_window_size(390, 844).await.unwrap();
+    s.open("/console/me").await;
+    let fit = s
+        .client
+        .execute(
+            r#"
+            const wide = document.documentElement.scrollWidth > window.innerWidth;
+            const small = [...document.querySelectorAll(
+                'a, button, input:not([type=hidden]), select, textarea, summary')]
+              .filter(e => e.getClientRects().length > 0)
+              .filter(e => {
+                if (e.tagName === 'A' && e.closest('p, li')
+                    && e.closest('p, li').textContent.trim() !== e.textContent.trim()) {
+                  return false;
+                }
+                if (e.matches('.skip')) return false;
+                if (e.matches('input[type=checkbox], input[type=radio]')) {
+                  const label = e.closest('label') || document.querySelector(`label[for="${e.id}"]`);
+                  const r = (label || e).getBoundingClientRect();
+                  return r.height < 44;
+                }
+                const r = e.getBoundingClientRect();
+                return r.height < 44 || r.width < 44;
+              })
+              .map(e => e.outerHTML.slice(0, 80) + ' ' + Math.round(e.getBoundingClientRect().width)
+                   + 'x' + Math.round(e.getBoundingClientRect().height));
+            return {wide, small};
+            "#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fit["wide"], false, "the page scrolls sideways at 390 px");
+    assert_eq!(fit["small"], json!([]), "targets under 44 px at 390 px");
+    s.accessible("me on a phone").await;
+    s.client.set_window_size(1280, 1024).await.unwrap();
     s.open("/console/accessibility").await;
     s.accessible("statement").await;
     s.client.close().await.unwrap();
