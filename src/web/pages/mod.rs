@@ -186,12 +186,44 @@ impl Chrome {
 
     /// A field's name (`serial_number`) in words: its column's heading, else its form
     /// label, else the name itself.
+    ///
+    /// A path into a body (`working_hours.tue[0].start`) is named part by part:
+    /// "Arbetstid, tisdag, pass 1, börjar".
     pub fn field(&self, name: &str) -> String {
+        if !name.contains(['.', '[']) {
+            return self
+                .field_word(name)
+                .map_or_else(|| name.to_owned(), |w| capitalised(&w));
+        }
+        let mut words = Vec::new();
+        for part in name.split('.') {
+            let (base, index) = match part.split_once('[') {
+                Some((base, rest)) => (base, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            let Some(word) = self.field_word(base) else {
+                // Any part without words: the whole path as it was, rather than half.
+                return name.to_owned();
+            };
+            words.push(word);
+            if let Some(i) = index {
+                words.push(self.tn("field-item", (i + 1) as i64));
+            }
+        }
+        capitalised(&words.join(", "))
+    }
+
+    /// One field name's words: its column's heading or its form label.
+    fn field_word(&self, name: &str) -> Option<String> {
         let key = name.replace('_', "-");
         self.lang
             .try_t(&format!("col-{key}"))
             .or_else(|| self.lang.try_t(&format!("field-{key}")))
-            .unwrap_or_else(|| name.to_owned())
+            .or_else(|| {
+                self.lang
+                    .try_t(&format!("day-{key}"))
+                    .map(|d| d.to_lowercase())
+            })
     }
 
     /// A message from the domain in this page's language where known.
@@ -227,6 +259,15 @@ impl Chrome {
     pub fn moment(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         crate::web::format::local_moment(*at, crate::schedules::DEFAULT_ZONE)
     }
+}
+
+/// `text` with its first letter a capital.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Renders a page template.
@@ -302,4 +343,30 @@ pub async fn not_found(visitor: Visitor) -> WebResult<Response> {
         c: Chrome::public(visitor.lang, "not-found-title", "/console"),
     };
     Ok((StatusCode::NOT_FOUND, render(&page)?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_and_paths_into_a_body_are_named_in_words() {
+        let sv = Chrome::public(Lang::Sv, "error-title", "/console");
+        assert_eq!(sv.field("serial_number"), "Serienummer");
+        assert_eq!(
+            sv.field("working_hours.tue[0].start"),
+            "Arbetstid, tisdag, nr 1, börjar"
+        );
+        assert_eq!(sv.field("shifts[2].ends_at"), "Pass, nr 3, slutar");
+        // A part without words: the path as it came, not half of it translated.
+        assert_eq!(
+            sv.field("working_hours.tue[0].nonsense"),
+            "working_hours.tue[0].nonsense"
+        );
+        let en = Chrome::public(Lang::En, "error-title", "/console");
+        assert_eq!(
+            en.field("working_hours.fri[1].end"),
+            "Working hours, Friday, no. 2, ends"
+        );
+    }
 }
