@@ -493,6 +493,21 @@ pub async fn list_subscriptions(
     Ok(page.map(SubscriptionView::from))
 }
 
+/// How many subscriptions the list's query matches (the list's total).
+pub async fn count_subscriptions(
+    db: &sea_orm::DatabaseConnection,
+    query: SubscriptionQuery,
+) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let select = subscription::Entity::find().filter(query.cond);
+    if let Some(txn) = planned_for_pattern(db, query.searched).await? {
+        let n = select.count(&txn).await?;
+        txn.commit().await?;
+        return Ok(n);
+    }
+    Ok(select.count(db).await?)
+}
+
 /// A subscription and every step of its life, oldest first, for those who may see it.
 pub async fn subscription_history<C: ConnectionTrait>(
     db: &C,

@@ -391,6 +391,12 @@ pub async fn list_employees<C: ConnectionTrait>(
         .map(EmployeeView::from))
 }
 
+/// How many people the list's condition matches (the list's total).
+pub async fn count_employees<C: ConnectionTrait>(db: &C, cond: Condition) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(employee::Entity::find().filter(cond).count(db).await?)
+}
+
 /// Each person's unit, by person: what reports that sort people into units need
 /// (a few bytes each, where whole rows of 20,000 people would carry names for nothing).
 pub async fn home_units<C: ConnectionTrait>(

@@ -346,3 +346,52 @@ async fn units_are_a_naturally_sorted_tree(app: TestApp) {
     assert!(option("Avd 2") < option("Avd 10") && option("Åsen") < option("Östra"));
 }
 both_stores!(units_are_a_naturally_sorted_tree);
+
+/// The address of a page's link marked `rel`, as the browser would follow it.
+fn link(html: &str, rel: &str) -> String {
+    html.split(&format!("rel=\"{rel}\""))
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .map(|href| href.trim_end_matches("\" ").replace("&#38;", "&"))
+        .unwrap()
+}
+
+/// A list says how many rows it has in all, and pages both ways: on to the next page and
+/// back to the one before, with the view (filters, columns) kept.
+async fn lists_count_their_rows_and_page_back(app: TestApp) {
+    for n in 0..55 {
+        app.device(&format!("PG-{n:03}"), json!({}))
+            .await
+            .expect(201);
+    }
+    app.device("OTHER-1", json!({})).await.expect(201);
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let first = browser
+        .get("/console/devices?q=PG-&cols=serial_number")
+        .await
+        .html;
+    assert!(
+        first.contains("id=\"list-total\">55 rader i listan<"),
+        "{first}"
+    );
+    let rows = |html: &str| html.matches("<th scope=\"row\">").count();
+    assert_eq!(rows(&first), 50);
+    assert!(!first.contains("rel=\"prev\""));
+    let next = link(&first, "next");
+    assert!(next.contains("q=PG-") && next.contains("back=-"), "{next}");
+    let second = browser.get(&next).await.html;
+    assert_eq!(rows(&second), 5);
+    assert!(second.contains("Sida 2"), "{second}");
+    assert!(!second.contains("rel=\"next\""));
+    let previous = link(&second, "prev");
+    let back = browser.get(&previous).await.html;
+    assert_eq!(rows(&back), 50);
+    assert!(back.contains("id=\"list-total\">55 rader i listan<"));
+    // The same first page: its rows are the ones the list opened with.
+    assert_eq!(
+        first.split("<tbody>").nth(1),
+        back.split("<tbody>").nth(1),
+        "back on the first page"
+    );
+}
+both_stores!(lists_count_their_rows_and_page_back);

@@ -181,6 +181,19 @@ pub async fn list_devices(
     page_of(db, query, page).await
 }
 
+/// How many devices the list's query matches (the list's total).
+pub async fn count_devices(db: &sea_orm::DatabaseConnection, query: DeviceQuery) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let searched = query.searched;
+    let select = select_of(query);
+    if let Some(txn) = planned_for_pattern(db, searched).await? {
+        let n = select.count(&txn).await?;
+        txn.commit().await?;
+        return Ok(n);
+    }
+    Ok(select.count(db).await?)
+}
+
 async fn page_of<C: ConnectionTrait>(
     db: &C,
     query: DeviceQuery,

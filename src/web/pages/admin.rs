@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     Chrome,
-    list::{Filter, ListPage, Row, employee_by_email, next_href, opt, view_query},
+    list::{Filter, ListPage, Row, employee_by_email, opt, pager, view_query},
     render,
 };
 use crate::{
@@ -143,6 +143,8 @@ pub struct AuditQuery {
     #[serde(default)]
     action: String,
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see `list::pager`).
+    back: Option<String>,
 }
 
 const ENTITY_TYPES: [&str; 7] = [
@@ -228,7 +230,14 @@ pub async fn audit_log(
         filters,
         columns,
         rows,
-        next_href: next_href("/console/audit", &view, page.next_cursor),
+        pager: pager(
+            "/console/audit",
+            &view,
+            query.cursor.as_deref(),
+            query.back.as_deref(),
+            page.next_cursor,
+        ),
+        total: None,
         export: None,
         on_all: None,
     }

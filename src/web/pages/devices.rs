@@ -16,7 +16,7 @@ use super::{
     Chrome,
     list::{
         DoneQuery, Filter, ListPage, Row, chosen_columns, date_field, export_format, list_table,
-        next_href, opt, parse_enum, parse_id, unit_options, view_query,
+        opt, pager, parse_enum, parse_id, unit_options, view_query,
     },
     render,
 };
@@ -67,6 +67,8 @@ pub struct ListQuery {
     #[serde(default)]
     cols: Vec<String>,
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see `list::pager`).
+    back: Option<String>,
     format: Option<String>,
 }
 
@@ -148,7 +150,10 @@ pub async fn list(
         cursor: query.cursor.clone(),
     }
     .request()?;
-    let page = devices::list_devices(&state.db, device_query, page).await?;
+    let (page, total) = tokio::try_join!(
+        devices::list_devices(&state.db, device_query.clone(), page),
+        devices::count_devices(&state.db, device_query),
+    )?;
     let unit_names = unit_names(&state.db, caller.tenant_id).await?;
     let items: Vec<DeviceView> = page.items.into_iter().map(DeviceView::from).collect();
     let people = employees::people_of(&state.db, caller.tenant_id, &holders(&items)).await?;
@@ -199,7 +204,14 @@ pub async fn list(
         filters,
         columns,
         rows,
-        next_href: next_href("/console/devices", &view, page.next_cursor),
+        pager: pager(
+            "/console/devices",
+            &view,
+            query.cursor.as_deref(),
+            query.back.as_deref(),
+            page.next_cursor,
+        ),
+        total: Some(total),
         on_all: admin.then(|| (format!("/console/devices/bulk?{view}"), bulk_label)),
         export: Some(view),
     }

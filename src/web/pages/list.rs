@@ -84,7 +84,9 @@ pub struct ListPage {
     pub all_columns: Vec<(&'static str, String)>,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Row>,
-    pub next_href: Option<String>,
+    pub pager: Pager,
+    /// How many rows the whole list has, when counted.
+    pub total: Option<u64>,
     /// The view's query string, for the export links (none: no export).
     pub export: Option<String>,
     pub caption: String,
@@ -212,13 +214,82 @@ pub fn view_query(filters: &[(&str, &str)], cols: &[String]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// The link to the next page of the same view.
-pub fn next_href(path: &str, view: &str, cursor: Option<String>) -> Option<String> {
-    cursor.map(|cursor| {
-        let sep = if view.is_empty() { "" } else { "&" };
-        let cursor = serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default();
-        format!("{path}?{view}{sep}{cursor}")
-    })
+/// Where a list page stands among its pages, and the links around it. The cursors of
+/// the pages before it travel in the URL (`back`), so going back needs neither a query
+/// running backwards nor anything kept on the server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pager {
+    /// 1 for the first page.
+    pub number: usize,
+    pub first: Option<String>,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+/// The cursors kept for going back: the last this many pages.
+const PAGES_REMEMBERED: usize = 50;
+
+/// The first page's place in `back` (it has no cursor).
+const FIRST: &str = "-";
+
+/// The pager of a page of `path` showing `view`: this page read from `cursor`, after
+/// the pages whose cursors `back` lists (oldest first, comma-separated), and the next
+/// page's cursor when there is one.
+pub fn pager(
+    path: &str,
+    view: &str,
+    cursor: Option<&str>,
+    back: Option<&str>,
+    next_cursor: Option<String>,
+) -> Pager {
+    let cursor = cursor.filter(|c| !c.is_empty());
+    let mut back: Vec<&str> = back
+        .unwrap_or_default()
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .collect();
+    if cursor.is_none() {
+        back.clear();
+    }
+    let href = |cursor: Option<&str>, back: &[&str]| {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(cursor) = cursor.filter(|c| *c != FIRST) {
+            query.push(("cursor", cursor.to_owned()));
+            if !back.is_empty() {
+                query.push(("back", back.join(",")));
+            }
+        }
+        let tail = serde_urlencoded::to_string(&query).unwrap_or_default();
+        let sep = if view.is_empty() || tail.is_empty() {
+            ""
+        } else {
+            "&"
+        };
+        let q = if view.is_empty() && tail.is_empty() {
+            ""
+        } else {
+            "?"
+        };
+        format!("{path}{q}{view}{sep}{tail}")
+    };
+    let previous = cursor.map(|_| {
+        let (before, earlier) = back.split_last().map_or((FIRST, &[][..]), |(b, e)| (*b, e));
+        href(Some(before), earlier)
+    });
+    let next = next_cursor.map(|next| {
+        let mut trail = back.clone();
+        trail.push(cursor.unwrap_or(FIRST));
+        let keep = trail.len().saturating_sub(PAGES_REMEMBERED);
+        href(Some(&next), &trail[keep..])
+    });
+    Pager {
+        // A page read from a cursor is at least the second, even when an old link lost
+        // the trail.
+        number: back.len() + 1 + usize::from(cursor.is_some() && back.is_empty()),
+        first: cursor.map(|_| href(None, &[])),
+        previous,
+        next,
+    }
 }
 
 /// Ids and names, by name (for a select's options).
@@ -245,15 +316,36 @@ mod tests {
             &cols,
         );
         assert_eq!(view, "q=iphone+15&kind=phone&cols=status&cols=imei");
+        let first = pager("/console/devices", &view, None, None, Some("c1".into()));
+        assert_eq!(first.number, 1);
+        assert_eq!((first.first, first.previous), (None, None));
         assert_eq!(
-            next_href("/console/devices", &view, Some("abc".into())).unwrap(),
-            "/console/devices?q=iphone+15&kind=phone&cols=status&cols=imei&cursor=abc"
+            first.next.unwrap(),
+            "/console/devices?q=iphone+15&kind=phone&cols=status&cols=imei&cursor=c1&back=-"
         );
         assert_eq!(
-            next_href("/console/devices", "", Some("abc".into())).unwrap(),
-            "/console/devices?cursor=abc"
+            pager("/console/devices", "", None, None, Some("c1".into())).next,
+            Some("/console/devices?cursor=c1&back=-".to_owned())
         );
-        assert_eq!(next_href("/x", &view, None), None);
+        assert_eq!(pager("/x", &view, None, None, None).next, None);
+    }
+
+    #[test]
+    fn earlier_pages_are_reached_through_the_cursors_carried_back() {
+        // Page 3 of a list: read from c2, after page 1 (no cursor) and page 2 (c1).
+        let third = pager("/l", "", Some("c2"), Some("-,c1"), Some("c3".into()));
+        assert_eq!(third.number, 3);
+        assert_eq!(third.previous.as_deref(), Some("/l?cursor=c1&back=-"));
+        assert_eq!(third.next.as_deref(), Some("/l?cursor=c3&back=-%2Cc1%2Cc2"));
+        assert_eq!(third.first.as_deref(), Some("/l"));
+        // Page 2 goes back to the first page, which has no cursor.
+        let second = pager("/l", "kind=phone", Some("c1"), Some("-"), None);
+        assert_eq!(second.number, 2);
+        assert_eq!(second.previous.as_deref(), Some("/l?kind=phone"));
+        assert_eq!(second.next, None);
+        // A trail cut short (an old link) still goes back one page at a time.
+        let lost = pager("/l", "", Some("c9"), None, None);
+        assert_eq!(lost.previous.as_deref(), Some("/l"));
     }
 
     #[test]

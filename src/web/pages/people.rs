@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        Filter, ListPage, Row, by_name, chosen_columns, date_field, next_href, opt, parse_enum,
+        Filter, ListPage, Pager, Row, by_name, chosen_columns, date_field, opt, pager, parse_enum,
         parse_id, unit_options, view_query,
     },
     render,
@@ -66,6 +66,8 @@ pub struct EmployeeQuery {
     #[serde(default)]
     cols: Vec<String>,
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see `list::pager`).
+    back: Option<String>,
 }
 
 pub async fn employees(
@@ -86,7 +88,10 @@ pub async fn employees(
         cursor: query.cursor.clone(),
     }
     .request()?;
-    let page = employees::list_employees(&state.db, cond, page).await?;
+    let (page, total) = tokio::try_join!(
+        employees::list_employees(&state.db, cond.clone(), page),
+        employees::count_employees(&state.db, cond),
+    )?;
     let scope = caller.unit_scope(&state.db).await?;
     let units = unit_names(&state.db, caller.tenant_id).await?;
     let roles = role_names(&state.db, caller.tenant_id).await?;
@@ -156,7 +161,14 @@ pub async fn employees(
         filters,
         columns,
         rows,
-        next_href: next_href("/console/employees", &view, page.next_cursor),
+        pager: pager(
+            "/console/employees",
+            &view,
+            query.cursor.as_deref(),
+            query.back.as_deref(),
+            page.next_cursor,
+        ),
+        total: Some(total),
         export: None,
         on_all: admin.then(|| ("/console/employees/new".to_owned(), new_label)),
     }
@@ -261,7 +273,8 @@ pub async fn units(State(state): State<AppState>, console: Console) -> WebResult
         filters: Vec::new(),
         columns,
         rows,
-        next_href: None,
+        pager: Pager::default(),
+        total: Some(all.len() as u64),
         export: None,
         on_all: admin.then(|| ("/console/units/new".to_owned(), new_label)),
     }

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, export_format, list_table, next_href,
-        opt, parse_enum, parse_id, view_query,
+        DoneQuery, Filter, ListPage, Row, chosen_columns, export_format, list_table, opt, pager,
+        parse_enum, parse_id, view_query,
     },
     render,
     reports::shown,
@@ -61,6 +61,8 @@ pub struct ListQuery {
     #[serde(default)]
     cols: Vec<String>,
     cursor: Option<String>,
+    /// The cursors of the pages before this one (see `list::pager`).
+    back: Option<String>,
     format: Option<String>,
 }
 
@@ -109,7 +111,10 @@ pub async fn list(
         cursor: query.cursor.clone(),
     }
     .request()?;
-    let page = subscriptions::list_subscriptions(&state.db, cond, page).await?;
+    let (page, total) = tokio::try_join!(
+        subscriptions::list_subscriptions(&state.db, cond.clone(), page),
+        subscriptions::count_subscriptions(&state.db, cond),
+    )?;
     let holders: Vec<Uuid> = page.items.iter().filter_map(|s| s.employee_id).collect();
     let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
     let names = unit_names(&state.db, caller.tenant_id).await?;
@@ -153,7 +158,14 @@ pub async fn list(
         filters,
         columns,
         rows,
-        next_href: next_href("/console/subscriptions", &view, page.next_cursor),
+        pager: pager(
+            "/console/subscriptions",
+            &view,
+            query.cursor.as_deref(),
+            query.back.as_deref(),
+            page.next_cursor,
+        ),
+        total: Some(total),
         export: Some(view),
         on_all: None,
     }

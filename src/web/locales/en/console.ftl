@@ -755,3 +755,8 @@ problem-that-local-time-does-not-exist-the-clocks-go-forward-then = that local t
 problem-the-app-s-bundle-id-letters-digits-or = the app's bundle id: letters, digits, '.', '-' or '_'
 problem-the-device-is-not-assigned-to-you = the device is not assigned to you
 problem-was-used-for-a-different-notice-in-the-last-24-hours = was used for a different notice in the last 24 hours
+list-total = { $count ->
+    [one] { $count } row in the list
+   *[other] { $count } rows in the list
+}
+first-page = First page

@@ -752,3 +752,8 @@ problem-that-local-time-does-not-exist-the-clocks-go-forward-then = den tiden fi
 problem-the-app-s-bundle-id-letters-digits-or = appens bundle-id: bokstäver, siffror, '.', '-' eller '_'
 problem-the-device-is-not-assigned-to-you = utrustningen är inte utlämnad till dig
 problem-was-used-for-a-different-notice-in-the-last-24-hours = användes för ett annat meddelande det senaste dygnet
+list-total = { $count ->
+    [one] { $count } rad i listan
+   *[other] { $count } rader i listan
+}
+first-page = Första sidan
