@@ -91,7 +91,8 @@ pub const RULES: &[(Resource, Access, &[AccessRole])] = &[
     (Audit, Read, ADMIN),
     (Policy, Read, ADMIN),
     (Policy, Write, ADMIN),
-    (WorkingHours, Read, ADMIN),
+    // Managers see the hours of their units and people (not change them).
+    (WorkingHours, Read, ADMIN_AND_MANAGER),
     (WorkingHours, Write, ADMIN),
     (Shifts, Read, ADMIN_AND_MANAGER),
     (Shifts, Write, ADMIN),

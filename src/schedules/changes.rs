@@ -97,6 +97,15 @@ pub async fn get_hours(
     owner: Owner,
 ) -> AppResult<Option<OwnHours>> {
     caller.may(Resource::WorkingHours, Access::Read)?;
+    // Only a unit or a person the caller may see (a manager: their own units').
+    match owner {
+        Owner::Unit(id) => {
+            crate::org::units::get_unit(db, caller, id).await?;
+        }
+        Owner::Employee(id) => {
+            employees::visible(db, caller, id).await?;
+        }
+    }
     hours::get_hours(db, caller.tenant_id, owner).await
 }
 

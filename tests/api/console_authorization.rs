@@ -500,7 +500,8 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
             // Another tenant has no such person: every row is refused (422).
             expect: [0, 0, 0, 422, 200],
         },
-        get(format!("/console/hours/units/{ward}"), ADMIN_OBJECT_PAGE),
+        // Managers see their units' hours; only admins change them.
+        get(format!("/console/hours/units/{ward}"), SCOPED_PAGE),
         post(
             format!("/console/hours/units/{ward}"),
             vec![("time_zone", String::new()), week()],

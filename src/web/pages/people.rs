@@ -195,6 +195,14 @@ struct EmployeePage {
     reason: String,
     /// Just handed a device out from this page.
     handed_out: bool,
+    /// Where their working time comes from: (stored word, in words), and the choices.
+    schedule: (String, String),
+    schedules: Vec<(String, String)>,
+    /// Their shifts in the next two weeks, for those who may see shifts: (from, to,
+    /// kind in words), local time.
+    shifts: Option<Vec<(String, String, String)>>,
+    /// Their own weekly hours may be read here (admins, their managers).
+    hours_link: bool,
 }
 
 pub async fn employee(
@@ -210,7 +218,35 @@ pub async fn employee(
     let units = unit_names(&state.db, caller.tenant_id).await?;
     let roles = role_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "employee-title", "nav-employees");
+    let shifts = if caller.may(Resource::Shifts, Access::Read).is_ok() {
+        let next_two_weeks = crate::schedules::shifts::ShiftRange {
+            from: Some(now),
+            to: Some(now + chrono::Duration::days(14)),
+        };
+        let listed = changes::list_shifts(&state.db, caller, id, &next_two_weeks).await?;
+        Some(
+            listed
+                .iter()
+                .map(|s| {
+                    (
+                        local_time(s.starts_at, DEFAULT_ZONE, true),
+                        local_time(s.ends_at, DEFAULT_ZONE, true),
+                        c.term("shift-kind", &s.kind),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     render(&EmployeePage {
+        schedule: (
+            sea_orm::ActiveEnum::to_value(&e.schedule_mode),
+            c.term("schedule-mode", &e.schedule_mode),
+        ),
+        schedules: c.choices::<crate::reachability::ScheduleMode>("schedule-mode"),
+        shifts,
+        hours_link: caller.may(Resource::WorkingHours, Access::Read).is_ok(),
         types: c.choices::<EmploymentType>("employment"),
         employment: (
             sea_orm::ActiveEnum::to_value(&e.employment_type),
@@ -378,6 +414,9 @@ pub struct EmployeeForm {
     employment_type: String,
     #[serde(default)]
     employment_ends_on: String,
+    /// `weekly` or `shifts` (absent: unchanged).
+    #[serde(default)]
+    schedule_mode: String,
 }
 
 /// An admin moves a person, changes their role, employment or its end; what waits for
@@ -395,6 +434,7 @@ pub async fn update_employee(
         role_id: parse_id("role_id", &form.role_id)?,
         employment_type: parse_enum("employment_type", &form.employment_type)?,
         employment_ends_on: Some(ends_on),
+        schedule_mode: parse_enum("schedule_mode", &form.schedule_mode)?,
         ..Default::default()
     };
     changes::update_employee(&state.db, &console.caller, id, patch, state.clock.now()).await?;

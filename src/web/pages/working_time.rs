@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{Chrome, import::read_upload_fields, list::date_field, render};
 use crate::{
     app::AppState,
-    auth::Resource,
+    auth::{Access, Resource},
     error::{AppError, LineError},
     org::{employees, units},
     reachability::{
@@ -292,6 +292,8 @@ struct HoursPage {
     own: bool,
     time_zone: String,
     days: Vec<(&'static str, String)>,
+    /// May change them (admins); managers see them only.
+    editable: bool,
 }
 
 fn owner_of(kind: &str, id: Uuid) -> Result<(Owner, &'static str), AppError> {
@@ -318,6 +320,10 @@ pub async fn hours(
         }
     };
     render(&HoursPage {
+        editable: console
+            .caller
+            .may(Resource::WorkingHours, Access::Write)
+            .is_ok(),
         c: Chrome::new(&console, "hours-title", "nav-working-time"),
         kind,
         id,

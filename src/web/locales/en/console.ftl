@@ -760,3 +760,11 @@ list-total = { $count ->
    *[other] { $count } rows in the list
 }
 first-page = First page
+shift-kind-work = Work shift
+shift-kind-on-call = On call
+schedule-mode-weekly = Weekly hours (their own, the unit's or the organisation's)
+schedule-mode-shifts = Shifts (scheduled shifts)
+employee-working-time = Working time
+employee-shifts = Shifts in the next two weeks
+employee-no-shifts = No shifts in the next two weeks: notices wait in the inbox until there is one.
+hours-read-only = You can see the working hours here; an administrator changes them.

@@ -757,3 +757,11 @@ list-total = { $count ->
    *[other] { $count } rader i listan
 }
 first-page = Första sidan
+shift-kind-work = Arbetspass
+shift-kind-on-call = Beredskap
+schedule-mode-weekly = Veckoschema (egna tider, enhetens eller organisationens)
+schedule-mode-shifts = Pass (schemalagda pass)
+employee-working-time = Arbetstid
+employee-shifts = Pass de kommande två veckorna
+employee-no-shifts = Inga pass de kommande två veckorna: meddelanden väntar i inkorgen tills ett pass finns.
+hours-read-only = Du kan se arbetstiderna här; en administratör ändrar dem.
