@@ -21,6 +21,7 @@ use crate::{
     auth::{Access, Caller, Resource},
     csv_cells,
     error::{AppError, AppResult, FieldError, LineError},
+    import_names::Names,
     inventory::{
         devices::{self, NewDevice},
         subscriptions::{self, NewSubscription},
@@ -203,8 +204,9 @@ pub fn read_table(body: &[u8]) -> AppResult<Table> {
     })
 }
 
-/// Parses the rows into `T`, collecting header and row errors.
-fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
+/// Parses the rows into `T`, collecting header and row errors; units and roles may be
+/// named (`names`).
+fn parse_rows<T: Importable>(body: &[u8], names: &Names) -> AppResult<ParsedRows<T>> {
     let Table {
         headers,
         rows: records,
@@ -240,21 +242,30 @@ fn parse_rows<T: Importable>(body: &[u8]) -> AppResult<ParsedRows<T>> {
     }
     let mut rows = Vec::new();
     errors.append(&mut read_errors);
-    for (line, record) in records {
+    'rows: for (line, record) in records {
         // Each row goes through the same JSON shape as the API's bodies, so a bad value
         // is named and worded exactly as it would be in a POST.
-        let fields: serde_json::Map<String, serde_json::Value> = kept
-            .iter()
-            .map(|&i| {
-                let value = record.get(i).unwrap_or("");
-                let value = if value.is_empty() {
-                    serde_json::Value::Null
-                } else {
-                    serde_json::Value::String(value.to_owned())
-                };
-                (headers[i].to_owned(), value)
-            })
-            .collect();
+        let mut fields = serde_json::Map::new();
+        for &i in &kept {
+            let column = &headers[i];
+            let value = record.get(i).unwrap_or("");
+            let value = if value.is_empty() {
+                serde_json::Value::Null
+            } else {
+                match names.resolve(column, value) {
+                    Ok(id) => serde_json::Value::String(id.unwrap_or_else(|| value.to_owned())),
+                    Err(message) => {
+                        errors.push(LineError {
+                            line,
+                            field: Some(column.to_owned()),
+                            message: message.to_owned(),
+                        });
+                        continue 'rows;
+                    }
+                }
+            };
+            fields.insert(column.to_owned(), value);
+        }
         match serde_path_to_error::deserialize::<_, T>(serde_json::Value::Object(fields)) {
             Ok(row) => rows.push((line, row)),
             Err(e) => {
@@ -353,7 +364,8 @@ pub async fn import_csv<T: Importable>(
 ) -> AppResult<ImportOutcome> {
     may_import(caller, T::RESOURCE)?;
     let actor = &caller.actor();
-    let ParsedRows { rows, mut errors } = parse_rows::<T>(body)?;
+    let names = Names::load(db, actor.tenant_id).await?;
+    let ParsedRows { rows, mut errors } = parse_rows::<T>(body, &names)?;
     let known = KnownIds::load(db, actor.tenant_id).await?;
     let mut valid = Vec::with_capacity(rows.len());
     for (line, row) in rows {

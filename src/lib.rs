@@ -20,6 +20,7 @@ pub mod error;
 pub mod filters;
 pub mod identity;
 pub mod import;
+mod import_names;
 pub mod inventory;
 pub mod limits;
 pub mod money;

@@ -161,6 +161,7 @@ pub fn routes() -> Router<AppState> {
             "/import",
             get(pages::import::form).post(pages::import::upload),
         )
+        .route("/import/template/{kind}", get(pages::import::template))
         .route("/me", get(pages::me::page))
         .route("/me/notices/{id}/ack", post(pages::me::acknowledge))
         .route("/me/focus", post(pages::me::focus))

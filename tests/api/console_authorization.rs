@@ -147,6 +147,7 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
     ("POST", "/hours/{kind}/{id}", Some(&[(WorkingHours, Write)])),
     ("GET", "/import", Some(&[(Imports, Write)])),
     ("POST", "/import", Some(&[(Imports, Write)])),
+    ("GET", "/import/template/{kind}", Some(&[(Imports, Write)])),
     ("GET", "/me", Some(&[(OwnWorkday, Read)])),
     ("POST", "/me/notices/{id}/ack", Some(&[(OwnWorkday, Write)])),
     ("POST", "/me/focus", Some(&[(OwnWorkday, Write)])),
@@ -508,6 +509,7 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
             CHANGE_OBJECT,
         ),
         get("/console/import", ADMIN_PAGE),
+        get("/console/import/template/devices", ADMIN_PAGE),
         Call {
             path: "/console/import".to_owned(),
             form: Some(Form::Upload(

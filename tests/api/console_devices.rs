@@ -395,3 +395,63 @@ async fn lists_count_their_rows_and_page_back(app: TestApp) {
     );
 }
 both_stores!(lists_count_their_rows_and_page_back);
+
+/// HR's spreadsheet names units and roles as people know them: the console offers a
+/// template to fill in (every column, an example naming one of the organisation's
+/// units and roles), which imports as it is; a unit is found by name or cost centre,
+/// a name two units share is refused with what to give instead, and nothing is written.
+async fn imports_take_units_and_roles_by_name_from_a_downloadable_template(app: TestApp) {
+    let ward = app.unit("Avd 12", None).await;
+    app.patch(
+        &format!("/api/v1/units/{ward}"),
+        &app.admin,
+        json!({"cost_center": "K-4410"}),
+    )
+    .await
+    .expect(200);
+    let role = app.role("Sjuksköterska").await;
+    let kitchen_a = app.unit("Kök", None).await;
+    app.unit("Kök", Some(&kitchen_a)).await;
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let (content_type, bytes) = browser.download("/console/import/template/employees").await;
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let text = String::from_utf8(bytes).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "name;email;unit_id;role_id;employment_type;employment_ends_on;external_id"
+    );
+    let example = lines.next().unwrap();
+    assert!(example.contains(";Avd 12;Sjuksköterska;"), "{example}");
+
+    // The template, as downloaded, imports.
+    app.post_csv("/api/v1/import/employees", &app.admin, text.to_owned())
+        .await
+        .expect(200);
+    let people = app.get("/api/v1/employees", &app.admin).await.json;
+    let anna = &people["items"][0];
+    assert_eq!(anna["unit_id"], ward.as_str());
+    assert_eq!(anna["role_id"], role.as_str());
+
+    // By cost centre; a shared name refused on its line, nothing written.
+    let csv = "name;email;unit_id;role_id;employment_type\n\
+               Bo Berg;bo@example.se;k-4410;sjuksköterska;permanent\n\
+               Cia Ek;cia@example.se;Kök;Sjuksköterska;permanent\n";
+    let refused = app
+        .post_csv("/api/v1/import/employees", &app.admin, csv)
+        .await
+        .expect(422);
+    assert_eq!(refused.line_errors(), ["3:unit_id"]);
+    assert_eq!(app.count("employees").await, 1);
+    let fixed = csv.replace(";Kök;", &format!(";{kitchen_a};"));
+    app.post_csv("/api/v1/import/employees", &app.admin, fixed)
+        .await
+        .expect(200);
+    let bo = app
+        .get("/api/v1/employees?q=bo%40example.se", &app.admin)
+        .await
+        .json;
+    assert_eq!(bo["items"][0]["unit_id"], ward.as_str());
+}
+both_stores!(imports_take_units_and_roles_by_name_from_a_downloadable_template);

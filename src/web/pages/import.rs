@@ -13,11 +13,14 @@ use super::{Chrome, render};
 use crate::{
     app::AppState,
     auth::Resource,
+    downloads::{ReportFormat, respond},
     error::{AppError, LineError},
     import::may_import,
     import::{Importable, import_csv, read_table},
     inventory::{devices::NewDevice, subscriptions::NewSubscription},
     org::employees::NewEmployee,
+    org::{roles::role_names, units::unit_names},
+    reports::table::{Cell, Table, names},
     web::session::{Console, WebResult},
 };
 
@@ -185,4 +188,84 @@ pub async fn upload(
         outcome,
     };
     Ok((status, render(&page)?).into_response())
+}
+
+/// A file to fill in for `kind`: every column the import takes, and one example row
+/// naming one of the organisation's units and roles the way people write them.
+pub async fn template(
+    State(state): State<AppState>,
+    console: Console,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+) -> WebResult<Response> {
+    may_import(&console.caller, Resource::Imports)?;
+    let tenant_id = console.caller.tenant_id;
+    let first = |names: std::collections::HashMap<uuid::Uuid, String>, otherwise: &str| {
+        let mut names: Vec<String> = names.into_values().collect();
+        names.sort_by(|a, b| crate::web::collate::compare(a, b));
+        names
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| otherwise.to_owned())
+    };
+    let unit = first(unit_names(&state.db, tenant_id).await?, "Avd 1");
+    let role = first(role_names(&state.db, tenant_id).await?, "Sjuksköterska");
+    let (columns, example): (Vec<&'static str>, Vec<(&str, String)>) = match kind.as_str() {
+        "devices" => (
+            [NewDevice::REQUIRED, NewDevice::OPTIONAL].concat(),
+            vec![
+                ("kind", "phone".into()),
+                ("manufacturer", "Apple".into()),
+                ("model", "iPhone 15".into()),
+                ("serial_number", "F2LXK0000001".into()),
+                ("ownership", "organization".into()),
+                ("imei", "490154203237518".into()),
+                ("status", "in_stock".into()),
+                ("unit_id", unit),
+                ("purchase_price", "4995,00".into()),
+                ("purchased_on", "2026-01-15".into()),
+                ("warranty_ends_on", "2028-01-15".into()),
+            ],
+        ),
+        "employees" => (
+            [NewEmployee::REQUIRED, NewEmployee::OPTIONAL].concat(),
+            vec![
+                ("name", "Anna Andersson".into()),
+                ("email", "anna.andersson@example.se".into()),
+                ("unit_id", unit),
+                ("role_id", role),
+                ("employment_type", "permanent".into()),
+                ("external_id", "E1001".into()),
+            ],
+        ),
+        "subscriptions" => (
+            [NewSubscription::REQUIRED, NewSubscription::OPTIONAL].concat(),
+            vec![
+                ("msisdn", "070-123 45 67".into()),
+                ("operator", "Telia".into()),
+                ("plan", "Jobbmobil 10 GB".into()),
+                ("monthly_cost", "149,00".into()),
+                ("extension", "4410".into()),
+                ("status", "active".into()),
+            ],
+        ),
+        _ => return Err(AppError::NotFound("import kind").into()),
+    };
+    let row = columns
+        .iter()
+        .map(|column| {
+            let value = example
+                .iter()
+                .find(|(name, _)| name == column)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default();
+            Cell::Text(value)
+        })
+        .collect();
+    let table = Table {
+        sheet: "Mall",
+        columns: names(&columns),
+        rows: vec![row],
+    };
+    let name = format!("stilla-mall-{kind}");
+    Ok(respond(Some(ReportFormat::Csv), &name, &(), || table)?)
 }
