@@ -5,7 +5,7 @@ use chrono::Utc;
 use entities::{identity_provider, tenant};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,7 +31,8 @@ pub async fn bootstrap_tenant(
     db: &DatabaseConnection,
     name: &str,
 ) -> AppResult<BootstrappedTenant> {
-    let txn = db.begin().await?;
+    // It reads (a free slug) before it writes: take the write lock first (SQLite).
+    let txn = crate::db::begin_write(db).await?;
     let tenant = tenant::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),

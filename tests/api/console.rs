@@ -329,10 +329,7 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let still = app
-        .get(&format!("/api/v1/devices/{device}"), &app.admin)
-        .await;
-    assert_eq!(still.json["status"], "in_stock");
+    assert_eq!(app.device_json(&device).await["status"], "in_stock");
 
     let unknown = browser
         .post(
@@ -359,10 +356,7 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
         .await;
     assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(both.html.contains("inte båda"), "{}", both.html);
-    let still = app
-        .get(&format!("/api/v1/devices/{device}"), &app.admin)
-        .await;
-    assert_eq!(still.json["status"], "in_stock");
+    assert_eq!(app.device_json(&device).await["status"], "in_stock");
 
     let assigned = browser
         .post(
@@ -386,10 +380,7 @@ async fn admin_assigns_and_retires_a_device_with_csrf_checked(app: TestApp) {
         )
         .await;
     assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let still = app
-        .get(&format!("/api/v1/devices/{device}"), &app.admin)
-        .await;
-    assert_eq!(still.json["status"], "assigned");
+    assert_eq!(app.device_json(&device).await["status"], "assigned");
     let retired = browser
         .post(
             &format!("/console/devices/{device}/retire"),

@@ -30,13 +30,6 @@ async fn person(
     .id()
 }
 
-async fn device_json(app: &TestApp, id: &str) -> Value {
-    app.get(&format!("/api/v1/devices/{id}"), &app.admin)
-        .await
-        .expect(200)
-        .json
-}
-
 /// The device page shows the number in it and the agreement it was bought under; the
 /// facts can be corrected there (a bad IMEI refused, nothing changed); a repair keeps
 /// what is wrong, the repairer and their case number.
@@ -108,10 +101,10 @@ async fn a_device_page_shows_and_corrects_its_facts_and_repairs(app: TestApp) {
     };
     let refused = post(as_form(&facts("iPhone 16", "12345".to_owned(), ""))).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(device_json(&app, &device).await["model"], "iPhone 15");
+    assert_eq!(app.device_json(&device).await["model"], "iPhone 15");
     let saved = post(as_form(&facts("iPhone 16", imei(42), ""))).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
-    let after = device_json(&app, &device).await;
+    let after = app.device_json(&device).await;
     assert_eq!(after["model"], "iPhone 16");
     assert_eq!(after["imei"], imei(42));
     assert_eq!(after["purchase_price"], "5495.50");
@@ -134,7 +127,7 @@ async fn a_device_page_shows_and_corrects_its_facts_and_repairs(app: TestApp) {
         )
         .await;
     assert_eq!(repair.status, StatusCode::SEE_OTHER);
-    let in_repair = device_json(&app, &device).await;
+    let in_repair = app.device_json(&device).await;
     assert_eq!(in_repair["status"], "in_repair");
     assert_eq!(
         in_repair["repair"],
@@ -174,7 +167,7 @@ async fn repairs_carry_their_details_through_the_api(app: TestApp) {
     )
     .await
     .expect(200);
-    let back = device_json(&app, &device).await;
+    let back = app.device_json(&device).await;
     assert_eq!(back["repair"]["ticket"], "T-1", "kept as the last repair");
     let too_long = app
         .post(
@@ -185,7 +178,7 @@ async fn repairs_carry_their_details_through_the_api(app: TestApp) {
         .await
         .expect(422);
     assert_eq!(too_long.error_fields(), ["vendor"]);
-    assert_eq!(device_json(&app, &device).await["status"], "in_stock");
+    assert_eq!(app.device_json(&device).await["status"], "in_stock");
     // No body at all: the old API call, still taken; the last repair's details go.
     let bare = app
         .call(
@@ -245,7 +238,7 @@ async fn people_and_devices_are_found_as_people_type_them(app: TestApp) {
             )
             .await
     };
-    let holder = async || device_json(&app, &first).await["assigned_to"]["employee_id"].clone();
+    let holder = async || app.device_json(&first).await["assigned_to"]["employee_id"].clone();
 
     let shared = assign("anna").await;
     assert_eq!(shared.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -295,7 +288,7 @@ async fn people_and_devices_are_found_as_people_type_them(app: TestApp) {
         .await;
     assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.html);
     assert_eq!(
-        device_json(&app, &second).await["assigned_to"]["employee_id"],
+        app.device_json(&second).await["assigned_to"]["employee_id"],
         ek.as_str()
     );
     let unknown = browser

@@ -444,6 +444,14 @@ impl TestApp {
         self.post("/api/v1/devices", &self.admin, body).await
     }
 
+    /// A device as the API shows it now.
+    pub async fn device_json(&self, id: &str) -> Value {
+        self.get(&format!("/api/v1/devices/{id}"), &self.admin)
+            .await
+            .expect(200)
+            .json
+    }
+
     pub async fn subscription(&self, msisdn: &str, extra: Value) -> Answer {
         let mut body = json!({"msisdn": msisdn, "operator": "Telia", "plan": "Jobbmobil 10 GB", "monthly_cost": "149.00"});
         for (k, v) in extra.as_object().unwrap() {
