@@ -17,6 +17,7 @@ pub mod employee;
 pub mod identity_provider;
 pub mod notice;
 pub mod notice_recipient;
+pub mod notice_template;
 pub mod policy;
 pub mod push_app;
 pub mod push_registration;

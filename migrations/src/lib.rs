@@ -20,6 +20,7 @@ mod m20261205_000014_push_apps;
 mod m20261205_000015_lost_claims;
 mod m20261205_000016_push_platform;
 mod m20261206_000017_repair_details;
+mod m20261206_000018_notice_templates;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_lost_claims::Migration),
             Box::new(m20261205_000016_push_platform::Migration),
             Box::new(m20261206_000017_repair_details::Migration),
+            Box::new(m20261206_000018_notice_templates::Migration),
         ]
     }
 }

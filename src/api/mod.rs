@@ -8,6 +8,7 @@ mod health;
 mod imports;
 mod inbox;
 mod me;
+mod notice_templates;
 mod notices;
 mod push_apps;
 mod reachability;
@@ -211,6 +212,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(working_time::routes())
         .merge(reachability::routes())
         .merge(notices::routes())
+        .merge(notice_templates::routes())
         .merge(inbox::routes())
         .merge(rollout::routes())
         .merge(reports::routes())

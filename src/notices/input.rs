@@ -69,7 +69,12 @@ pub struct ValidNotice {
 
 /// Text a phone shows: trimmed, not empty, not too long, no control characters but
 /// line breaks and tabs.
-fn push_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+pub(super) fn push_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     let value = value.trim();
     if value.is_empty() {
         errors.push(FieldError::new(field, "must not be empty"));

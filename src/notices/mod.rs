@@ -9,4 +9,5 @@ pub mod limits;
 pub mod plan;
 pub mod read;
 pub mod replan;
+pub mod templates;
 pub mod view;

@@ -170,6 +170,14 @@ pub fn routes() -> Router<AppState> {
             "/notices/new",
             get(pages::notices::compose).post(pages::notices::submit),
         )
+        .route(
+            "/notice-templates",
+            get(pages::notices::templates_page).post(pages::notices::create_template),
+        )
+        .route(
+            "/notice-templates/{id}/delete",
+            post(pages::notices::delete_template),
+        )
         .route("/notices/{id}", get(pages::notices::show))
         .route("/notices/{id}/cancel", post(pages::notices::cancel))
         .fallback(pages::not_found)

@@ -175,6 +175,10 @@ const API_ROUTES: &[(&str, &str, Rules)] = &[
     ("GET", "/notices/{id}", &[(Notices, Read)]),
     ("DELETE", "/notices/{id}", &[(Notices, Write)]),
     ("GET", "/notices/{id}/deliveries", &[(Notices, Read)]),
+    ("POST", "/notice-templates", &[(Notices, Write)]),
+    ("GET", "/notice-templates", &[(Notices, Read)]),
+    ("GET", "/notice-templates/{id}", &[(Notices, Read)]),
+    ("DELETE", "/notice-templates/{id}", &[(Notices, Write)]),
     ("GET", "/device-profiles", &[(DeviceProfiles, Read)]),
     ("POST", "/device-profiles", &[(DeviceProfiles, Write)]),
     ("GET", "/device-profiles/{id}", &[(DeviceProfiles, Read)]),
@@ -1056,6 +1060,18 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
         .expect(201)
         .id();
     let spare_rule = world.spare_rule(&app).await;
+    let template_of = async |name: &str| {
+        app.post(
+            "/api/v1/notice-templates",
+            &app.admin,
+            json!({"name": name, "title": "T", "body": "B", "priority": "info"}),
+        )
+        .await
+        .expect(201)
+        .id()
+    };
+    let template = template_of("Kept").await;
+    let spare_template = template_of("Spare").await;
     let contract_body = json!({"supplier": "Atea", "kind": "devices", "starts_on": "2025-01-01",
         "ends_on": "2027-06-30", "notice_period_days": 90});
     let contract = app
@@ -1122,6 +1138,34 @@ nurse@region.se,2026-12-03 07:00,2026-12-03 15:00,work
             format!("/api/v1/rollout-rules/{spare_rule}"),
             Body::None,
             REVOKE,
+        ),
+        // Notice templates are the tenant's, one name each: the first of its senders
+        // makes one, the next finds the name taken; another tenant has its own names.
+        route(
+            Method::POST,
+            "/api/v1/notice-templates",
+            Body::Json(json!({"name": "Möte", "title": "Möte", "body": "Kl 14",
+                "priority": "info"})),
+            [0, 201, 409, 201, 409],
+        ),
+        route(
+            Method::GET,
+            "/api/v1/notice-templates",
+            Body::None,
+            LIST_SCOPED,
+        ),
+        route(
+            Method::GET,
+            format!("/api/v1/notice-templates/{template}"),
+            Body::None,
+            TENANT_READ,
+        ),
+        // Any of the tenant's senders may remove one: the first does.
+        route(
+            Method::DELETE,
+            format!("/api/v1/notice-templates/{spare_template}"),
+            Body::None,
+            [0, 204, 404, 404, 404],
         ),
         route(
             Method::POST,

@@ -156,6 +156,13 @@ const CONSOLE_ROUTES: &[(&str, &str, Option<Rules>)] = &[
     ("POST", "/notices/new", Some(&[(Notices, Write)])),
     ("GET", "/notices/{id}", Some(&[(Notices, Read)])),
     ("POST", "/notices/{id}/cancel", Some(&[(Notices, Write)])),
+    ("GET", "/notice-templates", Some(&[(Notices, Write)])),
+    ("POST", "/notice-templates", Some(&[(Notices, Write)])),
+    (
+        "POST",
+        "/notice-templates/{id}/delete",
+        Some(&[(Notices, Write)]),
+    ),
 ];
 
 /// The routes that need a sign-in, with their rules, for [`rules_of`].
@@ -308,6 +315,15 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
     .await
     .expect(200);
     let spare_token = World::spare_token(&app).await;
+    let spare_template = app
+        .post(
+            "/api/v1/notice-templates",
+            &app.admin,
+            json!({"name": "Spare", "title": "T", "body": "B", "priority": "info"}),
+        )
+        .await
+        .expect(201)
+        .id();
     let spare_rule = world.spare_rule(&app).await;
     let (admins_notice, managers_notice) = world.notices(&app).await;
 
@@ -544,6 +560,24 @@ async fn every_console_route_answers_every_caller_as_the_table_says(app: TestApp
             [0, 422, 200, 422, 200],
         ),
         get(format!("/console/notices/{managers_notice}"), SCOPED_PAGE),
+        get("/console/notice-templates", PAGE),
+        post(
+            "/console/notice-templates",
+            vec![
+                ("name", "Möte".to_owned()),
+                ("title", "Möte".to_owned()),
+                ("body", "Kl 14".to_owned()),
+                ("priority", "info".to_owned()),
+            ],
+            // One name in the tenant: taken once the first of its senders made it.
+            [0, 303, 409, 303, 409],
+        ),
+        post(
+            format!("/console/notice-templates/{spare_template}/delete"),
+            vec![],
+            // Any of the tenant's senders may remove it: the first does.
+            [0, 303, 404, 404, 404],
+        ),
         post(
             format!("/console/notices/{managers_notice}/cancel"),
             vec![("confirm", "yes".to_owned())],

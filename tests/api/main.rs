@@ -21,6 +21,7 @@ mod idp;
 mod imports;
 mod lists;
 mod network;
+mod notice_templates;
 mod notices;
 mod oidc_provider;
 mod organisation;

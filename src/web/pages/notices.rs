@@ -28,6 +28,7 @@ use crate::{
         input::{Audience, NoticeInput},
         plan::Summary,
         read::{self, RecipientLine, Standing},
+        templates,
         view::NoticeView,
     },
     org::{employees, roles::role_names, units::unit_names},
@@ -146,6 +147,8 @@ struct ComposePage {
     may_urgent: bool,
     preview: Option<PreviewView>,
     errors: Vec<(String, String)>,
+    /// The organisation's templates: (id, name), to start from.
+    templates: Vec<(Uuid, String)>,
 }
 
 async fn compose_page(
@@ -164,7 +167,13 @@ async fn compose_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let templates = templates::list_templates(&state.db, caller)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
     let page = ComposePage {
+        templates,
         c: Chrome::new(console, "compose-title", "nav-compose"),
         may_urgent: caller.may_send_urgent(),
         form,
@@ -176,15 +185,101 @@ async fn compose_page(
     Ok((status, render(&page)?).into_response())
 }
 
-/// The form for a new notice: for those who may send one.
-pub async fn compose(State(state): State<AppState>, console: Console) -> WebResult<Response> {
+#[derive(Deserialize)]
+pub struct ComposeQuery {
+    /// A template to start from.
+    template: Option<Uuid>,
+}
+
+/// The form for a new notice, empty or filled in from a template: for those who may
+/// send one.
+pub async fn compose(
+    State(state): State<AppState>,
+    console: Console,
+    axum::extract::Query(query): axum::extract::Query<ComposeQuery>,
+) -> WebResult<Response> {
     console.caller.may(Resource::Notices, Access::Write)?;
-    let form = ComposeForm {
+    let mut form = ComposeForm {
         priority: "info".to_owned(),
         key: Uuid::now_v7().to_string(),
         ..Default::default()
     };
+    if let Some(id) = query.template {
+        let template = templates::get_template(&state.db, &console.caller, id).await?;
+        form.title = template.title;
+        form.body = template.body;
+        form.priority = sea_orm::ActiveEnum::to_value(&template.priority);
+    }
     compose_page(&state, &console, form, None, Vec::new()).await
+}
+
+#[derive(Template)]
+#[template(path = "notice_templates.html")]
+struct TemplatesPage {
+    c: Chrome,
+    templates: Vec<templates::TemplateView>,
+    priorities: Vec<(String, String)>,
+}
+
+/// The organisation's notice templates: each to start a notice from or remove, and a
+/// form for a new one.
+pub async fn templates_page(
+    State(state): State<AppState>,
+    console: Console,
+) -> WebResult<Response> {
+    console.caller.may(Resource::Notices, Access::Write)?;
+    let c = Chrome::new(&console, "templates-title", "nav-compose");
+    render(&TemplatesPage {
+        templates: templates::list_templates(&state.db, &console.caller).await?,
+        priorities: c
+            .choices::<Priority>("priority")
+            .into_iter()
+            .filter(|(value, _)| value != "urgent")
+            .collect(),
+        c,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TemplateForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    priority: String,
+}
+
+pub async fn create_template(
+    State(state): State<AppState>,
+    console: Console,
+    Form(form): Form<TemplateForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    let priority = parse_enum::<Priority>("priority", &form.priority)?
+        .ok_or_else(|| AppError::invalid("priority", "choose one"))?;
+    let input = templates::NewTemplate {
+        name: form.name,
+        title: form.title,
+        body: form.body,
+        priority,
+    };
+    templates::create_template(&state.db, &console.caller, input).await?;
+    Ok(Redirect::to("/console/notice-templates").into_response())
+}
+
+pub async fn delete_template(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<Uuid>,
+    Form(form): Form<crate::web::session::CsrfForm>,
+) -> WebResult<Response> {
+    console.check_csrf(&form.csrf)?;
+    templates::delete_template(&state.db, &console.caller, id).await?;
+    Ok(Redirect::to("/console/notice-templates").into_response())
 }
 
 /// Field errors to show in the form; other errors stay errors.
