@@ -91,18 +91,16 @@ async fn a_device_page_shows_and_corrects_its_facts_and_repairs(app: TestApp) {
             ("contract_id", agreement.clone()),
         ]
     };
-    let as_form =
-        |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
     let post = async |fields: Vec<(&'static str, String)>| {
         let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         browser
             .post(&format!("/console/devices/{device}/facts"), &form)
             .await
     };
-    let refused = post(as_form(&facts("iPhone 16", "12345".to_owned(), ""))).await;
+    let refused = post(facts("iPhone 16", "12345".to_owned(), "")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.device_json(&device).await["model"], "iPhone 15");
-    let saved = post(as_form(&facts("iPhone 16", imei(42), ""))).await;
+    let saved = post(facts("iPhone 16", imei(42), "")).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
     let after = app.device_json(&device).await;
     assert_eq!(after["model"], "iPhone 16");
