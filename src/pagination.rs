@@ -11,6 +11,8 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
+pub mod sorted;
+
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
 
@@ -112,15 +114,29 @@ where
     F: FnMut(PageRequest) -> Fut,
     Fut: std::future::Future<Output = AppResult<Page<T>>>,
 {
-    let mut rows = Vec::new();
-    let mut cursor = None;
-    loop {
+    all_pages_from_cursors(|cursor| {
         let page = PageParams {
             limit: Some(MAX_LIMIT),
             cursor,
         }
-        .request()?;
-        let got = fetch(page).await?;
+        .request();
+        let fetched = page.map(&mut fetch);
+        async move { fetched?.await }
+    })
+    .await
+}
+
+/// Every row of a paged query, each page asked for by the previous page's cursor
+/// (`None` for the first): for lists whose cursors are not ids ([`sorted`]).
+pub async fn all_pages_from_cursors<T, F, Fut>(mut fetch: F) -> AppResult<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Page<T>>>,
+{
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let got = fetch(cursor).await?;
         rows.extend(got.items);
         match got.next_cursor {
             Some(next) => cursor = Some(next),

@@ -21,6 +21,7 @@ mod m20261205_000015_lost_claims;
 mod m20261205_000016_push_platform;
 mod m20261206_000017_repair_details;
 mod m20261206_000018_notice_templates;
+mod m20261207_000019_sort_indexes;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_push_platform::Migration),
             Box::new(m20261206_000017_repair_details::Migration),
             Box::new(m20261206_000018_notice_templates::Migration),
+            Box::new(m20261207_000019_sort_indexes::Migration),
         ]
     }
 }

@@ -25,7 +25,10 @@ use crate::{
     filters::{contains_pattern, phone_digits, planned_for_pattern, searched_ids},
     money::Money,
     org::employees,
-    pagination::{Page, PageRequest, fetch_page},
+    pagination::{
+        Page, PageRequest, fetch_page,
+        sorted::{SortBy, SortedRequest, fetch_sorted_page},
+    },
 };
 
 pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
@@ -489,6 +492,26 @@ pub async fn list_subscriptions(
             page
         }
         None => fetch_page(db, select, subscription::Column::Id, |m| m.id, page).await?,
+    };
+    Ok(page.map(SubscriptionView::from))
+}
+
+/// A page of the list's subscriptions in `sort`'s order (a column the console sorts by).
+pub async fn list_subscriptions_sorted(
+    db: &sea_orm::DatabaseConnection,
+    query: SubscriptionQuery,
+    sort: &SortBy<subscription::Column>,
+    page: &SortedRequest,
+) -> AppResult<Page<SubscriptionView>> {
+    let select = subscription::Entity::find().filter(query.cond);
+    let id = subscription::Column::Id;
+    let page = match planned_for_pattern(db, query.searched).await? {
+        Some(txn) => {
+            let page = fetch_sorted_page(&txn, select, sort, id, page).await?;
+            txn.commit().await?;
+            page
+        }
+        None => fetch_sorted_page(db, select, sort, id, page).await?,
     };
     Ok(page.map(SubscriptionView::from))
 }

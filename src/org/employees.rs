@@ -20,7 +20,10 @@ use crate::{
     error::{AppError, AppResult, FieldError},
     filters::text_matches,
     inventory::visibility::refresh_held_by,
-    pagination::{Page, PageRequest, fetch_page},
+    pagination::{
+        Page, PageRequest, fetch_page,
+        sorted::{SortBy, SortedRequest, fetch_sorted_page},
+    },
     reachability::ScheduleMode,
     schedules::parse_zone,
 };
@@ -389,6 +392,21 @@ pub async fn list_employees<C: ConnectionTrait>(
     Ok(fetch_page(db, select, employee::Column::Id, |m| m.id, page)
         .await?
         .map(EmployeeView::from))
+}
+
+/// A page of the list's people in `sort`'s order (a column the console sorts by).
+pub async fn list_employees_sorted<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    sort: &SortBy<employee::Column>,
+    page: &SortedRequest,
+) -> AppResult<Page<EmployeeView>> {
+    let select = employee::Entity::find().filter(cond);
+    Ok(
+        fetch_sorted_page(db, select, sort, employee::Column::Id, page)
+            .await?
+            .map(EmployeeView::from),
+    )
 }
 
 /// How many people the list's condition matches (the list's total).

@@ -387,6 +387,114 @@ async fn lists_count_their_rows_and_page_back(app: TestApp) {
 }
 both_stores!(lists_count_their_rows_and_page_back);
 
+/// The first cell of each row of a list page, in order.
+fn first_cells(html: &str) -> Vec<String> {
+    html.split("<th scope=\"row\"><a href=\"")
+        .skip(1)
+        .map(|row| {
+            let text = row.split_once("\">").unwrap().1;
+            text.split_once("</a>").unwrap().0.to_owned()
+        })
+        .collect()
+}
+
+/// Every row of a list, following its "next" links from `path`.
+async fn every_row(browser: &Browser, path: &str) -> Vec<String> {
+    let mut page = browser.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let mut rows = first_cells(&page.html);
+    while page.html.contains("rel=\"next\"") {
+        assert!(rows.len() < 1000, "a list that never ends: {path}");
+        page = browser.get(&link(&page.html, "next")).await;
+        rows.extend(first_cells(&page.html));
+    }
+    rows
+}
+
+/// A heading sorts the whole list by its column, not just the page shown: pages go on in
+/// that order without losing or repeating a row where many share a value; a second click
+/// turns the order round; the export follows it; a column the list cannot sort by is
+/// refused. People are listed by name unless asked otherwise.
+async fn lists_sort_by_a_column_across_pages(app: TestApp) {
+    // Serial numbers created out of order, three models shared by many devices.
+    let mut expected = Vec::new();
+    for n in 0..56 {
+        let serial = format!("SO-{:03}", (n * 37) % 56);
+        let model = ["Galaxy", "iPhone 15", "Pixel"][n % 3];
+        app.device(&serial, json!({"model": model}))
+            .await
+            .expect(201);
+        expected.push((model, serial));
+    }
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let base = "/console/devices?q=SO-&cols=serial_number&cols=model";
+    let mut serials: Vec<String> = expected.iter().map(|(_, s)| s.clone()).collect();
+    serials.sort();
+    let first = browser
+        .get(&format!("{base}&sort=serial_number"))
+        .await
+        .html;
+    assert_eq!(first_cells(&first), serials[..50], "the first page of all");
+    assert!(first.contains("aria-sort=\"ascending\""), "{first}");
+    // The heading now turns the order round; the other heading sorts by itself.
+    assert!(first.contains("sort=-serial_number\""), "{first}");
+    assert!(first.contains("&#38;sort=model\""), "{first}");
+    assert_eq!(
+        every_row(&browser, &format!("{base}&sort=serial_number")).await,
+        serials
+    );
+    let mut backwards = serials.clone();
+    backwards.reverse();
+    assert_eq!(
+        every_row(&browser, &format!("{base}&sort=-serial_number")).await,
+        backwards
+    );
+    // By model: each device once, in model order (the API's manufacturer is the same).
+    let by_model = every_row(&browser, &format!("{base}&sort=model")).await;
+    assert_eq!(by_model.len(), 56);
+    let unique: std::collections::HashSet<&String> = by_model.iter().collect();
+    assert_eq!(unique.len(), 56, "no row twice across pages");
+    let model_of = |serial: &String| expected.iter().find(|(_, s)| s == serial).unwrap().0;
+    let models: Vec<&str> = by_model.iter().map(model_of).collect();
+    let mut in_order = models.clone();
+    in_order.sort_unstable();
+    assert_eq!(models, in_order);
+    // The export is the list as sorted.
+    let (_, csv) = browser
+        .download("/console/devices/export?q=SO-&cols=serial_number&sort=-serial_number&format=csv")
+        .await;
+    let csv = String::from_utf8(csv).unwrap();
+    let exported: Vec<&str> = csv.lines().skip(1).map(str::trim).collect();
+    assert_eq!(exported, backwards);
+    let refused = browser.get("/console/devices?sort=imei").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Subscriptions by number, people by name (their default) and the other way round.
+    for number in ["+46701000003", "+46701000001", "+46701000002"] {
+        app.subscription(number, json!({})).await.expect(201);
+    }
+    let numbers = every_row(&browser, "/console/subscriptions?sort=-msisdn").await;
+    assert_eq!(numbers, ["+46701000003", "+46701000002", "+46701000001"]);
+    let unit = app.unit("Avd 4", None).await;
+    let role = app.role("Sjuksköterska").await;
+    for (name, email) in [
+        ("Cecilia Berg", "c@x.se"),
+        ("Anna Lind", "b@x.se"),
+        ("Bo Ek", "a@x.se"),
+    ] {
+        person(&app, name, email, email, &unit, &role).await;
+    }
+    let people = browser.get("/console/employees").await.html;
+    assert_eq!(first_cells(&people), ["Anna Lind", "Bo Ek", "Cecilia Berg"]);
+    assert!(people.contains("aria-sort=\"ascending\""), "{people}");
+    let by_email = browser.get("/console/employees?sort=-email").await.html;
+    assert_eq!(
+        first_cells(&by_email),
+        ["Cecilia Berg", "Anna Lind", "Bo Ek"]
+    );
+}
+both_stores!(lists_sort_by_a_column_across_pages);
+
 /// HR's spreadsheet names units and roles as people know them: the console offers a
 /// template to fill in (every column, an example naming one of the organisation's
 /// units and roles), which imports as it is; a unit is found by name or cost centre,

@@ -17,7 +17,10 @@ use crate::{
     auth::{Access, Caller, Resource},
     error::AppResult,
     filters::{grouped_digits, planned_for_pattern, searched_ids, text_matches},
-    pagination::{Page, PageRequest, Planning, fetch_page_as},
+    pagination::{
+        Page, PageRequest, Planning, fetch_page_as,
+        sorted::{SortBy, SortedRequest, fetch_sorted_page},
+    },
 };
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
@@ -185,6 +188,24 @@ pub async fn list_devices(
         return Ok(page);
     }
     page_of(db, query, page).await
+}
+
+/// A page of the list's devices in `sort`'s order (a column the console sorts by).
+pub async fn list_devices_sorted(
+    db: &sea_orm::DatabaseConnection,
+    query: DeviceQuery,
+    sort: &SortBy<device::Column>,
+    page: &SortedRequest,
+) -> AppResult<Page<device::Model>> {
+    let searched = query.searched;
+    let select = select_of(query);
+    let id = device::Column::Id;
+    if let Some(txn) = planned_for_pattern(db, searched).await? {
+        let page = fetch_sorted_page(&txn, select, sort, id, page).await?;
+        txn.commit().await?;
+        return Ok(page);
+    }
+    fetch_sorted_page(db, select, sort, id, page).await
 }
 
 /// How many devices the list's query matches (the list's total).

@@ -25,7 +25,10 @@ use crate::{
 
 pub use actions::{DeviceChange, apply_action};
 pub use bulk::{BulkPlan, MAX_BULK, apply_bulk, bulk_plan};
-pub use list::{DeviceFilter, DeviceQuery, count_devices, list_devices, list_query, plan_query};
+pub use list::{
+    DeviceFilter, DeviceQuery, count_devices, list_devices, list_devices_sorted, list_query,
+    plan_query,
+};
 pub use records::{
     DeviceLinks, create_device, device_history, device_links, find_by_serial,
     find_by_serial_or_imei, get_device, held_by, held_by_me, update_device,

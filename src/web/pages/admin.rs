@@ -240,6 +240,7 @@ pub async fn audit_log(
         total: None,
         export: None,
         on_all: None,
+        sorting: None,
     }
     .render()
 }

@@ -9,14 +9,16 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::Query;
+use entities::device::Column;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, date_field, export_format, list_table,
-        opt, pager, parse_enum, parse_id, unit_options, view_query,
+        DoneQuery, Filter, ListPage, PageAsked, Row, chosen_columns, date_field, export_format,
+        list_table, opt, page_asked, pager, parse_enum, parse_id, sort_of, unit_options,
+        view_query,
     },
     render,
 };
@@ -25,7 +27,7 @@ use crate::{
     app::AppState,
     audit::HistoryItem,
     auth::{Access, Resource},
-    error::AppError,
+    error::{AppError, AppResult},
     inventory::{
         devices::{
             self, AssignDevice, DeviceChange, DeviceFilter, DeviceView, RepairDetails, RetireReason,
@@ -34,8 +36,7 @@ use crate::{
     },
     money::Money,
     org::{employees, units::unit_names},
-    pagination::all_pages,
-    pagination::{DEFAULT_LIMIT, PageParams},
+    pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page, all_pages_from_cursors},
     reports::table::Cell,
     web::session::{Console, WebResult},
 };
@@ -53,6 +54,12 @@ const COLUMNS: [&str; 8] = [
 ];
 const DEFAULT_COLUMNS: usize = 6;
 
+/// The columns the list sorts by, and the stored columns behind each.
+const SORTABLE: [(&str, &[Column]); 2] = [
+    ("serial_number", &[Column::SerialNumber]),
+    ("model", &[Column::Manufacturer, Column::Model]),
+];
+
 /// The list's view, all of it in the URL so it can be bookmarked and shared.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -66,6 +73,9 @@ pub struct ListQuery {
     unit_id: String,
     #[serde(default)]
     cols: Vec<String>,
+    /// A column to sort by, `-` before it for the other way (see `list::sort_of`).
+    #[serde(default)]
+    sort: String,
     cursor: Option<String>,
     /// The cursors of the pages before this one (see `list::pager`).
     back: Option<String>,
@@ -88,17 +98,39 @@ impl ListQuery {
         chosen_columns(&COLUMNS, DEFAULT_COLUMNS, &self.cols)
     }
 
-    /// This view's query string, without the page cursor (for export and paging links).
-    fn view_query(&self) -> String {
-        view_query(
-            &[
-                ("q", &self.q),
-                ("status", &self.status),
-                ("kind", &self.kind),
-                ("unit_id", &self.unit_id),
-            ],
-            &self.cols,
+    /// This view's query string, without the page cursor (for export and paging links),
+    /// and without its sort (for the headings' links).
+    fn view_query(&self) -> (String, String) {
+        let filters = [
+            ("q", self.q.as_str()),
+            ("status", &self.status),
+            ("kind", &self.kind),
+            ("unit_id", &self.unit_id),
+        ];
+        let sorted = [("sort", self.sort.as_str())];
+        let all: Vec<_> = filters.iter().chain(&sorted).copied().collect();
+        (
+            view_query(&all, &self.cols),
+            view_query(&filters, &self.cols),
         )
+    }
+
+    /// A page of the view's devices from `cursor`, in the order asked for.
+    async fn page(
+        &self,
+        state: &AppState,
+        device_query: devices::DeviceQuery,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> AppResult<Page<entities::device::Model>> {
+        Ok(match page_asked(&self.sort, &SORTABLE, limit, cursor)? {
+            PageAsked::Sorted(sort, page) => {
+                devices::list_devices_sorted(&state.db, device_query, &sort, &page).await?
+            }
+            PageAsked::InOrder(page) => {
+                devices::list_devices(&state.db, device_query, page).await?
+            }
+        })
     }
 }
 
@@ -145,13 +177,14 @@ pub async fn list(
 ) -> WebResult<Response> {
     let (scope, device_query) = scoped_query(&state, &console, &query).await?;
     let caller = &console.caller;
-    let page = PageParams {
-        limit: Some(DEFAULT_LIMIT),
-        cursor: query.cursor.clone(),
-    }
-    .request()?;
+    let (_, mut sorting) = sort_of(&query.sort, None, &SORTABLE)?;
     let (page, total) = tokio::try_join!(
-        devices::list_devices(&state.db, device_query.clone(), page),
+        query.page(
+            &state,
+            device_query.clone(),
+            DEFAULT_LIMIT,
+            query.cursor.clone()
+        ),
         devices::count_devices(&state.db, device_query),
     )?;
     let unit_names = unit_names(&state.db, caller.tenant_id).await?;
@@ -167,7 +200,8 @@ pub async fn list(
             cells,
         })
         .collect();
-    let view = query.view_query();
+    let (view, unsorted) = query.view_query();
+    sorting.base = unsorted;
     let admin = c.admin;
     let bulk_label = c.t("bulk-title");
     let filters = vec![
@@ -214,6 +248,7 @@ pub async fn list(
         total: Some(total),
         on_all: admin.then(|| (format!("/console/devices/bulk?{view}"), bulk_label)),
         export: Some(view),
+        sorting: Some(sorting),
     }
     .render()
 }
@@ -262,12 +297,13 @@ pub async fn export(
     let format = export_format(query.format.as_deref())?;
     let (_, device_query) = scoped_query(&state, &console, &query).await?;
     let caller = &console.caller;
-    let items: Vec<DeviceView> =
-        all_pages(|page| devices::list_devices(&state.db, device_query.clone(), page))
-            .await?
-            .into_iter()
-            .map(DeviceView::from)
-            .collect();
+    let items: Vec<DeviceView> = all_pages_from_cursors(|cursor| {
+        query.page(&state, device_query.clone(), MAX_LIMIT, cursor)
+    })
+    .await?
+    .into_iter()
+    .map(DeviceView::from)
+    .collect();
     let people = employees::people_of(&state.db, caller.tenant_id, &holders(&items)).await?;
     let unit_names = unit_names(&state.db, caller.tenant_id).await?;
     let c = Chrome::new(&console, "devices-title", "nav-devices");
@@ -598,7 +634,7 @@ pub async fn bulk(
     render(&BulkPage {
         reasons: c.choices::<RetireReason>("retire-reason"),
         c,
-        view: list.view_query(),
+        view: list.view_query().0,
         fields: vec![
             ("q", list.q.clone()),
             ("status", list.status.clone()),
@@ -662,7 +698,7 @@ pub async fn apply_bulk(
         form.expected,
     )
     .await?;
-    let view = list.view_query();
+    let view = list.view_query().0;
     let sep = if view.is_empty() { "" } else { "&" };
     Ok(Redirect::to(&format!("/console/devices?{view}{sep}changed={changed}")).into_response())
 }

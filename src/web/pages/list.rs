@@ -13,6 +13,10 @@ use crate::{
     auth::UnitScope,
     downloads::ReportFormat,
     error::AppError,
+    pagination::{
+        PageParams, PageRequest,
+        sorted::{SortBy, SortedRequest},
+    },
     reports::table::{Cell, Table},
     web::session::WebResult,
 };
@@ -93,6 +97,8 @@ pub struct ListPage {
     pub empty: String,
     /// A link acting on the whole list (bulk actions): `(href, label)`.
     pub on_all: Option<(String, String)>,
+    /// Which columns sort the list, and how it is sorted (none: not sortable).
+    pub sorting: Option<Sorting>,
 }
 
 impl ListPage {
@@ -107,6 +113,105 @@ impl ListPage {
     pub fn render(&self) -> WebResult<Response> {
         render(self)
     }
+
+    /// The link a column's heading sorts by: this column, or the other way round when
+    /// the list is already sorted by it.
+    pub fn sort_href(&self, column: &str) -> Option<String> {
+        let sorting = self.sorting.as_ref()?;
+        let column = *sorting.sortable.iter().find(|c| **c == column)?;
+        let sort = match sorting.current {
+            Some((current, false)) if current == column => format!("-{column}"),
+            _ => column.to_owned(),
+        };
+        let tail = serde_urlencoded::to_string([("sort", sort)]).unwrap_or_default();
+        let sep = if sorting.base.is_empty() { "" } else { "&" };
+        Some(format!("{}?{}{sep}{tail}", self.path, sorting.base))
+    }
+
+    /// `aria-sort` of a column's heading, on the column the list is sorted by.
+    pub fn aria_sort(&self, column: &str) -> Option<&'static str> {
+        match self.sorting.as_ref()?.current? {
+            (current, false) if current == column => Some("ascending"),
+            (current, true) if current == column => Some("descending"),
+            _ => None,
+        }
+    }
+}
+
+/// Which page of a sortable list to read: sorted by a column, or in the list's own order.
+pub enum PageAsked<K> {
+    Sorted(SortBy<K>, SortedRequest),
+    InOrder(PageRequest),
+}
+
+/// The page of `limit` rows from `cursor` in the order `sort` asks for (see [`sort_of`]).
+pub fn page_asked<K: Copy>(
+    sort: &str,
+    sortable: &Sortable<K>,
+    limit: u64,
+    cursor: Option<String>,
+) -> Result<PageAsked<K>, AppError> {
+    Ok(match sort_of(sort, None, sortable)?.0 {
+        Some(sort) => {
+            let page = SortedRequest::after(limit, cursor.as_deref(), sort.columns.len())?;
+            PageAsked::Sorted(sort, page)
+        }
+        None => PageAsked::InOrder(
+            PageParams {
+                limit: Some(limit),
+                cursor,
+            }
+            .request()?,
+        ),
+    })
+}
+
+/// How a list may be sorted and is: `?sort=column`, or `?sort=-column` the other way.
+pub struct Sorting {
+    pub sortable: Vec<&'static str>,
+    /// The column sorted by and whether it runs backwards (none: the list's own order).
+    pub current: Option<(&'static str, bool)>,
+    /// The view's query string without its sort, for the headings' links.
+    pub base: String,
+}
+
+/// The columns a list sorts by: a column's name, and the stored columns it sorts on.
+pub type Sortable<K> = [(&'static str, &'static [K])];
+
+/// The sort `value` asks for among `sortable` (`default` when empty; none when neither);
+/// anything else is a 422.
+pub fn sort_of<K: Copy>(
+    value: &str,
+    default: Option<&'static str>,
+    sortable: &Sortable<K>,
+) -> Result<(Option<SortBy<K>>, Sorting), AppError> {
+    let value = opt(value).or(default.map(str::to_owned));
+    let current = match value.as_deref() {
+        None => None,
+        Some(value) => {
+            let (name, descending) = match value.strip_prefix('-') {
+                Some(name) => (name, true),
+                None => (value, false),
+            };
+            let found = sortable
+                .iter()
+                .find(|(column, _)| *column == name)
+                .ok_or_else(|| AppError::invalid("sort", "not a column this list sorts by"))?;
+            Some((found, descending))
+        }
+    };
+    let by = current.map(|((_, columns), descending)| SortBy {
+        columns: columns.to_vec(),
+        descending,
+    });
+    Ok((
+        by,
+        Sorting {
+            sortable: sortable.iter().map(|(name, _)| *name).collect(),
+            current: current.map(|((name, _), descending)| (*name, descending)),
+            base: String::new(),
+        },
+    ))
 }
 
 /// `?done=ACTION` after a lifecycle action: the page says it was done.

@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::Query;
+use entities::employee::Column as EmployeeColumn;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ use super::{
     Chrome,
     list::{
         Filter, ListPage, Pager, Row, by_name, chosen_columns, date_field, opt, pager, parse_enum,
-        parse_id, unit_options, view_query,
+        parse_id, sort_of, unit_options, view_query,
     },
     render,
 };
@@ -34,7 +35,10 @@ use crate::{
             unit_names, update_unit as update_unit_in,
         },
     },
-    pagination::{DEFAULT_LIMIT, PageParams},
+    pagination::{
+        DEFAULT_LIMIT,
+        sorted::{SortBy, SortedRequest},
+    },
     reachability::Priority,
     schedules::{DEFAULT_ZONE, book::employee_reachability, changes},
     web::{
@@ -53,6 +57,12 @@ const EMPLOYEE_COLUMNS: [&str; 7] = [
     "external_id",
 ];
 
+/// The columns the people list sorts by; by name unless asked otherwise.
+const SORTABLE: [(&str, &[EmployeeColumn]); 2] = [
+    ("name", &[EmployeeColumn::Name]),
+    ("email", &[EmployeeColumn::Email]),
+];
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct EmployeeQuery {
     #[serde(default)]
@@ -65,6 +75,9 @@ pub struct EmployeeQuery {
     employment_type: String,
     #[serde(default)]
     cols: Vec<String>,
+    /// A column to sort by, `-` before it for the other way (see `list::sort_of`).
+    #[serde(default)]
+    sort: String,
     cursor: Option<String>,
     /// The cursors of the pages before this one (see `list::pager`).
     back: Option<String>,
@@ -83,13 +96,14 @@ pub async fn employees(
         q: opt(&query.q),
     };
     let cond = employees::list_condition(&state.db, caller, &filter).await?;
-    let page = PageParams {
-        limit: Some(DEFAULT_LIMIT),
-        cursor: query.cursor.clone(),
-    }
-    .request()?;
+    let (sort, mut sorting) = sort_of(&query.sort, Some("name"), &SORTABLE)?;
+    let sort = sort.unwrap_or(SortBy {
+        columns: vec![EmployeeColumn::Name],
+        descending: false,
+    });
+    let page = SortedRequest::after(DEFAULT_LIMIT, query.cursor.as_deref(), sort.columns.len())?;
     let (page, total) = tokio::try_join!(
-        employees::list_employees(&state.db, cond.clone(), page),
+        employees::list_employees_sorted(&state.db, cond.clone(), &sort, &page),
         employees::count_employees(&state.db, cond),
     )?;
     let scope = caller.unit_scope(&state.db).await?;
@@ -120,15 +134,19 @@ pub async fn employees(
                 .collect(),
         })
         .collect();
-    let view = view_query(
-        &[
-            ("q", &query.q),
-            ("unit_id", &query.unit_id),
-            ("role_id", &query.role_id),
-            ("employment_type", &query.employment_type),
-        ],
-        &query.cols,
-    );
+    let filters = [
+        ("q", query.q.as_str()),
+        ("unit_id", &query.unit_id),
+        ("role_id", &query.role_id),
+        ("employment_type", &query.employment_type),
+    ];
+    sorting.base = view_query(&filters, &query.cols);
+    let sorted: Vec<_> = filters
+        .iter()
+        .chain(&[("sort", query.sort.as_str())])
+        .copied()
+        .collect();
+    let view = view_query(&sorted, &query.cols);
     let role_options = by_name(roles.iter())
         .into_iter()
         .map(|(id, n)| (id.to_string(), n));
@@ -171,6 +189,7 @@ pub async fn employees(
         total: Some(total),
         export: None,
         on_all: admin.then(|| ("/console/employees/new".to_owned(), new_label)),
+        sorting: Some(sorting),
     }
     .render()
 }
@@ -313,6 +332,7 @@ pub async fn units(State(state): State<AppState>, console: Console) -> WebResult
         total: Some(all.len() as u64),
         export: None,
         on_all: admin.then(|| ("/console/units/new".to_owned(), new_label)),
+        sorting: None,
     }
     .render()
 }

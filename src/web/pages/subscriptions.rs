@@ -9,14 +9,15 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::Query;
+use entities::subscription::Column;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
     Chrome,
     list::{
-        DoneQuery, Filter, ListPage, Row, chosen_columns, export_format, list_table, opt, pager,
-        parse_enum, parse_id, view_query,
+        DoneQuery, Filter, ListPage, PageAsked, Row, chosen_columns, export_format, list_table,
+        opt, page_asked, pager, parse_enum, parse_id, sort_of, view_query,
     },
     render,
     reports::shown,
@@ -26,14 +27,14 @@ use crate::{
     audit::HistoryItem,
     auth::{Access, Resource},
     downloads::respond,
-    error::AppError,
+    error::{AppError, AppResult},
     inventory::{
         devices,
         lifecycle::{Action, SubscriptionAction, SubscriptionStatus, allowed_actions},
         subscriptions::{self, AssignSubscription, SubscriptionFilter, SubscriptionView},
     },
     org::{employees, units::unit_names},
-    pagination::{DEFAULT_LIMIT, PageParams, all_pages},
+    pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page, all_pages_from_cursors},
     reports::table::Cell,
     web::session::{Console, WebResult},
 };
@@ -50,6 +51,12 @@ const COLUMNS: [&str; 8] = [
 ];
 const DEFAULT_COLUMNS: usize = 7;
 
+/// The columns the list sorts by, and the stored columns behind each.
+const SORTABLE: [(&str, &[Column]); 2] = [
+    ("msisdn", &[Column::Msisdn]),
+    ("operator", &[Column::Operator, Column::Plan]),
+];
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
@@ -60,6 +67,9 @@ pub struct ListQuery {
     unit_id: String,
     #[serde(default)]
     cols: Vec<String>,
+    /// A column to sort by, `-` before it for the other way (see `list::sort_of`).
+    #[serde(default)]
+    sort: String,
     cursor: Option<String>,
     /// The cursors of the pages before this one (see `list::pager`).
     back: Option<String>,
@@ -76,15 +86,38 @@ impl ListQuery {
         })
     }
 
-    fn view_query(&self) -> String {
-        view_query(
-            &[
-                ("q", &self.q),
-                ("status", &self.status),
-                ("unit_id", &self.unit_id),
-            ],
-            &self.cols,
+    /// This view's query string, without the page cursor (for export and paging links),
+    /// and without its sort (for the headings' links).
+    fn view_query(&self) -> (String, String) {
+        let filters = [
+            ("q", self.q.as_str()),
+            ("status", &self.status),
+            ("unit_id", &self.unit_id),
+        ];
+        let sorted = [("sort", self.sort.as_str())];
+        let all: Vec<_> = filters.iter().chain(&sorted).copied().collect();
+        (
+            view_query(&all, &self.cols),
+            view_query(&filters, &self.cols),
         )
+    }
+
+    /// A page of the view's subscriptions from `cursor`, in the order asked for.
+    async fn page(
+        &self,
+        state: &AppState,
+        cond: subscriptions::SubscriptionQuery,
+        limit: u64,
+        cursor: Option<String>,
+    ) -> AppResult<Page<SubscriptionView>> {
+        Ok(match page_asked(&self.sort, &SORTABLE, limit, cursor)? {
+            PageAsked::Sorted(sort, page) => {
+                subscriptions::list_subscriptions_sorted(&state.db, cond, &sort, &page).await?
+            }
+            PageAsked::InOrder(page) => {
+                subscriptions::list_subscriptions(&state.db, cond, page).await?
+            }
+        })
     }
 }
 
@@ -106,13 +139,9 @@ pub async fn list(
 ) -> WebResult<Response> {
     let (scope, cond) = scoped_condition(&state, &console, &query).await?;
     let caller = &console.caller;
-    let page = PageParams {
-        limit: Some(DEFAULT_LIMIT),
-        cursor: query.cursor.clone(),
-    }
-    .request()?;
+    let (_, mut sorting) = sort_of(&query.sort, None, &SORTABLE)?;
     let (page, total) = tokio::try_join!(
-        subscriptions::list_subscriptions(&state.db, cond.clone(), page),
+        query.page(&state, cond.clone(), DEFAULT_LIMIT, query.cursor.clone()),
         subscriptions::count_subscriptions(&state.db, cond),
     )?;
     let holders: Vec<Uuid> = page.items.iter().filter_map(|s| s.employee_id).collect();
@@ -129,7 +158,8 @@ pub async fn list(
             cells: cells.iter().map(|cell| shown(&c, cell)).collect(),
         })
         .collect();
-    let view = query.view_query();
+    let (view, unsorted) = query.view_query();
+    sorting.base = unsorted;
     let filters = vec![
         Filter::search(
             "q",
@@ -168,6 +198,7 @@ pub async fn list(
         total: Some(total),
         export: Some(view),
         on_all: None,
+        sorting: Some(sorting),
     }
     .render()
 }
@@ -217,7 +248,8 @@ pub async fn export(
     let (_, cond) = scoped_condition(&state, &console, &query).await?;
     let caller = &console.caller;
     let items =
-        all_pages(|page| subscriptions::list_subscriptions(&state.db, cond.clone(), page)).await?;
+        all_pages_from_cursors(|cursor| query.page(&state, cond.clone(), MAX_LIMIT, cursor))
+            .await?;
     let holders: Vec<Uuid> = items.iter().filter_map(|s| s.employee_id).collect();
     let people = employees::people_of(&state.db, caller.tenant_id, &holders).await?;
     let c = Chrome::new(&console, "subscriptions-title", "nav-subscriptions");
