@@ -7,6 +7,7 @@ mod collate;
 mod format;
 mod i18n;
 mod pages;
+mod refused;
 mod session;
 
 use axum::{

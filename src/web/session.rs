@@ -41,6 +41,9 @@ pub struct Console {
     pub here: String,
     /// Signed in through the identity provider: its ID token, for signing out there.
     pub id_token_hint: Option<String>,
+    /// A form of this request the console refused: its page shows why, with what was
+    /// typed (see `web::refused`).
+    pub refusal: Option<super::refused::Refused>,
 }
 
 impl Console {
@@ -139,6 +142,7 @@ impl FromRequestParts<AppState> for Console {
             session_id: session.id,
             here,
             id_token_hint: session.id_token_hint,
+            refusal: None,
         })
     }
 }

@@ -1070,20 +1070,41 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     let refused: Vec<(&str, &str)> = refused.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let missing = browser.post("/console/employees", &refused).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    // The error page speaks the reader's language, domain message included.
+    // The form again, the refusal above it in the reader's language (domain message
+    // included) linked to its field, and everything typed still there.
     assert!(
         missing.html.contains(
-            "<strong>Slutar</strong>: <span lang=\"sv\">krävs för visstidsanställda och inhyrda</span>"
+            "<a href=\"#n-employment_ends_on\">Slutar</a>: <span lang=\"sv\">krävs för visstidsanställda och inhyrda</span>"
         ),
         "{}",
         missing.html
     );
-    assert!(missing.html.contains("Något behöver rättas"));
     assert!(
-        missing.html.contains("href=\"/console\""),
-        "no way back named"
+        missing.html.contains("value=\"Vik Tor\""),
+        "{}",
+        missing.html
     );
-    // And leads back to the form it came from (never to another site).
+    assert!(missing.html.contains("value=\"HR-7\""));
+    assert!(
+        missing
+            .html
+            .contains("<option value=\"temporary\" selected>")
+    );
+    assert!(missing.html.contains("id=\"n-employment_ends_on\""));
+    assert!(missing.html.contains("Formuläret behöver rättas"));
+    // What is not a refusal of what was typed (here: a person who is not there) gets the
+    // error page, which leads back to the page it came from (never to another site).
+    let nobody = format!(
+        "{}/console/employees/{}",
+        browser.base,
+        uuid::Uuid::now_v7()
+    );
+    let moved: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("unit_id", &unit),
+        ("role_id", &role_id),
+        ("employment_type", "permanent"),
+    ];
     for (referer, back, not) in [
         (
             format!("{}/console/employees/new?unit_id={unit}", browser.base),
@@ -1098,13 +1119,13 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
     ] {
         let answer = browser
             .client
-            .post(format!("{}/console/employees", browser.base))
+            .post(&nobody)
             .header("Referer", referer)
-            .form(&refused)
+            .form(&moved)
             .send()
             .await
             .unwrap();
-        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
         let html = answer.text().await.unwrap();
         assert!(
             html.contains(&back) && !html.contains(not),

@@ -319,7 +319,7 @@ async fn each_user_does_their_job_in_a_real_browser() {
         .select_by_value("lost")
         .await
         .unwrap();
-    s.css("#confirm-retire").await.click().await.unwrap();
+    s.css("#confirm").await.click().await.unwrap();
     s.submit(&format!("form[action$='/{device}/retire'] button"))
         .await;
     s.css(".notice-box.ok").await;

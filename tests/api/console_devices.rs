@@ -100,6 +100,21 @@ async fn a_device_page_shows_and_corrects_its_facts_and_repairs(app: TestApp) {
     let refused = post(facts("iPhone 16", "12345".to_owned(), "")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.device_json(&device).await["model"], "iPhone 15");
+    // The device's page again, the refusal above the form (linked to its field, in
+    // Swedish) and the form open with everything as it was typed.
+    let html = &refused.html;
+    assert!(
+        html.contains("<details id=\"device-facts\" open>"),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"#f-imei\">IMEI</a>"), "{html}");
+    assert!(
+        html.contains("value=\"12345\""),
+        "the IMEI as typed: {html}"
+    );
+    assert!(html.contains("value=\"iPhone 16\""), "the model as typed");
+    assert!(html.contains("value=\"5 495,50\""), "the price as typed");
+    assert!(html.contains("id=\"f-imei\" name=\"imei\" value=\"12345\" inputmode=\"numeric\" maxlength=\"20\" aria-invalid=\"true\""), "{html}");
     let saved = post(facts("iPhone 16", imei(42), "")).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
     let after = app.device_json(&device).await;

@@ -9,6 +9,7 @@ mod console;
 mod console_authorization;
 mod console_browser;
 mod console_devices;
+mod console_forms;
 mod console_working_time;
 mod delivery;
 mod devices;

@@ -14,6 +14,7 @@ use super::{
     list::{Filter, ListPage, Row, employee_by_email, opt, pager, view_query},
     render,
 };
+use crate::web::refused::drawn_again;
 use crate::{
     app::AppState,
     audit::{self, AuditFilter},
@@ -66,7 +67,7 @@ pub async fn tokens(State(state): State<AppState>, console: Console) -> WebResul
     tokens_page(&state, &console, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct IssueForm {
     csrf: String,
     #[serde(default)]
@@ -90,38 +91,46 @@ pub async fn issue(
     Form(form): Form<IssueForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let role = <AccessRole as sea_orm::ActiveEnum>::try_from_value(&form.role)
-        .map_err(|_| AppError::invalid("role", "admin, manager or employee"))?;
-    if role == AccessRole::Admin && form.confirm_admin != "yes" {
-        return Err(AppError::invalid(
-            "confirm_admin",
-            "confirm that this token may change everything in the organisation",
-        )
-        .into());
+    let issued = async {
+        let role = <AccessRole as sea_orm::ActiveEnum>::try_from_value(&form.role)
+            .map_err(|_| AppError::invalid("role", "admin, manager or employee"))?;
+        if role == AccessRole::Admin && form.confirm_admin != "yes" {
+            return Err(AppError::invalid(
+                "confirm_admin",
+                "confirm that this token may change everything in the organisation",
+            ));
+        }
+        let employee_id = match opt(&form.employee_email) {
+            Some(email) => Some(
+                employee_by_email(
+                    &state.db,
+                    console.caller.tenant_id,
+                    "employee_email",
+                    &email,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let input = NewToken {
+            name: form.name.clone(),
+            role,
+            employee_id,
+            unit_ids: (!form.unit_ids.is_empty()).then(|| form.unit_ids.clone()),
+            can_send_urgent: Some(form.can_send_urgent.is_some()),
+            expires_at: None,
+        };
+        tokens::issue_token(&state.db, &console.caller, input, state.clock.now()).await
     }
-    let employee_id = match opt(&form.employee_email) {
-        Some(email) => Some(
-            employee_by_email(
-                &state.db,
-                console.caller.tenant_id,
-                "employee_email",
-                &email,
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let input = NewToken {
-        name: form.name.clone(),
-        role,
-        employee_id,
-        unit_ids: (!form.unit_ids.is_empty()).then(|| form.unit_ids.clone()),
-        can_send_urgent: Some(form.can_send_urgent.is_some()),
-        expires_at: None,
-    };
-    let issued = tokens::issue_token(&state.db, &console.caller, input, state.clock.now()).await?;
-    // The page answers the POST directly: the secret is never in a URL or a redirect.
-    tokens_page(&state, &console, Some((issued.view.name, issued.token))).await
+    .await;
+    match issued {
+        // The page answers the POST directly: the secret is never in a URL or a redirect.
+        Ok(issued) => tokens_page(&state, &console, Some((issued.view.name, issued.token))).await,
+        Err(err) => {
+            let console = console.refused(err, &form, "t-", "/console/tokens")?;
+            drawn_again(tokens_page(&state, &console, None)).await
+        }
+    }
 }
 
 pub async fn revoke(

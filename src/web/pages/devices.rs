@@ -23,6 +23,7 @@ use super::{
     render,
 };
 use crate::downloads::respond;
+use crate::web::refused::drawn_again;
 use crate::{
     app::AppState,
     audit::HistoryItem,
@@ -434,7 +435,7 @@ pub async fn show(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct ActionForm {
     csrf: String,
     /// Whom to assign to: a name, e-mail address or employee number.
@@ -444,8 +445,9 @@ pub struct ActionForm {
     unit_id: String,
     #[serde(default)]
     reason: String,
-    /// Ticked to confirm a step that cannot be undone (retiring).
-    #[serde(default)]
+    /// Ticked to confirm a step that cannot be undone (retiring): never ticked again
+    /// for someone when their form comes back.
+    #[serde(default, skip_serializing)]
     confirm: String,
     #[serde(default)]
     repair_reason: String,
@@ -463,7 +465,27 @@ pub async fn act(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     let action = DeviceAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
-    let change = match action {
+    let done = async {
+        let change = change_of(&state, &console, action, &form).await?;
+        devices::apply_action(&state.db, &console.caller, id, action, change).await
+    }
+    .await;
+    if let Err(err) = done {
+        let console = console.refused(err, &form, "", &format!("/console/devices/{id}"))?;
+        let done = Query(DoneQuery { done: None });
+        return drawn_again(show(State(state), console, Path(id), done)).await;
+    }
+    Ok(Redirect::to(&format!("/console/devices/{id}?done={}", action.name())).into_response())
+}
+
+/// What an action's form asks for: to whom, why, with what details.
+async fn change_of(
+    state: &AppState,
+    console: &Console,
+    action: DeviceAction,
+    form: &ActionForm,
+) -> AppResult<DeviceChange> {
+    Ok(match action {
         DeviceAction::Assign => {
             let to_person = !form.employee.trim().is_empty();
             if to_person && !form.unit_id.trim().is_empty() {
@@ -471,8 +493,7 @@ pub async fn act(
                 return Err(AppError::invalid(
                     "employee",
                     "give an employee's e-mail or a unit, not both",
-                )
-                .into());
+                ));
             }
             let target = if to_person {
                 let employee =
@@ -497,8 +518,7 @@ pub async fn act(
                 return Err(AppError::invalid(
                     "confirm",
                     "confirm that the device is to be retired for good",
-                )
-                .into());
+                ));
             }
             let reason: RetireReason =
                 <RetireReason as sea_orm::ActiveEnum>::try_from_value(&form.reason)
@@ -511,13 +531,11 @@ pub async fn act(
             ticket: opt(&form.repair_ticket),
         }),
         _ => DeviceChange::None,
-    };
-    devices::apply_action(&state.db, &console.caller, id, action, change).await?;
-    Ok(Redirect::to(&format!("/console/devices/{id}?done={}", action.name())).into_response())
+    })
 }
 
 /// The facts form: every field is sent, so an emptied one clears the fact.
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct FactsInput {
     csrf: String,
     manufacturer: String,
@@ -566,7 +584,18 @@ pub async fn edit_facts(
     Form(form): Form<FactsInput>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    devices::update_device(&state.db, &console.caller, id, form.patch()?).await?;
+    let saved = match form.patch() {
+        Ok(patch) => devices::update_device(&state.db, &console.caller, id, patch)
+            .await
+            .map(drop),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = saved {
+        let page = format!("/console/devices/{id}");
+        let console = console.refused(err, &form, "f-", &page)?;
+        let done = Query(DoneQuery { done: None });
+        return drawn_again(show(State(state), console, Path(id), done)).await;
+    }
     Ok(Redirect::to(&format!("/console/devices/{id}?done=facts")).into_response())
 }
 

@@ -102,7 +102,7 @@ pub async fn acknowledge(
     Ok(Redirect::to(&format!("/console/me#notice-{id}")).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct FocusForm {
     csrf: String,
     /// Minutes from now; empty or `end` ends focus time.
@@ -138,32 +138,39 @@ pub async fn focus(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     let now = state.clock.now();
-    let focus = match form.minutes.as_str() {
-        _ if !form.until.trim().is_empty() => Some(Focus {
-            until: next_clock_time(&form.until, now, DEFAULT_ZONE)
-                .ok_or_else(|| AppError::invalid("until", "give a time such as 14:30"))?,
-        }),
-        "" | "end" => None,
-        minutes => {
-            // Bounded before any arithmetic: a huge number overflowed the time (a 500);
-            // the domain then checks the length against its own limit.
-            let longest = crate::schedules::focus::LONGEST_FOCUS_HOURS * 60;
-            let minutes: i64 = minutes
-                .parse()
-                .ok()
-                .filter(|m| (1..=longest).contains(m))
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "minutes",
-                        format!("choose how long, at most {longest} minutes"),
-                    )
-                })?;
-            Some(Focus {
-                until: now + Duration::minutes(minutes),
-            })
-        }
-    };
-    change_focus(&state.db, &console.caller, focus, now).await?;
+    let changed = async {
+        let focus = match form.minutes.as_str() {
+            _ if !form.until.trim().is_empty() => Some(Focus {
+                until: next_clock_time(&form.until, now, DEFAULT_ZONE)
+                    .ok_or_else(|| AppError::invalid("until", "give a time such as 14:30"))?,
+            }),
+            "" | "end" => None,
+            minutes => {
+                // Bounded before any arithmetic: a huge number overflowed the time (a
+                // 500); the domain then checks the length against its own limit.
+                let longest = crate::schedules::focus::LONGEST_FOCUS_HOURS * 60;
+                let minutes: i64 = minutes
+                    .parse()
+                    .ok()
+                    .filter(|m| (1..=longest).contains(m))
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "minutes",
+                            format!("choose how long, at most {longest} minutes"),
+                        )
+                    })?;
+                Some(Focus {
+                    until: now + Duration::minutes(minutes),
+                })
+            }
+        };
+        change_focus(&state.db, &console.caller, focus, now).await
+    }
+    .await;
+    if let Err(err) = changed {
+        let console = console.refused(err, &form, "", "/console/me")?;
+        return crate::web::refused::drawn_again(page(State(state), console)).await;
+    }
     Ok(Redirect::to("/console/me#focus").into_response())
 }
 

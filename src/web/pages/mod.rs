@@ -70,6 +70,13 @@ pub struct Chrome {
     pub admin: bool,
     /// Whether the header offers the search over everything (admins and managers).
     pub searcher: bool,
+    /// The page's form that was refused, if one was: why, and what was typed.
+    pub refusal: crate::web::refused::Refused,
+}
+
+/// An optional fact as a form field's value: empty when unknown.
+pub fn or_empty<T: std::fmt::Display>(value: Option<&T>) -> String {
+    value.map(ToString::to_string).unwrap_or_default()
 }
 
 impl Chrome {
@@ -122,6 +129,7 @@ impl Chrome {
         chrome.csrf = console.csrf.clone();
         chrome.admin = console.caller.role == AccessRole::Admin;
         chrome.searcher = console.caller.role != AccessRole::Employee;
+        chrome.refusal = console.refusal.clone().unwrap_or_default();
         chrome
     }
 
@@ -141,7 +149,41 @@ impl Chrome {
             js: assets::url("console.js"),
             admin: false,
             searcher: false,
+            refusal: crate::web::refused::Refused::default(),
         }
+    }
+
+    /// What was typed into `field` when its form was refused, else `stored`: a field's
+    /// value attribute.
+    pub fn kept(&self, field: &str, stored: impl std::fmt::Display) -> String {
+        self.refusal
+            .value(field)
+            .map_or_else(|| stored.to_string(), str::to_owned)
+    }
+
+    /// [`Chrome::kept`] for one of several forms on a page: what was typed only when the
+    /// refused form is the one whose ids begin with `prefix`.
+    pub fn kept_in(&self, prefix: &str, field: &str, stored: impl std::fmt::Display) -> String {
+        if self.refusal.is_for(prefix) {
+            self.kept(field, stored)
+        } else {
+            stored.to_string()
+        }
+    }
+
+    /// Whether a checkbox or radio button is ticked: as it was when its form was
+    /// refused, else as `stored` says.
+    pub fn ticked(&self, field: &str, value: &str, stored: bool) -> bool {
+        if self.refusal.is_empty() {
+            stored
+        } else {
+            self.refusal.ticked(field, value)
+        }
+    }
+
+    /// Whether `field` was refused (its input is marked `aria-invalid`).
+    pub fn refused(&self, field: &str) -> bool {
+        self.refusal.refuses(field)
     }
 
     pub fn t(&self, key: &str) -> String {

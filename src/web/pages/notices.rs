@@ -146,7 +146,6 @@ struct ComposePage {
     roles: Vec<(Uuid, String)>,
     may_urgent: bool,
     preview: Option<PreviewView>,
-    errors: Vec<(String, String)>,
     /// The organisation's templates: (id, name), to start from.
     templates: Vec<(Uuid, String)>,
 }
@@ -172,15 +171,16 @@ async fn compose_page(
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
+    let mut c = Chrome::new(console, "compose-title", "nav-compose");
+    c.refusal = crate::web::refused::Refused::errors(errors);
     let page = ComposePage {
         templates,
-        c: Chrome::new(console, "compose-title", "nav-compose"),
+        c,
         may_urgent: caller.may_send_urgent(),
         form,
         units,
         roles,
         preview,
-        errors,
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -240,7 +240,7 @@ pub async fn templates_page(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct TemplateForm {
     csrf: String,
     #[serde(default)]
@@ -259,15 +259,22 @@ pub async fn create_template(
     Form(form): Form<TemplateForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let priority = parse_enum::<Priority>("priority", &form.priority)?
-        .ok_or_else(|| AppError::invalid("priority", "choose one"))?;
-    let input = templates::NewTemplate {
-        name: form.name,
-        title: form.title,
-        body: form.body,
-        priority,
-    };
-    templates::create_template(&state.db, &console.caller, input).await?;
+    let created = async {
+        let priority = parse_enum::<Priority>("priority", &form.priority)?
+            .ok_or_else(|| AppError::invalid("priority", "choose one"))?;
+        let input = templates::NewTemplate {
+            name: form.name.clone(),
+            title: form.title.clone(),
+            body: form.body.clone(),
+            priority,
+        };
+        templates::create_template(&state.db, &console.caller, input).await
+    }
+    .await;
+    if let Err(err) = created {
+        let console = console.refused(err, &form, "t-", "/console/notice-templates")?;
+        return crate::web::refused::drawn_again(templates_page(State(state), console)).await;
+    }
     Ok(Redirect::to("/console/notice-templates").into_response())
 }
 

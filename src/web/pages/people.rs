@@ -9,7 +9,7 @@ use axum::{
 };
 use axum_extra::extract::Query;
 use entities::employee::Column as EmployeeColumn;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
@@ -20,6 +20,7 @@ use super::{
     },
     render,
 };
+use crate::web::refused::drawn_again;
 use crate::{
     app::AppState,
     auth::{Access, Resource},
@@ -388,7 +389,7 @@ pub async fn new_employee(State(state): State<AppState>, console: Console) -> We
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct NewEmployeeForm {
     csrf: String,
     name: String,
@@ -409,24 +410,35 @@ pub async fn create_employee(
     axum::Form(form): axum::Form<NewEmployeeForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let required = |field: &'static str, value: &str| {
-        parse_id(field, value)?.ok_or_else(|| AppError::invalid(field, "choose one"))
-    };
-    let input = NewEmployee {
-        name: form.name.clone(),
-        email: form.email.clone(),
-        unit_id: required("unit_id", &form.unit_id)?,
-        role_id: required("role_id", &form.role_id)?,
-        employment_type: parse_enum("employment_type", &form.employment_type)?
-            .ok_or_else(|| AppError::invalid("employment_type", "choose one"))?,
-        employment_ends_on: date_field("employment_ends_on", &form.employment_ends_on)?,
-        external_id: opt(&form.external_id),
-    };
-    let created = employees::create_employee(&state.db, &console.caller, input).await?;
-    Ok(Redirect::to(&format!("/console/employees/{}", created.id)).into_response())
+    let created = async {
+        let required = |field: &'static str, value: &str| {
+            parse_id(field, value)?.ok_or_else(|| AppError::invalid(field, "choose one"))
+        };
+        let input = NewEmployee {
+            name: form.name.clone(),
+            email: form.email.clone(),
+            unit_id: required("unit_id", &form.unit_id)?,
+            role_id: required("role_id", &form.role_id)?,
+            employment_type: parse_enum("employment_type", &form.employment_type)?
+                .ok_or_else(|| AppError::invalid("employment_type", "choose one"))?,
+            employment_ends_on: date_field("employment_ends_on", &form.employment_ends_on)?,
+            external_id: opt(&form.external_id),
+        };
+        employees::create_employee(&state.db, &console.caller, input).await
+    }
+    .await;
+    match created {
+        Ok(created) => {
+            Ok(Redirect::to(&format!("/console/employees/{}", created.id)).into_response())
+        }
+        Err(err) => {
+            let console = console.refused(err, &form, "n-", "/console/employees/new")?;
+            drawn_again(new_employee(State(state), console)).await
+        }
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct EmployeeForm {
     csrf: String,
     unit_id: String,
@@ -448,18 +460,43 @@ pub async fn update_employee(
     axum::Form(form): axum::Form<EmployeeForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let ends_on = date_field("employment_ends_on", &form.employment_ends_on)?;
-    let patch = EmployeePatch {
-        unit_id: parse_id("unit_id", &form.unit_id)?,
-        role_id: parse_id("role_id", &form.role_id)?,
-        employment_type: parse_enum("employment_type", &form.employment_type)?,
-        employment_ends_on: Some(ends_on),
-        schedule_mode: parse_enum("schedule_mode", &form.schedule_mode)?,
-        ..Default::default()
-    };
-    changes::update_employee(&state.db, &console.caller, id, patch, state.clock.now()).await?;
+    let saved = async {
+        let ends_on = date_field("employment_ends_on", &form.employment_ends_on)?;
+        let patch = EmployeePatch {
+            unit_id: parse_id("unit_id", &form.unit_id)?,
+            role_id: parse_id("role_id", &form.role_id)?,
+            employment_type: parse_enum("employment_type", &form.employment_type)?,
+            employment_ends_on: Some(ends_on),
+            schedule_mode: parse_enum("schedule_mode", &form.schedule_mode)?,
+            ..Default::default()
+        };
+        changes::update_employee(&state.db, &console.caller, id, patch, state.clock.now()).await
+    }
+    .await;
+    if let Err(err) = saved {
+        return again_on_employee_page(state, console, id, err, &form).await;
+    }
     state.tokens.evict_employee(id);
     Ok(Redirect::to(&format!("/console/employees/{id}")).into_response())
+}
+
+/// A person's page again, with one of its forms refused.
+async fn again_on_employee_page(
+    state: AppState,
+    console: Console,
+    id: Uuid,
+    err: AppError,
+    form: &impl Serialize,
+) -> WebResult<Response> {
+    let page = format!("/console/employees/{id}");
+    let console = console.refused(err, form, "e-", &page)?;
+    drawn_again(employee(
+        State(state),
+        console,
+        Path(id),
+        Query(super::list::DoneQuery { done: None }),
+    ))
+    .await
 }
 
 /// A unit's form: empty for a new unit, filled in to rename, move or re-cost one.
@@ -469,8 +506,9 @@ struct UnitFormPage {
     c: Chrome,
     action: String,
     name: String,
-    /// Every other unit, and whether it is this one's parent.
-    parents: Vec<(Uuid, String, bool)>,
+    /// Every other unit.
+    parents: Vec<(Uuid, String)>,
+    parent_id: Option<Uuid>,
     cost_center: String,
     hours_href: Option<String>,
     /// The unit's managers' e-mail addresses, one a line.
@@ -498,8 +536,8 @@ impl UnitFormPage {
             parents: unit_options(&names, &crate::auth::UnitScope::Tenant)
                 .into_iter()
                 .filter(|(other, _)| Some(*other) != id)
-                .map(|(other, name)| (other, name, Some(other) == parent))
                 .collect(),
+            parent_id: parent,
             cost_center: unit.and_then(|u| u.cost_center.clone()).unwrap_or_default(),
             hours_href: id.map(|id| format!("/console/hours/units/{id}")),
             managers: managers.join("\n"),
@@ -533,18 +571,24 @@ pub async fn update_unit(
     axum::Form(form): axum::Form<UnitForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let manager_ids = managers_by_email(&state, &console, &form.managers).await?;
-    let patch = UnitPatch {
-        manager_ids: Some(manager_ids),
-        name: Some(form.name.clone()),
-        parent_id: Some(parse_id("parent_id", &form.parent_id)?),
-        cost_center: Some(opt(&form.cost_center)),
-    };
-    update_unit_in(&state.db, &console.caller, id, patch).await?;
+    let saved = async {
+        let patch = UnitPatch {
+            manager_ids: Some(managers_by_email(&state, &console, &form.managers).await?),
+            name: Some(form.name.clone()),
+            parent_id: Some(parse_id("parent_id", &form.parent_id)?),
+            cost_center: Some(opt(&form.cost_center)),
+        };
+        update_unit_in(&state.db, &console.caller, id, patch).await
+    }
+    .await;
+    if let Err(err) = saved {
+        let console = console.refused(err, &form, "u-", &format!("/console/units/{id}"))?;
+        return drawn_again(unit(State(state), console, Path(id))).await;
+    }
     Ok(Redirect::to("/console/units").into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct UnitForm {
     csrf: String,
     name: String,
@@ -563,7 +607,7 @@ async fn managers_by_email(
     state: &AppState,
     console: &Console,
     typed: &str,
-) -> WebResult<Vec<Uuid>> {
+) -> Result<Vec<Uuid>, AppError> {
     let mut ids = Vec::new();
     for email in typed
         .split(['\n', ','])
@@ -605,14 +649,20 @@ pub async fn create_unit(
     axum::Form(form): axum::Form<UnitForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let manager_ids = managers_by_email(&state, &console, &form.managers).await?;
-    let input = NewUnit {
-        manager_ids: Some(manager_ids),
-        name: form.name.clone(),
-        parent_id: parse_id("parent_id", &form.parent_id)?,
-        cost_center: opt(&form.cost_center),
-    };
-    create_unit_in(&state.db, &console.caller, input).await?;
+    let created = async {
+        let input = NewUnit {
+            manager_ids: Some(managers_by_email(&state, &console, &form.managers).await?),
+            name: form.name.clone(),
+            parent_id: parse_id("parent_id", &form.parent_id)?,
+            cost_center: opt(&form.cost_center),
+        };
+        create_unit_in(&state.db, &console.caller, input).await
+    }
+    .await;
+    if let Err(err) = created {
+        let console = console.refused(err, &form, "u-", "/console/units/new")?;
+        return drawn_again(new_unit(State(state), console)).await;
+    }
     Ok(Redirect::to("/console/units").into_response())
 }
 
@@ -663,7 +713,7 @@ pub async fn suggest(
     Ok(axum::Json(suggestions).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct HandOutForm {
     csrf: String,
     /// The device's serial number or IMEI.
@@ -683,20 +733,26 @@ pub async fn hand_out(
     // up by what was typed.
     caller.may(Resource::Devices, Access::Write)?;
     employees::get_employee(&state.db, caller, id).await?;
-    let device =
-        devices::find_by_serial_or_imei(&state.db, caller.tenant_id, "device", &form.device)
-            .await?;
-    let to = devices::AssignDevice {
-        employee_id: Some(id),
-        unit_id: None,
-    };
-    devices::apply_action(
-        &state.db,
-        caller,
-        device,
-        crate::inventory::lifecycle::DeviceAction::Assign,
-        devices::DeviceChange::Assign(to),
-    )
-    .await?;
+    let handed = async {
+        let device =
+            devices::find_by_serial_or_imei(&state.db, caller.tenant_id, "device", &form.device)
+                .await?;
+        let to = devices::AssignDevice {
+            employee_id: Some(id),
+            unit_id: None,
+        };
+        devices::apply_action(
+            &state.db,
+            caller,
+            device,
+            crate::inventory::lifecycle::DeviceAction::Assign,
+            devices::DeviceChange::Assign(to),
+        )
+        .await
+    }
+    .await;
+    if let Err(err) = handed {
+        return again_on_employee_page(state, console, id, err, &form).await;
+    }
     Ok(Redirect::to(&format!("/console/employees/{id}?done=hand-out")).into_response())
 }

@@ -166,7 +166,7 @@ pub async fn planner(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct ProfileForm {
     csrf: String,
     name: String,
@@ -188,29 +188,47 @@ pub async fn add_profile(
     Form(form): Form<ProfileForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let device_kind = <DeviceKind as sea_orm::ActiveEnum>::try_from_value(&form.device_kind)
-        .map_err(|_| AppError::invalid("device_kind", "phone or tablet"))?;
-    let input = NewProfile {
-        name: form.name.clone(),
-        device_kind,
-        device_price: money("device_price", &form.device_price)?,
-        setup_cost: money("setup_cost", &form.setup_cost)?,
-        monthly_subscription_cost: money(
-            "monthly_subscription_cost",
-            &form.monthly_subscription_cost,
-        )?,
-        monthly_support_cost: money("monthly_support_cost", &form.monthly_support_cost)?,
-        lifetime_months: form
-            .lifetime_months
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid("lifetime_months", "a whole number of months"))?,
-    };
-    profiles::create_profile(&state.db, &console.caller, input).await?;
-    Ok(Redirect::to("/console/rollout#profiles").into_response())
+    let created = async {
+        let device_kind = <DeviceKind as sea_orm::ActiveEnum>::try_from_value(&form.device_kind)
+            .map_err(|_| AppError::invalid("device_kind", "phone or tablet"))?;
+        let input =
+            NewProfile {
+                name: form.name.clone(),
+                device_kind,
+                device_price: money("device_price", &form.device_price)?,
+                setup_cost: money("setup_cost", &form.setup_cost)?,
+                monthly_subscription_cost: money(
+                    "monthly_subscription_cost",
+                    &form.monthly_subscription_cost,
+                )?,
+                monthly_support_cost: money("monthly_support_cost", &form.monthly_support_cost)?,
+                lifetime_months: form.lifetime_months.trim().parse().map_err(|_| {
+                    AppError::invalid("lifetime_months", "a whole number of months")
+                })?,
+            };
+        profiles::create_profile(&state.db, &console.caller, input).await
+    }
+    .await;
+    match created {
+        Ok(_) => Ok(Redirect::to("/console/rollout#profiles").into_response()),
+        Err(err) => again(state, console, err, &form, "p-").await,
+    }
 }
 
-#[derive(Deserialize)]
+/// The roll-out page again, with one of its forms refused (`prefix`: its fields' ids).
+async fn again(
+    state: AppState,
+    console: Console,
+    err: AppError,
+    form: &impl serde::Serialize,
+    prefix: &'static str,
+) -> WebResult<Response> {
+    let console = console.refused(err, form, prefix, "/console/rollout")?;
+    crate::web::refused::drawn_again(planner(State(state), console, Query(PlanQuery::default())))
+        .await
+}
+
+#[derive(Deserialize, serde::Serialize)]
 pub struct RuleForm {
     csrf: String,
     role_id: String,
@@ -227,15 +245,22 @@ pub async fn add_rule(
     Form(form): Form<RuleForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let input = NewRule {
-        role_id: parse_id("role_id", &form.role_id)?
-            .ok_or_else(|| AppError::invalid("role_id", "choose a role"))?,
-        unit_id: parse_id("unit_id", &form.unit_id)?,
-        profile_id: parse_id("profile_id", &form.profile_id)?,
-        wave: wave_of("wave", &form.wave)?.ok_or_else(|| AppError::invalid("wave", "a wave"))?,
-    };
-    rules::create_rule(&state.db, &console.caller, input).await?;
-    Ok(Redirect::to("/console/rollout#rules").into_response())
+    let created = async {
+        let input = NewRule {
+            role_id: parse_id("role_id", &form.role_id)?
+                .ok_or_else(|| AppError::invalid("role_id", "choose a role"))?,
+            unit_id: parse_id("unit_id", &form.unit_id)?,
+            profile_id: parse_id("profile_id", &form.profile_id)?,
+            wave: wave_of("wave", &form.wave)?
+                .ok_or_else(|| AppError::invalid("wave", "a wave"))?,
+        };
+        rules::create_rule(&state.db, &console.caller, input).await
+    }
+    .await;
+    match created {
+        Ok(_) => Ok(Redirect::to("/console/rollout#rules").into_response()),
+        Err(err) => again(state, console, err, &form, "r-").await,
+    }
 }
 
 pub async fn delete_rule(

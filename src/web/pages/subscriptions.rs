@@ -322,7 +322,7 @@ pub async fn show(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct ActionForm {
     csrf: String,
     /// A name, e-mail address or employee number.
@@ -342,29 +342,38 @@ pub async fn act(
     console.check_csrf(&form.csrf)?;
     let action = SubscriptionAction::by_name(&action).ok_or(AppError::NotFound("action"))?;
     let tenant_id = console.caller.tenant_id;
-    let links = if action == SubscriptionAction::Assign {
-        // An empty field leaves that link as it is.
-        let employee_id = match opt(&form.employee) {
-            Some(who) => Some(Some(
-                employees::pick(&state.db, &console.caller, "employee", &who).await?,
-            )),
-            None => None,
+    let done = async {
+        let links = if action == SubscriptionAction::Assign {
+            // An empty field leaves that link as it is.
+            let employee_id = match opt(&form.employee) {
+                Some(who) => Some(Some(
+                    employees::pick(&state.db, &console.caller, "employee", &who).await?,
+                )),
+                None => None,
+            };
+            let device_id = match opt(&form.device_serial) {
+                Some(which) => Some(Some(
+                    devices::find_by_serial_or_imei(&state.db, tenant_id, "device_serial", &which)
+                        .await?,
+                )),
+                None => None,
+            };
+            Some(AssignSubscription {
+                device_id,
+                employee_id,
+            })
+        } else {
+            None
         };
-        let device_id = match opt(&form.device_serial) {
-            Some(which) => Some(Some(
-                devices::find_by_serial_or_imei(&state.db, tenant_id, "device_serial", &which)
-                    .await?,
-            )),
-            None => None,
-        };
-        Some(AssignSubscription {
-            device_id,
-            employee_id,
-        })
-    } else {
-        None
-    };
-    subscriptions::apply_action(&state.db, &console.caller, id, action, links).await?;
+        subscriptions::apply_action(&state.db, &console.caller, id, action, links).await
+    }
+    .await;
+    if let Err(err) = done {
+        let page = format!("/console/subscriptions/{id}");
+        let console = console.refused(err, &form, "", &page)?;
+        let done = Query(DoneQuery { done: None });
+        return crate::web::refused::drawn_again(show(State(state), console, Path(id), done)).await;
+    }
     Ok(Redirect::to(&format!(
         "/console/subscriptions/{id}?done={}",
         action.name()

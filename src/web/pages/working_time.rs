@@ -11,10 +11,11 @@ use axum_extra::extract::Form;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Chrome, import::read_upload_fields, list::date_field, render};
+use crate::web::refused::drawn_again;
 use crate::{
     app::AppState,
     auth::{Access, Resource},
@@ -55,7 +56,7 @@ fn days_of(hours: &WorkingHours) -> Vec<(&'static str, String)> {
 }
 
 /// The week as typed into the form; the domain checks the clock times themselves.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct WeekForm {
     #[serde(default)]
     mon: String,
@@ -143,7 +144,7 @@ pub async fn show(State(state): State<AppState>, console: Console) -> WebResult<
     page(&state, &console, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct PolicyForm {
     csrf: String,
     #[serde(default)]
@@ -160,23 +161,39 @@ pub async fn save_policy(
     Form(form): Form<PolicyForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let current = changes::get_policy(&state.db, &console.caller).await?;
-    let release_delay_minutes = form
-        .release_delay_minutes
-        .trim()
-        .parse()
-        .map_err(|_| AppError::invalid("release_delay_minutes", "a whole number of minutes"))?;
-    let policy = Policy {
-        time_zone: form.time_zone.trim().to_owned(),
-        working_hours: form.week.hours()?,
-        holidays: current.holidays,
-        release_delay_minutes,
-    };
-    changes::put_policy(&state.db, &console.caller, policy, state.clock.now()).await?;
-    Ok(Redirect::to("/console/working-time#policy").into_response())
+    let saved = async {
+        let current = changes::get_policy(&state.db, &console.caller).await?;
+        let release_delay_minutes =
+            form.release_delay_minutes.trim().parse().map_err(|_| {
+                AppError::invalid("release_delay_minutes", "a whole number of minutes")
+            })?;
+        let policy = Policy {
+            time_zone: form.time_zone.trim().to_owned(),
+            working_hours: form.week.hours()?,
+            holidays: current.holidays,
+            release_delay_minutes,
+        };
+        changes::put_policy(&state.db, &console.caller, policy, state.clock.now()).await
+    }
+    .await;
+    match saved {
+        Ok(_) => Ok(Redirect::to("/console/working-time#policy").into_response()),
+        Err(err) => again(&state, console, err, &form).await,
+    }
 }
 
-#[derive(Deserialize)]
+/// The working-time page again, with one of its forms refused.
+async fn again(
+    state: &AppState,
+    console: Console,
+    err: AppError,
+    form: &impl Serialize,
+) -> WebResult<Response> {
+    let console = console.refused(err, form, "w-", "/console/working-time")?;
+    drawn_again(page(state, &console, None)).await
+}
+
+#[derive(Deserialize, Serialize)]
 pub struct HolidayForm {
     csrf: String,
     year: String,
@@ -188,16 +205,22 @@ pub async fn add_holidays(
     Form(form): Form<HolidayForm>,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let year = form
-        .year
-        .trim()
-        .parse()
-        .map_err(|_| AppError::invalid("year", "a year, such as 2027"))?;
-    changes::add_swedish_holidays(&state.db, &console.caller, year, state.clock.now()).await?;
-    Ok(Redirect::to("/console/working-time#holidays").into_response())
+    let added = async {
+        let year = form
+            .year
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("year", "a year, such as 2027"))?;
+        changes::add_swedish_holidays(&state.db, &console.caller, year, state.clock.now()).await
+    }
+    .await;
+    match added {
+        Ok(_) => Ok(Redirect::to("/console/working-time#holidays").into_response()),
+        Err(err) => again(&state, console, err, &form).await,
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct DayForm {
     csrf: String,
     date: String,
@@ -206,15 +229,21 @@ pub struct DayForm {
 /// One day made a holiday (`off`) or a working day again.
 async fn set_holiday(
     state: &AppState,
-    console: &Console,
+    console: Console,
     form: &DayForm,
     off: bool,
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
-    let date = date_field("date", &form.date)?
-        .ok_or_else(|| AppError::invalid("date", "a date, YYYY-MM-DD"))?;
-    changes::set_holiday(&state.db, &console.caller, date, off, state.clock.now()).await?;
-    Ok(Redirect::to("/console/working-time#holidays").into_response())
+    let set = async {
+        let date = date_field("date", &form.date)?
+            .ok_or_else(|| AppError::invalid("date", "a date, YYYY-MM-DD"))?;
+        changes::set_holiday(&state.db, &console.caller, date, off, state.clock.now()).await
+    }
+    .await;
+    match set {
+        Ok(_) => Ok(Redirect::to("/console/working-time#holidays").into_response()),
+        Err(err) => again(state, console, err, form).await,
+    }
 }
 
 pub async fn add_holiday(
@@ -222,7 +251,7 @@ pub async fn add_holiday(
     console: Console,
     Form(form): Form<DayForm>,
 ) -> WebResult<Response> {
-    set_holiday(&state, &console, &form, true).await
+    set_holiday(&state, console, &form, true).await
 }
 
 pub async fn remove_holiday(
@@ -230,7 +259,7 @@ pub async fn remove_holiday(
     console: Console,
     Form(form): Form<DayForm>,
 ) -> WebResult<Response> {
-    set_holiday(&state, &console, &form, false).await
+    set_holiday(&state, console, &form, false).await
 }
 
 /// Each day with its name when it is one of Sweden's holidays of its year.
@@ -337,7 +366,7 @@ pub async fn hours(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct HoursForm {
     csrf: String,
     #[serde(default)]
@@ -357,15 +386,25 @@ pub async fn save_hours(
 ) -> WebResult<Response> {
     console.check_csrf(&form.csrf)?;
     let (owner, kind) = owner_of(&kind, id)?;
-    let input = if form.step == "clear" {
-        None
-    } else {
-        // The form shows the zone it has: a blank field means inherit.
-        Some(HoursInput {
-            working_hours: form.week.hours()?,
-            time_zone: Some(Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty())),
-        })
-    };
-    changes::set_hours(&state.db, &console.caller, owner, input, state.clock.now()).await?;
-    Ok(Redirect::to(&format!("/console/hours/{kind}/{id}")).into_response())
+    let saved = async {
+        let input = if form.step == "clear" {
+            None
+        } else {
+            // The form shows the zone it has: a blank field means inherit.
+            Some(HoursInput {
+                working_hours: form.week.hours()?,
+                time_zone: Some(Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty())),
+            })
+        };
+        changes::set_hours(&state.db, &console.caller, owner, input, state.clock.now()).await
+    }
+    .await;
+    let here = format!("/console/hours/{kind}/{id}");
+    match saved {
+        Ok(_) => Ok(Redirect::to(&here).into_response()),
+        Err(err) => {
+            let console = console.refused(err, &form, "w-", &here)?;
+            drawn_again(hours(State(state), console, Path((kind.to_owned(), id)))).await
+        }
+    }
 }
