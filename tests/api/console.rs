@@ -433,7 +433,7 @@ async fn import_shows_every_row_error_then_the_plan_then_imports(app: TestApp) {
     assert!(
         rejected
             .html
-            .contains("<td class=\"num\">3</td><td>imei</td>")
+            .contains("<td class=\"num\">3</td><td>IMEI</td>")
     );
     assert_eq!(app.count("devices").await, 0);
 

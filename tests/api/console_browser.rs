@@ -220,8 +220,10 @@ async fn keyboard_walk(s: &Session, page: &str) {
         .client
         .execute(
             "return Array.from(document.querySelectorAll(
-                'a[href], button, input:not([type=hidden]), select, textarea'))
+                'a[href], button, input:not([type=hidden]), select, textarea, summary'))
                .filter(e => !e.disabled && e.offsetParent !== null || e.classList.contains('skip'))
+               // Inside a closed <details> only its summary can be reached.
+               .filter(e => e.tagName === 'SUMMARY' || !e.closest('details:not([open])'))
                .map((e, i) => { e.dataset.order = i; return i; }).length;",
             vec![],
         )
@@ -229,7 +231,12 @@ async fn keyboard_walk(s: &Session, page: &str) {
         .unwrap();
     let count = controls.as_u64().unwrap();
     s.client
-        .execute("document.activeElement && document.activeElement.blur(); window.focus(); document.body.focus();", vec![])
+        // Tab starts from where focus or the URL's #fragment last was: start it at the top.
+        .execute(
+            "const top = document.createElement('span'); top.tabIndex = -1;
+                  document.body.prepend(top); window.focus(); top.focus();",
+            vec![],
+        )
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -266,11 +273,19 @@ async fn keyboard_walk(s: &Session, page: &str) {
     sorted.sort_unstable();
     assert_eq!(seen, sorted, "{page}: focus follows the document order");
     sorted.dedup();
-    assert_eq!(
-        sorted.len() as u64,
-        count,
-        "{page}: every control is reached"
-    );
+    if sorted.len() as u64 != count {
+        let missed: Value = s
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('[data-order]'))
+                   .filter(e => !arguments[0].includes(Number(e.dataset.order)))
+                   .map(e => e.outerHTML.slice(0, 100));",
+                vec![json!(sorted)],
+            )
+            .await
+            .unwrap();
+        panic!("{page}: every control is reached; missed {missed}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,7 +366,7 @@ async fn each_user_does_their_job_in_a_real_browser() {
         .unwrap();
     s.submit("form[enctype] button[type=submit]").await;
     let errors = s.text(".error-summary").await;
-    assert!(errors.contains("imei"), "{errors}");
+    assert!(errors.contains("IMEI"), "{errors}");
     s.accessible("import errors").await;
     s.css("#file")
         .await
@@ -481,11 +496,25 @@ async fn each_user_does_their_job_in_a_real_browser() {
     // touch is at least 44 px tall and wide (links inside a sentence aside).
     s.client.set_window_size(390, 844).await.unwrap();
     s.open("/console/me").await;
+    fits_a_phone(&s, "/console/me").await;
+    s.accessible("me on a phone").await;
+    s.client.set_window_size(1280, 1024).await.unwrap();
+    s.open("/console/accessibility").await;
+    s.accessible("statement").await;
+    s.client.close().await.unwrap();
+}
+
+/// At 390 × 844 the page does not scroll sideways and every control one can touch is at
+/// least 44 px tall and wide (links inside a sentence aside).
+async fn fits_a_phone(s: &Session, page: &str) {
     let fit = s
         .client
         .execute(
             r#"
-            const wide = document.documentElement.scrollWidth > window.innerWidth;
+            const wide = document.documentElement.scrollWidth > window.innerWidth
+              && [...document.querySelectorAll('main *')]
+                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .map(e => e.outerHTML.slice(0, 80)).slice(-3);
             const small = [...document.querySelectorAll(
                 'a, button, input:not([type=hidden]), select, textarea, summary')]
               .filter(e => e.getClientRects().length > 0)
@@ -511,12 +540,259 @@ async fn each_user_does_their_job_in_a_real_browser() {
         )
         .await
         .unwrap();
-    assert_eq!(fit["wide"], false, "the page scrolls sideways at 390 px");
-    assert_eq!(fit["small"], json!([]), "targets under 44 px at 390 px");
-    s.accessible("me on a phone").await;
-    s.client.set_window_size(1280, 1024).await.unwrap();
-    s.open("/console/accessibility").await;
-    s.accessible("statement").await;
+    assert_eq!(
+        fit["wide"], false,
+        "{page} scrolls sideways at 390 px: {}",
+        fit["wide"]
+    );
+    assert_eq!(
+        fit["small"],
+        json!([]),
+        "{page}: targets under 44 px at 390 px"
+    );
+}
+
+/// A file the page links to, fetched as the browser would download it (with the
+/// session's cookie): its bytes.
+async fn linked_file(s: &Session, selector: &str) -> Vec<u8> {
+    let href = s.css(selector).await.prop("href").await.unwrap().unwrap();
+    let encoded: Value = s
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {
+               let text = ''; for (const byte of new Uint8Array(b)) text += String.fromCharCode(byte);
+               done(btoa(text));
+             });",
+            vec![json!(href)],
+        )
+        .await
+        .unwrap();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.as_str().unwrap())
+        .unwrap()
+}
+
+/// The IT admin's and the manager's day beyond the first: imports from Excel (Windows
+/// line endings, a byte-order mark) name the line the spreadsheet shows; an export holds
+/// what the list shows, columns chosen in the form; the language switch stays on the
+/// page; a refused form keeps what was typed; a notice is followed up person by person
+/// after someone has read it; a person's page works on a phone; and the keyboard
+/// reaches the new controls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_working_day_with_files_follow_up_and_a_phone_in_a_real_browser() {
+    let app = TestApp::sqlite().await;
+    let Some(s) = start(&app).await else { return };
+    quiet_policy(&app).await;
+    let unit = app.unit("Avdelning 4", None).await;
+    let role = app.role("Undersköterska").await;
+    let nu = app.employee("nu@example.se", &unit, &role).await;
+    always_working(&app, &nu).await;
+    phone(&app, &nu).await;
+    let sen = app.employee("sen@example.se", &unit, &role).await;
+    shift_worker(&app, &sen, chrono::Duration::hours(30)).await;
+    phone(&app, &sen).await;
+    for n in 0..3 {
+        app.device(&format!("LAGER-{n}"), json!({"imei": imei(40 + n)}))
+            .await
+            .expect(201);
+    }
+    let held = app.device("UTE-1", json!({})).await.expect(201).id();
+    app.post(
+        &format!("/api/v1/devices/{held}/assign"),
+        &app.admin,
+        json!({"employee_id": nu}),
+    )
+    .await
+    .expect(200);
+
+    s.open("/console/language/sv").await;
+    s.sign_in(&app.admin).await;
+
+    // Imports: a header and three rows, the third row's IMEI failing its check digit:
+    // line 4 in the spreadsheet whatever the line endings and byte-order mark.
+    let dir = tempfile::tempdir().unwrap();
+    let mut wrong = imei(99);
+    let last = wrong.pop().unwrap().to_digit(10).unwrap();
+    wrong.push(char::from_digit((last + 1) % 10, 10).unwrap());
+    let lines = [
+        "kind;manufacturer;model;serial_number;ownership;imei".to_owned(),
+        format!("phone;Apple;iPhone;IMP-1;organization;{}", imei(97)),
+        format!("phone;Apple;iPhone;IMP-2;organization;{}", imei(98)),
+        format!("phone;Apple;iPhone;IMP-3;organization;{wrong}"),
+    ];
+    for (name, ending, bom) in [
+        ("lf.csv", "\n", ""),
+        ("crlf.csv", "\r\n", ""),
+        ("bom-crlf.csv", "\r\n", "\u{feff}"),
+        ("bom-lf.csv", "\n", "\u{feff}"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, format!("{bom}{}{ending}", lines.join(ending))).unwrap();
+        s.open("/console/import").await;
+        s.css("#file")
+            .await
+            .send_keys(file.to_str().unwrap())
+            .await
+            .unwrap();
+        s.submit("form[enctype] button[type=submit]").await;
+        let row = s.text(".error-summary tbody tr").await;
+        assert!(row.starts_with("4 IMEI"), "{name}: {row}");
+    }
+    s.accessible("import refused").await;
+    assert_eq!(app.count("devices").await, 4, "nothing imported");
+
+    // The list: devices in stock, two columns chosen in the form, sorted by a heading;
+    // the files hold exactly that, in words.
+    s.open("/console/devices").await;
+    s.css("#f-status")
+        .await
+        .select_by_value("in_stock")
+        .await
+        .unwrap();
+    for col in ["kind", "model", "status", "unit", "holder", "imei"] {
+        let checkbox = s.css(&format!("input[name=cols][value={col}]")).await;
+        let checked = checkbox.prop("checked").await.unwrap();
+        if checked.as_deref() == Some("true") {
+            checkbox.click().await.unwrap();
+        }
+    }
+    s.css("input[name=cols][value=imei]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    s.submit("form.filters button[type=submit]").await;
+    s.submit("th[scope=col] a.sort").await;
+    s.submit("th[scope=col] a.sort").await;
+    assert_eq!(
+        s.css("th[aria-sort]")
+            .await
+            .attr("aria-sort")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("descending")
+    );
+    s.accessible("devices, chosen and sorted").await;
+    keyboard_walk(&s, "devices list").await;
+    let csv = linked_file(&s, "a[href*='/export'][href$='format=csv']").await;
+    let csv = String::from_utf8(csv).unwrap();
+    let csv_lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        csv_lines,
+        [
+            "\u{feff}Serienummer;IMEI".to_owned(),
+            format!("LAGER-2;{}", imei(42)),
+            format!("LAGER-1;{}", imei(41)),
+            format!("LAGER-0;{}", imei(40)),
+        ]
+    );
+    let xlsx = linked_file(&s, "a[href*='/export'][href$='format=xlsx']").await;
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let rows: Vec<Vec<String>> = book
+        .worksheet_range("Utrustning")
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(Data::to_string).collect())
+        .collect();
+    assert_eq!(rows[0], ["Serienummer", "IMEI"]);
+    assert_eq!(rows[1], ["LAGER-2".to_owned(), imei(42)]);
+    assert_eq!(rows.len(), 4);
+
+    // The language switch comes back to this very list, in English.
+    let here = s.client.current_url().await.unwrap();
+    s.submit("a[lang=en]").await;
+    assert_eq!(s.client.current_url().await.unwrap(), here);
+    assert_eq!(
+        s.css("html").await.attr("lang").await.unwrap().as_deref(),
+        Some("en")
+    );
+    assert!(s.body().await.contains("Serial number"));
+    s.submit("a[lang=sv]").await;
+    assert_eq!(s.client.current_url().await.unwrap(), here);
+
+    // A device's facts, a bad IMEI typed: the form comes back open, as typed.
+    s.open(&format!("/console/devices/{held}")).await;
+    s.css("#device-facts summary").await.click().await.unwrap();
+    s.css("#f-imei").await.send_keys("12345").await.unwrap();
+    s.css("#f-model").await.clear().await.unwrap();
+    s.css("#f-model")
+        .await
+        .send_keys("iPhone 16e")
+        .await
+        .unwrap();
+    s.submit("form.facts-form button[type=submit]").await;
+    assert!(s.text("#refusals").await.contains("IMEI"));
+    assert_eq!(
+        s.css("#f-model")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("iPhone 16e")
+    );
+    assert_eq!(
+        s.css("#f-imei")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("12345")
+    );
+    s.accessible("device facts refused").await;
+    // Opened afresh, so that the walk starts at the top of the page.
+    s.open(&format!("/console/devices/{held}")).await;
+    keyboard_walk(&s, "device page").await;
+    s.sign_out().await;
+
+    // The ward's notice, read by one of the two: the manager sees who has not.
+    let manager = app
+        .token(json!({"name": "Chef 4", "role": "manager", "unit_ids": [unit]}))
+        .await;
+    let notice = app
+        .post(
+            "/api/v1/notices",
+            &manager,
+            json!({"title": "Brandövning", "body": "Kl 10 i dag.", "priority": "important",
+                   "audience": {"unit_ids": [unit]}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.dispatch().await;
+    let nurse = employee_token(&app, &nu).await;
+    s.sign_in(&nurse).await;
+    s.submit("form[action$='/ack'] button").await;
+    s.sign_out().await;
+    s.sign_in(&manager).await;
+    s.open(&format!("/console/notices/{notice}")).await;
+    let people = s.text("#follow-people tbody").await;
+    assert!(
+        people.contains("nu@example.se") && people.contains("Läst"),
+        "{people}"
+    );
+    assert!(people.contains("sen@example.se"), "{people}");
+    s.submit("a[href$='show=unread#follow-up']").await;
+    let unread = s.text("#follow-people tbody").await;
+    assert!(
+        unread.contains("sen@example.se") && !unread.contains("nu@example.se"),
+        "{unread}"
+    );
+    s.accessible("follow-up, unread").await;
+    keyboard_walk(&s, "notice follow-up").await;
+    s.sign_out().await;
+
+    // The admin on a phone: a person's page fits.
+    s.sign_in(&app.admin).await;
+    s.client.set_window_size(390, 844).await.unwrap();
+    s.open(&format!("/console/employees/{nu}")).await;
+    fits_a_phone(&s, "employee page").await;
+    s.accessible("employee page on a phone").await;
     s.client.close().await.unwrap();
 }
 
