@@ -2,12 +2,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entities::{delivery, notice, notice_recipient};
+use entities::{delivery, employee, notice, notice_recipient};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable,
-    QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable, JoinType,
+    QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, Func, SimpleExpr},
 };
 use serde::Deserialize;
@@ -276,49 +276,56 @@ pub struct UnitProgress {
     pub acked: u64,
 }
 
-/// A recipient: who, when a push reached them, when they acknowledged.
-type RecipientState = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// A notice's progress per unit of its recipients, largest unit first.
+/// A notice's progress per unit of its recipients, largest unit first: one grouped
+/// query, however many people the notice reached.
 pub async fn progress_by_unit<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<Vec<UnitProgress>> {
     find_visible(db, caller, id).await?;
-    let rows: Vec<RecipientState> = notice_recipient::Entity::find()
+    let rows: Vec<(Uuid, i64, i64, i64)> = notice_recipient::Entity::find()
         .select_only()
-        .columns([
-            notice_recipient::Column::EmployeeId,
-            notice_recipient::Column::PushedAt,
-            notice_recipient::Column::AckedAt,
-        ])
+        .column(employee::Column::UnitId)
+        .column_as(Expr::cust("COUNT(*)"), "recipients")
+        .column_as(
+            Expr::cust(r#"COUNT("notice_recipients"."pushed_at")"#),
+            "reached",
+        )
+        .column_as(
+            Expr::cust(r#"COUNT("notice_recipients"."acked_at")"#),
+            "acked",
+        )
+        .join(JoinType::InnerJoin, to_employee())
         .filter(notice_recipient::Column::NoticeId.eq(id))
+        .filter(employee::Column::TenantId.eq(caller.tenant_id))
+        .group_by(employee::Column::UnitId)
         .into_tuple()
         .all(db)
         .await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(e, _, _)| *e).collect();
-    let people = crate::org::employees::people_of(db, caller.tenant_id, &ids).await?;
-    let mut units: HashMap<Uuid, UnitProgress> = HashMap::new();
-    for (employee, pushed, acked) in rows {
-        let Some((_, unit_id)) = people.get(&employee) else {
-            continue;
-        };
-        let p = units.entry(*unit_id).or_insert_with(|| UnitProgress {
-            unit_id: *unit_id,
-            ..Default::default()
-        });
-        p.recipients += 1;
-        p.reached += u64::from(pushed.is_some());
-        p.acked += u64::from(acked.is_some());
-    }
-    let mut units: Vec<UnitProgress> = units.into_values().collect();
+    let mut units: Vec<UnitProgress> = rows
+        .into_iter()
+        .map(|(unit_id, recipients, reached, acked)| UnitProgress {
+            unit_id,
+            recipients: recipients as u64,
+            reached: reached as u64,
+            acked: acked as u64,
+        })
+        .collect();
     units.sort_by(|a, b| {
         b.recipients
             .cmp(&a.recipients)
             .then(a.unit_id.cmp(&b.unit_id))
     });
     Ok(units)
+}
+
+/// A recipient's row joined to the person it is.
+fn to_employee() -> sea_orm::RelationDef {
+    notice_recipient::Entity::belongs_to(employee::Entity)
+        .from(notice_recipient::Column::EmployeeId)
+        .to(employee::Column::Id)
+        .into()
 }
 
 /// Where one recipient of a notice stands, for following it up person by person.
@@ -359,14 +366,104 @@ impl Standing {
         Standing::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    fn of(r: &notice_recipient::Model) -> Standing {
-        if r.acked_at.is_some() {
+    /// The recipients who stand here, as a condition on their rows (each recipient
+    /// meets exactly one standing's).
+    fn condition(self) -> Condition {
+        use notice_recipient::Column as R;
+        let unread = Condition::all().add(R::AckedAt.is_null());
+        let not_pushed = unread.clone().add(R::PushedAt.is_null());
+        match self {
+            Standing::Read => Condition::all().add(R::AckedAt.is_not_null()),
+            Standing::Reached => unread.add(R::PushedAt.is_not_null()),
+            Standing::NoApp => not_pushed.add(R::Outcome.eq(Outcome::NoDevice)),
+            Standing::Expired => not_pushed.add(R::Outcome.eq(Outcome::Expired)),
+            Standing::Waiting => {
+                not_pushed.add(R::Outcome.is_not_in([Outcome::NoDevice, Outcome::Expired]))
+            }
+        }
+    }
+}
+
+/// Whom a follow-up lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    All,
+    /// Everyone who has not read it.
+    Unread,
+    Only(Standing),
+}
+
+impl Shown {
+    /// `all`, `unread` or a standing's name.
+    pub fn by_name(name: &str) -> Option<Shown> {
+        match name {
+            "" | "all" => Some(Shown::All),
+            "unread" => Some(Shown::Unread),
+            other => Standing::by_name(other).map(Shown::Only),
+        }
+    }
+
+    fn condition(self) -> Condition {
+        match self {
+            Shown::All => Condition::all(),
+            Shown::Unread => Condition::all().add(notice_recipient::Column::AckedAt.is_null()),
+            Shown::Only(standing) => standing.condition(),
+        }
+    }
+}
+
+/// How many of a notice's recipients stand where, in [`Standing::ALL`]'s order: one
+/// query, counted by the database.
+pub async fn standing_counts<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Vec<(Standing, u64)>> {
+    find_visible(db, caller, id).await?;
+    let mut select = notice_recipient::Entity::find().select_only();
+    for standing in Standing::ALL {
+        select = select.column_as(count_where(standing.condition()), standing.name());
+    }
+    // SUM over no rows is NULL.
+    type Count = Option<i64>;
+    let counts: Option<(Count, Count, Count, Count, Count)> = select
+        .filter(notice_recipient::Column::NoticeId.eq(id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (read, reached, waiting, no_app, expired) = counts.unwrap_or_default();
+    let n = |count: Option<i64>| count.unwrap_or(0).unsigned_abs();
+    Ok(vec![
+        (Standing::Read, n(read)),
+        (Standing::Reached, n(reached)),
+        (Standing::Waiting, n(waiting)),
+        (Standing::NoApp, n(no_app)),
+        (Standing::Expired, n(expired)),
+    ])
+}
+
+/// One recipient in a follow-up: who, where they stand, when it reached them (or is
+/// planned to), when they read it.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct FollowUpRow {
+    pub employee_id: Uuid,
+    pub name: String,
+    pub unit_id: Uuid,
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub deliver_at: Option<DateTime<Utc>>,
+    pub acked_at: Option<DateTime<Utc>>,
+    pub outcome: Outcome,
+}
+
+impl FollowUpRow {
+    pub fn standing(&self) -> Standing {
+        if self.acked_at.is_some() {
             Standing::Read
-        } else if r.pushed_at.is_some() {
+        } else if self.pushed_at.is_some() {
             Standing::Reached
-        } else if r.outcome == Outcome::NoDevice {
+        } else if self.outcome == Outcome::NoDevice {
             Standing::NoApp
-        } else if r.outcome == Outcome::Expired {
+        } else if self.outcome == Outcome::Expired {
             Standing::Expired
         } else {
             Standing::Waiting
@@ -374,35 +471,43 @@ impl Standing {
     }
 }
 
-/// One recipient's line: who, where they stand, when it reached them (or is planned
-/// to), when they read it.
-#[derive(Clone, Debug)]
-pub struct RecipientLine {
-    pub employee_id: Uuid,
-    pub standing: Standing,
-    pub pushed_at: Option<DateTime<Utc>>,
-    pub deliver_at: Option<DateTime<Utc>>,
-    pub acked_at: Option<DateTime<Utc>>,
-}
-
-/// Every recipient of a notice the caller follows, each with where they stand.
-pub async fn recipients<C: ConnectionTrait>(
+/// The `page`th (from 0) `per_page` recipients `shown` picks, by name: the page is
+/// read by the database, so a notice to a whole region costs what one to a ward does.
+/// Names compare byte by byte on both stores, as the sorted lists do.
+pub async fn follow_up_page<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     id: Uuid,
-) -> AppResult<Vec<RecipientLine>> {
+    shown: Shown,
+    page: u64,
+    per_page: u64,
+) -> AppResult<Vec<FollowUpRow>> {
+    use notice_recipient::Column as R;
     find_visible(db, caller, id).await?;
+    let by_name = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => r#""employees"."name" COLLATE "C""#,
+        _ => r#""employees"."name""#,
+    };
     Ok(notice_recipient::Entity::find()
-        .filter(notice_recipient::Column::NoticeId.eq(id))
+        .select_only()
+        .columns([
+            R::EmployeeId,
+            R::PushedAt,
+            R::DeliverAt,
+            R::AckedAt,
+            R::Outcome,
+        ])
+        .column(employee::Column::Name)
+        .column(employee::Column::UnitId)
+        .join(JoinType::InnerJoin, to_employee())
+        .filter(R::NoticeId.eq(id))
+        .filter(employee::Column::TenantId.eq(caller.tenant_id))
+        .filter(shown.condition())
+        .order_by(Expr::cust(by_name), sea_orm::Order::Asc)
+        .order_by(R::EmployeeId, sea_orm::Order::Asc)
+        .offset(page * per_page)
+        .limit(per_page)
+        .into_model::<FollowUpRow>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| RecipientLine {
-            employee_id: r.employee_id,
-            standing: Standing::of(&r),
-            pushed_at: r.pushed_at,
-            deliver_at: r.deliver_at,
-            acked_at: r.acked_at,
-        })
-        .collect())
+        .await?)
 }

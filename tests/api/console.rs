@@ -1598,3 +1598,91 @@ async fn shift_import_tells_a_dry_run_from_an_import_and_warns_about_weekly_hour
     assert_eq!(app.count("shifts").await, 1);
 }
 both_stores!(shift_import_tells_a_dry_run_from_an_import_and_warns_about_weekly_hours);
+
+/// A notice to more people than a page holds: the follow-up pages through them by name,
+/// each person once, the counts are the whole notice's, and a filter pages too.
+async fn a_large_notice_is_followed_up_page_by_page(app: TestApp) {
+    let unit = app.unit("Stora avdelningen", None).await;
+    let role = app.role("Sjuksköterska").await;
+    let mut people = Vec::new();
+    for n in 0..230 {
+        // Created out of name order.
+        let email = format!("p{:03}@example.se", (n * 97) % 230);
+        people.push((email.clone(), app.employee(&email, &unit, &role).await));
+    }
+    let notice = app
+        .post(
+            "/api/v1/notices",
+            &app.admin,
+            json!({"title": "Alla", "body": "Till alla.", "priority": "info",
+                   "audience": {"unit_ids": [unit]}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    // Three have read it.
+    for (_, id) in people.iter().take(3) {
+        let token = employee_token(&app, id).await;
+        app.post(
+            &format!("/api/v1/me/notices/{notice}/ack"),
+            &token,
+            json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    let browser = Browser::signed_in(&app, &app.admin).await;
+    let names = |html: &str| -> Vec<String> {
+        html.split("<table id=\"follow-people\">")
+            .nth(1)
+            .unwrap_or_default()
+            .split("<th scope=\"row\"><a href=\"/console/employees/")
+            .skip(1)
+            .map(|row| {
+                row.split_once("\">")
+                    .unwrap()
+                    .1
+                    .split_once('<')
+                    .unwrap()
+                    .0
+                    .to_owned()
+            })
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let html = browser
+            .get(&format!("/console/notices/{notice}?show=all&page={page}"))
+            .await
+            .html;
+        assert!(html.contains(">Alla (230)</a>"), "{html}");
+        assert!(html.contains(">Lästa (3)</a>"), "{html}");
+        assert!(html.contains(">Inte lästa (227)</a>"), "{html}");
+        let on_page = names(&html);
+        assert_eq!(
+            on_page.len(),
+            if page < 3 { 100 } else { 30 },
+            "page {page}"
+        );
+        seen.extend(on_page);
+    }
+    let mut everyone: Vec<String> = people.iter().map(|(e, _)| e.clone()).collect();
+    everyone.sort();
+    assert_eq!(seen, everyone, "by name, each once");
+    let unread = browser
+        .get(&format!("/console/notices/{notice}?show=unread&page=3"))
+        .await
+        .html;
+    let last = names(&unread);
+    assert_eq!(last.len(), 27);
+    let read: Vec<&String> = people.iter().take(3).map(|(e, _)| e).collect();
+    assert!(last.iter().all(|name| !read.contains(&name)));
+    let only_read = browser
+        .get(&format!("/console/notices/{notice}?show=read"))
+        .await
+        .html;
+    let mut expected: Vec<String> = read.into_iter().cloned().collect();
+    expected.sort();
+    assert_eq!(names(&only_read), expected);
+}
+both_stores!(a_large_notice_is_followed_up_page_by_page);

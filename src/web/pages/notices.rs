@@ -27,7 +27,7 @@ use crate::{
         create::{self, IdempotencyKey},
         input::{Audience, NoticeInput},
         plan::Summary,
-        read::{self, RecipientLine, Standing},
+        read::{self, Shown, Standing},
         templates,
         view::NoticeView,
     },
@@ -438,7 +438,7 @@ struct NoticePage {
     /// reached or planned, when read).
     people: Vec<PersonLine>,
     /// The follow-up's filters: (value, words, how many), and the one chosen.
-    shows: Vec<(&'static str, String, usize)>,
+    shows: Vec<(&'static str, String, u64)>,
     show: String,
     /// "100 of 2 345 shown" when the list is cut, and the links to the pages around.
     people_page: usize,
@@ -456,7 +456,7 @@ struct PersonLine {
 }
 
 /// People a follow-up page lists.
-const PEOPLE_PER_PAGE: usize = 100;
+const PEOPLE_PER_PAGE: u64 = 100;
 
 #[derive(Deserialize)]
 pub struct SentQuery {
@@ -467,15 +467,6 @@ pub struct SentQuery {
     show: String,
     #[serde(default)]
     page: Option<usize>,
-}
-
-/// Whether `line` is among those `show` asks for.
-fn shown(show: &str, line: &RecipientLine) -> bool {
-    match show {
-        "unread" => line.standing != Standing::Read,
-        "" | "all" => true,
-        other => Standing::by_name(other) == Some(line.standing),
-    }
 }
 
 pub async fn show(
@@ -498,62 +489,64 @@ pub async fn show(
             )
         })
         .collect();
-    let lines = read::recipients(&state.db, &console.caller, id).await?;
+    let shown = Shown::by_name(&query.show)
+        .ok_or_else(|| AppError::invalid("show", "not one of the choices"))?;
     let show = match query.show.as_str() {
         "" => "all".to_owned(),
-        other if other == "unread" || other == "all" || Standing::by_name(other).is_some() => {
-            other.to_owned()
-        }
-        _ => return Err(AppError::invalid("show", "not one of the choices").into()),
+        other => other.to_owned(),
     };
     let c = Chrome::new(&console, "notice-title", "nav-notices");
-    let mut shows: Vec<(&'static str, String, usize)> = vec![
-        ("all", c.t("follow-all"), lines.len()),
-        (
-            "unread",
-            c.t("follow-unread"),
-            lines.iter().filter(|l| shown("unread", l)).count(),
-        ),
+    let counts = read::standing_counts(&state.db, &console.caller, id).await?;
+    let everyone: u64 = counts.iter().map(|(_, n)| n).sum();
+    let read_count = counts
+        .iter()
+        .find(|(s, _)| *s == Standing::Read)
+        .map_or(0, |(_, n)| *n);
+    let mut shows: Vec<(&'static str, String, u64)> = vec![
+        ("all", c.t("follow-all"), everyone),
+        ("unread", c.t("follow-unread"), everyone - read_count),
     ];
-    for standing in Standing::ALL {
-        let n = lines.iter().filter(|l| l.standing == standing).count();
-        shows.push((standing.name(), c.word("follow", standing.name()), n));
+    for (standing, n) in &counts {
+        shows.push((standing.name(), c.word("follow", standing.name()), *n));
     }
-    let chosen: Vec<&RecipientLine> = lines.iter().filter(|l| shown(&show, l)).collect();
-    let ids: Vec<Uuid> = chosen.iter().map(|l| l.employee_id).collect();
-    let people_names = employees::people_of(&state.db, console.caller.tenant_id, &ids).await?;
-    let mut people: Vec<PersonLine> = chosen
+    let matching = shows
+        .iter()
+        .find(|(value, _, _)| *value == show)
+        .map_or(0, |(_, _, n)| *n);
+    let people_pages = usize::try_from(matching.div_ceil(PEOPLE_PER_PAGE))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let people_page = query.page.unwrap_or(1).clamp(1, people_pages);
+    let rows = read::follow_up_page(
+        &state.db,
+        &console.caller,
+        id,
+        shown,
+        (people_page - 1) as u64,
+        PEOPLE_PER_PAGE,
+    )
+    .await?;
+    let at = |t: Option<DateTime<Utc>>| {
+        t.map(|t| local_time_marked(t, DEFAULT_ZONE))
+            .unwrap_or_default()
+    };
+    let people: Vec<PersonLine> = rows
         .into_iter()
-        .map(|l| {
-            let (name, unit) = people_names
-                .get(&l.employee_id)
-                .map(|(name, unit)| (name.clone(), names.get(unit).cloned().unwrap_or_default()))
-                .unwrap_or_default();
-            let at = |t: Option<DateTime<Utc>>| {
-                t.map(|t| local_time_marked(t, DEFAULT_ZONE))
-                    .unwrap_or_default()
-            };
+        .map(|row| {
+            let standing = row.standing();
             PersonLine {
-                id: l.employee_id,
-                name,
-                unit,
-                standing: l.standing.name(),
-                when: match l.standing {
-                    Standing::Read | Standing::Reached => at(l.pushed_at),
-                    Standing::Waiting => at(l.deliver_at),
+                id: row.employee_id,
+                unit: names.get(&row.unit_id).cloned().unwrap_or_default(),
+                name: row.name,
+                standing: standing.name(),
+                when: match standing {
+                    Standing::Read | Standing::Reached => at(row.pushed_at),
+                    Standing::Waiting => at(row.deliver_at),
                     Standing::NoApp | Standing::Expired => String::new(),
                 },
-                read: at(l.acked_at),
+                read: at(row.acked_at),
             }
         })
-        .collect();
-    people.sort_by(|a, b| crate::web::collate::compare(&a.name, &b.name));
-    let people_pages = people.len().div_ceil(PEOPLE_PER_PAGE).max(1);
-    let people_page = query.page.unwrap_or(1).clamp(1, people_pages);
-    let people: Vec<PersonLine> = people
-        .into_iter()
-        .skip((people_page - 1) * PEOPLE_PER_PAGE)
-        .take(PEOPLE_PER_PAGE)
         .collect();
     render(&NoticePage {
         people,
