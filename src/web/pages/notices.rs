@@ -475,10 +475,31 @@ pub async fn show(
     Path(id): Path<Uuid>,
     axum::extract::Query(query): axum::extract::Query<SentQuery>,
 ) -> WebResult<Response> {
-    let notice = read::get_notice(&state.db, &console.caller, id).await?;
-    let names = unit_names(&state.db, console.caller.tenant_id).await?;
-    let units = read::progress_by_unit(&state.db, &console.caller, id)
-        .await?
+    let shown = Shown::by_name(&query.show)
+        .ok_or_else(|| AppError::invalid("show", "not one of the choices"))?;
+    let show = match query.show.as_str() {
+        "" => "all".to_owned(),
+        other => other.to_owned(),
+    };
+    let asked_page = query.page.unwrap_or(1).max(1);
+    let (db, caller) = (&state.db, &console.caller);
+    // Independent reads, each on a pooled connection of its own: for a notice to a
+    // whole region the page waits for the slowest of them, not for their sum.
+    let (notice, names, progress, counts, rows) = tokio::try_join!(
+        read::get_notice(db, caller, id),
+        unit_names(db, caller.tenant_id),
+        read::progress_by_unit(db, caller, id),
+        read::standing_counts(db, caller, id),
+        read::follow_up_page(
+            db,
+            caller,
+            id,
+            shown,
+            (asked_page - 1) as u64,
+            PEOPLE_PER_PAGE
+        ),
+    )?;
+    let units = progress
         .into_iter()
         .map(|p| {
             (
@@ -489,14 +510,7 @@ pub async fn show(
             )
         })
         .collect();
-    let shown = Shown::by_name(&query.show)
-        .ok_or_else(|| AppError::invalid("show", "not one of the choices"))?;
-    let show = match query.show.as_str() {
-        "" => "all".to_owned(),
-        other => other.to_owned(),
-    };
     let c = Chrome::new(&console, "notice-title", "nav-notices");
-    let counts = read::standing_counts(&state.db, &console.caller, id).await?;
     let everyone: u64 = counts.iter().map(|(_, n)| n).sum();
     let read_count = counts
         .iter()
@@ -516,16 +530,14 @@ pub async fn show(
     let people_pages = usize::try_from(matching.div_ceil(PEOPLE_PER_PAGE))
         .unwrap_or(usize::MAX)
         .max(1);
-    let people_page = query.page.unwrap_or(1).clamp(1, people_pages);
-    let rows = read::follow_up_page(
-        &state.db,
-        &console.caller,
-        id,
-        shown,
-        (people_page - 1) as u64,
-        PEOPLE_PER_PAGE,
-    )
-    .await?;
+    let people_page = asked_page.min(people_pages);
+    let rows = if people_page == asked_page {
+        rows
+    } else {
+        // A page past the end (an old link): the last one.
+        let last = (people_page - 1) as u64;
+        read::follow_up_page(db, caller, id, shown, last, PEOPLE_PER_PAGE).await?
+    };
     let at = |t: Option<DateTime<Utc>>| {
         t.map(|t| local_time_marked(t, DEFAULT_ZONE))
             .unwrap_or_default()
