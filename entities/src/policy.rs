@@ -15,6 +15,8 @@ pub struct Model {
     /// `["2026-12-24", ...]`.
     pub holidays: Json,
     pub release_delay_minutes: i32,
+    /// Whether managers may change their units' and people's working hours.
+    pub managers_edit_hours: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -22,6 +22,7 @@ mod m20261205_000016_push_platform;
 mod m20261206_000017_repair_details;
 mod m20261206_000018_notice_templates;
 mod m20261207_000019_sort_indexes;
+mod m20261207_000020_managers_edit_hours;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_repair_details::Migration),
             Box::new(m20261206_000018_notice_templates::Migration),
             Box::new(m20261207_000019_sort_indexes::Migration),
+            Box::new(m20261207_000020_managers_edit_hours::Migration),
         ]
     }
 }

@@ -15,9 +15,9 @@ use super::{
 };
 use crate::{
     audit::Actor,
-    auth::{Access, Caller, Resource},
+    auth::{Access, AccessRole, Caller, Resource},
     db::write_as,
-    error::AppResult,
+    error::{AppError, AppResult},
     notices::replan::{Affected, replan},
     org::employees::{self, EmployeePatch, EmployeeView},
 };
@@ -118,18 +118,52 @@ pub async fn set_hours(
     input: Option<HoursInput>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<OwnHours>> {
+    may_set_hours(db, caller, owner).await?;
     let affected = match owner {
         Owner::Unit(_) => Affected::Tenant,
         Owner::Employee(id) => Affected::Employees(vec![id]),
     };
-    change_and_replan(
-        db,
-        caller,
-        Resource::WorkingHours,
-        now,
-        async |txn, actor| Ok((hours::set_hours(txn, actor, owner, input).await?, affected)),
-    )
+    let actor = caller.actor();
+    crate::db::write(db, async |txn| {
+        let set = hours::set_hours(txn, &actor, owner, input).await?;
+        replan(txn, caller.tenant_id, affected, now).await?;
+        Ok(set)
+    })
     .await
+}
+
+/// Whether the caller may set `owner`'s hours: an admin anyone's; a manager those of
+/// their units and their people, when the organisation's policy lets managers
+/// (`managers_edit_hours`); no one else.
+pub async fn may_set_hours(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    owner: Owner,
+) -> AppResult<()> {
+    let Err(refused) = caller.may(Resource::WorkingHours, Access::Write) else {
+        return Ok(());
+    };
+    if caller.role != AccessRole::Manager {
+        return Err(refused);
+    }
+    if !policy::get_policy(db, caller.tenant_id)
+        .await?
+        .managers_edit_hours
+    {
+        return Err(AppError::Forbidden(
+            "only admins change working hours in this organisation".to_owned(),
+        ));
+    }
+    // Only their own units (with subtrees) and people: others are not found.
+    match owner {
+        Owner::Unit(id) => {
+            crate::org::units::get_unit(db, caller, id).await?;
+        }
+        Owner::Employee(id) => {
+            employees::visible(db, caller, id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Changes an employee and re-plans what waits for them: a move to another unit, a new

@@ -26,6 +26,10 @@ pub struct Policy {
     /// Minutes after a window opens before held notices go out (ward hand-over), 0–240.
     #[serde(default)]
     pub release_delay_minutes: u32,
+    /// Whether managers may change their units' and people's working hours (admins
+    /// always may); off when left out.
+    #[serde(default)]
+    pub managers_edit_hours: bool,
 }
 
 impl Default for Policy {
@@ -35,6 +39,7 @@ impl Default for Policy {
             working_hours: WorkingHours::default(),
             holidays: Vec::new(),
             release_delay_minutes: 0,
+            managers_edit_hours: false,
         }
     }
 }
@@ -46,6 +51,7 @@ impl Policy {
             working_hours: serde_json::from_value(m.working_hours).unwrap_or_default(),
             holidays: serde_json::from_value(m.holidays).unwrap_or_default(),
             release_delay_minutes: u32::try_from(m.release_delay_minutes).unwrap_or(0),
+            managers_edit_hours: m.managers_edit_hours,
         }
     }
 
@@ -99,6 +105,7 @@ pub async fn put_policy<C: ConnectionTrait>(
         working_hours: Set(to_json(&valid.working_hours)?),
         holidays: Set(to_json(&valid.holidays)?),
         release_delay_minutes: Set(valid.release_delay_minutes as i32),
+        managers_edit_hours: Set(valid.managers_edit_hours),
         updated_at: Set(Utc::now()),
     };
     if existing.is_some() {

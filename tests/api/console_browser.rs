@@ -288,21 +288,33 @@ async fn keyboard_walk(s: &Session, page: &str) {
     }
 }
 
+/// A ward under a quiet policy, with two nurses who have phones: `nu` works around the
+/// clock (reached at once), `sen` on a shift that starts in 30 hours (reached later).
+struct Ward {
+    unit: String,
+    nu: String,
+}
+
+async fn ward(app: &TestApp, name: &str) -> Ward {
+    quiet_policy(app).await;
+    let unit = app.unit(name, None).await;
+    let role = app.role("Sjuksköterska").await;
+    let nu = app.employee("nu@example.se", &unit, &role).await;
+    always_working(app, &nu).await;
+    phone(app, &nu).await;
+    let sen = app.employee("sen@example.se", &unit, &role).await;
+    shift_worker(app, &sen, chrono::Duration::hours(30)).await;
+    phone(app, &sen).await;
+    Ward { unit, nu }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_does_their_job_in_a_real_browser() {
     let app = TestApp::sqlite().await;
     let Some(s) = start(&app).await else { return };
 
     // Data: a ward, staff reached now / later, a device in stock.
-    quiet_policy(&app).await;
-    let unit = app.unit("Avdelning 12", None).await;
-    let role = app.role("Sjuksköterska").await;
-    let nu = app.employee("nu@example.se", &unit, &role).await;
-    always_working(&app, &nu).await;
-    phone(&app, &nu).await;
-    let sen = app.employee("sen@example.se", &unit, &role).await;
-    shift_worker(&app, &sen, chrono::Duration::hours(30)).await;
-    phone(&app, &sen).await;
+    let Ward { unit, nu } = ward(&app, "Avdelning 12").await;
     let device = app
         .device("WEB-1", json!({"imei": imei(11)}))
         .await
@@ -584,15 +596,7 @@ async fn linked_file(s: &Session, selector: &str) -> Vec<u8> {
 async fn a_working_day_with_files_follow_up_and_a_phone_in_a_real_browser() {
     let app = TestApp::sqlite().await;
     let Some(s) = start(&app).await else { return };
-    quiet_policy(&app).await;
-    let unit = app.unit("Avdelning 4", None).await;
-    let role = app.role("Undersköterska").await;
-    let nu = app.employee("nu@example.se", &unit, &role).await;
-    always_working(&app, &nu).await;
-    phone(&app, &nu).await;
-    let sen = app.employee("sen@example.se", &unit, &role).await;
-    shift_worker(&app, &sen, chrono::Duration::hours(30)).await;
-    phone(&app, &sen).await;
+    let Ward { unit, nu } = ward(&app, "Avdelning 4").await;
     for n in 0..3 {
         app.device(&format!("LAGER-{n}"), json!({"imei": imei(40 + n)}))
             .await

@@ -17,8 +17,8 @@ use super::{
     Chrome,
     list::{
         DoneQuery, Filter, ListPage, PageAsked, Row, chosen_columns, date_field, export_format,
-        list_table, opt, page_asked, pager, parse_enum, parse_id, sort_of, unit_options,
-        view_query,
+        list_table, opt, page_asked, pager, parse_enum, parse_id, sort_of, sorted_view_query,
+        unit_options,
     },
     render,
 };
@@ -108,12 +108,7 @@ impl ListQuery {
             ("kind", &self.kind),
             ("unit_id", &self.unit_id),
         ];
-        let sorted = [("sort", self.sort.as_str())];
-        let all: Vec<_> = filters.iter().chain(&sorted).copied().collect();
-        (
-            view_query(&all, &self.cols),
-            view_query(&filters, &self.cols),
-        )
+        sorted_view_query(&filters, &self.sort, &self.cols)
     }
 
     /// A page of the view's devices from `cursor`, in the order asked for.

@@ -319,6 +319,18 @@ pub fn view_query(filters: &[(&str, &str)], cols: &[String]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
+/// The query strings of a sortable view: with its sort (for export and paging links)
+/// and without it (for the headings' links, which set their own).
+pub fn sorted_view_query(
+    filters: &[(&str, &str)],
+    sort: &str,
+    cols: &[String],
+) -> (String, String) {
+    let mut all = filters.to_vec();
+    all.push(("sort", sort));
+    (view_query(&all, cols), view_query(filters, cols))
+}
+
 /// Where a list page stands among its pages, and the links around it. The cursors of
 /// the pages before it travel in the URL (`back`), so going back needs neither a query
 /// running backwards nor anything kept on the server.

@@ -16,7 +16,7 @@ use super::{
     Chrome,
     list::{
         Filter, ListPage, Pager, Row, by_name, chosen_columns, date_field, opt, pager, parse_enum,
-        parse_id, sort_of, unit_options, view_query,
+        parse_id, sort_of, sorted_view_query, unit_options,
     },
     render,
 };
@@ -141,13 +141,8 @@ pub async fn employees(
         ("role_id", &query.role_id),
         ("employment_type", &query.employment_type),
     ];
-    sorting.base = view_query(&filters, &query.cols);
-    let sorted: Vec<_> = filters
-        .iter()
-        .chain(&[("sort", query.sort.as_str())])
-        .copied()
-        .collect();
-    let view = view_query(&sorted, &query.cols);
+    let (view, unsorted) = sorted_view_query(&filters, &query.sort, &query.cols);
+    sorting.base = unsorted;
     let role_options = by_name(roles.iter())
         .into_iter()
         .map(|(id, n)| (id.to_string(), n));

@@ -17,7 +17,7 @@ use super::{
     Chrome,
     list::{
         DoneQuery, Filter, ListPage, PageAsked, Row, chosen_columns, export_format, list_table,
-        opt, page_asked, pager, parse_enum, parse_id, sort_of, view_query,
+        opt, page_asked, pager, parse_enum, parse_id, sort_of, sorted_view_query,
     },
     render,
     reports::shown,
@@ -94,12 +94,7 @@ impl ListQuery {
             ("status", &self.status),
             ("unit_id", &self.unit_id),
         ];
-        let sorted = [("sort", self.sort.as_str())];
-        let all: Vec<_> = filters.iter().chain(&sorted).copied().collect();
-        (
-            view_query(&all, &self.cols),
-            view_query(&filters, &self.cols),
-        )
+        sorted_view_query(&filters, &self.sort, &self.cols)
     }
 
     /// A page of the view's subscriptions from `cursor`, in the order asked for.

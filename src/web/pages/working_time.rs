@@ -18,7 +18,7 @@ use super::{Chrome, import::read_upload_fields, list::date_field, render};
 use crate::web::refused::drawn_again;
 use crate::{
     app::AppState,
-    auth::{Access, Resource},
+    auth::Resource,
     error::{AppError, LineError},
     org::{employees, units},
     reachability::{
@@ -151,6 +151,9 @@ pub struct PolicyForm {
     time_zone: String,
     #[serde(default)]
     release_delay_minutes: String,
+    /// Ticked: managers may change their units' and people's hours.
+    #[serde(default)]
+    managers_edit_hours: Option<String>,
     #[serde(flatten)]
     week: WeekForm,
 }
@@ -172,6 +175,7 @@ pub async fn save_policy(
             working_hours: form.week.hours()?,
             holidays: current.holidays,
             release_delay_minutes,
+            managers_edit_hours: form.managers_edit_hours.is_some(),
         };
         changes::put_policy(&state.db, &console.caller, policy, state.clock.now()).await
     }
@@ -349,9 +353,8 @@ pub async fn hours(
         }
     };
     render(&HoursPage {
-        editable: console
-            .caller
-            .may(Resource::WorkingHours, Access::Write)
+        editable: changes::may_set_hours(&state.db, &console.caller, owner)
+            .await
             .is_ok(),
         c: Chrome::new(&console, "hours-title", "nav-working-time"),
         kind,

@@ -448,6 +448,7 @@ working-time-policy = The organisation's working time
 working-time-policy-hint = Applies to everyone without hours of their own through their unit or themselves. Waiting notices are planned again as soon as anything changes.
 working-time-zone = Time zone
 working-time-release-delay = Delay after working time starts (minutes, e.g. for hand-over)
+working-time-managers-edit = Managers may change their units' and people's working hours
 working-time-week = Weekly working hours
 working-time-week-hint = Write times as 07:00-16:00; several with commas between. Empty means off. One that ends before it starts goes on the next day.
 working-time-holidays = Public holidays

@@ -448,6 +448,7 @@ working-time-policy = Organisationens arbetstid
 working-time-policy-hint = Gäller alla som inte har egna tider via sin enhet eller sig själva. Meddelanden som väntar planeras om direkt när något ändras.
 working-time-zone = Tidszon
 working-time-release-delay = Fördröjning efter arbetstidens start (minuter, t.ex. för överlämning)
+working-time-managers-edit = Chefer får ändra arbetstiderna för sina enheter och medarbetare
 working-time-week = Veckans arbetstider
 working-time-week-hint = Skriv tider som 07:00-16:00; flera pass med komma emellan. Tomt betyder ledig. Ett pass som slutar före start fortsätter nästa dag.
 working-time-holidays = Helgdagar
