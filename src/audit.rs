@@ -181,6 +181,95 @@ pub enum Reading {
 
 /// The tenant's audit trail (an admin's to read), keyset-paginated in the order
 /// `reading` says.
+/// What audited things are called, for reading the trail: a device by its serial
+/// number, a subscription by its number, people, units, roles, tokens and templates by
+/// name, a notice by its title. Things since deleted, and kinds without a name, are
+/// left out (the trail still has their id).
+pub async fn names_of<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    things: &[(&str, Uuid)],
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    use entities::{
+        api_token, device, employee, notice, notice_template, role, subscription, unit,
+    };
+    let ids = |kind: &str| -> Vec<Uuid> {
+        things
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let mut names = Vec::new();
+    names.extend(
+        named::<device::Entity, _>(db, tenant_id, ids("device"), device::Column::SerialNumber)
+            .await?,
+    );
+    names.extend(
+        named::<subscription::Entity, _>(
+            db,
+            tenant_id,
+            ids("subscription"),
+            subscription::Column::Msisdn,
+        )
+        .await?,
+    );
+    names.extend(
+        named::<employee::Entity, _>(db, tenant_id, ids("employee"), employee::Column::Name)
+            .await?,
+    );
+    names.extend(named::<unit::Entity, _>(db, tenant_id, ids("unit"), unit::Column::Name).await?);
+    names.extend(named::<role::Entity, _>(db, tenant_id, ids("role"), role::Column::Name).await?);
+    names.extend(
+        named::<api_token::Entity, _>(db, tenant_id, ids("token"), api_token::Column::Name).await?,
+    );
+    names.extend(
+        named::<notice::Entity, _>(db, tenant_id, ids("notice"), notice::Column::Title).await?,
+    );
+    names.extend(
+        named::<notice_template::Entity, _>(
+            db,
+            tenant_id,
+            ids("notice_template"),
+            notice_template::Column::Name,
+        )
+        .await?,
+    );
+    Ok(names.into_iter().collect())
+}
+
+/// `ids` of the tenant's rows of `E` with their `name` column; each such entity has
+/// `id` and `tenant_id` columns.
+async fn named<E, C>(
+    db: &C,
+    tenant_id: Uuid,
+    ids: Vec<Uuid>,
+    name: E::Column,
+) -> AppResult<Vec<(Uuid, String)>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    use sea_orm::{
+        QueryFilter, QuerySelect,
+        sea_query::{Expr, ExprTrait},
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = E::default();
+    let column = |name: &'static str| Expr::col((table, sea_orm::sea_query::Alias::new(name)));
+    Ok(E::find()
+        .select_only()
+        .expr(column("id"))
+        .column(name)
+        .filter(column("tenant_id").eq(tenant_id))
+        .filter(column("id").is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 pub async fn list_events<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,

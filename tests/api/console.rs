@@ -1207,9 +1207,15 @@ async fn admin_keeps_subscriptions_tokens_and_working_time(app: TestApp) {
         .get("/console/audit?entity_type=subscription")
         .await
         .html;
-    let suspended = audit.find(">suspend<").expect("the console's suspension");
-    let created = audit.find(">create<").expect("the subscription's creation");
+    // Events and kinds in words, each thing by what it is called (its number), not
+    // its id.
+    let suspended = audit.find(">Pausad<").expect("the console's suspension");
+    let created = audit.find(">Skapad<").expect("the subscription's creation");
     assert!(suspended < created, "the newest first");
+    assert!(audit.contains("<td>Abonnemang</td>"), "{audit}");
+    assert!(audit.contains("<td>+46701112233</td>"), "{audit}");
+    assert!(!audit.contains(&format!("<td>{sub}</td>")), "{audit}");
+    assert!(audit.contains("<option value=\"subscription\" selected>Abonnemang</option>"));
 }
 both_stores!(admin_keeps_subscriptions_tokens_and_working_time);
 

@@ -190,7 +190,14 @@ pub async fn audit_log(
     )
     .await?;
     let c = Chrome::new(&console, "audit-title", "nav-audit");
-    let columns = vec!["at", "actor", "action", "entity_type", "entity_id"];
+    let things: Vec<(&str, Uuid)> = page
+        .items
+        .iter()
+        .map(|e| (e.entity_type.as_str(), e.entity_id))
+        .collect();
+    // What each thing is called, not its id; one that is gone keeps its id.
+    let names = audit::names_of(&state.db, console.caller.tenant_id, &things).await?;
+    let columns = vec!["at", "actor", "action", "entity_type", "entity"];
     let rows = page
         .items
         .iter()
@@ -205,9 +212,12 @@ pub async fn audit_log(
             cells: vec![
                 c.moment(&e.at),
                 e.actor.clone(),
-                e.action.clone(),
-                e.entity_type.clone(),
-                e.entity_id.to_string(),
+                c.word_or_same("audit-action", &e.action),
+                c.word_or_same("entity", &e.entity_type),
+                names
+                    .get(&e.entity_id)
+                    .cloned()
+                    .unwrap_or_else(|| e.entity_id.to_string()),
             ],
         })
         .collect();
@@ -223,7 +233,9 @@ pub async fn audit_log(
             "entity_type",
             c.t("col-entity-type"),
             &query.entity_type,
-            ENTITY_TYPES.iter().map(|t| (t.to_string(), t.to_string())),
+            ENTITY_TYPES
+                .iter()
+                .map(|t| ((*t).to_owned(), c.word_or_same("entity", t))),
         ),
         Filter::search("action", c.t("col-action"), None, &query.action),
     ];

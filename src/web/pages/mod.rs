@@ -294,6 +294,14 @@ impl Chrome {
         self.lang.word(prefix, value)
     }
 
+    /// [`Chrome::word`] for an open vocabulary (the audit trail's actions and kinds):
+    /// a value the language files do not know yet is shown as stored.
+    pub fn word_or_same(&self, prefix: &str, value: &str) -> String {
+        self.lang
+            .try_t(&format!("{prefix}-{}", value.replace('_', "-")))
+            .unwrap_or_else(|| value.to_owned())
+    }
+
     /// When something happened (a history step, an audit event), in Swedish time to the
     /// second, with the offset only on the days the clocks change. A method so that
     /// templates reach it through the `c` they all have.
