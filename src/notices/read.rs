@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable, JoinType,
     QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, Expr, Func, SimpleExpr},
+    sea_query::{Alias, Expr, ExprTrait, Func, SimpleExpr},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -484,12 +484,26 @@ pub async fn follow_up_page<C: ConnectionTrait>(
 ) -> AppResult<Vec<FollowUpRow>> {
     use notice_recipient::Column as R;
     find_visible(db, caller, id).await?;
-    let by_name = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => r#""employees"."name" COLLATE "C""#,
-        _ => r#""employees"."name""#,
+    let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let by_name = if postgres {
+        r#""employees"."name" COLLATE "C""#
+    } else {
+        r#""employees"."name""#
     };
-    Ok(notice_recipient::Entity::find()
+    // The people in name order (migration 19's index), each looked up among the
+    // notice's recipients: a page costs its place in the list, not a sort of everyone
+    // the notice reached (SQLite sorted all 20,000 for each page: 26 ms against 6).
+    // SQLite keeps the order of a CROSS JOIN; PostgreSQL plans the join itself (and has
+    // no CROSS JOIN with a condition).
+    let join = if postgres {
+        JoinType::InnerJoin
+    } else {
+        JoinType::CrossJoin
+    };
+    Ok(employee::Entity::find()
         .select_only()
+        .column(employee::Column::Name)
+        .column(employee::Column::UnitId)
         .columns([
             R::EmployeeId,
             R::PushedAt,
@@ -497,14 +511,17 @@ pub async fn follow_up_page<C: ConnectionTrait>(
             R::AckedAt,
             R::Outcome,
         ])
-        .column(employee::Column::Name)
-        .column(employee::Column::UnitId)
-        .join(JoinType::InnerJoin, to_employee())
+        .join(join, to_employee().rev())
+        // The join's condition once more: SeaORM writes a CROSS JOIN without its ON.
+        .filter(
+            Expr::col((notice_recipient::Entity, R::EmployeeId))
+                .equals((employee::Entity, employee::Column::Id)),
+        )
         .filter(R::NoticeId.eq(id))
         .filter(employee::Column::TenantId.eq(caller.tenant_id))
         .filter(shown.condition())
         .order_by(Expr::cust(by_name), sea_orm::Order::Asc)
-        .order_by(R::EmployeeId, sea_orm::Order::Asc)
+        .order_by(employee::Column::Id, sea_orm::Order::Asc)
         .offset(page * per_page)
         .limit(per_page)
         .into_model::<FollowUpRow>()
