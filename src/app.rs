@@ -246,8 +246,8 @@ impl App {
 }
 
 /// Every route: the API and the console side by side, with the layers they share — from
-/// the outside in: a panic becomes a 500, each request gets a span, common headers, the
-/// limits' guard, and security events in the audit trail.
+/// the outside in: each request gets its id, a panic becomes a 500, each request gets a
+/// span, common headers, the limits' guard, and security events in the audit trail.
 fn router(state: AppState) -> Router {
     api::routes()
         .merge(web::routes())
@@ -273,18 +273,24 @@ fn router(state: AppState) -> Router {
                     .extensions()
                     .get::<MatchedPath>()
                     .map_or("unmatched", MatchedPath::as_str);
+                let id = request
+                    .extensions()
+                    .get::<crate::request_id::RequestId>()
+                    .map_or("", |id| id.0.as_str());
                 // Fields by Display: the log formats every request's span, and a
                 // string's Debug form is escaped one character at a time.
                 if route == "/healthz" || route == "/readyz" {
-                    tracing::debug_span!("request", method = %request.method(), route = %route)
+                    tracing::debug_span!("request", method = %request.method(), route = %route, request_id = %id)
                 } else {
-                    tracing::info_span!("request", method = %request.method(), route = %route)
+                    tracing::info_span!("request", method = %request.method(), route = %route, request_id = %id)
                 }
             }),
         )
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
+        // Outermost, so that every answer carries its id, a panic's included.
+        .layer(axum::middleware::from_fn(crate::request_id::assign))
         .with_state(state)
 }
 

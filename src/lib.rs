@@ -30,6 +30,7 @@ pub mod pagination;
 pub mod push;
 pub mod reachability;
 pub mod reports;
+pub mod request_id;
 pub mod rollout;
 pub mod schedules;
 pub mod secrets;

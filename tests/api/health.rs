@@ -115,3 +115,65 @@ async fn unknown_routes_and_methods_answer_problems(app: TestApp) {
     assert_eq!(answer.content_type, "application/problem+json");
 }
 both_stores!(unknown_routes_and_methods_answer_problems);
+
+/// Each answer names its request, for an operator and a caller to quote to each other:
+/// a caller's plain `x-request-id` is kept, anything else (a space, a line break that
+/// would forge a log line) is replaced by a fresh id, and a problem's `instance` names
+/// the same request.
+async fn every_answer_names_its_request(app: TestApp) {
+    let missing = format!("{}/api/v1/devices/{}", app.base, uuid::Uuid::nil());
+    let kept = app
+        .client
+        .get(&missing)
+        .bearer_auth(&app.admin)
+        .header("x-request-id", "lb-42.a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(kept.headers()["x-request-id"], "lb-42.a");
+    let problem: serde_json::Value = kept.json().await.unwrap();
+    assert_eq!(problem["instance"], "urn:stilla:request:lb-42.a");
+    assert_eq!(problem["status"], 404, "the rest of the problem as it was");
+
+    let forged = app
+        .client
+        .get(&missing)
+        .bearer_auth(&app.admin)
+        .header("x-request-id", "a b")
+        .send()
+        .await
+        .unwrap();
+    let id = forged.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "a fresh id, not {id}");
+    let problem: serde_json::Value = forged.json().await.unwrap();
+    assert_eq!(problem["instance"], format!("urn:stilla:request:{id}"));
+
+    // A success has one too, each request its own.
+    let ids = healthz_ids(&app).await;
+    assert_ne!(ids[0], ids[1]);
+}
+both_stores!(every_answer_names_its_request);
+
+/// The ids of two answers to the same request.
+async fn healthz_ids(app: &TestApp) -> Vec<String> {
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let answer = app
+            .client
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap();
+        ids.push(
+            answer.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    ids
+}
