@@ -134,6 +134,10 @@ pub struct Problem {
     pub current_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_actions: Option<Vec<&'static str>>,
+    /// This occurrence: `urn:stilla:request:<id>`, the request's `x-request-id`, to quote
+    /// to operations (set on the way out, `request_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 impl AppError {
@@ -152,6 +156,7 @@ impl AppError {
             errors: None,
             current_status: None,
             allowed_actions: None,
+            instance: None,
         };
         match self {
             AppError::BadRequest(detail)
