@@ -1,12 +1,17 @@
 //! Liveness and readiness, for load balancers and orchestrators: no token needed.
 use std::sync::Arc;
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use sea_orm::DatabaseConnection;
 use serde_json::{Map, Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{app::AppState, error::AppResult, push::health::ProviderHealth};
+use crate::{app::AppState, push::health::ProviderHealth};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -20,19 +25,29 @@ async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The database answers. `push` shows the health of the service's own push
+/// The database answers and has every migration this build knows (while one is still to
+/// run — another instance upgrading it, or none yet — the process is not ready: 503 with
+/// the pending ones named). `push` shows the health of the service's own push
 /// credentials as this process found them — `healthy`, `open` (refused; pushes held
 /// until a probe succeeds) or `paused` (the provider asked to wait) — and how many of
 /// the tenants' own apps are in each state (which ones is each tenant's business: its
 /// audit trail says). Ready either way: a provider's fault is not this process's, and
 /// restarting it would not help.
 #[utoipa::path(get, path = "/readyz", tag = "meta", security(()),
-    responses((status = 200, description = "Ready"), (status = 500, description = "The database does not answer")))]
+    responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer, or migrations are pending")))]
 async fn readyz(
     State(db): State<DatabaseConnection>,
     State(health): State<Arc<ProviderHealth>>,
-) -> AppResult<Json<Value>> {
-    db.ping().await?;
+) -> Response {
+    let not_ready = |body: Value| (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    if db.ping().await.is_err() {
+        return not_ready(json!({"status": "database unreachable"}));
+    }
+    match crate::db::pending_migrations(&db).await {
+        Ok(pending) if pending.is_empty() => {}
+        Ok(pending) => return not_ready(json!({"status": "migrating", "pending": pending})),
+        Err(_) => return not_ready(json!({"status": "database unreachable"})),
+    }
     let mut service = Map::new();
     let mut tenant_apps: Map<String, Value> = Map::new();
     for (set, state) in health.snapshot() {
@@ -45,8 +60,9 @@ async fn readyz(
             *count = json!(count.as_u64().unwrap_or(0) + 1);
         }
     }
-    Ok(Json(json!({
+    Json(json!({
         "status": "ready",
         "push": {"service": service, "tenant_apps": tenant_apps},
-    })))
+    }))
+    .into_response()
 }

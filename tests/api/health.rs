@@ -177,3 +177,50 @@ async fn healthz_ids(app: &TestApp) -> Vec<String> {
     }
     ids
 }
+
+/// An instance whose database still lacks a migration it knows (another instance is
+/// upgrading it) is not ready: 503 naming what is pending; once run, ready again.
+async fn not_ready_while_migrations_are_pending(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let last: String = app
+        .column_values("seaql_migrations", "version")
+        .await
+        .into_iter()
+        .max()
+        .unwrap();
+    let row = |sql: String| sea_orm::Statement::from_string(app.db.get_database_backend(), sql);
+    let applied: i64 = app
+        .db
+        .query_one_raw(row(format!(
+            "SELECT applied_at FROM seaql_migrations WHERE version = '{last}'"
+        )))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "applied_at")
+        .unwrap();
+    app.db
+        .execute_raw(row(format!(
+            "DELETE FROM seaql_migrations WHERE version = '{last}'"
+        )))
+        .await
+        .unwrap();
+    let waiting = app
+        .call(Method::GET, "/readyz", None, None)
+        .await
+        .expect(503);
+    assert_eq!(waiting.json["status"], "migrating");
+    assert_eq!(waiting.json["pending"], serde_json::json!([last]));
+    app.db
+        .execute_raw(row(format!(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('{last}', {applied})"
+        )))
+        .await
+        .unwrap();
+    let ready = app
+        .call(Method::GET, "/readyz", None, None)
+        .await
+        .expect(200);
+    assert_eq!(ready.json["status"], "ready");
+}
+both_stores!(not_ready_while_migrations_are_pending);
