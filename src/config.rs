@@ -164,6 +164,61 @@ fn serialize_secret<S: serde::Serializer>(secret: &SecretString, s: S) -> Result
     s.serialize_str(secret.expose_secret())
 }
 
+impl Config {
+    /// The effective settings as JSON for a person to read (`stilla check-config`), every
+    /// secret replaced by `[REDACTED]`: the sealing key, the proxy's password, and the
+    /// password inside a database URL (the rest of the URL stays, to be checked).
+    pub fn redacted(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        redact(&mut value);
+        if let Some(url) = value.pointer_mut("/database/url") {
+            *url = serde_json::Value::String(without_password(self.database.url.expose_secret()));
+        }
+        value
+    }
+}
+
+/// A database URL with the password of its `user:password@` part redacted.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            format!(
+                "{scheme}://{user}:[REDACTED]@{host}{}",
+                &rest[authority_end..]
+            )
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Replaces the value of every field named as a secret (`key`, `password`, `secret`,
+/// `token`) that is set.
+fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                let secret = ["key", "password", "secret", "token"]
+                    .iter()
+                    .any(|word| name == word || name.ends_with(&format!("_{word}")));
+                if secret && !field.is_null() {
+                    *field = serde_json::Value::String("[REDACTED]".to_owned());
+                } else {
+                    redact(field);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
 /// The defaults, written once: `config/default.toml`, built into the binary.
 pub const DEFAULTS_TOML: &str = include_str!("../config/default.toml");
 
@@ -199,6 +254,37 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn check_config_prints_no_secret() {
+        assert_eq!(
+            super::without_password(
+                "postgres://stilla:hunter2@db.region.se:5432/stilla?sslmode=require"
+            ),
+            "postgres://stilla:[REDACTED]@db.region.se:5432/stilla?sslmode=require"
+        );
+        assert_eq!(
+            super::without_password("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(
+            super::without_password("sqlite://stilla.db?mode=rwc"),
+            "sqlite://stilla.db?mode=rwc"
+        );
+        let mut config = super::Config::load(None).unwrap();
+        config.database.url = secrecy::SecretString::from("postgres://u:hunter2@h/db".to_owned());
+        config.secrets.key = Some(secrecy::SecretString::from("c2VjcmV0LWtleQ==".to_owned()));
+        let shown = serde_json::to_string(&config.redacted()).unwrap();
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("c2VjcmV0LWtleQ=="),
+            "{shown}"
+        );
+        assert!(shown.contains("postgres://u:[REDACTED]@h/db"), "{shown}");
+        assert!(
+            shown.contains("\"max_connections\""),
+            "the rest is shown: {shown}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -43,6 +43,14 @@ enum Command {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
+    /// Check the configuration before a deployment: load it, open the database (and
+    /// say which migrations are pending), read the APNs key and the FCM service
+    /// account; print the effective settings with secrets redacted. Exits non-zero,
+    /// with the reason, on any problem.
+    CheckConfig {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Apply the database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -137,6 +145,43 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("listening on http://{}", app.local_addr());
             app.run(shutdown_signal()).await?;
+        }
+        Command::CheckConfig { common } => {
+            let config = load(&common)?;
+            println!("{}", serde_json::to_string_pretty(&config.redacted())?);
+            let db = db::connect(config.database_url(), 1)
+                .await
+                .context("opening the database")?;
+            db.ping().await.context("the database does not answer")?;
+            let pending = db::pending_migrations(&db)
+                .await
+                .context("reading the database's migrations")?;
+            if pending.is_empty() {
+                println!("database: answers, every migration applied");
+            } else {
+                println!(
+                    "database: answers, {} migration(s) to apply at the next start: {}",
+                    pending.len(),
+                    pending.join(", ")
+                );
+            }
+            config
+                .push
+                .providers(config.secrets.secret_box())
+                .context("reading the push credentials ([push.apns], [push.fcm])")?;
+            let configured: Vec<&str> = [
+                config.push.apns.as_ref().map(|_| "APNs"),
+                config.push.fcm.as_ref().map(|_| "FCM"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if configured.is_empty() {
+                println!("push: no provider configured (notices reach inboxes only)");
+            } else {
+                println!("push: {} credentials read", configured.join(" and "));
+            }
+            println!("configuration OK");
         }
         Command::Migrate { common } => {
             let config = load(&common)?;

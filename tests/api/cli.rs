@@ -118,3 +118,54 @@ fn bootstrap_prints_one_json_line_and_serve_announces_itself_and_stops_on_sigter
     again.kill().unwrap();
     let _ = again.wait();
 }
+
+/// `check-config` before a deployment: the effective settings with the database
+/// password redacted, what the database lacks, and exit 0; a database that does not
+/// answer is a non-zero exit with the reason.
+#[test]
+fn check_config_reports_and_fails_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("check.db").display()
+    );
+    let fresh = stilla()
+        .args(["check-config", "--database", &url])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&fresh.stdout);
+    assert!(fresh.status.success(), "{printed}");
+    assert!(
+        printed.contains("migration(s) to apply at the next start"),
+        "{printed}"
+    );
+    assert!(printed.contains("configuration OK"));
+    stilla()
+        .args(["migrate", "--database", &url])
+        .output()
+        .unwrap();
+    let migrated = stilla()
+        .args(["check-config", "--database", &url])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&migrated.stdout);
+    assert!(printed.contains("every migration applied"), "{printed}");
+
+    let away = stilla()
+        .args([
+            "check-config",
+            "--database",
+            "postgres://stilla:hunter2@127.0.0.1:1/stilla",
+        ])
+        .output()
+        .unwrap();
+    assert!(!away.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&away.stdout),
+        String::from_utf8_lossy(&away.stderr)
+    );
+    assert!(said.contains("opening the database"), "{said}");
+    assert!(!said.contains("hunter2"), "no password printed: {said}");
+    assert!(said.contains("stilla:[REDACTED]@127.0.0.1:1"), "{said}");
+}
